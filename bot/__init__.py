@@ -1,0 +1,1 @@
+"""coordbot: incident-response coordination in Slack and by SMS."""

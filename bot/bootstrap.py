@@ -1,0 +1,72 @@
+"""The one composition root: settings (and optional fakes) in, wired services out.
+
+The CLI, the web app, the worker, the demo and the tests all build the product through
+``bootstrap`` so that they run the same wiring; tests pass fakes for the clock and gateways.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from .clock import Clock, SystemClock
+from .config import Settings
+from .db.unit_of_work import Database
+from .services.access import Roles
+from .services.outbox import OutboxWorker, Wakeup
+from .services.ports import SlackPort
+from .services.slack_delivery import SlackDelivery
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    clock: Clock
+    slack: SlackPort
+    roles: Roles
+    wakeup: Wakeup
+    worker: OutboxWorker
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start_worker(self) -> None:
+        thread = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True,
+                                  name="outbox-worker")
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wakeup.notify()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
+              db: Database | None = None, upgrade: bool = True) -> Container:
+    clock = clock or SystemClock()
+    db = db or Database(settings.database.url, echo=settings.database.echo)
+    if upgrade:
+        db.upgrade()
+    slack = slack or _slack_gateway(settings)
+    roles = Roles(coordinators=settings.roles.coordinators, officials=settings.roles.officials,
+                  slack=slack, clock=clock)
+    wakeup = Wakeup()
+    delivery = SlackDelivery(db=db, slack=slack, roles=roles, settings=settings, clock=clock,
+                             wakeup=wakeup)
+    worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
+                          senders=delivery.senders(), wakeup=wakeup)
+    return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
+                     wakeup=wakeup, worker=worker)
+
+
+def _slack_gateway(settings: Settings) -> SlackPort:
+    from .gateways.slack import SlackGateway
+
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
+    return SlackGateway(token=token, base_url=settings.slack.api_base_url)

@@ -1,0 +1,139 @@
+"""``coordbot``: serve, worker, demo, db."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="coordbot: incident-response coordination in Slack and by SMS.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as error:
+        typer.echo(f"coordbot: configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    socket_mode: Annotated[bool, typer.Option(help="Use Slack Socket Mode (no public URL).")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the outbox worker in this process.")] = True,
+) -> None:
+    """Run the web app (Slack events, health check) and the outbox worker."""
+    settings = _settings(config)
+    _logging()
+    try:
+        settings.require_slack_credentials()
+    except ConfigError as error:
+        typer.echo(f"coordbot: configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    from .bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    if socket_mode:
+        asyncio.run(_socket_mode(container, worker))
+        return
+    import uvicorn
+
+    from .web import create_app
+
+    uvicorn.run(create_app(container, run_worker=worker), host=host or settings.server.host,
+                port=port if port is not None else settings.server.port, log_level="info")
+
+
+async def _socket_mode(container, worker: bool) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from handlers.slack import build_app
+
+    if container.settings.slack.app_token is None:
+        typer.echo("coordbot: configuration error: slack.app_token: required for Socket Mode",
+                   err=True)
+        raise typer.Exit(2)
+    if worker:
+        container.start_worker()
+    try:
+        handler = AsyncSocketModeHandler(build_app(container),
+                                         container.settings.slack.app_token.get_secret_value())
+        await handler.start_async()
+    finally:
+        container.stop()
+
+
+@app.command("worker")
+def run_worker(config: ConfigOption = None) -> None:
+    """Run only the outbox worker (for a deployment with separate web and worker processes)."""
+    import threading
+
+    from .bootstrap import bootstrap
+
+    settings = _settings(config)
+    _logging()
+    container = bootstrap(settings)
+    stop = threading.Event()
+    try:
+        container.worker.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        container.stop()
+
+
+@app.command()
+def demo(
+    keep: Annotated[Path | None, typer.Option(help="Keep the demo database at this path.")] = None,
+) -> None:
+    """Run the bot against local Slack emulators and play a coordinator; exits 0 if all worked."""
+    from .sandbox.demo import run_demo
+
+    _logging("WARNING")
+    raise typer.Exit(run_demo(keep_database=keep))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Bring the database schema up to date."""
+    from .db.unit_of_work import Database
+
+    settings = _settings(config)
+    database = Database(settings.database.url)
+    database.upgrade()
+    typer.echo(f"database schema is up to date ({_redact(settings.database.url)})")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as error:
+        print(f"coordbot: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,166 @@
+"""Settings: one pydantic-settings model read from a TOML file, overridden by the environment.
+
+Precedence, highest first: ``COORDBOT_*`` environment variables (``__`` separates nesting levels,
+e.g. ``COORDBOT_SLACK__BOT_TOKEN``), then the TOML file, then the defaults below.
+Secrets are ``SecretStr`` so that they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_FILE = Path("config.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix; the message names the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///coordbot.db"
+    echo: bool = False
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_base_url: str = "https://slack.com/api/"
+    announcements_channel: str | None = None
+    channel_prefix: str = Field(default="inc", pattern=r"^[a-z0-9][a-z0-9_-]{0,20}$")
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+
+class TwilioSettings(_Section):
+    account_sid: str | None = None
+    auth_token: SecretStr | None = None
+    api_base_url: str = "https://api.twilio.com"
+    messaging_service_sid: str | None = None
+    from_number: str | None = None
+
+
+class RolesSettings(_Section):
+    coordinators: list[str] = Field(default_factory=list)
+    officials: list[str] = Field(default_factory=list)
+
+
+class OutboxSettings(_Section):
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_s: float = Field(default=2.0, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    lease_s: float = Field(default=120.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COORDBOT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    office_name: str = "Civil Rights Coordination Office"
+    timezone: str = "America/New_York"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    roles: RolesSettings = Field(default_factory=RolesSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like America/Chicago")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment must win over it.
+        return (env_settings, init_settings)
+
+    def require_slack_credentials(self) -> None:
+        missing = [
+            f"slack.{name}"
+            for name in ("bot_token", "signing_secret")
+            if getattr(self.slack, name) is None
+        ]
+        if missing:
+            raise ConfigError(
+                f"{', '.join(missing)}: required to talk to Slack "
+                "(set it in the config file or as COORDBOT_SLACK__BOT_TOKEN / "
+                "COORDBOT_SLACK__SIGNING_SECRET)"
+            )
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from ``path`` (or ./config.toml when present) and the environment."""
+    data = _read_toml(path)
+    _deep_update(data, overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        if not DEFAULT_CONFIG_FILE.exists():
+            return {}
+        path = DEFAULT_CONFIG_FILE
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _deep_update(target: dict[str, Any], updates: dict[str, Any]) -> None:
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        else:
+            target[key] = value
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = f"{path or DEFAULT_CONFIG_FILE}: " if path or DEFAULT_CONFIG_FILE.exists() else ""
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{key}: {message}")
+    return where + "; ".join(problems)

@@ -1,0 +1,124 @@
+"""Data functions the services use; the only place (with ``unit_of_work``) that queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, Incident, OutboxMessage
+
+NUMBERING_LOCK = 0x636F6F72  # arbitrary constant: the advisory lock serialising incident numbers
+
+
+class IncidentRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, incident: Incident) -> None:
+        self._session.add(incident)
+        self._session.flush()
+
+    def next_number(self, year: int) -> int:
+        """The next incident number of ``year``; holds a lock until commit on PostgreSQL."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(NUMBERING_LOCK)))
+        current = self._session.scalar(select(func.max(Incident.number)).where(Incident.year == year))
+        return (current or 0) + 1
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self._session.get(Incident, incident_id)
+
+    def by_key(self, key: str) -> Incident | None:
+        return self._session.scalar(select(Incident).where(Incident.key == key))
+
+    def by_channel(self, channel_id: str) -> Incident | None:
+        return self._session.scalar(select(Incident).where(Incident.channel_id == channel_id))
+
+    def list(self, *, status: str | None = None, limit: int = 50) -> Sequence[Incident]:
+        query = select(Incident).order_by(Incident.declared_at.desc(), Incident.id.desc())
+        if status:
+            query = query.where(Incident.status == status)
+        return self._session.scalars(query.limit(limit)).all()
+
+
+class AuditRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, event: AuditEvent) -> None:
+        self._session.add(event)
+
+    def list(self, *, incident_id: int | None = None, action: str | None = None) -> Sequence[AuditEvent]:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if incident_id is not None:
+            query = query.where(AuditEvent.incident_id == incident_id)
+        if action is not None:
+            query = query.where(AuditEvent.action == action)
+        return self._session.scalars(query).all()
+
+
+class OutboxRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Adds the message unless one with the same idempotency key exists; True if added."""
+        if self.by_key(message.idempotency_key) is not None:
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(message)
+        except IntegrityError:  # a concurrent transaction wrote the same key first
+            return False
+        return True
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        return self._session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self._session.get(OutboxMessage, message_id)
+
+    def list(self, *, status: str | None = None, incident_id: int | None = None) -> Sequence[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if status is not None:
+            query = query.where(OutboxMessage.status == status)
+        if incident_id is not None:
+            query = query.where(OutboxMessage.incident_id == incident_id)
+        return self._session.scalars(query).all()
+
+    def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+        """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
+
+        Due means pending and past its next attempt time, or ``sending`` under an expired lease
+        (its worker died). On PostgreSQL the inner select skips rows another worker has locked.
+        """
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(claimed.scalars().all())
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self._session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status: count for status, count in rows}

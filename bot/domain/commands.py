@@ -1,0 +1,114 @@
+"""Parsing the text of ``/incident …`` into a subcommand and its arguments."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from .errors import InvalidInput
+from .incident import IncidentDraft, IncidentType, Severity, normalise_key
+from .regions import parse_regions
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    example: str
+    summary: str
+    coordinators_only: bool = False
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        Subcommand("declare", 'declare [type "title" REGIONS severity=LEVEL summary="…"]',
+                   '/incident declare hurricane "Hurricane Xavier" FL,GA severity=high',
+                   "Declare an incident (with no text: open a form).", True),
+        Subcommand("list", "list [active|closed|all]", "/incident list",
+                   "List incidents (active ones by default)."),
+        Subcommand("status", "status [KEY]", "/incident status INC-2026-0001",
+                   "Show an incident's facts and latest updates."),
+        Subcommand("update", "update [KEY] TEXT",
+                   "/incident update Shelters open in Tallahassee and Valdosta",
+                   "Add an update to the timeline and post it to the channel.", True),
+        Subcommand("close", "close [KEY]", "/incident close INC-2026-0001",
+                   "Close an incident (asks for confirmation).", True),
+        Subcommand("reopen", "reopen [KEY]", "/incident reopen INC-2026-0001",
+                   "Reopen a closed incident.", True),
+        Subcommand("help", "help", "/incident help", "Show this help."),
+    )
+}
+
+DECLARE_EXAMPLE = SUBCOMMANDS["declare"].example
+LIST_FILTERS = ("active", "closed", "all")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    name: str
+    key: str | None = None
+    text: str = ""
+
+
+def parse_invocation(text: str) -> Invocation:
+    """Split ``/incident`` text into subcommand, optional incident key and the rest.
+
+    An unknown or missing subcommand becomes ``help``.
+    """
+    head, _, rest = text.strip().partition(" ")
+    name = head.lower()
+    if name not in SUBCOMMANDS:
+        return Invocation("help", text=text.strip())
+    rest = rest.strip()
+    key = None
+    if name in ("status", "update", "close", "reopen"):
+        first, _, remainder = rest.partition(" ")
+        key = normalise_key(first) if first else None
+        if key:
+            rest = remainder.strip()
+    if name == "update" and not rest:
+        raise InvalidInput("Say what the update is.", SUBCOMMANDS["update"].example)
+    if name == "list" and rest and rest.lower() not in LIST_FILTERS:
+        raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
+                           "/incident list all")
+    return Invocation(name, key, rest)
+
+
+def parse_declare(text: str) -> IncidentDraft:
+    """``hurricane "Hurricane Xavier" FL,GA severity=high summary="…"`` -> a draft."""
+    try:
+        words = shlex.split(_straighten_quotes(text))
+    except ValueError:
+        raise InvalidInput("A quotation mark is not closed.", DECLARE_EXAMPLE) from None
+    options = {}
+    positional = []
+    for word in words:
+        name, sep, value = word.partition("=")
+        if sep and name.lower() in ("severity", "summary", "regions", "title", "type"):
+            options[name.lower()] = value
+        elif sep:
+            raise InvalidInput(f"Unknown option {name!r}: use severity=, summary= or regions=.",
+                               DECLARE_EXAMPLE)
+        else:
+            positional.append(word)
+    if "type" in options:
+        positional.insert(0, options.pop("type"))
+    if "title" in options:
+        positional.insert(1, options.pop("title"))
+    if len(positional) < 2:
+        raise InvalidInput("Give the incident type, a title in quotes, and the affected regions.",
+                           DECLARE_EXAMPLE)
+    regions_text = " ".join(positional[2:]) + " " + options.get("regions", "")
+    return IncidentDraft(
+        type=IncidentType.parse(positional[0], example=DECLARE_EXAMPLE),
+        title=positional[1].strip(),
+        regions=parse_regions(regions_text, example=DECLARE_EXAMPLE),
+        severity=Severity.parse(options.get("severity", "moderate"), example=DECLARE_EXAMPLE),
+        summary=options.get("summary", "").strip(),
+    )
+
+
+def _straighten_quotes(text: str) -> str:
+    # Slack clients often turn typed quotes into typographic ones.
+    return text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))

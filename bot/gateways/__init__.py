@@ -1,0 +1,1 @@
+"""The only code that imports vendor SDKs (slack_sdk, twilio)."""

@@ -1,0 +1,110 @@
+"""Slack Web API through slack_sdk's WebClient; ``base_url`` points it at Slack or an emulator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler, RetryState
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+
+from bot.services.ports import DeliveryError, NameTaken, PostedMessage
+
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                    "request_timeout", "team_added_to_org"}
+IGNORED_ERRORS = {"already_in_channel", "already_pinned"}
+
+
+class RetryAfterHandler(RetryHandler):
+    """Retries HTTP 429 after the ``Retry-After`` Slack sent, when that wait is short.
+
+    A longer wait is not slept through: the error goes back to the outbox, which reschedules.
+    """
+
+    def __init__(self, *, max_retry_count: int = 3, max_wait_s: float = 10.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        super().__init__(max_retry_count=max_retry_count)
+        self._max_wait_s = max_wait_s
+        self._sleep = sleep
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return (response is not None and response.status_code == 429
+                and retry_after(response.headers) <= self._max_wait_s)
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        state.next_attempt_requested = True
+        self._sleep(retry_after(response.headers if response else {}))
+        state.increment_current_attempt()
+
+
+def retry_after(headers: Any) -> float:
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+class SlackGateway:
+    def __init__(self, *, token: str, base_url: str, sleep: Callable[[float], None] = time.sleep,
+                 timeout_s: int = 10):
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout_s,
+                                retry_handlers=[RetryAfterHandler(sleep=sleep)])
+
+    def create_channel(self, name: str) -> str:
+        try:
+            return self._call("conversations_create", name=name, is_private=False)["channel"]["id"]
+        except DeliveryError as error:
+            if error.code == "name_taken":
+                raise NameTaken(name) from None
+            raise
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        self._call("conversations_invite", channel=channel, users=",".join(users))
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage:
+        response = self._call("chat_postMessage", channel=channel, text=text, blocks=blocks,
+                              unfurl_links=False)
+        return PostedMessage(channel=response["channel"], ts=response["ts"])
+
+    def pin(self, channel: str, ts: str) -> None:
+        self._call("pins_add", channel=channel, timestamp=ts)
+
+    def usergroup_members(self, handle_or_id: str) -> list[str]:
+        group_id = handle_or_id
+        if handle_or_id.startswith("@"):
+            handle = handle_or_id[1:]
+            groups = self._call("usergroups_list")["usergroups"]
+            match = [g["id"] for g in groups if g.get("handle") == handle]
+            if not match:
+                raise DeliveryError("no_such_subteam", f"no user group @{handle}", permanent=True)
+            group_id = match[0]
+        return list(self._call("usergroups_users_list", usergroup=group_id)["users"])
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "unknown_error"))
+            if code in IGNORED_ERRORS:
+                return exc.response
+            status = exc.response.status_code
+            raise DeliveryError(
+                code, f"Slack {method.replace('_', '.')} failed",
+                permanent=not (code in TRANSIENT_ERRORS or status == 429 or status >= 500),
+                retry_after=retry_after(exc.response.headers) if status == 429 else None,
+            ) from None
+        except (URLError, TimeoutError, ConnectionError) as exc:
+            raise DeliveryError("connection_error", str(exc), permanent=False) from None

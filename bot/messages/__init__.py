@@ -1,0 +1,1 @@
+"""What people read: Slack text and Block Kit, rendered by pure functions."""

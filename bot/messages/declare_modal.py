@@ -1,0 +1,59 @@
+"""The "Declare an incident" modal and reading its submitted values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.incident import IncidentType, Severity
+
+CALLBACK_ID = "incident_declare"
+FIELDS = ("type", "title", "regions", "severity", "summary")
+
+
+def _option(value: str, label: str) -> dict:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
+           hint: str | None = None) -> dict:
+    block = {"type": "input", "block_id": block_id, "optional": optional,
+             "label": {"type": "plain_text", "text": label},
+             "element": {**element, "action_id": "value"}}
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def view(private_metadata: str = "") -> dict:
+    types = [_option(t.value, t.label.capitalize()) for t in IncidentType]
+    severities = [_option(s.value, s.value.capitalize()) for s in Severity]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Declare an incident"},
+        "submit": {"type": "plain_text", "text": "Declare"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("type", "Type", {"type": "static_select", "options": types}),
+            _input("title", "Title", {"type": "plain_text_input", "max_length": 150,
+                                      "placeholder": {"type": "plain_text",
+                                                      "text": "Hurricane Xavier"}}),
+            _input("regions", "Affected regions", {"type": "plain_text_input"},
+                   hint="US state or territory codes, separated by commas: FL, GA, PR"),
+            _input("severity", "Severity", {"type": "static_select", "options": severities,
+                                            "initial_option": severities[1]}),
+            _input("summary", "Summary", {"type": "plain_text_input", "multiline": True,
+                                          "max_length": 2500}, optional=True),
+        ],
+    }
+
+
+def submitted_values(state: dict[str, Any]) -> dict[str, str]:
+    """Flattens ``view.state.values`` into ``{field: text}``."""
+    values = {}
+    for block_id in FIELDS:
+        element = state.get("values", {}).get(block_id, {}).get("value", {})
+        selected = element.get("selected_option") or {}
+        values[block_id] = (selected.get("value") or element.get("value") or "").strip()
+    return values

@@ -1,0 +1,113 @@
+"""What each ``/incident`` subcommand does, as one call per subcommand for the Slack handlers.
+
+Each method checks the caller's role, runs the use case in one unit of work, commits, wakes the
+outbox worker, and returns the reply to show the caller (text and optional blocks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.bootstrap import Container
+from bot.domain.commands import SUBCOMMANDS, Invocation, parse_declare
+from bot.domain.incident import IncidentDraft
+from bot.messages import incident_blocks
+
+from . import incidents
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: list[dict] | None = field(default=None)
+
+
+class IncidentCommands:
+    def __init__(self, container: Container):
+        self._c = container
+
+    @property
+    def _zone(self) -> str:
+        return self._c.settings.timezone
+
+    def require_coordinator(self, user: str, doing: str) -> None:
+        self._c.roles.require("coordinator", user, doing)
+
+    def run(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        """Runs a parsed subcommand other than ``declare`` with no text (that opens a form)."""
+        name = invocation.name
+        if name == "help":
+            return Reply(incident_blocks.help_text(invocation.text or None))
+        if name == "list":
+            return self.list(invocation.text or "active")
+        if name == "declare":
+            return self.declare(parse_declare(invocation.text), user=user)
+        handler = {"status": self.status, "update": self.update, "close": self.ask_close,
+                   "reopen": self.reopen}[name]
+        return handler(invocation, user=user, channel=channel)
+
+    def list(self, which: str) -> Reply:
+        with self._c.db.unit_of_work() as uow:
+            found = incidents.list_incidents(uow, which=which.lower())
+            return Reply(incident_blocks.incident_list(found, which.lower(), self._zone))
+
+    def status(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            recent = incidents.recent_updates(incident)
+            return Reply(incident_blocks.status(incident, recent, self._zone))
+
+    def declare(self, draft: IncidentDraft, *, user: str) -> Reply:
+        self.require_coordinator(user, "declare incidents")
+        with self._c.db.unit_of_work() as uow:
+            incident = incidents.declare(uow, actor=user, draft=draft, now=self._c.clock.now())
+            uow.commit()
+            key, title = incident.key, incident.title
+        self._c.wakeup.notify()
+        return Reply(f"Declared *{key}: {title}*. Its channel is being created; "
+                     "you and the coordinators will be invited.")
+
+    def update(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        self.require_coordinator(user, "post incident updates")
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            incidents.add_update(uow, actor=user, incident=incident, text=invocation.text,
+                                 now=self._c.clock.now(), zone=self._zone)
+            uow.commit()
+            key = incident.key
+        self._c.wakeup.notify()
+        return Reply(f"Update added to {key} and posted to its channel.")
+
+    def ask_close(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        self.require_coordinator(user, "close incidents")
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            if incident.status == "closed":
+                return Reply(f"{incident.key} is already closed.")
+            text, blocks = incident_blocks.close_confirmation(incident)
+            return Reply(text, blocks)
+
+    def confirm_close(self, key: str, *, user: str) -> Reply:
+        self.require_coordinator(user, "close incidents")
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, Invocation("close", key=key), None)
+            incidents.close(uow, actor=user, incident=incident, now=self._c.clock.now(),
+                            zone=self._zone)
+            uow.commit()
+        self._c.wakeup.notify()
+        return Reply(f"{key} is closed. `/incident reopen {key}` reopens it.")
+
+    def reopen(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        self.require_coordinator(user, "reopen incidents")
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            incidents.reopen(uow, actor=user, incident=incident, now=self._c.clock.now(),
+                             zone=self._zone)
+            uow.commit()
+            key = incident.key
+        self._c.wakeup.notify()
+        return Reply(f"{key} is active again.")
+
+    def _find(self, uow, invocation: Invocation, channel: str | None):
+        return incidents.find(uow, key=invocation.key, channel_id=channel,
+                              example=SUBCOMMANDS[invocation.name].example)

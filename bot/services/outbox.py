@@ -1,0 +1,177 @@
+"""The durable outbox: messages are written with the change that causes them, then delivered.
+
+``enqueue`` runs inside the caller's unit of work, so a message exists if and only if its cause
+was committed. ``OutboxWorker`` claims due rows (a lease, ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), hands each to the sender registered for its kind, and records the outcome: sent with
+the provider's id, retried later with exponential backoff and jitter, or failed for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import OutboxSettings
+from bot.db.models import OutboxMessage
+from bot.db.unit_of_work import Database, UnitOfWork
+
+from .ports import DeliveryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    provider_id: str | None = None
+
+
+class Deferred(Exception):
+    """The message cannot go yet (e.g. its channel is still being created); try again soon."""
+
+    def __init__(self, reason: str, delay_s: float = 2.0):
+        super().__init__(reason)
+        self.delay_s = delay_s
+
+
+Sender = Callable[[OutboxMessage], Delivered]
+
+
+def enqueue(uow: UnitOfWork, *, key: str, kind: str, purpose: str, payload: dict[str, Any],
+            now: Any, incident_id: int | None = None, recipient: str | None = None,
+            language: str | None = None) -> bool:
+    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op."""
+    return uow.outbox.add(OutboxMessage(
+        idempotency_key=key, kind=kind, purpose=purpose, incident_id=incident_id,
+        recipient=recipient, language=language, payload=payload, status="pending",
+        attempts=0, next_attempt_at=now, created_at=now,
+    ))
+
+
+class Wakeup:
+    """Lets code in this process nudge the worker after it committed new outbox rows."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> None:
+        self._event.wait(timeout)
+        self._event.clear()
+
+
+class OutboxWorker:
+    def __init__(self, *, db: Database, clock: Clock, settings: OutboxSettings,
+                 senders: dict[str, Sender], wakeup: Wakeup | None = None,
+                 rng: random.Random | None = None):
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._senders = senders
+        self.wakeup = wakeup or Wakeup()
+        self._rng = rng or random.Random()
+
+    def drain_once(self) -> int:
+        """Claims one batch of due messages and delivers them; returns how many were handled."""
+        with self._db.unit_of_work() as uow:
+            ids = uow.outbox.claim_due(now=self._clock.now(), limit=self._settings.batch_size,
+                                       lease=timedelta(seconds=self._settings.lease_s))
+            uow.commit()
+        for message_id in ids:
+            self._deliver(message_id)
+        return len(ids)
+
+    def drain(self, max_rounds: int = 100) -> int:
+        """Delivers until nothing is due (tests and the demo use this)."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = self.drain_once()
+            total += handled
+            if not handled:
+                break
+        return total
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("outbox worker started")
+        while not stop.is_set():
+            try:
+                handled = self.drain_once()
+            except Exception:
+                log.exception("outbox worker round failed; retrying")
+                handled = 0
+            if not handled:
+                self.wakeup.wait(self._settings.poll_interval_s)
+        log.info("outbox worker stopped")
+
+    def _deliver(self, message_id: int) -> None:
+        # Provider calls happen outside any transaction: a slow provider must not hold locks.
+        with self._db.unit_of_work() as uow:
+            message = uow.outbox.get(message_id)
+            if message is None or message.status != "sending":
+                return
+            uow.session.expunge(message)
+        outcome = self._send(message)
+        with self._db.unit_of_work() as uow:
+            current = uow.outbox.get(message_id)
+            if current is None:
+                return
+            outcome(current)
+            uow.commit()
+
+    def _send(self, message: OutboxMessage) -> Callable[[OutboxMessage], None]:
+        sender = self._senders.get(message.kind)
+        try:
+            if sender is None:
+                raise DeliveryError("unknown_kind", f"no sender for {message.kind}",
+                                    permanent=True)
+            result = sender(message)
+        except Deferred as deferred:
+            reason, delay = str(deferred), deferred.delay_s
+            return lambda row: self._retry_later(row, "deferred", reason, delay,
+                                                 count_attempt=False)
+        except DeliveryError as error:
+            failure = error
+            return lambda row: self._record_failure(row, failure)
+        except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
+            log.exception("outbox %s (%s) raised", message.idempotency_key, message.kind)
+            unexpected = DeliveryError("exception", repr(error), permanent=False)
+            return lambda row: self._record_failure(row, unexpected)
+        return lambda row: self._mark_sent(row, result)
+
+    def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
+        message.status = "sent"
+        message.provider_id = result.provider_id
+        message.sent_at = self._clock.now()
+        message.claimed_until = None
+        message.error_code = message.error_message = None
+
+    def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
+        if error.permanent or message.attempts >= self._settings.max_attempts:
+            log.warning("outbox %s failed for good: %s", message.idempotency_key, error)
+            message.status = "failed"
+            message.error_code, message.error_message = error.code, str(error)
+            message.claimed_until = None
+            return
+        delay = min(self._settings.backoff_max_s,
+                    self._settings.backoff_base_s * 2 ** (message.attempts - 1))
+        delay = delay * (0.5 + self._rng.random() / 2)
+        if error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        log.info("outbox %s retry in %.1fs: %s", message.idempotency_key, delay, error)
+        self._retry_later(message, error.code, str(error), delay)
+
+    def _retry_later(self, message: OutboxMessage, code: str, text: str, delay_s: float,
+                     count_attempt: bool = True) -> None:
+        message.status = "pending"
+        message.error_code, message.error_message = code, text
+        message.next_attempt_at = self._clock.now() + timedelta(seconds=delay_s)
+        message.claimed_until = None
+        if not count_attempt:
+            message.attempts -= 1

@@ -1,0 +1,51 @@
+"""What the services need from the outside world; gateways implement these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class DeliveryError(Exception):
+    """A provider refused or failed a request.
+
+    ``permanent`` errors are never retried; the others are retried with backoff, no sooner than
+    ``retry_after`` seconds when the provider said so.
+    """
+
+    def __init__(self, code: str, message: str = "", *, permanent: bool, retry_after: float | None = None):
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class NameTaken(DeliveryError):
+    def __init__(self, name: str):
+        super().__init__("name_taken", f"a channel named {name} exists", permanent=True)
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    channel: str
+    ts: str
+
+
+@dataclass
+class SlackUser:
+    id: str
+    name: str
+    tz: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SlackPort(Protocol):
+    def create_channel(self, name: str) -> str: ...
+
+    def invite(self, channel: str, users: list[str]) -> None: ...
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage: ...
+
+    def pin(self, channel: str, ts: str) -> None: ...
+
+    def usergroup_members(self, handle_or_id: str) -> list[str]: ...

@@ -1,0 +1,1 @@
+"""Inbound adapters: parse a request, call one service, render the reply."""

@@ -1,0 +1,28 @@
+"""Slack listeners, registered by kind onto one Bolt ``AsyncApp``."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bootstrap import Container
+from bot.services.incident_commands import IncidentCommands
+
+from . import actions, commands, errors, views
+
+
+def build_app(container: Container) -> AsyncApp:
+    settings = container.settings
+    settings.require_slack_credentials()
+    token = settings.slack.bot_token.get_secret_value()
+    app = AsyncApp(
+        token=token,
+        signing_secret=settings.slack.signing_secret.get_secret_value(),
+        client=AsyncWebClient(token=token, base_url=settings.slack.api_base_url),
+    )
+    incident_commands = IncidentCommands(container)
+    errors.register(app)
+    commands.register(app, incident_commands)
+    actions.register(app, incident_commands)
+    views.register(app, incident_commands)
+    return app

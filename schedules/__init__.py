@@ -1,0 +1,1 @@
+"""Time-driven jobs: the scheduler runner and thin jobs that call services."""

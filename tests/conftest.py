@@ -1,0 +1,91 @@
+"""Shared fixtures. Database tests run on every backend named by ``--backends``.
+
+PostgreSQL tests use the server in ``COORDBOT_TEST_DATABASE_URL`` (default: the local one), each
+test run in a schema of its own that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.bootstrap import Container, bootstrap
+from bot.config import Settings
+from bot.db.unit_of_work import Database
+
+from .fakes import FakeClock, FakeSlack
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+COORDINATOR = "UCOORD001"
+OFFICIAL = "UOFFIC001"
+BYSTANDER = "UBYSTAND1"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backends", default="sqlite,postgresql",
+                     help="comma-separated database backends for database tests")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames:
+        backends = metafunc.config.getoption("backends").split(",")
+        metafunc.parametrize("backend", backends, indirect=False, scope="function")
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'coordbot.db'}"
+        return
+    if backend != "postgresql":
+        raise pytest.UsageError(f"unknown backend {backend}")
+    base = os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database={"url": database_url},
+        slack={"bot_token": "xoxb-test-token", "signing_secret": "test-signing-secret",
+               "announcements_channel": "CANNOUNCE1"},
+        roles={"coordinators": [COORDINATOR, "@incident-leads"], "officials": [OFFICIAL]},
+        timezone="America/New_York",
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def slack() -> FakeSlack:
+    return FakeSlack(groups={"@incident-leads": ["ULEAD0001"]})
+
+
+@pytest.fixture
+def container(settings: Settings, clock: FakeClock, slack: FakeSlack) -> Iterator[Container]:
+    built = bootstrap(settings, clock=clock, slack=slack)
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def db(container: Container) -> Database:
+    return container.db

@@ -1,0 +1,73 @@
+"""Hand-written recording fakes for the ports the services use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.services.ports import DeliveryError, NameTaken, PostedMessage
+
+
+class FakeClock:
+    def __init__(self, start: datetime = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)):
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class FakeSlack:
+    """Records every call; ``fail`` queues errors for a method's next calls."""
+
+    taken_names: set[str] = field(default_factory=set)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    posts: list[dict] = field(default_factory=list)
+    pins: list[tuple[str, str]] = field(default_factory=list)
+    invites: list[tuple[str, list[str]]] = field(default_factory=list)
+    channels: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
+
+    def fail(self, method: str, *errors: DeliveryError) -> None:
+        self.failures.setdefault(method, []).extend(errors)
+
+    def _record(self, method: str, **args: object) -> None:
+        self.calls.append((method, args))
+        pending = self.failures.get(method)
+        if pending:
+            raise pending.pop(0)
+
+    def create_channel(self, name: str) -> str:
+        self._record("create_channel", name=name)
+        if name in self.taken_names or name in self.channels.values():
+            raise NameTaken(name)
+        channel_id = f"C{len(self.channels) + 1:08d}"
+        self.channels[channel_id] = name
+        return channel_id
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        self._record("invite", channel=channel, users=users)
+        self.invites.append((channel, users))
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage:
+        self._record("post", channel=channel, text=text)
+        ts = f"1800000000.{len(self.posts) + 1:06d}"
+        self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts})
+        return PostedMessage(channel, ts)
+
+    def pin(self, channel: str, ts: str) -> None:
+        self._record("pin", channel=channel, ts=ts)
+        self.pins.append((channel, ts))
+
+    def usergroup_members(self, handle_or_id: str) -> list[str]:
+        self._record("usergroup_members", group=handle_or_id)
+        if handle_or_id not in self.groups:
+            raise DeliveryError("no_such_subteam", handle_or_id, permanent=True)
+        return self.groups[handle_or_id]
+
+    def posts_to(self, channel: str) -> list[str]:
+        return [p["text"] for p in self.posts if p["channel"] == channel]

@@ -16,7 +16,6 @@ def build_app(container: Container) -> AsyncApp:
     settings.require_slack_credentials()
     token = settings.slack.bot_token.get_secret_value()
     app = AsyncApp(
-        token=token,
         signing_secret=settings.slack.signing_secret.get_secret_value(),
         client=AsyncWebClient(token=token, base_url=settings.slack.api_base_url),
     )

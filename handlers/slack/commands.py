@@ -26,14 +26,14 @@ def register(app: AsyncApp, commands: IncidentCommands) -> None:
                 reply = await asyncio.to_thread(
                     commands.run, invocation, user=command["user_id"],
                     channel=command.get("channel_id"))
-                await ack(text=reply.text, blocks=reply.blocks)
+                await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
             elif invocation.name == "declare" and invocation.text:
                 parse_declare(invocation.text)  # malformed text is answered right away
                 await ack()
             else:
                 await ack()
         except DomainError as error:
-            await ack(text=message_for(error))
+            await ack(text=message_for(error), response_type="ephemeral")
 
     @reporting
     async def act(respond: Any, command: dict, client: Any) -> None:

@@ -1,0 +1,35 @@
+# Two commands do everything on a new machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-sqlite lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/coordbot demo
+
+# Every database test runs on SQLite and on PostgreSQL (COORDBOT_TEST_DATABASE_URL, default the
+# local server). `make test-sqlite` skips PostgreSQL.
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest --backends sqlite
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot handlers schedules tests bench
+
+bench: $(STAMP)
+	$(PY) bench/ack_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like America/Chicago")
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like America/Chicago") from None
         return value
 
     @classmethod

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
+from bot.sandbox.harness import live_app, wait_until
 
 from .conftest import BYSTANDER, COORDINATOR
-from .live import live_app, wait_until
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 

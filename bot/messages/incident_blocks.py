@@ -50,7 +50,7 @@ def summary(incident: Incident, zone: str) -> tuple[str, list[dict]]:
                        "text": {"type": "mrkdwn", "text": f"*Summary*\n{escape(incident.summary)}"}})
     blocks.append({"type": "context", "elements": [{
         "type": "mrkdwn",
-        "text": f"Post updates with `/incident update …`. `/incident help` lists every command.",
+        "text": "Post updates with `/incident update …`. `/incident help` lists every command.",
     }]})
     return text, blocks
 

@@ -24,7 +24,8 @@ def declare(uow: UnitOfWork, *, actor: str, draft: IncidentDraft, now: datetime)
     year = now.year
     number = uow.incidents.next_number(year)
     incident = Incident(
-        key=format_key(year, number), year=year, number=number, type=draft.type.value, title=draft.title.strip(),
+        key=format_key(year, number), year=year, number=number, type=draft.type.value,
+        title=draft.title.strip(),
         regions=list(draft.regions), severity=draft.severity.value, summary=draft.summary,
         status=Status.ACTIVE.value, declared_by=actor, declared_at=now,
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.domain.commands import parse_invocation, parse_declare
+from bot.domain.commands import parse_declare, parse_invocation
 from bot.domain.errors import DomainError
 from bot.messages import declare_modal
 from bot.services.incident_commands import IncidentCommands

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.errors import InvalidInput
 from bot.domain.incident import IncidentDraft, IncidentType, Severity
 from bot.domain.regions import parse_regions
 from bot.messages import declare_modal

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-28
 """
 
-from alembic import op
 import sqlalchemy as sa
-import bot.db.models
+from alembic import op
 
+import bot.db.models
 
 revision = '0001'
 down_revision = None

@@ -1,4 +1,7 @@
-"""The real web app under uvicorn, talking to the Slack emulator, driven by signed requests."""
+"""The real web app under uvicorn, talking to the Slack emulator, driven by signed requests.
+
+Used by ``coordbot demo`` and by the tests that exercise the product over HTTP.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
-from bot.sandbox.server import RunningServer, serve_in_thread
-from bot.sandbox.slack_emulator import SlackEmulator
-from bot.sandbox.slack_requests import SignedRequest, SlackRequests
 from bot.web import create_app
 
-SIGNING_SECRET = "live-test-signing-secret"
+from .server import RunningServer, serve_in_thread
+from .slack_emulator import SlackEmulator
+from .slack_requests import SignedRequest, SlackRequests
+
+SIGNING_SECRET = "sandbox-signing-secret"
+BOT_TOKEN = "xoxb-sandbox-token"
 
 
 def wait_until(predicate: Callable[[], Any], *, timeout_s: float = 10.0, what: str = "") -> Any:
@@ -59,13 +65,17 @@ class Live:
 
 
 @contextmanager
-def live_app(settings: Settings, *, coordinators: list[str]) -> Iterator[Live]:
-    with SlackEmulator(bot_token="xoxb-live-token") as emulator:
+def live_app(settings: Settings, *, coordinators: list[str],
+             prepare: Callable[[SlackEmulator], None] | None = None) -> Iterator[Live]:
+    """Starts the emulator and the real app wired to it; ``prepare`` seeds the emulator."""
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+        if prepare:
+            prepare(emulator)
         announcements = emulator.add_channel("incident-announcements")
         configured = settings.model_copy(update={
             "slack": settings.slack.model_copy(update={
                 "api_base_url": emulator.base_url, "announcements_channel": announcements.id,
-                "bot_token": _secret("xoxb-live-token"), "signing_secret": _secret(SIGNING_SECRET),
+                "bot_token": SecretStr(BOT_TOKEN), "signing_secret": SecretStr(SIGNING_SECRET),
             }),
             "roles": settings.roles.model_copy(update={"coordinators": coordinators}),
         })
@@ -76,9 +86,3 @@ def live_app(settings: Settings, *, coordinators: list[str]) -> Iterator[Live]:
                 yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http)
         finally:
             server.stop()
-
-
-def _secret(value: str):
-    from pydantic import SecretStr
-
-    return SecretStr(value)

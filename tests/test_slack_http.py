@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -140,3 +141,18 @@ def _incident_channel(live):
     with live.container.db.unit_of_work() as uow:
         found = uow.incidents.list(status=None)
         return found[0].channel_id if found and found[0].channel_id else None
+
+
+def test_a_mention_is_answered_with_help_in_a_thread(live):
+    general = live.emulator.add_channel("general")
+    payload = {
+        "token": "x", "team_id": "T0TEST", "api_app_id": "A0COORDBOT", "type": "event_callback",
+        "event_id": "Ev0001", "event_time": int(time.time()),
+        "event": {"type": "app_mention", "user": BYSTANDER, "text": "<@UBOT0001> help?",
+                  "ts": "1700000000.000100", "channel": general.id, "event_ts": "1700000000.000100"},
+    }
+    request = live.requests.signed(json.dumps(payload))
+    request.headers["Content-Type"] = "application/json"
+    assert live.post(request).status_code == 200
+    reply = wait_until(lambda: general.messages, what="the help reply")[0]
+    assert reply.thread_ts == "1700000000.000100" and "/incident declare" in reply.text

@@ -54,7 +54,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-KEY_PATTERN = re.compile(r"^INC-(\d{4})-(\d{4,})$", re.IGNORECASE)
+KEY_PATTERN = re.compile(r"^INC-(\d{4})-(\d{1,6})$", re.IGNORECASE)
 
 
 def format_key(year: int, number: int) -> str:

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bootstrap import Container
 from bot.services.incident_commands import IncidentCommands
 
-from . import actions, commands, errors, views
+from . import actions, commands, errors, events, views
 
 
 def build_app(container: Container) -> AsyncApp:
@@ -24,4 +24,5 @@ def build_app(container: Container) -> AsyncApp:
     commands.register(app, incident_commands)
     actions.register(app, incident_commands)
     views.register(app, incident_commands)
+    events.register(app)
     return app

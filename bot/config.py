@@ -64,6 +64,11 @@ class RolesSettings(_Section):
     officials: list[str] = Field(default_factory=list)
 
 
+class DirectorySettings(_Section):
+    default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    always_include_tags: list[str] = Field(default_factory=list)
+
+
 class OutboxSettings(_Section):
     poll_interval_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=50, ge=1, le=1000)
@@ -85,6 +90,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     roles: RolesSettings = Field(default_factory=RolesSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
     @field_validator("timezone")

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .contact_repository import ContactRepository
 from .repositories import AuditRepository, IncidentRepository, OutboxRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -24,6 +25,7 @@ class UnitOfWork:
         self.incidents = IncidentRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.contacts = ContactRepository(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -9,7 +9,7 @@ class InvalidInput(DomainError):
     def __init__(self, problem: str, example: str | None = None):
         self.problem = problem
         self.example = example
-        super().__init__(problem if example is None else f"{problem}\nExample: `{example}`")
+        super().__init__(f"{problem}\nExample: `{example}`" if example else problem)
 
 
 class NotFound(DomainError):

@@ -31,6 +31,7 @@ class FakeSlack:
     invites: list[tuple[str, list[str]]] = field(default_factory=list)
     channels: dict[str, str] = field(default_factory=dict)
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
 
     def fail(self, method: str, *errors: DeliveryError) -> None:
         self.failures.setdefault(method, []).extend(errors)
@@ -68,6 +69,12 @@ class FakeSlack:
         if handle_or_id not in self.groups:
             raise DeliveryError("no_such_subteam", handle_or_id, permanent=True)
         return self.groups[handle_or_id]
+
+    def upload_file(self, channel: str, *, filename: str, content: str, title: str,
+                    comment: str = "") -> None:
+        self._record("upload_file", channel=channel, filename=filename)
+        self.files.append({"channel": channel, "filename": filename, "content": content,
+                           "title": title, "comment": comment})
 
     def posts_to(self, channel: str) -> list[str]:
         return [p["text"] for p in self.posts if p["channel"] == channel]

@@ -36,6 +36,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "Close an incident (asks for confirmation).", True),
         Subcommand("reopen", "reopen [KEY]", "/incident reopen INC-2026-0001",
                    "Reopen a closed incident.", True),
+        Subcommand("contacts", "contacts [KEY] [add|remove|why PHONE-OR-NAME | export]",
+                   "/incident contacts why Comunidad Unida",
+                   "Who this incident reaches and why; add, remove or export them "
+                   "(changes: coordinators)."),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -62,17 +66,38 @@ def parse_invocation(text: str) -> Invocation:
         return Invocation("help", text=text.strip())
     rest = rest.strip()
     key = None
-    if name in ("status", "update", "close", "reopen"):
+    if name in ("status", "update", "close", "reopen", "contacts"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
             rest = remainder.strip()
     if name == "update" and not rest:
         raise InvalidInput("Say what the update is.", SUBCOMMANDS["update"].example)
+    if name == "contacts":
+        parse_contacts_action(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")
     return Invocation(name, key, rest)
+
+
+CONTACT_ACTIONS = ("add", "remove", "why", "export")
+
+
+def parse_contacts_action(text: str) -> tuple[str, str]:
+    """``"why Ana Ruiz"`` -> ``("why", "Ana Ruiz")``; no text -> ``("summary", "")``."""
+    action, _, reference = text.strip().partition(" ")
+    action = action.lower()
+    if not action:
+        return "summary", ""
+    if action not in CONTACT_ACTIONS:
+        raise InvalidInput(f"Unknown contacts action {action!r}: use add, remove, why or export.",
+                           SUBCOMMANDS["contacts"].example)
+    reference = reference.strip()
+    if action != "export" and not reference:
+        raise InvalidInput(f"Say who to {action}: a phone number or a contact's name.",
+                           f"/incident contacts {action} +1 202 555 0143")
+    return action, reference
 
 
 def parse_declare(text: str) -> IncidentDraft:

@@ -92,6 +92,11 @@ class SlackGateway:
             group_id = match[0]
         return list(self._call("usergroups_users_list", usergroup=group_id)["users"])
 
+    def upload_file(self, channel: str, *, filename: str, content: str, title: str,
+                    comment: str = "") -> None:
+        self._call("files_upload_v2", channel=channel, filename=filename, content=content,
+                   title=title, initial_comment=comment or None)
+
     def _call(self, method: str, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         try:

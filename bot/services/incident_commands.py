@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.bootstrap import Container
-from bot.domain.commands import SUBCOMMANDS, Invocation, parse_declare
+from bot.domain.audience import ADD, REMOVE
+from bot.domain.commands import SUBCOMMANDS, Invocation, parse_contacts_action, parse_declare
 from bot.domain.incident import IncidentDraft
-from bot.messages import incident_blocks
+from bot.messages import audience_blocks, incident_blocks
 
-from . import incidents
+from . import audience, directory, incidents
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class IncidentCommands:
         if name == "declare":
             return self.declare(parse_declare(invocation.text), user=user)
         handler = {"status": self.status, "update": self.update, "close": self.ask_close,
-                   "reopen": self.reopen}[name]
+                   "reopen": self.reopen, "contacts": self.contacts}[name]
         return handler(invocation, user=user, channel=channel)
 
     def list(self, which: str) -> Reply:
@@ -107,6 +108,45 @@ class IncidentCommands:
             key = incident.key
         self._c.wakeup.notify()
         return Reply(f"{key} is active again.")
+
+    def contacts(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        action, reference = parse_contacts_action(invocation.text)
+        if action in (ADD, REMOVE):
+            self.require_coordinator(user, "change an incident's audience")
+        tags = self._c.settings.directory.always_include_tags
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            if action in (ADD, REMOVE):
+                contact = directory.find_contact(
+                    uow, reference, default_region=self._c.settings.directory.default_region)
+                audience.change(uow, incident=incident, contact=contact, action=action,
+                                actor=user, now=self._c.clock.now())
+                uow.commit()
+                verb = "added to" if action == ADD else "removed from"
+                return Reply(f"{contact.name} {verb} {incident.key}'s audience.")
+            members = audience.members(uow, incident, tags)
+            if action == "why":
+                return self._why(uow, incident, members, reference)
+            if action == "export":
+                return self._export(incident, members, user=user, channel=channel)
+            totals = audience.summary(uow, incident, members, tags)
+            return Reply(audience_blocks.summary(incident, members, totals))
+
+    def _why(self, uow, incident, members, reference: str) -> Reply:
+        contact = directory.find_contact(uow, reference,
+                                         default_region=self._c.settings.directory.default_region)
+        member = next((m for m in members if m.contact.id == contact.id), None)
+        removed = audience.overrides(uow, incident.id).get(contact.id)
+        return Reply(audience_blocks.why(incident, contact.name, member,
+                                         bool(removed and removed.action == REMOVE)))
+
+    def _export(self, incident, members, *, user: str, channel: str | None) -> Reply:
+        # Phone numbers stay masked in Slack; full numbers only through the administrators' CLI.
+        self._c.slack.upload_file(
+            channel or user, filename=f"{incident.key.lower()}-audience.csv",
+            content=audience_blocks.export_csv(members), title=f"{incident.key} audience",
+            comment=f"Audience of {incident.key} for <@{user}> (phone numbers masked).")
+        return Reply(f"Posted {incident.key}'s audience ({len(members)} contacts) as a CSV file.")
 
     def _find(self, uow, invocation: Invocation, channel: str | None):
         return incidents.find(uow, key=invocation.key, channel_id=channel,

@@ -44,6 +44,7 @@ class Container:
         self.wakeup.notify()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.worker.close()
         self.db.dispose()
 
 

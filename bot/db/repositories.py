@@ -90,6 +90,12 @@ class OutboxRepository:
             query = query.where(OutboxMessage.incident_id == incident_id)
         return self._session.scalars(query).all()
 
+    def load(self, ids: list[int]) -> list[OutboxMessage]:
+        if not ids:
+            return []
+        return list(self._session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+
     def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
         """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,16 +78,48 @@ class OutboxWorker:
         self._senders = senders
         self.wakeup = wakeup or Wakeup()
         self._rng = rng or random.Random()
+        self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
+                      if settings.concurrency > 1 else None)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def drain_once(self) -> int:
-        """Claims one batch of due messages and delivers them; returns how many were handled."""
+        """Claims one batch of due messages, sends them, records the outcomes in one transaction.
+
+        Provider calls happen outside any transaction, ``outbox.concurrency`` at a time, so a
+        slow provider holds no database locks.
+        """
         with self._db.unit_of_work() as uow:
             ids = uow.outbox.claim_due(now=self._clock.now(), limit=self._settings.batch_size,
                                        lease=timedelta(seconds=self._settings.lease_s))
+            claimed = uow.outbox.load(ids)
+            for message in claimed:
+                uow.session.expunge(message)
             uow.commit()
-        for message_id in ids:
-            self._deliver(message_id)
-        return len(ids)
+        if not claimed:
+            return 0
+        if self._pool is None or len(claimed) == 1:
+            outcomes = [self._send(message) for message in claimed]
+        else:
+            outcomes = list(self._pool.map(self._send, claimed))
+        self._record(claimed, outcomes)
+        return len(claimed)
+
+    def _record(self, claimed: list[OutboxMessage],
+                outcomes: list[Callable[[OutboxMessage], None]]) -> None:
+        with self._db.unit_of_work() as uow:
+            current = {row.id: row for row in uow.outbox.load([m.id for m in claimed])}
+            for message, outcome in zip(claimed, outcomes, strict=True):
+                row = current.get(message.id)
+                # Only the claim's owner records: after a lease expired another worker may own it.
+                if row is not None and row.status == "sending" and row.attempts == message.attempts:
+                    outcome(row)
+                else:
+                    log.warning("outbox %s: claim lost before its outcome was recorded",
+                                message.idempotency_key)
+            uow.commit()
 
     def drain(self, max_rounds: int = 100) -> int:
         """Delivers until nothing is due (tests and the demo use this)."""
@@ -109,21 +142,6 @@ class OutboxWorker:
             if not handled:
                 self.wakeup.wait(self._settings.poll_interval_s)
         log.info("outbox worker stopped")
-
-    def _deliver(self, message_id: int) -> None:
-        # Provider calls happen outside any transaction: a slow provider must not hold locks.
-        with self._db.unit_of_work() as uow:
-            message = uow.outbox.get(message_id)
-            if message is None or message.status != "sending":
-                return
-            uow.session.expunge(message)
-        outcome = self._send(message)
-        with self._db.unit_of_work() as uow:
-            current = uow.outbox.get(message_id)
-            if current is None:
-                return
-            outcome(current)
-            uow.commit()
 
     def _send(self, message: OutboxMessage) -> Callable[[OutboxMessage], None]:
         sender = self._senders.get(message.kind)

@@ -12,7 +12,6 @@ from bot.services.ports import DeliveryError
 from .twilio_http import BaseUrlHttpClient
 
 
-
 class TwilioSms:
     def __init__(self, *, account_sid: str, auth_token: str, base_url: str,
                  messaging_service_sid: str | None = None, from_number: str | None = None,

@@ -70,17 +70,20 @@ async def _socket_mode(container, worker: bool) -> None:
 
     from handlers.slack import build_app
 
+    from .command_process import CommandProcess
+
     if container.settings.slack.app_token is None:
         typer.echo("coordbot: configuration error: slack.app_token: required for Socket Mode",
                    err=True)
         raise typer.Exit(2)
-    if worker:
-        container.start_worker()
+    runner = CommandProcess(container.settings, run_outbox=worker)
+    runner.start()
     try:
-        handler = AsyncSocketModeHandler(build_app(container),
+        handler = AsyncSocketModeHandler(build_app(container, runner),
                                          container.settings.slack.app_token.get_secret_value())
         await handler.start_async()
     finally:
+        runner.stop()
         container.stop()
 
 

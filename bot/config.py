@@ -69,6 +69,12 @@ class DirectorySettings(_Section):
     always_include_tags: list[str] = Field(default_factory=list)
 
 
+class SmsSettings(_Section):
+    confirm_threshold: int = Field(default=25, ge=0)
+    rate_per_s: float = Field(default=1.0, ge=0)
+    max_segments: int = Field(default=4, ge=1, le=10)
+
+
 class OutboxSettings(_Section):
     poll_interval_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=50, ge=1, le=1000)
@@ -92,6 +98,7 @@ class Settings(BaseSettings):
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     roles: RolesSettings = Field(default_factory=RolesSettings)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
     @field_validator("timezone")

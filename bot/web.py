@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .bootstrap import Container
+from .command_process import CommandProcess
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 def create_app(container: Container, *, run_worker: bool = True) -> Starlette:
     from handlers.slack import build_app
 
-    slack = AsyncSlackRequestHandler(build_app(container))
+    runner = CommandProcess(container.settings, run_outbox=run_worker)
+    slack = AsyncSlackRequestHandler(build_app(container, runner))
 
     async def slack_events(request: Request):
         return await slack.handle(request)
@@ -36,9 +38,9 @@ def create_app(container: Container, *, run_worker: bool = True) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if run_worker:
-            container.start_worker()
+        await asyncio.to_thread(runner.start)
         yield
+        await asyncio.to_thread(runner.stop)
         await asyncio.to_thread(container.stop)
 
     return Starlette(

@@ -32,6 +32,8 @@ class FakeSlack:
     channels: dict[str, str] = field(default_factory=dict)
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
+    ephemerals: list[dict] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)
 
     def fail(self, method: str, *errors: DeliveryError) -> None:
         self.failures.setdefault(method, []).extend(errors)
@@ -75,6 +77,15 @@ class FakeSlack:
         self._record("upload_file", channel=channel, filename=filename)
         self.files.append({"channel": channel, "filename": filename, "content": content,
                            "title": title, "comment": comment})
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._record("post_ephemeral", channel=channel, user=user)
+        self.ephemerals.append({"channel": channel, "user": user, "text": text})
+
+    def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
+                replace_original: bool = False) -> None:
+        self._record("respond", url=response_url)
+        self.responses.append({"url": response_url, "text": text, "blocks": blocks})
 
     def posts_to(self, channel: str) -> list[str]:
         return [p["text"] for p in self.posts if p["channel"] == channel]

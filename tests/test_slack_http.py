@@ -62,11 +62,12 @@ def test_declare_by_text_creates_pinned_channel_and_announces(live):
     assert f"<#{channel.id}>" in announcements.messages[0].text
 
 
-def test_reads_are_answered_in_the_ack(live):
+def test_reads_answer_through_the_response_url_and_help_in_the_ack(live):
     live.command(DECLARE, user=COORDINATOR)
     wait_until(lambda: incident_count(live) == 1, what="the incident")
-    response, _ = live.command("list", user=BYSTANDER)
-    assert response.status_code == 200 and "Hurricane Xavier" in response.json()["text"]
+    response, url = live.command("list", user=BYSTANDER)
+    assert response.status_code == 200 and not response.content
+    assert "Hurricane Xavier" in live.wait_response(url)["text"]
     response, _ = live.command("frobnicate", user=BYSTANDER)
     assert "I don't know `frobnicate`" in response.json()["text"]
     assert "/incident declare" in response.json()["text"]
@@ -95,8 +96,8 @@ def test_update_status_close_and_reopen_in_the_channel(live):
     messages = live.emulator.channels[channel].messages
     wait_until(lambda: any("Shelters open" in m.text for m in messages), what="the update post")
 
-    response, _ = live.command("status", user=BYSTANDER, channel=channel)
-    assert "Shelters open in Valdosta" in response.json()["text"]
+    _, url = live.command("status", user=BYSTANDER, channel=channel)
+    assert "Shelters open in Valdosta" in live.wait_response(url)["text"]
 
     _, url = live.command("close", user=COORDINATOR, channel=channel)
     confirmation = live.wait_response(url)

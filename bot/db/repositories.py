@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, Incident, OutboxMessage
 
+LEASE_EXPIRED = "lease_expired"
 NUMBERING_LOCK = 0x636F6F72  # arbitrary constant: the advisory lock serialising incident numbers
 
 
@@ -117,14 +118,35 @@ class OutboxRepository:
         claimed = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1,
+                    # A reclaimed "sending" row may have reached the provider: senders check.
+                    error_code=case((OutboxMessage.status == "sending", LEASE_EXPIRED),
+                                    else_=OutboxMessage.error_code))
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
         return sorted(claimed.scalars().all())
 
-    def count_by_status(self) -> dict[str, int]:
-        rows = self._session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        )
-        return {status: count for status, count in rows}
+    def count_by_status(self, *, key_prefix: str | None = None) -> dict[str, int]:
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        if key_prefix:
+            query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
+        return {status: count for status, count in self._session.execute(query)}
+
+    def error_counts(self, *, key_prefix: str) -> dict[str, int]:
+        query = (select(OutboxMessage.error_code, func.count())
+                 .where(OutboxMessage.idempotency_key.startswith(key_prefix),
+                        OutboxMessage.status.in_(["failed", "undelivered", "suppressed"]))
+                 .group_by(OutboxMessage.error_code))
+        return {code or "unknown": count for code, count in self._session.execute(query)}
+
+    def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
+        return self._session.scalar(
+            select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
+
+    def latest_incident_for(self, recipient: str) -> int | None:
+        """The incident of the newest message sent to ``recipient`` (to route their replies)."""
+        return self._session.scalar(
+            select(OutboxMessage.incident_id)
+            .where(OutboxMessage.recipient == recipient, OutboxMessage.incident_id.is_not(None))
+            .order_by(OutboxMessage.id.desc()).limit(1))

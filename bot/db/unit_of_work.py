@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .contact_repository import ContactRepository
 from .repositories import AuditRepository, IncidentRepository, OutboxRepository
+from .sms_repository import SmsRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+READ_ONLY = "coordbot_read_only"
 
 
 class UnitOfWork:
@@ -26,6 +28,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.contacts = ContactRepository(self.session)
+        self.sms = SmsRepository(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -44,9 +47,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
+                                           expire_on_commit=False)
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A transaction; ``read_only`` ones never wait for SQLite's write lock (WAL readers)."""
+        return UnitOfWork(self._read_sessions if read_only else self._sessions)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -96,7 +102,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock when the transaction starts: SQLite cannot upgrade a read transaction
     # to a write one under concurrency (SQLITE_BUSY_SNAPSHOT), but it can wait for a lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _is_memory(dbapi_connection: Any) -> bool:

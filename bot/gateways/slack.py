@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler, RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.webhook import WebhookClient
 
 from bot.services.ports import DeliveryError, NameTaken, PostedMessage
 
@@ -59,6 +60,7 @@ def retry_after(headers: Any) -> float:
 class SlackGateway:
     def __init__(self, *, token: str, base_url: str, sleep: Callable[[float], None] = time.sleep,
                  timeout_s: int = 10):
+        self._timeout_s = timeout_s
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout_s,
                                 retry_handlers=[RetryAfterHandler(sleep=sleep)])
 
@@ -96,6 +98,19 @@ class SlackGateway:
                     comment: str = "") -> None:
         self._call("files_upload_v2", channel=channel, filename=filename, content=content,
                    title=title, initial_comment=comment or None)
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+    def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
+                replace_original: bool = False) -> None:
+        """Answers a slash command or button through its ``response_url`` (ephemeral)."""
+        response = WebhookClient(response_url, timeout=self._timeout_s).send(
+            text=text, blocks=blocks, response_type="ephemeral",
+            replace_original=replace_original)
+        if response.status_code >= 300:
+            raise DeliveryError(f"http_{response.status_code}", response.body,
+                                permanent=response.status_code < 500)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}

@@ -48,7 +48,7 @@ class Demo:
                                          (f"/incident {text}", "bold")))
         response, url = self.live.command(text, user=user, channel=channel)
         self.check(response.status_code == 200, f"Slack got its ack (HTTP {response.status_code})")
-        # Reads are answered in the ack itself; writes reply later through the response_url.
+        # Help and malformed text are answered in the ack; the rest through the response_url.
         reply = (response.json() if response.content else self.live.wait_response(url))["text"]
         self.console.print(Panel(Text(reply), title="only visible to you", expand=False))
         return reply

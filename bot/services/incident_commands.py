@@ -48,12 +48,12 @@ class IncidentCommands:
         return handler(invocation, user=user, channel=channel)
 
     def list(self, which: str) -> Reply:
-        with self._c.db.unit_of_work() as uow:
+        with self._c.db.unit_of_work(read_only=True) as uow:
             found = incidents.list_incidents(uow, which=which.lower())
             return Reply(incident_blocks.incident_list(found, which.lower(), self._zone))
 
     def status(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
-        with self._c.db.unit_of_work() as uow:
+        with self._c.db.unit_of_work(read_only=True) as uow:
             incident = self._find(uow, invocation, channel)
             recent = incidents.recent_updates(incident)
             return Reply(incident_blocks.status(incident, recent, self._zone))
@@ -81,7 +81,7 @@ class IncidentCommands:
 
     def ask_close(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
         self.require_coordinator(user, "close incidents")
-        with self._c.db.unit_of_work() as uow:
+        with self._c.db.unit_of_work(read_only=True) as uow:
             incident = self._find(uow, invocation, channel)
             if incident.status == "closed":
                 return Reply(f"{incident.key} is already closed.")

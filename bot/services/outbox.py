@@ -40,7 +40,18 @@ class Deferred(Exception):
         self.delay_s = delay_s
 
 
+class Suppressed(DeliveryError):
+    """The message must not go (e.g. the recipient texted STOP): recorded as ``suppressed``."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(code, message, permanent=True)
+
+
 Sender = Callable[[OutboxMessage], Delivered]
+Outcome = Callable[[UnitOfWork, OutboxMessage], None]
+# A sender may also offer, as attributes:
+#   prepare(uow, messages) -> dict[message id, Suppressed]   checks a claimed batch in one query
+#   after_failure(uow, row, error) -> None                    records what a refusal means
 
 
 def enqueue(uow: UnitOfWork, *, key: str, kind: str, purpose: str, payload: dict[str, Any],
@@ -95,27 +106,39 @@ class OutboxWorker:
             ids = uow.outbox.claim_due(now=self._clock.now(), limit=self._settings.batch_size,
                                        lease=timedelta(seconds=self._settings.lease_s))
             claimed = uow.outbox.load(ids)
+            refused = self._prepare(uow, claimed)
             for message in claimed:
                 uow.session.expunge(message)
             uow.commit()
         if not claimed:
             return 0
-        if self._pool is None or len(claimed) == 1:
-            outcomes = [self._send(message) for message in claimed]
+        to_send = [m for m in claimed if m.id not in refused]
+        if self._pool is None or len(to_send) <= 1:
+            sent = [self._send(message) for message in to_send]
         else:
-            outcomes = list(self._pool.map(self._send, claimed))
-        self._record(claimed, outcomes)
+            sent = list(self._pool.map(self._send, to_send))
+        outcomes = dict(zip((m.id for m in to_send), sent, strict=True))
+        for message_id, error in refused.items():
+            outcomes[message_id] = self._failure_outcome(error)
+        self._record(claimed, [outcomes[m.id] for m in claimed])
         return len(claimed)
 
-    def _record(self, claimed: list[OutboxMessage],
-                outcomes: list[Callable[[OutboxMessage], None]]) -> None:
+    def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
+        refused: dict[int, Suppressed] = {}
+        for kind in {m.kind for m in claimed}:
+            prepare = getattr(self._senders.get(kind), "prepare", None)
+            if prepare is not None:
+                refused.update(prepare(uow, [m for m in claimed if m.kind == kind]))
+        return refused
+
+    def _record(self, claimed: list[OutboxMessage], outcomes: list[Outcome]) -> None:
         with self._db.unit_of_work() as uow:
             current = {row.id: row for row in uow.outbox.load([m.id for m in claimed])}
             for message, outcome in zip(claimed, outcomes, strict=True):
                 row = current.get(message.id)
                 # Only the claim's owner records: after a lease expired another worker may own it.
                 if row is not None and row.status == "sending" and row.attempts == message.attempts:
-                    outcome(row)
+                    outcome(uow, row)
                 else:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 message.idempotency_key)
@@ -143,7 +166,7 @@ class OutboxWorker:
                 self.wakeup.wait(self._settings.poll_interval_s)
         log.info("outbox worker stopped")
 
-    def _send(self, message: OutboxMessage) -> Callable[[OutboxMessage], None]:
+    def _send(self, message: OutboxMessage) -> Outcome:
         sender = self._senders.get(message.kind)
         try:
             if sender is None:
@@ -152,16 +175,23 @@ class OutboxWorker:
             result = sender(message)
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
-            return lambda row: self._retry_later(row, "deferred", reason, delay,
-                                                 count_attempt=False)
+            return lambda uow, row: self._retry_later(row, "deferred", reason, delay,
+                                                      count_attempt=False)
         except DeliveryError as error:
-            failure = error
-            return lambda row: self._record_failure(row, failure)
+            return self._failure_outcome(error)
         except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
             log.exception("outbox %s (%s) raised", message.idempotency_key, message.kind)
-            unexpected = DeliveryError("exception", repr(error), permanent=False)
-            return lambda row: self._record_failure(row, unexpected)
-        return lambda row: self._mark_sent(row, result)
+            return self._failure_outcome(DeliveryError("exception", repr(error), permanent=False))
+        return lambda uow, row: self._mark_sent(row, result)
+
+    def _failure_outcome(self, error: DeliveryError) -> Outcome:
+        def record(uow: UnitOfWork, row: OutboxMessage) -> None:
+            self._record_failure(row, error)
+            after_failure = getattr(self._senders.get(row.kind), "after_failure", None)
+            if after_failure is not None:
+                after_failure(uow, row, error)
+
+        return record
 
     def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
         message.status = "sent"
@@ -171,6 +201,12 @@ class OutboxWorker:
         message.error_code = message.error_message = None
 
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
+        if isinstance(error, Suppressed):
+            log.info("outbox %s suppressed: %s", message.idempotency_key, error)
+            message.status = "suppressed"
+            message.error_code, message.error_message = error.code, str(error)
+            message.claimed_until = None
+            return
         if error.permanent or message.attempts >= self._settings.max_attempts:
             log.warning("outbox %s failed for good: %s", message.idempotency_key, error)
             message.status = "failed"

@@ -6,12 +6,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Container
+from bot.command_process import CommandProcess
 from bot.services.incident_commands import IncidentCommands
 
 from . import actions, commands, errors, events, views
 
 
-def build_app(container: Container) -> AsyncApp:
+def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
     settings = container.settings
     settings.require_slack_credentials()
     token = settings.slack.bot_token.get_secret_value()
@@ -21,8 +22,8 @@ def build_app(container: Container) -> AsyncApp:
     )
     incident_commands = IncidentCommands(container)
     errors.register(app)
-    commands.register(app, incident_commands)
-    actions.register(app, incident_commands)
-    views.register(app, incident_commands)
+    commands.register(app, incident_commands, runner)
+    actions.register(app, runner)
+    views.register(app, runner)
     events.register(app)
     return app

@@ -1,58 +1,60 @@
-"""``/incident``: ack at once (with the answer, for reads), do writes in a lazy listener."""
+"""``/incident``: ack at once; the work goes to the command worker process.
+
+Only parse errors and help are answered in the ack itself (pure and fast). Everything else is
+handed, after the ack, to the worker process, which replies through the ``response_url``. The
+declare form is opened here, right after the ack, because its ``trigger_id`` expires in 3 s.
+(No lazy listener: Bolt would run its machinery for every command, and the work is elsewhere.)
+"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.domain.commands import parse_declare, parse_invocation
+from bot.command_process import CommandProcess
+from bot.domain.commands import Invocation, parse_declare, parse_invocation
 from bot.domain.errors import DomainError
-from bot.messages import declare_modal
+from bot.messages import declare_modal, incident_blocks
 from bot.services.incident_commands import IncidentCommands
 
-from .errors import message_for, reporting
-
-READS = {"help", "list", "status"}
+from .errors import message_for, report
 
 
-def register(app: AsyncApp, commands: IncidentCommands) -> None:
-    async def acknowledge(ack: Any, command: dict) -> None:
+def parse(text: str) -> Invocation:
+    invocation = parse_invocation(text)
+    if invocation.name == "declare" and invocation.text:
+        parse_declare(invocation.text)  # malformed text is answered in the ack
+    return invocation
+
+
+def register(app: AsyncApp, commands: IncidentCommands, runner: CommandProcess) -> None:
+    async def acknowledge(ack: Any, command: dict, client: Any, respond: Any) -> None:
         try:
-            invocation = parse_invocation(command.get("text", ""))
-            if invocation.name in READS:
-                reply = await asyncio.to_thread(
-                    commands.run, invocation, user=command["user_id"],
-                    channel=command.get("channel_id"))
-                await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-            elif invocation.name == "declare" and invocation.text:
-                parse_declare(invocation.text)  # malformed text is answered right away
-                await ack()
-            else:
-                await ack()
+            invocation = parse(command.get("text", ""))
         except DomainError as error:
             await ack(text=message_for(error), response_type="ephemeral")
-
-    @reporting
-    async def act(respond: Any, command: dict, client: Any) -> None:
-        try:
-            invocation = parse_invocation(command.get("text", ""))
-            if invocation.name in READS:
-                return
-            if invocation.name == "declare":
-                parse_declare(invocation.text) if invocation.text else None
-        except DomainError:
-            return  # already answered in the ack
-        user, channel = command["user_id"], command.get("channel_id")
-        if invocation.name == "declare" and not invocation.text:
-            await asyncio.to_thread(commands.require_coordinator, user, "declare incidents")
-            await client.views_open(trigger_id=command["trigger_id"],
-                                    view=declare_modal.view(private_metadata=channel or ""))
             return
-        run = functools.partial(commands.run, invocation, user=user, channel=channel)
-        reply = await asyncio.to_thread(run)
-        await respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        if invocation.name == "help":
+            await ack(text=incident_blocks.help_text(invocation.text or None),
+                      response_type="ephemeral")
+            return
+        await ack()
+        if invocation.name == "declare" and not invocation.text:
+            await open_declare_form(command, client, respond)
+            return
+        runner.submit("run", invocation, user=command["user_id"],
+                      channel=command.get("channel_id"),
+                      reply_to={"response_url": command["response_url"]})
 
-    app.command("/incident")(ack=acknowledge, lazy=[act])
+    async def open_declare_form(command: dict, client: Any, respond: Any) -> None:
+        try:
+            await asyncio.to_thread(commands.require_coordinator, command["user_id"],
+                                    "declare incidents")
+            await client.views_open(trigger_id=command["trigger_id"],
+                                    view=declare_modal.view(command.get("channel_id") or ""))
+        except Exception as error:
+            await report(error, respond)
+
+    app.command("/incident")(acknowledge)

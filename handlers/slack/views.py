@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.command_process import CommandProcess
 from bot.domain.errors import InvalidInput
 from bot.domain.incident import IncidentDraft, IncidentType, Severity
 from bot.domain.regions import parse_regions
 from bot.messages import declare_modal
-from bot.services.incident_commands import IncidentCommands
-
-from .errors import message_for
 
 
 def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, str]]:
@@ -40,28 +37,14 @@ def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, 
         return None, {"summary" if "summary" in error.problem else "title": error.problem}
 
 
-def register(app: AsyncApp, commands: IncidentCommands) -> None:
-    async def acknowledge(ack: Any, view: dict) -> None:
+def register(app: AsyncApp, runner: CommandProcess) -> None:
+    @app.view(declare_modal.CALLBACK_ID)
+    async def declare(ack: Any, body: dict, view: dict) -> None:
         draft, errors = draft_from(declare_modal.submitted_values(view["state"]))
         if errors:
             await ack(response_action="errors", errors=errors)
-        else:
-            await ack()
-
-    async def declare(body: dict, view: dict, client: Any) -> None:
-        user = body["user"]["id"]
-        draft, _ = draft_from(declare_modal.submitted_values(view["state"]))
-        if draft is None:
             return
-        try:
-            reply = await asyncio.to_thread(commands.declare, draft, user=user)
-            text = reply.text
-        except Exception as error:  # the modal has closed: tell the user in a DM
-            text = message_for(error)
-        channel = view.get("private_metadata") or user
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-        except Exception:
-            await client.chat_postMessage(channel=user, text=text)
-
-    app.view(declare_modal.CALLBACK_ID)(ack=acknowledge, lazy=[declare])
+        await ack()
+        user = body["user"]["id"]
+        runner.submit("declare", draft, user=user,
+                      reply_to={"channel": view.get("private_metadata") or user, "user": user})

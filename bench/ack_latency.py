@@ -1,0 +1,250 @@
+"""Ack latency of ``/incident`` under load: the real ``coordbot serve`` against a bare-Bolt floor.
+
+Both servers run as subprocesses on free local ports, get the same signed slash commands
+(``/incident list`` and ``/incident declare …``, alternating) from the same loader (wrk when
+installed, else a Python asyncio loader) at the same concurrency, floor first. Prints one JSON
+line on stdout; progress goes to stderr. Exits 1 if more than 1% of requests fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import httpx
+
+from bot.sandbox.server import free_port
+from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack_requests import SignedRequest, SlackRequests
+
+BENCH = Path(__file__).resolve().parent
+COORDBOT = Path(sys.executable).with_name("coordbot")
+TOKEN, SECRET, USER, CHANNEL = "xoxb-bench", "bench-signing-secret", "UBENCH001", "CBENCH001"
+WARMUP_S, READY_TIMEOUT_S, STOP_TIMEOUT_S, MAX_FAILED = 2.0, 30.0, 15.0, 0.01
+_titles = itertools.count(1)
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--port", type=int, default=0,
+                        help="coordbot's port (the floor gets PORT+1); default: free ports")
+    return parser.parse_args()
+
+
+# ----- requests ------------------------------------------------------------------------------
+def signed_commands(count: int, response_url: str) -> list[SignedRequest]:
+    """Half ``list``, half ``declare`` (each with a new title), signed with the current time."""
+    slack = SlackRequests(SECRET)
+    texts = (f'declare hurricane "Bench Storm {next(_titles)}" FL severity=high' if i % 2
+             else "list" for i in range(count))
+    return [slack.command(text, user_id=USER, channel_id=CHANNEL, response_url=response_url)
+            for text in texts]
+
+
+def write_request_file(path: Path, requests: list[SignedRequest]) -> Path:
+    with path.open("w") as out:
+        for request in requests:
+            ts = request.headers["X-Slack-Request-Timestamp"]
+            out.write(f"{ts}\t{request.headers['X-Slack-Signature']}\t{request.body}\n")
+    return path
+
+
+# ----- servers -------------------------------------------------------------------------------
+def write_config(tmp: Path, api_base_url: str) -> Path:
+    config = tmp / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp}/bench.db"\n\n'
+        f'[slack]\nbot_token = "{TOKEN}"\nsigning_secret = "{SECRET}"\n'
+        f'api_base_url = "{api_base_url}"\n\n'
+        f'[roles]\ncoordinators = ["{USER}"]\n')
+    return config
+
+
+def spawn(argv: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    with log_path.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                env={**os.environ, **(env or {})})
+
+
+def wait_ready(proc: subprocess.Popen, check, what: str, log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not check():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            stop(proc)
+            raise RuntimeError(f"{what} did not become ready; its log ends:\n{tail}")
+        time.sleep(0.1)
+
+
+def healthz_ok(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start_coordbot(tmp: Path, port: int, api_base_url: str) -> subprocess.Popen:
+    config, log_path = write_config(tmp, api_base_url), tmp / "coordbot.log"
+    proc = spawn([str(COORDBOT), "serve", "--config", str(config), "--host", "127.0.0.1",
+                  "--port", str(port)], log_path)
+    wait_ready(proc, lambda: healthz_ok(f"http://127.0.0.1:{port}"), "coordbot serve", log_path)
+    return proc
+
+
+def start_floor(tmp: Path, port: int, api_base_url: str) -> subprocess.Popen:
+    log_path = tmp / "floor.log"
+    proc = spawn([sys.executable, str(BENCH / "floor_app.py"), "--port", str(port),
+                  "--api-base-url", api_base_url], log_path,
+                 env={"BENCH_SIGNING_SECRET": SECRET, "BENCH_BOT_TOKEN": TOKEN})
+    wait_ready(proc, lambda: port_open(port), "the floor app", log_path)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ----- loaders: each returns {"p50_ms", "p99_ms", "rps", "completed", "ok", "non2xx", "errors"}
+def run_wrk(url: str, request_file: Path, duration: float, concurrency: int,
+            threads: int) -> dict:
+    argv = ["wrk", "--latency", "--timeout", "30s", f"-t{threads}", f"-c{concurrency}",
+            f"-d{max(1, round(duration))}s", "-s", str(BENCH / "wrk_signed.lua"), url,
+            "--", str(request_file)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    match = re.search(r"^BENCH_RESULT (.*)$", done.stdout, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    r = {key: int(value) for key, value in (p.split("=") for p in match.group(1).split())}
+    return {"p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+            "rps": r["requests"] / (r["duration_us"] / 1e6), "completed": r["requests"],
+            "ok": r["ok"], "non2xx": r["non2xx"],
+            "errors": r["connect"] + r["read"] + r["write"] + r["timeout"]}
+
+
+def percentile_ms(latencies: list[float], q: float) -> float:
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+async def _python_load(url: str, requests: list[SignedRequest], duration: float,
+                       concurrency: int) -> dict:
+    latencies: list[float] = []
+    counts = {"ok": 0, "non2xx": 0, "errors": 0}
+    cycle = itertools.cycle(requests)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
+                                     timeout=aiohttp.ClientTimeout(total=30)) as session:
+        start = time.perf_counter()
+        deadline = start + duration
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                request = next(cycle)
+                sent = time.perf_counter()
+                try:
+                    async with session.post(url, data=request.body.encode(),
+                                            headers=request.headers) as response:
+                        await response.read()
+                except (aiohttp.ClientError, TimeoutError):
+                    counts["errors"] += 1
+                    continue
+                latencies.append(time.perf_counter() - sent)
+                counts["ok" if 200 <= response.status < 300 else "non2xx"] += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return {"p50_ms": percentile_ms(latencies, 0.50), "p99_ms": percentile_ms(latencies, 0.99),
+            "rps": len(latencies) / elapsed, "completed": len(latencies), **counts}
+
+
+# ----- phases --------------------------------------------------------------------------------
+def load(loader: str, url: str, tmp: Path, response_url: str, args, duration: float) -> dict:
+    """One load phase with freshly signed requests (Slack rejects timestamps over 5 min old)."""
+    requests = signed_commands(max(500, int(duration * 1500)), response_url)
+    if loader == "wrk":
+        request_file = write_request_file(tmp / "requests.tsv", requests)
+        return run_wrk(url, request_file, duration, args.concurrency, args.threads)
+    return asyncio.run(_python_load(url, requests, duration, args.concurrency))
+
+
+def measure(name: str, loader: str, port: int, tmp: Path, response_url: str, args) -> dict:
+    url = f"http://127.0.0.1:{port}/slack/events"
+    log(f"{name}: warm-up {WARMUP_S:g}s")  # the results are thrown away
+    load(loader, url, tmp, response_url, args, WARMUP_S)
+    log(f"{name}: measuring {args.duration:g}s at concurrency {args.concurrency}")
+    result = load(loader, url, tmp, response_url, args, args.duration)
+    attempts, failed = result["completed"] + result["errors"], result["non2xx"] + result["errors"]
+    log(f"{name}: {result['completed']} responses, {result['non2xx']} non-2xx, "
+        f"{result['errors']} socket errors; p50 {result['p50_ms']:.2f} ms, "
+        f"p99 {result['p99_ms']:.2f} ms, {result['rps']:.1f} req/s")
+    if attempts == 0 or failed > MAX_FAILED * attempts:
+        raise SystemExit(f"[bench] {name}: {failed} of {attempts} requests failed")
+    return result
+
+
+def run(args: argparse.Namespace) -> dict:
+    loader = "wrk" if shutil.which("wrk") else "python"
+    log(f"loader: {loader}")
+    coordbot_port, floor_port = (args.port, args.port + 1) if args.port else (free_port(), free_port())
+    emulator = SlackEmulator(bot_token=TOKEN).start()
+    try:
+        response_url = emulator.new_response_url()
+        with tempfile.TemporaryDirectory(prefix="coordbot-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            results = {}
+            for name, start, port in (("floor", start_floor, floor_port),
+                                      ("coordbot", start_coordbot, coordbot_port)):
+                log(f"{name}: starting on port {port}")
+                proc = start(tmp, port, emulator.base_url)
+                try:
+                    results[name] = measure(name, loader, port, tmp, response_url, args)
+                finally:
+                    stop(proc)
+    finally:
+        emulator.stop()
+    bot, floor = results["coordbot"], results["floor"]
+    return {"loader": loader, "commands": bot["ok"], "concurrency": args.concurrency,
+            "p50_ms": round(bot["p50_ms"], 2), "p99_ms": round(bot["p99_ms"], 2),
+            "rps": round(bot["rps"], 1), "floor_p50_ms": round(floor["p50_ms"], 2),
+            "floor_p99_ms": round(floor["p99_ms"], 2), "floor_rps": round(floor["rps"], 1),
+            "ratio_p99": round(bot["p99_ms"] / floor["p99_ms"], 2)}
+
+
+def main() -> None:
+    print(json.dumps(run(parse_args())), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Slash-command work runs in a separate worker process, away from the process that acks.
+
+The web process only verifies, parses and acknowledges Slack's requests (Slack's deadline is
+3 seconds); a burst of commands must never slow those acks down. So the database work, rendering
+and the reply through ``response_url`` happen in one worker process, which also runs the outbox
+worker. A job that fails is answered with the error message; nothing is retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from typing import Any
+
+from .bootstrap import Container, bootstrap
+from .config import Settings
+from .messages.errors import message_for
+from .services.incident_commands import IncidentCommands
+
+log = logging.getLogger(__name__)
+_container: Container | None = None
+
+
+WORKER_NICENESS = 10
+
+
+def _start(settings: Settings, run_outbox: bool) -> None:
+    global _container
+    # Background work yields the CPU to the process that must ack within Slack's deadline.
+    os.nice(WORKER_NICENESS)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    _container = bootstrap(settings, upgrade=False)
+    if run_outbox:
+        _container.start_worker()
+
+
+def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, Any]) -> None:
+    """Runs ``IncidentCommands.<method>`` and sends its reply (or the error) back to the user."""
+    assert _container is not None
+    try:
+        reply = getattr(IncidentCommands(_container), method)(*args, **kwargs)
+        text, blocks = reply.text, reply.blocks
+    except Exception as error:
+        text, blocks = message_for(error), None
+    try:
+        if reply_to.get("response_url"):
+            _container.slack.respond(reply_to["response_url"], text=text, blocks=blocks,
+                                     replace_original=reply_to.get("replace_original", False))
+        else:
+            _container.slack.post_ephemeral(reply_to["channel"], reply_to["user"], text)
+    except Exception:
+        log.exception("could not deliver the reply to %s", reply_to.get("user"))
+
+
+class CommandProcess:
+    """One worker process fed through a queue (one feeder thread in the web process)."""
+
+    def __init__(self, settings: Settings, *, run_outbox: bool = True):
+        self._settings = settings
+        self._run_outbox = run_outbox
+        self._context = multiprocessing.get_context("spawn")
+        self._jobs = self._context.Queue()  # put() never blocks the event loop
+        self._ready = self._context.Event()
+        self._process: multiprocessing.process.BaseProcess | None = None
+
+    def start(self, timeout_s: float = 60) -> None:
+        self._process = self._context.Process(
+            target=_serve, args=(self._settings, self._run_outbox, self._jobs, self._ready),
+            name="coordbot-worker", daemon=True)
+        self._process.start()
+        if not self._ready.wait(timeout_s):
+            self.stop()
+            raise RuntimeError("the command worker process did not start")
+
+    def submit(self, method: str, *args: Any, reply_to: dict[str, Any], **kwargs: Any) -> None:
+        if self._process is None or not self._process.is_alive():
+            raise RuntimeError("the command worker process is not running")
+        self._jobs.put((method, args, kwargs, reply_to))
+
+    def stop(self, timeout_s: float = 30) -> None:
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._jobs.put(None)
+            self._process.join(timeout_s)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        self._process = None
+
+
+def _serve(settings: Settings, run_outbox: bool, jobs: Any, ready: Any) -> None:
+    _start(settings, run_outbox)
+    ready.set()
+    while (job := jobs.get()) is not None:
+        _run(*job)
+    assert _container is not None
+    _container.stop()

@@ -1,0 +1,43 @@
+"""A ``twilio`` SDK HTTP client that can send the SDK's requests to another base URL.
+
+``Client(account_sid, auth_token, http_client=BaseUrlHttpClient(base_url))`` talks to
+``base_url`` (the sandbox Twilio emulator, a recording proxy …) instead of
+``https://api.twilio.com``; with the real Twilio URL nothing is rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+
+from requests.adapters import HTTPAdapter
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+
+TWILIO_API_BASE_URL = "https://api.twilio.com"
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    def __init__(self, base_url: str, *, timeout: float = 10, pool_connections=True, max_retries=None):
+        super().__init__(pool_connections=pool_connections, timeout=timeout, max_retries=max_retries)
+        self.base_url = base_url.rstrip("/")
+        self._rewrite = self.base_url != TWILIO_API_BASE_URL
+        if self.session is not None:
+            # The parent only configures https://; give plain-http targets (a local emulator) the
+            # same pool size so concurrent senders keep their connections alive.
+            pool_size = max(32, (os.cpu_count() or 1) + 4)
+            adapter = (HTTPAdapter(max_retries=max_retries, pool_maxsize=pool_size)
+                       if max_retries is not None else HTTPAdapter(pool_maxsize=pool_size))
+            self.session.mount("http://", adapter)
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False) -> Response:
+        return super().request(method, self.rewrite(url), params=params, data=data, headers=headers,
+                               auth=auth, timeout=timeout, allow_redirects=allow_redirects)
+
+    def rewrite(self, url: str) -> str:
+        """``url`` with a leading ``https://api.twilio.com`` replaced by ``base_url``."""
+        if self._rewrite and url.startswith(TWILIO_API_BASE_URL):
+            rest = url[len(TWILIO_API_BASE_URL):]
+            if not rest or rest[0] in "/?#":
+                return self.base_url + rest
+        return url

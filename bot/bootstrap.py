@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db.unit_of_work import Database
 from .services.access import Roles
 from .services.outbox import OutboxWorker, Wakeup
-from .services.ports import SlackPort
+from .services.ports import SlackPort, SmsPort
+from .services.rate_limit import RateLimiter
 from .services.slack_delivery import SlackDelivery
+from .services.sms_delivery import SMS_KIND, SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class Container:
     roles: Roles
     wakeup: Wakeup
     worker: OutboxWorker
+    sms: SmsPort | None = None
+    twilio_verifier: Any = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -49,7 +54,8 @@ class Container:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
-              db: Database | None = None, upgrade: bool = True) -> Container:
+              sms: SmsPort | None = None, db: Database | None = None,
+              upgrade: bool = True) -> Container:
     clock = clock or SystemClock()
     db = db or Database(settings.database.url, echo=settings.database.echo)
     if upgrade:
@@ -60,10 +66,37 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     wakeup = Wakeup()
     delivery = SlackDelivery(db=db, slack=slack, roles=roles, settings=settings, clock=clock,
                              wakeup=wakeup)
+    sms = sms or _sms_gateway(settings)
+    sms_sender = SmsSender(
+        sms=sms, clock=clock, limiter=RateLimiter(settings.sms.rate_per_s),
+        status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
-                          senders=delivery.senders(), wakeup=wakeup)
+                          senders={**delivery.senders(), SMS_KIND: sms_sender}, wakeup=wakeup)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
-                     wakeup=wakeup, worker=worker)
+                     wakeup=wakeup, worker=worker, sms=sms,
+                     twilio_verifier=_twilio_verifier(settings))
+
+
+def _sms_gateway(settings: Settings) -> SmsPort | None:
+    twilio = settings.twilio
+    if not (twilio.account_sid and twilio.auth_token):
+        log.info("Twilio is not configured: SMS messages will fail as sms_not_configured")
+        return None
+    from .gateways.twilio_sms import TwilioSms
+
+    return TwilioSms(account_sid=twilio.account_sid,
+                     auth_token=twilio.auth_token.get_secret_value(),
+                     base_url=twilio.api_base_url,
+                     messaging_service_sid=twilio.messaging_service_sid,
+                     from_number=twilio.from_number)
+
+
+def _twilio_verifier(settings: Settings) -> Any:
+    if settings.twilio.auth_token is None:
+        return None
+    from .gateways.twilio_signature import TwilioSignatureVerifier
+
+    return TwilioSignatureVerifier(settings.twilio.auth_token.get_secret_value())
 
 
 def _slack_gateway(settings: Settings) -> SlackPort:

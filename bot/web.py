@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 def create_app(container: Container, *, run_worker: bool = True) -> Starlette:
     from handlers.slack import build_app
+    from handlers.twilio import sms as twilio_sms
 
     runner = CommandProcess(container.settings, run_outbox=run_worker)
     slack = AsyncSlackRequestHandler(build_app(container, runner))
@@ -45,6 +46,7 @@ def create_app(container: Container, *, run_worker: bool = True) -> Starlette:
 
     return Starlette(
         routes=[Route("/slack/events", slack_events, methods=["POST"]),
-                Route("/healthz", healthz, methods=["GET"])],
+                Route("/healthz", healthz, methods=["GET"]),
+                *twilio_sms.routes(container)],
         lifespan=lifespan,
     )

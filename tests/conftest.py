@@ -18,7 +18,7 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.unit_of_work import Database
 
-from .fakes import FakeClock, FakeSlack
+from .fakes import FakeClock, FakeSlack, FakeSms
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"
@@ -66,6 +66,10 @@ def settings(database_url: str) -> Settings:
                "announcements_channel": "CANNOUNCE1"},
         roles={"coordinators": [COORDINATOR, "@incident-leads"], "officials": [OFFICIAL]},
         timezone="America/New_York",
+        sms={"confirm_threshold": 3, "rate_per_s": 0},
+        twilio={"auth_token": "test-twilio-token", "account_sid": "AC" + "0" * 32,
+                "from_number": "+12025550100"},
+        server={"public_base_url": "https://coordbot.example.org"},
     )
 
 
@@ -80,8 +84,14 @@ def slack() -> FakeSlack:
 
 
 @pytest.fixture
-def container(settings: Settings, clock: FakeClock, slack: FakeSlack) -> Iterator[Container]:
-    built = bootstrap(settings, clock=clock, slack=slack)
+def sms() -> FakeSms:
+    return FakeSms()
+
+
+@pytest.fixture
+def container(settings: Settings, clock: FakeClock, slack: FakeSlack,
+              sms: FakeSms) -> Iterator[Container]:
+    built = bootstrap(settings, clock=clock, slack=slack, sms=sms)
     yield built
     built.stop()
 

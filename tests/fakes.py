@@ -62,6 +62,12 @@ class FakeSlack:
         self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts})
         return PostedMessage(channel, ts)
 
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        self._record("update", channel=channel, ts=ts)
+        for post in self.posts:
+            if post["channel"] == channel and post["ts"] == ts:
+                post["text"], post["blocks"] = text, blocks
+
     def pin(self, channel: str, ts: str) -> None:
         self._record("pin", channel=channel, ts=ts)
         self.pins.append((channel, ts))
@@ -89,3 +95,29 @@ class FakeSlack:
 
     def posts_to(self, channel: str) -> list[str]:
         return [p["text"] for p in self.posts if p["channel"] == channel]
+
+
+@dataclass
+class FakeSms:
+    """Records every SMS; ``fail`` queues errors for the next sends."""
+
+    sent: list[dict] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
+    lookups: list[dict] = field(default_factory=list)
+
+    def fail(self, *errors: DeliveryError) -> None:
+        self.failures.extend(errors)
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        sid = f"SM{len(self.sent) + 1:032x}"
+        self.sent.append({"to": to, "body": body, "sid": sid, "callback": status_callback})
+        return sid
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        self.lookups.append({"to": to, "body": body})
+        return next((m["sid"] for m in self.sent if m["to"] == to and m["body"] == body), None)
+
+    def to(self, number: str) -> list[str]:
+        return [m["body"] for m in self.sent if m["to"] == number]

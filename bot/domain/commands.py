@@ -40,6 +40,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "/incident contacts why Comunidad Unida",
                    "Who this incident reaches and why; add, remove or export them "
                    "(changes: coordinators)."),
+        Subcommand("notify", "notify [KEY] TEXT (then optional `es: …` lines, one per language)",
+                   "/incident notify Shelters are open at Lincoln High School.",
+                   "Text the incident's SMS contacts, each in their language (previewed first "
+                   "when many).", True),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -66,13 +70,14 @@ def parse_invocation(text: str) -> Invocation:
         return Invocation("help", text=text.strip())
     rest = rest.strip()
     key = None
-    if name in ("status", "update", "close", "reopen", "contacts"):
+    if name in ("status", "update", "close", "reopen", "contacts", "notify"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
             rest = remainder.strip()
-    if name == "update" and not rest:
-        raise InvalidInput("Say what the update is.", SUBCOMMANDS["update"].example)
+    if name in ("update", "notify") and not rest:
+        raise InvalidInput(f"Say what the {name if name == 'update' else 'notice'} is.",
+                           SUBCOMMANDS[name].example)
     if name == "contacts":
         parse_contacts_action(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:

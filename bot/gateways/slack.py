@@ -80,6 +80,9 @@ class SlackGateway:
                               unfurl_links=False)
         return PostedMessage(channel=response["channel"], ts=response["ts"])
 
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+
     def pin(self, channel: str, ts: str) -> None:
         self._call("pins_add", channel=channel, timestamp=ts)
 

@@ -12,9 +12,9 @@ from bot.bootstrap import Container
 from bot.domain.audience import ADD, REMOVE
 from bot.domain.commands import SUBCOMMANDS, Invocation, parse_contacts_action, parse_declare
 from bot.domain.incident import IncidentDraft
-from bot.messages import audience_blocks, incident_blocks
+from bot.messages import audience_blocks, incident_blocks, sms_blocks
 
-from . import audience, directory, incidents
+from . import audience, directory, incidents, notices
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class IncidentCommands:
         if name == "declare":
             return self.declare(parse_declare(invocation.text), user=user)
         handler = {"status": self.status, "update": self.update, "close": self.ask_close,
-                   "reopen": self.reopen, "contacts": self.contacts}[name]
+                   "reopen": self.reopen, "contacts": self.contacts, "notify": self.notify}[name]
         return handler(invocation, user=user, channel=channel)
 
     def list(self, which: str) -> Reply:
@@ -131,6 +131,36 @@ class IncidentCommands:
                 return self._export(incident, members, user=user, channel=channel)
             totals = audience.summary(uow, incident, members, tags)
             return Reply(audience_blocks.summary(incident, members, totals))
+
+    def notify(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        self.require_coordinator(user, "send SMS notices")
+        with self._c.db.unit_of_work() as uow:
+            incident = self._find(uow, invocation, channel)
+            preview = notices.create(uow, incident=incident, text=invocation.text, actor=user,
+                                     now=self._c.clock.now(), settings=self._c.settings)
+            uow.commit()
+            key = incident.key
+        self._c.wakeup.notify()
+        text, blocks = sms_blocks.preview(key, preview)
+        return Reply(text, blocks)
+
+    def confirm_notice(self, notice_id: str, *, user: str) -> Reply:
+        self.require_coordinator(user, "send SMS notices")
+        with self._c.db.unit_of_work() as uow:
+            notice = notices.confirm(uow, notice_id=int(notice_id), actor=user,
+                                     now=self._c.clock.now(), settings=self._c.settings)
+            uow.commit()
+            recipients = notice.recipients
+        self._c.wakeup.notify()
+        return Reply(f"Sending the notice to {recipients} contacts. Delivery progress will "
+                     "appear in the incident channel.")
+
+    def cancel_notice(self, notice_id: str, *, user: str) -> Reply:
+        self.require_coordinator(user, "send SMS notices")
+        with self._c.db.unit_of_work() as uow:
+            notices.cancel(uow, notice_id=int(notice_id), actor=user, now=self._c.clock.now())
+            uow.commit()
+        return Reply("Cancelled: nothing was sent.")
 
     def _why(self, uow, incident, members, reference: str) -> Reply:
         contact = directory.find_contact(uow, reference,

@@ -51,17 +51,18 @@ Sender = Callable[[OutboxMessage], Delivered]
 Outcome = Callable[[UnitOfWork, OutboxMessage], None]
 # A sender may also offer, as attributes:
 #   prepare(uow, messages) -> dict[message id, Suppressed]   checks a claimed batch in one query
-#   after_failure(uow, row, error) -> None                    records what a refusal means
+#   after_outcome(uow, row, error | None) -> None             records what an outcome means
 
 
 def enqueue(uow: UnitOfWork, *, key: str, kind: str, purpose: str, payload: dict[str, Any],
             now: Any, incident_id: int | None = None, recipient: str | None = None,
-            language: str | None = None) -> bool:
+            language: str | None = None, segments: int | None = None,
+            not_before: Any = None) -> bool:
     """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op."""
     return uow.outbox.add(OutboxMessage(
         idempotency_key=key, kind=kind, purpose=purpose, incident_id=incident_id,
         recipient=recipient, language=language, payload=payload, status="pending",
-        attempts=0, next_attempt_at=now, created_at=now,
+        attempts=0, next_attempt_at=not_before or now, created_at=now, segments=segments,
     ))
 
 
@@ -182,16 +183,24 @@ class OutboxWorker:
         except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
             log.exception("outbox %s (%s) raised", message.idempotency_key, message.kind)
             return self._failure_outcome(DeliveryError("exception", repr(error), permanent=False))
-        return lambda uow, row: self._mark_sent(row, result)
+        def record(uow: UnitOfWork, row: OutboxMessage) -> None:
+            self._mark_sent(row, result)
+            self._after_outcome(uow, row, None)
+
+        return record
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> None:
             self._record_failure(row, error)
-            after_failure = getattr(self._senders.get(row.kind), "after_failure", None)
-            if after_failure is not None:
-                after_failure(uow, row, error)
+            self._after_outcome(uow, row, error)
 
         return record
+
+    def _after_outcome(self, uow: UnitOfWork, row: OutboxMessage,
+                       error: DeliveryError | None) -> None:
+        hook = getattr(self._senders.get(row.kind), "after_outcome", None)
+        if hook is not None:
+            hook(uow, row, error)
 
     def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
         message.status = "sent"

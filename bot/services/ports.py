@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -39,6 +40,12 @@ class SlackUser:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class SmsPort(Protocol):
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str: ...
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None: ...
+
+
 class SlackPort(Protocol):
     def create_channel(self, name: str) -> str: ...
 
@@ -47,6 +54,8 @@ class SlackPort(Protocol):
     def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage: ...
 
     def pin(self, channel: str, ts: str) -> None: ...
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None: ...
 
     def usergroup_members(self, handle_or_id: str) -> list[str]: ...
 

@@ -10,9 +10,9 @@ from bot.config import Settings
 from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.domain.slack_names import incident_channel_name
-from bot.messages import incident_blocks
+from bot.messages import incident_blocks, sms_blocks
 
-from . import audit
+from . import audit, notices
 from .access import Roles
 from .incidents import POST_KIND, PROVISION_KIND
 from .outbox import Deferred, Delivered, Sender, Wakeup, enqueue
@@ -37,7 +37,29 @@ class SlackDelivery:
 
     def senders(self) -> dict[str, Sender]:
         return {PROVISION_KIND: self.provision_channel, INVITE_KIND: self.invite,
-                POST_KIND: self.post, PIN_KIND: self.pin}
+                POST_KIND: self.post, PIN_KIND: self.pin,
+                notices.SUMMARY_KIND: self.delivery_summary}
+
+    def delivery_summary(self, message: OutboxMessage) -> Delivered:
+        """Posts, then keeps editing, one summary message per notice in the incident channel."""
+        notice_id = message.payload["notice_id"]
+        with self._db.unit_of_work(read_only=True) as uow:
+            notice = uow.sms.notice(notice_id)
+            if notice is None:
+                raise DeliveryError("notice_not_found", str(notice_id), permanent=True)
+            counts, errors = notices.delivery_counts(uow, notice_id)
+            text = sms_blocks.delivery_summary(notice_id, notice.recipients, counts, errors)
+            ts = notice.summary_ts
+        channel = self._incident_channel(message.incident_id)
+        if ts:
+            self._slack.update(channel, ts, text)
+            return Delivered(ts)
+        posted = self._slack.post(channel, text)
+        with self._db.unit_of_work() as uow:
+            notice = uow.sms.notice(notice_id)
+            notice.summary_channel, notice.summary_ts = posted.channel, posted.ts
+            uow.commit()
+        return Delivered(posted.ts)
 
     def provision_channel(self, message: OutboxMessage) -> Delivered:
         incident_id = message.payload["incident_id"]

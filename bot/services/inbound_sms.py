@@ -1,0 +1,75 @@
+"""Inbound SMS: store it, honour STOP/START/HELP, route everything else to a person.
+
+Returns the reply to send back (in the sender's language) or None for no reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.db.models import Contact, InboundMessage
+from bot.db.unit_of_work import UnitOfWork
+from bot.domain.keywords import classify
+from bot.domain.phones import mask
+from bot.messages.catalog import render
+from bot.messages.formatting import escape
+
+from . import consent
+from .incidents import POST_KIND
+from .outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sid: str
+    from_phone: str
+    to_phone: str
+    body: str
+
+
+def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Settings) -> str | None:
+    if uow.sms.inbound_by_sid(message.sid) is not None:
+        log.info("inbound %s already handled (Twilio retried the webhook)", message.sid)
+        return None
+    contact = uow.contacts.by_phone(message.from_phone)
+    keyword = classify(message.body)
+    language = contact.language if contact else (keyword.language or "en")
+    incident_id = uow.outbox.latest_incident_for(message.from_phone)
+    stored = InboundMessage(sid=message.sid, from_phone=message.from_phone,
+                            to_phone=message.to_phone, body=message.body[:2000], kind=keyword.kind,
+                            contact_id=contact.id if contact else None, incident_id=incident_id,
+                            received_at=now)
+    uow.sms.add_inbound(stored)
+    office = settings.office_name
+    if keyword.kind == "stop":
+        consent.opt_out(uow, message.from_phone, source=f"sms:{keyword.word}", at=now)
+        return render("stop_confirmation", language, office=office)
+    if keyword.kind == "start":
+        consent.opt_in(uow, message.from_phone, source=f"sms:{keyword.word}", at=now)
+        return render("start_confirmation", language, office=office)
+    opted_out = uow.sms.is_opted_out(message.from_phone)
+    if keyword.kind == "help":
+        return render("opted_out_reminder" if opted_out else "help", language, office=office)
+    _forward(uow, stored, contact, settings, now)
+    return None if opted_out else render("reply_received", language, office=office)
+
+
+def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,
+             settings: Settings, now: datetime) -> None:
+    """Puts the message in front of a person: the incident's channel, else announcements."""
+    who = (f"{escape(contact.name)} ({escape(contact.organisation) or 'no organisation'}, "
+           f"{contact.language}, {mask(contact.phone)})" if contact
+           else f"an unknown number {mask(stored.from_phone)}")
+    text = f":speech_balloon: SMS from {who}:\n> {escape(stored.body)}"
+    channel = None if stored.incident_id else settings.slack.announcements_channel
+    if stored.incident_id is None and channel is None:
+        log.warning("inbound SMS %s has no incident and no announcements channel", stored.sid)
+        return
+    enqueue(uow, key=f"inbound:{stored.sid}", kind=POST_KIND, purpose="inbound_sms", now=now,
+            incident_id=stored.incident_id, recipient=channel,
+            payload={"channel": channel, "text": text, "blocks": None, "pin": False})

@@ -1,0 +1,101 @@
+"""The SMS sender for the outbox, and what Twilio's status callbacks mean for a message.
+
+Before a claimed batch goes out, one query finds recipients who texted STOP (their messages are
+``suppressed``). A message reclaimed after its worker died may already have reached Twilio, so
+before sending it again the sender asks Twilio whether that body went to that number.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.db.models import OutboxMessage
+from bot.db.repositories import LEASE_EXPIRED
+from bot.db.unit_of_work import UnitOfWork
+
+from . import consent
+from .outbox import Delivered, Suppressed
+from .ports import DeliveryError, SmsPort
+from .rate_limit import RateLimiter
+
+SMS_KIND = "sms"
+OPTED_OUT_CODE = "21610"
+UNUSABLE_NUMBER = {"21211": "invalid", "21614": "landline", "30006": "landline"}
+FINAL_STATUSES = {"delivered", "undelivered", "failed"}
+
+log = logging.getLogger(__name__)
+
+
+class SmsSender:
+    def __init__(self, *, sms: SmsPort | None, clock: Clock, limiter: RateLimiter,
+                 status_callback_url: str | None):
+        self._sms = sms
+        self._clock = clock
+        self._limiter = limiter
+        self._callback = status_callback_url
+
+    def prepare(self, uow: UnitOfWork, messages: list[OutboxMessage]) -> dict[int, Suppressed]:
+        stopped = uow.sms.opted_out_among([m.recipient for m in messages if m.recipient])
+        return {m.id: Suppressed("opted_out", f"{m.recipient} texted STOP")
+                for m in messages if m.recipient in stopped}
+
+    def __call__(self, message: OutboxMessage) -> Delivered:
+        if self._sms is None:
+            raise DeliveryError("sms_not_configured", "set twilio.account_sid and auth_token",
+                                permanent=True)
+        to, body = message.recipient or "", message.payload["body"]
+        if message.error_code == LEASE_EXPIRED:
+            # The previous worker died mid-send: this body may already be on its way.
+            sid = self._sms.find_sent(to=to, body=body, since=message.created_at - timedelta(days=1))
+            if sid:
+                log.info("outbox %s was already sent as %s", message.idempotency_key, sid)
+                return Delivered(sid)
+        self._limiter.acquire()
+        return Delivered(self._sms.send(to=to, body=body, status_callback=self._callback))
+
+    def after_outcome(self, uow: UnitOfWork, row: OutboxMessage,
+                      error: DeliveryError | None) -> None:
+        now = self._clock.now()
+        refresh_summary(uow, row, now)
+        if error is None:
+            return
+        if error.code == OPTED_OUT_CODE and row.recipient:
+            row.status = "suppressed"
+            consent.opt_out(uow, row.recipient, source="twilio:21610", at=now)
+        elif error.code in UNUSABLE_NUMBER and row.recipient:
+            consent.mark_number(uow, row.recipient, status=UNUSABLE_NUMBER[error.code],
+                                code=error.code, at=now)
+
+
+def refresh_summary(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
+    """Keeps the incident channel's delivery summary of a notice up to date."""
+    from .notices import key_prefix, queue_summary  # notices imports this module
+
+    if row.purpose != "incident_notice" or row.incident_id is None:
+        return
+    notice_id = int(row.idempotency_key.split(":")[1])
+    assert row.idempotency_key.startswith(key_prefix(notice_id))
+    queue_summary(uow, notice_id=notice_id, incident_id=row.incident_id, now=now)
+
+
+def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | None,
+                  now: datetime) -> OutboxMessage | None:
+    """Applies a status callback; a final status is never replaced by an earlier one."""
+    message = uow.outbox.by_provider_id(sid)
+    if message is None:
+        log.warning("status callback for unknown message %s", sid)
+        return None
+    if message.status in FINAL_STATUSES or status not in FINAL_STATUSES:
+        return message
+    message.status = status
+    refresh_summary(uow, message, now)
+    if status == "delivered":
+        message.delivered_at = now
+    else:
+        message.error_code = error_code or message.error_code
+        if error_code in UNUSABLE_NUMBER and message.recipient:
+            consent.mark_number(uow, message.recipient, status=UNUSABLE_NUMBER[error_code],
+                                code=error_code, at=now)
+    return message

@@ -1,0 +1,1 @@
+"""Twilio webhooks: inbound SMS and message status callbacks, signatures checked first."""

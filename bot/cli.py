@@ -90,6 +90,7 @@ async def _socket_mode(container, worker: bool) -> None:
 @app.command("worker")
 def run_worker(config: ConfigOption = None) -> None:
     """Run only the outbox worker (for a deployment with separate web and worker processes)."""
+    import signal
     import threading
 
     from .bootstrap import bootstrap
@@ -98,6 +99,7 @@ def run_worker(config: ConfigOption = None) -> None:
     _logging()
     container = bootstrap(settings)
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         container.worker.run(stop)
     except KeyboardInterrupt:

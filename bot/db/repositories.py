@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,11 @@ class OutboxRepository:
         except IntegrityError:  # a concurrent transaction wrote the same key first
             return False
         return True
+
+    def add_new(self, rows: list[dict]) -> None:
+        """Bulk-inserts messages whose keys are new by construction (a duplicate key raises)."""
+        if rows:
+            self._session.execute(insert(OutboxMessage), rows)
 
     def by_key(self, key: str) -> OutboxMessage | None:
         return self._session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))

@@ -138,12 +138,15 @@ def _check_length(bodies: dict[str, str], limit: int) -> None:
 
 def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list[Member],
            bodies: dict[str, str], now: datetime) -> None:
-    for member in recipients:
-        body = bodies[member.contact.language]
-        enqueue(uow, key=f"{key_prefix(notice.id)}{member.contact.id}", kind=SMS_KIND,
-                purpose="incident_notice", incident_id=incident.id,
-                recipient=member.contact.phone, language=member.contact.language, now=now,
-                payload={"body": body}, segments=segments(body).segments)
+    # Keys are new by construction (the notice is new, one key per contact): one bulk insert.
+    counts = {language: segments(body).segments for language, body in bodies.items()}
+    uow.outbox.add_new([
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": SMS_KIND,
+         "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
+         "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
+         "segments": counts[m.contact.language], "status": "pending", "attempts": 0,
+         "next_attempt_at": now, "created_at": now}
+        for m in recipients])
     queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now)
 
 

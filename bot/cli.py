@@ -10,12 +10,14 @@ from typing import Annotated
 
 import typer
 
+from .cli_contacts import contacts_app
 from .config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coordbot: incident-response coordination in Slack and by SMS.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(contacts_app, name="contacts")
 
 ConfigOption = Annotated[
     Path | None,

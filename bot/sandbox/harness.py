@@ -18,12 +18,14 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.web import create_app
 
-from .server import RunningServer, serve_in_thread
+from .server import RunningServer, free_port, serve_in_thread
 from .slack_emulator import SlackEmulator
 from .slack_requests import SignedRequest, SlackRequests
+from .twilio_emulator import TwilioEmulator
 
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox-token"
+SMS_NUMBER = "+12025550100"
 
 
 def wait_until(predicate: Callable[[], Any], *, timeout_s: float = 10.0, what: str = "") -> Any:
@@ -45,6 +47,12 @@ class Live:
     server: RunningServer
     requests: SlackRequests
     http: httpx.Client
+    twilio: TwilioEmulator
+
+    def text_in(self, body: str, *, sender: str) -> httpx.Response:
+        """An SMS arriving from ``sender``, posted to the bot as Twilio would (signed)."""
+        return self.twilio.send_inbound(webhook_url=f"{self.server.url}/twilio/sms",
+                                        from_=sender, to=SMS_NUMBER, body=body)
 
     def post(self, request: SignedRequest) -> httpx.Response:
         return self.http.post(f"{self.server.url}/slack/events", content=request.body,
@@ -67,22 +75,31 @@ class Live:
 @contextmanager
 def live_app(settings: Settings, *, coordinators: list[str],
              prepare: Callable[[SlackEmulator], None] | None = None) -> Iterator[Live]:
-    """Starts the emulator and the real app wired to it; ``prepare`` seeds the emulator."""
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+    """Starts both emulators and the real app wired to them; ``prepare`` seeds Slack's."""
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator, TwilioEmulator() as twilio:
         if prepare:
             prepare(emulator)
         announcements = emulator.add_channel("incident-announcements")
+        port = free_port()
         configured = settings.model_copy(update={
             "slack": settings.slack.model_copy(update={
                 "api_base_url": emulator.base_url, "announcements_channel": announcements.id,
                 "bot_token": SecretStr(BOT_TOKEN), "signing_secret": SecretStr(SIGNING_SECRET),
             }),
+            "twilio": settings.twilio.model_copy(update={
+                "account_sid": twilio.account_sid, "auth_token": SecretStr(twilio.auth_token),
+                "api_base_url": twilio.base_url, "from_number": SMS_NUMBER,
+                "messaging_service_sid": None,
+            }),
+            "server": settings.server.model_copy(update={
+                "public_base_url": f"http://127.0.0.1:{port}"}),
             "roles": settings.roles.model_copy(update={"coordinators": coordinators}),
         })
         container = bootstrap(configured)
-        server = serve_in_thread(create_app(container))
+        server = serve_in_thread(create_app(container), port=port)
         try:
             with httpx.Client(timeout=10) as http:
-                yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http)
+                yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http,
+                           twilio)
         finally:
             server.stop()

@@ -102,9 +102,10 @@ def find_contact(uow: UnitOfWork, reference: str, *, default_region: str = "US")
     if not reference:
         raise InvalidInput("Name a contact by phone number or name.")
     if any(ch.isdigit() for ch in reference) and not any(ch.isalpha() for ch in reference):
-        contact = uow.contacts.by_phone(parse_phone(reference, default_region=default_region))
+        phone = parse_phone(reference, default_region=default_region)
+        contact = uow.contacts.by_phone(phone)
         if contact is None:
-            raise NotFound(f"No contact has the number {mask(parse_phone(reference))}.")
+            raise NotFound(f"No contact has the number {mask(phone)}.")
         return contact
     found = uow.contacts.by_name(reference)
     if not found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -25,7 +26,8 @@ def signed(container: Container, endpoint: Callable[[Request, dict[str, str]], A
     base = container.settings.server.public_base_url.rstrip("/")
 
     async def checked(request: Request) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"),
+                              keep_blank_values=True))
         url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         verifier = container.twilio_verifier
         if verifier is None or not verifier.valid(url, form, request.headers.get("X-Twilio-Signature")):

@@ -1,0 +1,97 @@
+"""Twilio webhooks and SMS notices over real HTTP, against the Twilio and Slack emulators."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+
+import httpx
+import pytest
+
+from bot.domain.contacts import ContactRecord
+from bot.messages.catalog import render
+from bot.sandbox.harness import live_app, wait_until
+from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.services import directory
+
+from .conftest import COORDINATOR
+
+ANA, MINH = "+12025550101", "+12025550102"
+PEOPLE = [ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",)),
+          ContactRecord(name="Minh Tran", phone=MINH, language="vi", regions=("FL",))]
+OFFICE = "Civil Rights Coordination Office"
+
+
+@pytest.fixture
+def live(settings):
+    with live_app(settings, coordinators=[COORDINATOR]) as running:
+        with running.container.db.unit_of_work() as uow:
+            directory.import_records(uow, PEOPLE, source="t", actor="t",
+                                     now=running.container.clock.now())
+            uow.commit()
+        yield running
+
+
+def reply_text(response: httpx.Response) -> str | None:
+    root = ElementTree.fromstring(response.text)
+    assert root.tag == "Response"
+    message = root.find("Message")
+    return None if message is None else message.text
+
+
+def test_inbound_keywords_get_twiml_replies_in_the_contacts_language(live):
+    response = live.text_in("Ayuda", sender=ANA)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "application/xml")
+    assert reply_text(response) == render("help", "es", office=OFFICE)
+    assert reply_text(live.text_in("stop", sender=ANA)) == \
+        render("stop_confirmation", "es", office=OFFICE)
+    with live.container.db.unit_of_work() as uow:
+        assert uow.sms.is_opted_out(ANA)
+    assert reply_text(live.text_in(" START ", sender=ANA)) == \
+        render("start_confirmation", "es", office=OFFICE)
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/sms/status"])
+def test_unsigned_or_forged_webhooks_get_401_and_change_nothing(live, path):
+    url = f"{live.server.url}{path}"
+    form = {"MessageSid": "SM" + "1" * 32, "From": ANA, "To": "+12025550100", "Body": "STOP",
+            "MessageStatus": "delivered"}
+    assert live.http.post(url, data=form).status_code == 401
+    assert live.http.post(url, data=form,
+                          headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}).status_code == 401
+    with TwilioEmulator(auth_token="some-other-token") as impostor:
+        forged = impostor.send_inbound(webhook_url=f"{live.server.url}/twilio/sms", from_=ANA,
+                                       to="+12025550100", body="STOP")
+    assert forged.status_code == 401
+    with live.container.db.unit_of_work() as uow:
+        assert not uow.sms.is_opted_out(ANA)
+
+
+def test_a_notice_goes_out_by_sms_and_callbacks_update_the_summary(live):
+    _, url = live.command('declare hurricane "Hurricane Xavier" FL', user=COORDINATOR)
+    live.wait_response(url)
+    channel = wait_until(lambda: _channel(live), what="the incident channel")
+    _, url = live.command("notify Shelters open.\nes: Refugios abiertos.", user=COORDINATOR,
+                          channel=channel)
+    assert "2 recipients" in live.wait_response(url)["text"]
+    wait_until(lambda: len(live.twilio.messages) == 2, what="two SMS", timeout_s=20)
+    assert live.twilio.messages_to(ANA)[0].body == render(
+        "incident_notice", "es", office=OFFICE, title="Hurricane Xavier",
+        text="Refugios abiertos.")
+    assert live.twilio.wait_for_callbacks(10)
+    messages = live.emulator.channels[channel].messages
+
+    def summary_says_delivered():
+        return any(m.text.startswith("SMS notice") and "2 delivered" in m.text for m in messages)
+    wait_until(summary_says_delivered, what="the delivery summary", timeout_s=30)
+    assert len([m for m in messages if m.text.startswith("SMS notice")]) == 1
+
+    live.text_in("Necesitamos agua en Lake City", sender=ANA)
+    wait_until(lambda: any("Necesitamos agua" in m.text for m in messages),
+               what="the reply forwarded to the channel", timeout_s=20)
+
+
+def _channel(live):
+    with live.container.db.unit_of_work() as uow:
+        found = uow.incidents.list(status=None)
+        return found[0].channel_id if found and found[0].channel_id else None

@@ -77,6 +77,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                      twilio_verifier=_twilio_verifier(settings))
 
 
+def quiet_vendor_loggers() -> None:
+    """The twilio SDK logs every request's headers at INFO: too much, and near personal data."""
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+
 def _sms_gateway(settings: Settings) -> SmsPort | None:
     twilio = settings.twilio
     if not (twilio.account_sid and twilio.auth_token):

@@ -34,7 +34,10 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _logging(level: str = "INFO") -> None:
+    from .bootstrap import quiet_vendor_loggers
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_vendor_loggers()
 
 
 @app.command()

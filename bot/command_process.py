@@ -13,7 +13,7 @@ import multiprocessing
 import os
 from typing import Any
 
-from .bootstrap import Container, bootstrap
+from .bootstrap import Container, bootstrap, quiet_vendor_loggers
 from .config import Settings
 from .messages.errors import message_for
 from .services.incident_commands import IncidentCommands
@@ -25,12 +25,13 @@ _container: Container | None = None
 WORKER_NICENESS = 10
 
 
-def _start(settings: Settings, run_outbox: bool) -> None:
+def _start(settings: Settings, run_outbox: bool, log_level: int) -> None:
     global _container
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=logging.INFO,
+    logging.basicConfig(level=log_level,
                         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    quiet_vendor_loggers()
     _container = bootstrap(settings, upgrade=False)
     if run_outbox:
         _container.start_worker()
@@ -67,7 +68,8 @@ class CommandProcess:
 
     def start(self, timeout_s: float = 60) -> None:
         self._process = self._context.Process(
-            target=_serve, args=(self._settings, self._run_outbox, self._jobs, self._ready),
+            target=_serve, args=(self._settings, self._run_outbox, logging.getLogger().level,
+                                 self._jobs, self._ready),
             name="coordbot-worker", daemon=True)
         self._process.start()
         if not self._ready.wait(timeout_s):
@@ -91,8 +93,8 @@ class CommandProcess:
         self._process = None
 
 
-def _serve(settings: Settings, run_outbox: bool, jobs: Any, ready: Any) -> None:
-    _start(settings, run_outbox)
+def _serve(settings: Settings, run_outbox: bool, log_level: int, jobs: Any, ready: Any) -> None:
+    _start(settings, run_outbox, log_level)
     ready.set()
     while (job := jobs.get()) is not None:
         _run(*job)

@@ -218,3 +218,14 @@ class Notice(Base):
     confirmed_at: Mapped[datetime | None]
     summary_channel: Mapped[str | None] = mapped_column(String(32))
     summary_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class EarlyStatus(Base):
+    """A status callback that arrived before its send was recorded; applied once it is."""
+
+    __tablename__ = "sms_early_statuses"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .models import InboundMessage, Notice, SmsOptOut
+from .models import EarlyStatus, InboundMessage, Notice, SmsOptOut
 
 
 class SmsRepository:
@@ -32,6 +32,20 @@ class SmsRepository:
 
     def opt_in(self, phone: str) -> None:
         self._session.execute(delete(SmsOptOut).where(SmsOptOut.phone == phone))
+
+    def keep_early_status(self, sid: str, status: str, error_code: str | None,
+                          at: datetime) -> None:
+        current = self._session.get(EarlyStatus, sid)
+        if current is None:
+            self._session.add(EarlyStatus(sid=sid, status=status, error_code=error_code, at=at))
+        elif current.status not in ("delivered", "undelivered", "failed"):
+            current.status, current.error_code, current.at = status, error_code, at
+
+    def take_early_status(self, sid: str) -> EarlyStatus | None:
+        early = self._session.get(EarlyStatus, sid)
+        if early is not None:
+            self._session.delete(early)
+        return early
 
     def inbound_by_sid(self, sid: str) -> InboundMessage | None:
         return self._session.scalar(select(InboundMessage).where(InboundMessage.sid == sid))

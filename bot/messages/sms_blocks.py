@@ -24,7 +24,8 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
     for lang in result.languages:
         note = "" if lang.translated or lang.language == "en" else \
             " :warning: no translation given: the text inside is in English"
-        lines.append(f"*{language_name(lang.language)}* — {lang.recipients} recipients, "
+        people = "recipient" if lang.recipients == 1 else "recipients"
+        lines.append(f"*{language_name(lang.language)}* — {lang.recipients} {people}, "
                      f"{lang.segments} segment(s) each{note}\n> {escape(lang.example)}")
     if not result.needs_confirmation:
         lines.append("Queued for sending. Delivery progress will appear in the incident channel.")

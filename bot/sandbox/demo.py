@@ -1,13 +1,18 @@
 """``coordbot demo``: the real web app on a fresh SQLite database, against the Slack emulator.
 
-It plays a coordinator (and a bystander) sending signed requests exactly as Slack would, checks
+It plays a coordinator (and a bystander, and SMS contacts) sending signed requests exactly as
+Slack and Twilio would: declares an incident, imports the sample directory, shows the audience,
+sends an SMS notice in each contact's language through the Twilio emulator, answers STOP and
+HELP replies, follows the delivery summary, and closes the incident. It checks
 that every step did what it should, and prints a transcript of what Slack would show.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +21,21 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.config import Settings
+from bot.domain.audience import language_name
+from bot.domain.phones import mask
 from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
+from bot.messages.sms_blocks import NOTICE_CONFIRM_ACTION
+from bot.services.contact_import import import_file
 
 from .harness import Live, live_app, wait_until
 from .slack_emulator import SlackEmulator
 
 COORDINATOR = "U0COORD01"
 BYSTANDER = "U0GUEST01"
+SAMPLE_CONTACTS = Path(__file__).resolve().parents[2] / "examples" / "contacts.csv"
+NOTICE = ("notify Shelters are open at Lincoln High School and Hope Church. Bring ID and "
+          "medicine.\nes: Los refugios están abiertos en Lincoln High School y Hope Church. "
+          "Traiga identificación y medicinas.")
 DECLARE = ('declare hurricane "Hurricane Xavier" FL,GA,PR severity=high '
            'summary="Category 3 landfall expected near Apalachicola Thursday night."')
 
@@ -49,7 +62,7 @@ class Demo:
         response, url = self.live.command(text, user=user, channel=channel)
         self.check(response.status_code == 200, f"Slack got its ack (HTTP {response.status_code})")
         # Help and malformed text are answered in the ack; the rest through the response_url.
-        reply = (response.json() if response.content else self.live.wait_response(url))["text"]
+        reply = _visible(response.json() if response.content else self.live.wait_response(url))
         self.console.print(Panel(Text(reply), title="only visible to you", expand=False))
         return reply
 
@@ -62,12 +75,25 @@ class Demo:
         return not counts.get("pending") and not counts.get("sending")
 
 
+def _visible(payload: dict) -> str:
+    """What Slack shows of a reply: the section texts of its blocks, else its text."""
+    sections = [b["text"]["text"] for b in payload.get("blocks") or []
+                if b.get("type") == "section" and b.get("text")]
+    buttons = [e["text"]["text"] for b in payload.get("blocks") or [] if b.get("type") == "actions"
+               for e in b["elements"]]
+    if not sections:
+        return payload["text"]
+    return "\n".join(sections) + ("\n" + "  ".join(f"[{b}]" for b in buttons) if buttons else "")
+
+
 def run_demo(keep_database: Path | None = None) -> int:
     console = Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="coordbot-demo-") as workdir:
         path = keep_database or Path(workdir) / "demo.db"
         path.unlink(missing_ok=True)
-        settings = Settings(database={"url": f"sqlite:///{path}"}, timezone="America/New_York")
+        # A low threshold so that the notice shows the preview-and-confirm step.
+        settings = Settings(database={"url": f"sqlite:///{path}"}, timezone="America/New_York",
+                            sms={"confirm_threshold": 10, "rate_per_s": 0})
         console.rule("[bold]coordbot demo[/bold] — local Slack emulator, fresh SQLite database")
         with live_app(settings, coordinators=[COORDINATOR], prepare=_seed) as live:
             demo = Demo(live, console)
@@ -145,7 +171,7 @@ def step_list_and_status(demo: Demo) -> None:
 def step_close(demo: Demo) -> None:
     reply = demo.type_command("close", channel=demo.channel)
     demo.check(reply.startswith("Close"), "closing asks for confirmation")
-    key = reply.split()[1]
+    key = re.search(r"INC-\d{4}-\d{4,}", reply).group(0)
     demo.console.print("[bold cyan]coordinator[/bold cyan] presses [bold]Close incident[/bold]")
     url = demo.live.emulator.new_response_url()
     demo.live.post(demo.live.requests.block_action(CLOSE_CONFIRM_ACTION, key, user_id=COORDINATOR,
@@ -165,9 +191,106 @@ def step_forged(demo: Demo) -> None:
     demo.check(status == 401, "stale or forged requests are refused")
 
 
+def step_directory(demo: Demo) -> None:
+    path = SAMPLE_CONTACTS
+    demo.check(path.exists(), f"the sample directory {path.name} is present")
+    container = demo.live.container
+    result = import_file(container.db, path, settings=container.settings, actor=COORDINATOR,
+                         now=container.clock.now())
+    demo.console.print(f"\n[bold cyan]administrator[/bold cyan] runs: "
+                       f"coordbot contacts import examples/{path.name}")
+    demo.console.print(f"   {result.summary.line() if result.summary else result.report}")
+    demo.check(result.written and result.summary.created > 0, "the sample directory is imported")
+    reply = demo.type_command("contacts", channel=demo.channel)
+    demo.check("Audience for" in reply and "•••" in reply,
+               "the audience is shown with reasons and masked phone numbers")
+
+
+def step_notice(demo: Demo) -> None:
+    reply = demo.type_command(NOTICE, channel=demo.channel)
+    demo.check("recipients" in reply, "the notice is previewed by language")
+    twilio = demo.live.twilio
+    if "Nothing has been sent" in reply:
+        demo.check(not twilio.messages, "nothing is sent before the coordinator confirms")
+        notice_id = _notice_id(demo)
+        demo.console.print("[bold cyan]coordinator[/bold cyan] presses [bold]Send[/bold]")
+        url = demo.live.emulator.new_response_url()
+        demo.live.post(demo.live.requests.block_action(
+            NOTICE_CONFIRM_ACTION, notice_id, user_id=COORDINATOR, channel_id=demo.channel,
+            response_url=url))
+        demo.console.print(Panel(Text(demo.live.wait_response(url)["text"]),
+                                 title="only visible to you", expand=False))
+    expected = _sms_recipients(demo)
+    wait_until(lambda: len(twilio.messages) >= expected, timeout_s=30, what="the SMS notices")
+    demo.check(len({m.to for m in twilio.messages}) == len(twilio.messages) == expected,
+               f"{expected} contacts got exactly one SMS each")
+    demo.console.rule("SMS as each contact receives it (one per language)")
+    shown: set[str] = set()
+    for message in twilio.messages:
+        language = _language_of(demo, message.to)
+        if language not in shown:
+            shown.add(language)
+            demo.console.print(Panel(Text(message.body), expand=False,
+                                     title=f"{language} · {mask(message.to)} · "
+                                           f"{message.num_segments} segment(s)"))
+    twilio.wait_for_callbacks(20)
+    messages = demo.live.emulator.channels[demo.channel].messages
+    summary = wait_until(lambda: _final_summary(messages, expected), timeout_s=40,
+                         what="the delivery summary")
+    demo.console.print(f"\nIncident channel: {summary}")
+    demo.check(f"{expected} delivered" in summary, "the delivery summary counts every delivery")
+
+
+def step_sms_replies(demo: Demo) -> None:
+    spanish, creole = _phone_for(demo, "es"), _phone_for(demo, "ht")
+    for phone, body in ((spanish, "ALTO"), (creole, "HELP"),
+                        (creole, "Nou bezwen dlo ak manje nan Little Haiti")):
+        demo.console.print(Text.assemble("\n", (f"contact {mask(phone)}", "bold magenta"),
+                                         " texts: ", (body, "bold")))
+        answer = ElementTree.fromstring(demo.live.text_in(body, sender=phone).text)
+        reply = answer.findtext("Message")
+        demo.console.print(Panel(Text(reply or "(no reply)"), title="SMS reply", expand=False))
+    with demo.live.container.db.unit_of_work() as uow:
+        demo.check(uow.sms.is_opted_out(spanish), "ALTO opted the Spanish speaker out")
+    messages = demo.live.emulator.channels[demo.channel].messages
+    wait_until(lambda: any("Nou bezwen dlo" in m.text for m in messages), timeout_s=20,
+               what="the reply in the channel")
+    demo.check(True, "a free-text reply was forwarded to the incident channel for a person")
+
+
+def _notice_id(demo: Demo) -> str:
+    with demo.live.container.db.unit_of_work() as uow:
+        from bot.db.models import Notice
+
+        return str(max(n.id for n in uow.session.query(Notice).all()))
+
+
+def _sms_recipients(demo: Demo) -> int:
+    with demo.live.container.db.unit_of_work() as uow:
+        return sum(1 for m in uow.outbox.list() if m.kind == "sms")
+
+
+def _language_of(demo: Demo, phone: str) -> str:
+    with demo.live.container.db.unit_of_work() as uow:
+        contact = uow.contacts.by_phone(phone)
+        return language_name(contact.language) if contact else "?"
+
+
+def _phone_for(demo: Demo, language: str) -> str:
+    sent = {m.to for m in demo.live.twilio.messages}
+    with demo.live.container.db.unit_of_work() as uow:
+        return next(c.phone for c in uow.contacts.all() if c.language == language
+                    and c.phone in sent)
+
+
+def _final_summary(messages: list, expected: int) -> str | None:
+    summaries = [m.text for m in messages if m.text.startswith("SMS notice")]
+    return summaries[-1] if summaries and f"{expected} delivered" in summaries[-1] else None
+
+
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
-    step_list_and_status, step_close, step_forged,
+    step_list_and_status, step_directory, step_notice, step_sms_replies, step_close, step_forged,
 ]
 
 

@@ -60,6 +60,9 @@ class SmsSender:
         now = self._clock.now()
         refresh_summary(uow, row, now)
         if error is None:
+            early = uow.sms.take_early_status(row.provider_id) if row.provider_id else None
+            if early is not None:
+                _apply_status(uow, row, early.status, early.error_code, now)
             return
         if error.code == OPTED_OUT_CODE and row.recipient:
             row.status = "suppressed"
@@ -85,10 +88,18 @@ def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | N
     """Applies a status callback; a final status is never replaced by an earlier one."""
     message = uow.outbox.by_provider_id(sid)
     if message is None:
-        log.warning("status callback for unknown message %s", sid)
+        # Twilio can call back before the worker has recorded the send: keep it for then.
+        if sid.startswith(("SM", "MM")) and status:
+            uow.sms.keep_early_status(sid, status, error_code, now)
         return None
+    _apply_status(uow, message, status, error_code, now)
+    return message
+
+
+def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_code: str | None,
+                  now: datetime) -> None:
     if message.status in FINAL_STATUSES or status not in FINAL_STATUSES:
-        return message
+        return
     message.status = status
     refresh_summary(uow, message, now)
     if status == "delivered":
@@ -98,4 +109,3 @@ def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | N
         if error_code in UNUSABLE_NUMBER and message.recipient:
             consent.mark_number(uow, message.recipient, status=UNUSABLE_NUMBER[error_code],
                                 code=error_code, at=now)
-    return message

@@ -1,0 +1,281 @@
+"""The real ``coordbot worker`` process delivering SMS to the Twilio emulator: killed mid-stream,
+and two of them sharing one queue.
+
+Each test enqueues 2,000 SMS outbox rows (one distinct recipient each), runs ``coordbot worker``
+subprocesses against the in-process :class:`TwilioEmulator`, and checks that every recipient got
+exactly one message and every row ends ``sent``. Both take a few seconds to ~30 s; every wait
+polls with a deadline.
+
+* The crash test SIGKILLs the worker once the emulator has ~300 messages, so a claimed batch is
+  left ``sending``; a second worker must reclaim it after the lease (2 s) and, through
+  ``find_sent``, must not send again what already reached Twilio.
+* The two-worker test needs PostgreSQL (``FOR UPDATE SKIP LOCKED`` between processes); each
+  worker gets its own ``from_number`` so the emulator shows how the work was split.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.db.unit_of_work import Database
+from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.services.outbox import enqueue
+
+from .conftest import DEFAULT_PG
+
+COORDBOT = Path(sys.executable).with_name("coordbot")
+MESSAGES = 2000
+KILL_AFTER = 325  # messages at the emulator when the first worker is killed: mid-batch (50s)
+FROM_NUMBER = "+12025550100"
+DRAIN_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 30.0
+
+
+def recipient(i: int) -> str:
+    return f"+1415555{i:04d}"
+
+
+EXPECTED = {recipient(i) for i in range(MESSAGES)}
+
+
+# ----- fixtures ------------------------------------------------------------------------------
+@pytest.fixture
+def emulator() -> Iterator[TwilioEmulator]:
+    emu = TwilioEmulator(deliver_callbacks=False).start()
+    emu.set_latency(0.002)  # a little provider latency, so the kill lands mid-stream
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server (as ``database_url`` makes for 'postgresql')."""
+    if "postgresql" not in request.config.getoption("backends").split(","):
+        pytest.skip("two-process SKIP LOCKED test needs PostgreSQL (not in --backends)")
+    base = os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# ----- helpers -------------------------------------------------------------------------------
+def enqueue_messages(db: Database, count: int) -> None:
+    db.upgrade()
+    now = datetime.now(UTC)
+    with db.unit_of_work() as uow:
+        for i in range(count):
+            enqueue(uow, key=f"crash:{i}", kind="sms", purpose="test",
+                    payload={"body": f"Message {i}"}, recipient=recipient(i), now=now)
+        uow.commit()
+
+
+def status_counts(db: Database) -> dict[str, int]:
+    with db.unit_of_work(read_only=True) as uow:
+        return uow.outbox.count_by_status()
+
+
+def write_config(path: Path, *, database_url: str, emu: TwilioEmulator,
+                 from_number: str = FROM_NUMBER) -> Path:
+    def q(value: str) -> str:  # a TOML basic string (JSON's escaping is valid TOML)
+        return json.dumps(value)
+
+    path.write_text(
+        f"[database]\nurl = {q(database_url)}\n\n"
+        f'[slack]\nbot_token = "xoxb-unused"\nsigning_secret = "unused-signing-secret"\n'
+        f'api_base_url = "http://127.0.0.1:9/api/"\n\n'
+        f"[twilio]\naccount_sid = {q(emu.account_sid)}\nauth_token = {q(emu.auth_token)}\n"
+        f"api_base_url = {q(emu.base_url)}\nfrom_number = {q(from_number)}\n\n"
+        "[sms]\nrate_per_s = 0\n\n"
+        "[outbox]\nlease_s = 2\npoll_interval_s = 0.2\nconcurrency = 4\nbatch_size = 50\n")
+    return path
+
+
+class Worker:
+    """One ``coordbot worker`` subprocess; its log (INFO, one line per Twilio request) goes to a
+    file, never to a pipe nobody reads."""
+
+    def __init__(self, config: Path, log_path: Path):
+        self.log_path = log_path
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen([str(COORDBOT), "worker", "--config", str(config)],
+                                            cwd=config.parent, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self, tail: int = 4000) -> str:
+        try:
+            content = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return content[-tail:]
+
+    def log_lines_with(self, fragment: str) -> int:
+        return sum(fragment in line for line in self.log_path.read_text(errors="replace").splitlines())
+
+    def check_alive(self) -> None:
+        code = self.process.poll()
+        assert code is None, f"coordbot worker {self.pid} exited with {code}:\n{self.log()}"
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def terminate(self) -> int:
+        """SIGTERM, then the exit code (0 when the worker stopped cleanly)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"coordbot worker {self.pid} ignored SIGTERM:\n{self.log()}") from None
+
+
+def wait_until(condition: Callable[[], bool], *, timeout_s: float, what: str,
+               workers: list[Worker], describe: Callable[[], str] = lambda: "",
+               poll_s: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        for worker in workers:
+            worker.check_alive()
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- worker {w.pid} ---\n{w.log()}" for w in workers)
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}; "
+                                 f"{describe()}\n{logs}")
+        time.sleep(poll_s)
+
+
+def drained(db: Database) -> Callable[[], bool]:
+    def check() -> bool:
+        counts = status_counts(db)
+        return not counts.get("pending") and not counts.get("sending")
+
+    return check
+
+
+def assert_each_recipient_once(emu: TwilioEmulator, db: Database) -> Counter:
+    with emu.lock:
+        sent_to = Counter(message.to for message in emu.messages)
+    duplicates = {to: n for to, n in sent_to.items() if n > 1}
+    missing = EXPECTED - set(sent_to)
+    unexpected = set(sent_to) - EXPECTED
+    assert not duplicates, f"{len(duplicates)} recipients got more than one message: " \
+                           f"{sorted(duplicates.items())[:10]}"
+    assert not missing, f"{len(missing)} recipients got nothing: {sorted(missing)[:10]}"
+    assert not unexpected, f"messages to unknown numbers: {sorted(unexpected)[:10]}"
+    assert status_counts(db) == {"sent": MESSAGES}
+    with db.unit_of_work(read_only=True) as uow:
+        rows = uow.outbox.list()
+        by_sid = {message.sid: message.to for message in emu.messages}
+        wrong = [row.idempotency_key for row in rows if by_sid.get(row.provider_id) != row.recipient]
+    assert not wrong, f"rows whose provider_id is not their recipient's message: {wrong[:10]}"
+    return sent_to
+
+
+def report(line: str) -> None:
+    print(f"\n[sms-crash] {line}", file=sys.stderr)
+
+
+# ----- tests ---------------------------------------------------------------------------------
+@pytest.mark.timeout(180)
+def test_killed_worker_loses_and_duplicates_nothing(database_url, backend, emulator, tmp_path):
+    db = Database(database_url)
+    workers: list[Worker] = []
+    try:
+        enqueue_messages(db, MESSAGES)
+        config = write_config(tmp_path / "worker.toml", database_url=database_url, emu=emulator)
+
+        first = Worker(config, tmp_path / "worker-1.log")
+        workers.append(first)
+        wait_until(lambda: len(emulator.messages) >= KILL_AFTER, timeout_s=START_TIMEOUT_S,
+                   what=f"{KILL_AFTER} messages at the emulator", workers=workers,
+                   describe=lambda: f"emulator has {len(emulator.messages)}", poll_s=0.002)
+        first.kill()
+        at_kill = len(emulator.messages)
+        counts_at_kill = status_counts(db)
+        sending_at_kill = counts_at_kill.get("sending", 0)
+        workers.remove(first)
+
+        second = Worker(config, tmp_path / "worker-2.log")
+        workers.append(second)
+        wait_until(drained(db), timeout_s=DRAIN_TIMEOUT_S, what="the outbox to drain",
+                   workers=workers, describe=lambda: f"outbox {status_counts(db)}")
+        assert second.terminate() == 0, second.log()
+        workers.remove(second)
+
+        assert_each_recipient_once(emulator, db)
+        with emulator.lock:
+            lookups = sum(1 for r in emulator.requests if r["method"] == "GET")
+        recovered = second.log_lines_with("was already sent as")
+        report(f"{backend}: killed after {at_kill} messages at the emulator; outbox then "
+               f"{counts_at_kill} ({sending_at_kill} 'sending'); the restarted worker made "
+               f"{lookups} find_sent lookups, {recovered} found already sent; "
+               f"{len(emulator.messages)} messages, each recipient once")
+        if not sending_at_kill:
+            report(f"{backend}: the kill landed between batches (no row was 'sending')")
+        assert lookups == sending_at_kill
+    finally:
+        for worker in workers:
+            worker.kill()
+        db.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(180)
+def test_two_workers_share_the_queue_without_duplicates(postgresql_url, emulator, tmp_path):
+    db = Database(postgresql_url)
+    workers: list[Worker] = []
+    from_numbers = ["+12025550100", "+12025550101"]
+    try:
+        enqueue_messages(db, MESSAGES)
+        for n, from_number in enumerate(from_numbers, start=1):
+            config = write_config(tmp_path / f"worker-{n}.toml", database_url=postgresql_url,
+                                  emu=emulator, from_number=from_number)
+            workers.append(Worker(config, tmp_path / f"worker-{n}.log"))
+
+        wait_until(drained(db), timeout_s=DRAIN_TIMEOUT_S, what="the outbox to drain",
+                   workers=workers, describe=lambda: f"outbox {status_counts(db)}")
+        codes = [worker.terminate() for worker in workers]
+        assert codes == [0, 0], "\n".join(worker.log() for worker in workers)
+        stopped, workers = workers, []
+
+        assert_each_recipient_once(emulator, db)
+        with emulator.lock:
+            split = Counter(message.from_ for message in emulator.messages)
+        report(f"postgresql, two workers: messages per worker {dict(split)}")
+        assert set(split) == set(from_numbers), \
+            f"one worker sent nothing: {dict(split)}\n" + "\n".join(w.log() for w in stopped)
+        assert not any(w.log_lines_with("claim lost") for w in stopped)
+    finally:
+        for worker in workers:
+            worker.kill()
+        db.dispose()

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .cli_contacts import contacts_app
+from .cli_messages import messages_app
 from .config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coordbot: incident-response coordination in Slack and by SMS.",
@@ -18,6 +19,7 @@ app = typer.Typer(help="coordbot: incident-response coordination in Slack and by
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(messages_app, name="messages")
 
 ConfigOption = Annotated[
     Path | None,

@@ -88,13 +88,15 @@ class OutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, message_id)
 
-    def list(self, *, status: str | None = None, incident_id: int | None = None) -> Sequence[OutboxMessage]:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
+    def list(self, *, status: str | None = None, incident_id: int | None = None,
+             limit: int | None = None, newest_first: bool = False) -> Sequence[OutboxMessage]:
+        order = OutboxMessage.id.desc() if newest_first else OutboxMessage.id
+        query = select(OutboxMessage).order_by(order)
         if status is not None:
             query = query.where(OutboxMessage.status == status)
         if incident_id is not None:
             query = query.where(OutboxMessage.incident_id == incident_id)
-        return self._session.scalars(query).all()
+        return self._session.scalars(query.limit(limit)).all()
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
         if not ids:

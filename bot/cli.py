@@ -49,6 +49,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     socket_mode: Annotated[bool, typer.Option(help="Use Slack Socket Mode (no public URL).")] = False,
     worker: Annotated[bool, typer.Option(help="Run the outbox worker in this process.")] = True,
+    scheduler: Annotated[bool, typer.Option(
+        help="Run the scheduler (reminders, call ends). With several processes on PostgreSQL "
+             "exactly one runs it at a time; the others stand by.")] = True,
 ) -> None:
     """Run the web app (Slack events, health check) and the outbox worker."""
     settings = _settings(config)
@@ -62,17 +65,18 @@ def serve(
 
     container = bootstrap(settings)
     if socket_mode:
-        asyncio.run(_socket_mode(container, worker))
+        asyncio.run(_socket_mode(container, worker, scheduler))
         return
     import uvicorn
 
     from .web import create_app
 
-    uvicorn.run(create_app(container, run_worker=worker), host=host or settings.server.host,
+    uvicorn.run(create_app(container, run_worker=worker, run_scheduler=scheduler),
+                host=host or settings.server.host,
                 port=port if port is not None else settings.server.port, log_level="info")
 
 
-async def _socket_mode(container, worker: bool) -> None:
+async def _socket_mode(container, worker: bool, scheduler: bool) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from handlers.slack import build_app
@@ -83,7 +87,7 @@ async def _socket_mode(container, worker: bool) -> None:
         typer.echo("coordbot: configuration error: slack.app_token: required for Socket Mode",
                    err=True)
         raise typer.Exit(2)
-    runner = CommandProcess(container.settings, run_outbox=worker)
+    runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
     runner.start()
     try:
         handler = AsyncSocketModeHandler(build_app(container, runner),
@@ -95,7 +99,11 @@ async def _socket_mode(container, worker: bool) -> None:
 
 
 @app.command("worker")
-def run_worker(config: ConfigOption = None) -> None:
+def run_worker(
+    config: ConfigOption = None,
+    scheduler: Annotated[bool, typer.Option(
+        help="Also run (or stand by for) the scheduler.")] = False,
+) -> None:
     """Run only the outbox worker (for a deployment with separate web and worker processes)."""
     import signal
     import threading
@@ -107,11 +115,19 @@ def run_worker(config: ConfigOption = None) -> None:
     container = bootstrap(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runner = None
+    if scheduler:
+        from schedules.runner import SchedulerRunner
+
+        runner = SchedulerRunner(container)
+        runner.start()
     try:
         container.worker.run(stop)
     except KeyboardInterrupt:
         stop.set()
     finally:
+        if runner is not None:
+            runner.stop()
         container.stop()
 
 

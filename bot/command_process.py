@@ -20,13 +20,15 @@ from .services.incident_commands import IncidentCommands
 
 log = logging.getLogger(__name__)
 _container: Container | None = None
+_scheduler = None
 
 
 WORKER_NICENESS = 10
 
 
-def _start(settings: Settings, run_outbox: bool, log_level: int) -> None:
-    global _container
+def _start(settings: Settings, run_outbox: bool, log_level: int,
+           run_scheduler: bool = False) -> None:
+    global _container, _scheduler
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
     logging.basicConfig(level=log_level,
@@ -35,6 +37,11 @@ def _start(settings: Settings, run_outbox: bool, log_level: int) -> None:
     _container = bootstrap(settings, upgrade=False)
     if run_outbox:
         _container.start_worker()
+    if run_scheduler:
+        from schedules.runner import SchedulerRunner
+
+        _scheduler = SchedulerRunner(_container)
+        _scheduler.start()
 
 
 def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, Any]) -> None:
@@ -58,9 +65,11 @@ def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, A
 class CommandProcess:
     """One worker process fed through a queue (one feeder thread in the web process)."""
 
-    def __init__(self, settings: Settings, *, run_outbox: bool = True):
+    def __init__(self, settings: Settings, *, run_outbox: bool = True,
+                 run_scheduler: bool = False):
         self._settings = settings
         self._run_outbox = run_outbox
+        self._run_scheduler = run_scheduler
         self._context = multiprocessing.get_context("spawn")
         self._jobs = self._context.Queue()  # put() never blocks the event loop
         self._ready = self._context.Event()
@@ -68,8 +77,8 @@ class CommandProcess:
 
     def start(self, timeout_s: float = 60) -> None:
         self._process = self._context.Process(
-            target=_serve, args=(self._settings, self._run_outbox, logging.getLogger().level,
-                                 self._jobs, self._ready),
+            target=_serve, args=(self._settings, self._run_outbox, self._run_scheduler,
+                                 logging.getLogger().level, self._jobs, self._ready),
             name="coordbot-worker", daemon=True)
         self._process.start()
         if not self._ready.wait(timeout_s):
@@ -93,10 +102,13 @@ class CommandProcess:
         self._process = None
 
 
-def _serve(settings: Settings, run_outbox: bool, log_level: int, jobs: Any, ready: Any) -> None:
-    _start(settings, run_outbox, log_level)
+def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level: int,
+           jobs: Any, ready: Any) -> None:
+    _start(settings, run_outbox, log_level, run_scheduler)
     ready.set()
     while (job := jobs.get()) is not None:
         _run(*job)
+    if _scheduler is not None:
+        _scheduler.stop()
     assert _container is not None
     _container.stop()

@@ -75,6 +75,20 @@ class SmsSettings(_Section):
     max_segments: int = Field(default=4, ge=1, le=10)
 
 
+class CallsSettings(_Section):
+    dial_in_number: str = "+12025550100"
+    default_bridge: str = "twilio"
+    default_duration_min: int = Field(default=60, ge=5, le=480)
+    reminder_offsets_min: list[int] = Field(default_factory=lambda: [1440, 60])
+    reminder_grace_min: int = Field(default=15, ge=0)
+    pin_window_min: int = Field(default=30, ge=0)
+
+
+class SchedulerSettings(_Section):
+    tick_s: float = Field(default=1.0, gt=0)
+    lock_key: int = 0x636F6F7264
+
+
 class OutboxSettings(_Section):
     poll_interval_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=50, ge=1, le=1000)
@@ -99,6 +113,8 @@ class Settings(BaseSettings):
     roles: RolesSettings = Field(default_factory=RolesSettings)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
+    calls: CallsSettings = Field(default_factory=CallsSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
     @field_validator("timezone")

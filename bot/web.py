@@ -19,11 +19,13 @@ from .command_process import CommandProcess
 log = logging.getLogger(__name__)
 
 
-def create_app(container: Container, *, run_worker: bool = True) -> Starlette:
+def create_app(container: Container, *, run_worker: bool = True,
+               run_scheduler: bool = True) -> Starlette:
     from handlers.slack import build_app
     from handlers.twilio import sms as twilio_sms
 
-    runner = CommandProcess(container.settings, run_outbox=run_worker)
+    runner = CommandProcess(container.settings, run_outbox=run_worker,
+                            run_scheduler=run_scheduler)
     slack = AsyncSlackRequestHandler(build_app(container, runner))
 
     async def slack_events(request: Request):

@@ -33,6 +33,7 @@ class FakeSlack:
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     ephemerals: list[dict] = field(default_factory=list)
+    timezones: dict[str, str] = field(default_factory=dict)
     responses: list[dict] = field(default_factory=list)
 
     def fail(self, method: str, *errors: DeliveryError) -> None:
@@ -83,6 +84,10 @@ class FakeSlack:
         self._record("upload_file", channel=channel, filename=filename)
         self.files.append({"channel": channel, "filename": filename, "content": content,
                            "title": title, "comment": comment})
+
+    def user_timezone(self, user_id: str) -> str | None:
+        self._record("user_timezone", user=user_id)
+        return self.timezones.get(user_id)
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._record("post_ephemeral", channel=channel, user=user)

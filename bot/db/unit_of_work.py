@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .call_repository import CallRepository
 from .contact_repository import ContactRepository
 from .repositories import AuditRepository, IncidentRepository, OutboxRepository
 from .sms_repository import SmsRepository
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.contacts = ContactRepository(self.session)
         self.sms = SmsRepository(self.session)
+        self.calls = CallRepository(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -44,6 +44,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "/incident notify Shelters are open at Lincoln High School.",
                    "Text the incident's SMS contacts, each in their language (previewed first "
                    "when many).", True),
+        Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
+                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] | "
+                           "reschedule N WHEN | rsvps [N]",
+                   '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
+                   "Coordination calls: schedule (invitations go out by SMS and Slack), list, "
+                   "change, RSVPs (changes: coordinators)."),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -70,7 +76,7 @@ def parse_invocation(text: str) -> Invocation:
         return Invocation("help", text=text.strip())
     rest = rest.strip()
     key = None
-    if name in ("status", "update", "close", "reopen", "contacts", "notify"):
+    if name in ("status", "update", "close", "reopen", "contacts", "notify", "call"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -80,6 +86,8 @@ def parse_invocation(text: str) -> Invocation:
                            SUBCOMMANDS[name].example)
     if name == "contacts":
         parse_contacts_action(rest)
+    if name == "call":
+        parse_call_action(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")
@@ -87,6 +95,20 @@ def parse_invocation(text: str) -> Invocation:
 
 
 CONTACT_ACTIONS = ("add", "remove", "why", "export")
+CALL_ACTIONS = ("schedule", "list", "show", "cancel", "reschedule", "rsvps")
+
+
+def parse_call_action(text: str) -> tuple[str, str]:
+    """``"schedule tomorrow 3pm"`` -> ``("schedule", "tomorrow 3pm")``; nothing -> list."""
+    action, _, rest = text.strip().partition(" ")
+    action = action.lower() or "list"
+    if action not in CALL_ACTIONS:
+        raise InvalidInput(f"Unknown call action {action!r}: use schedule, list, show, cancel, "
+                           "reschedule or rsvps.", SUBCOMMANDS["call"].example)
+    if action in ("schedule", "reschedule") and not rest.strip():
+        raise InvalidInput(f"Say when: `/incident call {action} "
+                           f"{'2 ' if action == 'reschedule' else ''}tomorrow 3pm ET`.")
+    return action, rest.strip()
 
 
 def parse_contacts_action(text: str) -> tuple[str, str]:

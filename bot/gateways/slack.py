@@ -102,6 +102,13 @@ class SlackGateway:
         self._call("files_upload_v2", channel=channel, filename=filename, content=content,
                    title=title, initial_comment=comment or None)
 
+    def user_timezone(self, user_id: str) -> str | None:
+        """The IANA zone set in the person's Slack profile, if Slack knows it."""
+        try:
+            return self._call("users_info", user=user_id)["user"].get("tz")
+        except DeliveryError:
+            return None
+
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text)
 

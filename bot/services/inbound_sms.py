@@ -14,10 +14,11 @@ from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain.keywords import classify
 from bot.domain.phones import mask
+from bot.domain.rsvp import parse_rsvp
 from bot.messages.catalog import render
-from bot.messages.formatting import escape
+from bot.messages.formatting import escape, local_time
 
-from . import consent
+from . import calls, consent
 from .incidents import POST_KIND
 from .outbox import enqueue
 
@@ -37,7 +38,11 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
         log.info("inbound %s already handled (Twilio retried the webhook)", message.sid)
         return None
     contact = uow.contacts.by_phone(message.from_phone)
-    keyword = classify(message.body)
+    opted_out = uow.sms.is_opted_out(message.from_phone)
+    invited = (contact is not None and not opted_out
+               and uow.calls.open_invitation(contact.id, now=now) is not None)
+    # Someone with a pending call invitation who answers YES means the call, not START.
+    keyword = classify(message.body, yes_means_start=not invited)
     language = contact.language if contact else (keyword.language or "en")
     incident_id = uow.outbox.latest_incident_for(message.from_phone)
     stored = InboundMessage(sid=message.sid, from_phone=message.from_phone,
@@ -52,11 +57,27 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
     if keyword.kind == "start":
         consent.opt_in(uow, message.from_phone, source=f"sms:{keyword.word}", at=now)
         return render("start_confirmation", language, office=office)
-    opted_out = uow.sms.is_opted_out(message.from_phone)
     if keyword.kind == "help":
         return render("opted_out_reminder" if opted_out else "help", language, office=office)
+    answer = _answer(uow, contact, message.body, now) if invited else None
+    if answer is not None:
+        stored.kind = "rsvp"
+        return answer
     _forward(uow, stored, contact, settings, now)
     return None if opted_out else render("reply_received", language, office=office)
+
+
+def _answer(uow: UnitOfWork, contact: Contact | None, body: str, now: datetime) -> str | None:
+    """An RSVP to the contact's next call, confirmed in their language; None if not one."""
+    rsvp = parse_rsvp(body)
+    if rsvp is None or contact is None:
+        return None
+    recorded = calls.record_rsvp(uow, contact=contact, answer=rsvp.answer, now=now)
+    if recorded is None:
+        return None
+    _, call = recorded
+    return render(f"rsvp_{rsvp.answer}", contact.language,
+                  when=local_time(call.starts_at, contact.timezone))
 
 
 def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,

@@ -6,8 +6,6 @@ outbox worker, and returns the reply to show the caller (text and optional block
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bot.bootstrap import Container
 from bot.domain.audience import ADD, REMOVE
 from bot.domain.commands import SUBCOMMANDS, Invocation, parse_contacts_action, parse_declare
@@ -15,12 +13,7 @@ from bot.domain.incident import IncidentDraft
 from bot.messages import audience_blocks, incident_blocks, sms_blocks
 
 from . import audience, directory, incidents, notices
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    blocks: list[dict] | None = field(default=None)
+from .reply import Reply
 
 
 class IncidentCommands:
@@ -44,7 +37,8 @@ class IncidentCommands:
         if name == "declare":
             return self.declare(parse_declare(invocation.text), user=user)
         handler = {"status": self.status, "update": self.update, "close": self.ask_close,
-                   "reopen": self.reopen, "contacts": self.contacts, "notify": self.notify}[name]
+                   "reopen": self.reopen, "contacts": self.contacts, "notify": self.notify,
+                   "call": self.call}[name]
         return handler(invocation, user=user, channel=channel)
 
     def list(self, which: str) -> Reply:
@@ -131,6 +125,11 @@ class IncidentCommands:
                 return self._export(incident, members, user=user, channel=channel)
             totals = audience.summary(uow, incident, members, tags)
             return Reply(audience_blocks.summary(incident, members, totals))
+
+    def call(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        from .call_commands import CallCommands
+
+        return CallCommands(self._c).run(invocation, user=user, channel=channel)
 
     def notify(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
         self.require_coordinator(user, "send SMS notices")

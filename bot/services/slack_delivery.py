@@ -19,6 +19,7 @@ from .outbox import Deferred, Delivered, Sender, Wakeup, enqueue
 from .ports import DeliveryError, NameTaken, SlackPort
 
 INVITE_KIND = "slack.invite"
+UPLOAD_KIND = "slack.upload"
 PIN_KIND = "slack.pin"
 MAX_NAME_ATTEMPTS = 20
 
@@ -38,7 +39,14 @@ class SlackDelivery:
     def senders(self) -> dict[str, Sender]:
         return {PROVISION_KIND: self.provision_channel, INVITE_KIND: self.invite,
                 POST_KIND: self.post, PIN_KIND: self.pin,
-                notices.SUMMARY_KIND: self.delivery_summary}
+                notices.SUMMARY_KIND: self.delivery_summary, UPLOAD_KIND: self.upload}
+
+    def upload(self, message: OutboxMessage) -> Delivered:
+        payload = message.payload
+        channel = payload.get("channel") or self._incident_channel(message.incident_id)
+        self._slack.upload_file(channel, filename=payload["filename"], content=payload["content"],
+                                title=payload["title"])
+        return Delivered()
 
     def delivery_summary(self, message: OutboxMessage) -> Delivered:
         """Posts, then keeps editing, one summary message per notice in the incident channel."""

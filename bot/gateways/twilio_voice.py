@@ -1,0 +1,187 @@
+"""Coordination calls on Twilio Voice: dial-outs and conference control through the real ``twilio``
+client, and the TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
+
+The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
+sandbox emulator (:mod:`bot.sandbox.twilio_emulator`).
+
+Call flow the builders are made for::
+
+    incoming call -> ask_for_pin(action_url=/voice/pin, ...)
+      Digits posted to /voice/pin  -> join_conference(...) or say_and_hang_up(...)
+      no input: <Redirect> to /voice/pin without Digits -> ask_for_pin(attempts_left - 1)
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.services.ports import DeliveryError
+
+from .twilio_http import BaseUrlHttpClient
+
+# Our language tags (bot.domain.languages) -> the <Say language="..."> value. Every value is in the
+# SayLanguage list of Twilio's own helper library (twilio/twilio-node src/twiml/VoiceResponse.ts,
+# commit 000c5255); FACTS.md does not cover text-to-speech languages.
+# On a real account the voice must also speak the language: the basic "man"/"woman" voices did only
+# a few (English, Spanish, French, German, Italian, per an older copy of the <Say> page), so set the
+# account's default TTS voice to a Polly/Google provider before using zh, vi, ko, ru, ar or tl.
+SAY_LANGUAGES: dict[str, str] = {
+    "en": "en-US",
+    "es": "es-US",
+    "fr": "fr-FR",
+    "pt": "pt-BR",
+    "zh": "cmn-CN",  # Mandarin (Simplified); Cantonese would be "yue-HK"
+    "vi": "vi-VN",
+    "ko": "ko-KR",
+    "ru": "ru-RU",
+    "ar": "arb",  # Modern Standard Arabic
+    "tl": "fil-PH",  # Filipino, the standard form of Tagalog
+    # Twilio has no Haitian Creole text-to-speech voice (no "ht-*" tag in that list). A French voice
+    # reading Kreyòl text is only a fallback: it mispronounces much of it. For Haitian Creole callers
+    # prefer recorded prompts (<Play>) or an interpreter on the call.
+    "ht": "fr-FR",
+}
+
+# Call-progress events of a dial-out (CreateParticipant ``StatusCallbackEvent``).
+DIAL_OUT_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# Conference events the bot follows (``statusCallbackEvent`` of <Conference>, space-separated).
+CONFERENCE_EVENTS = "start end join leave"
+PIN_DIGITS = 6
+
+
+def say_language(tag: str) -> str:
+    """The ``<Say>`` language for one of our tags (``"es"`` or ``"es-US"`` -> ``"es-US"``)."""
+    base = tag.strip().replace("_", "-").split("-")[0].lower()
+    try:
+        return SAY_LANGUAGES[base]
+    except KeyError:
+        raise ValueError(f"no <Say> language for {tag!r}; known: {', '.join(SAY_LANGUAGES)}") from None
+
+
+class TwilioVoice:
+    def __init__(self, account_sid: str, auth_token: str, base_url: str, from_number: str, *,
+                 timeout_s: float = 10):
+        if not from_number:
+            raise ValueError("twilio.from_number is required to place calls")
+        self._client = Client(account_sid, auth_token,
+                              http_client=BaseUrlHttpClient(base_url, timeout=timeout_s))
+        self._from = from_number
+
+    def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
+                 conference_status_callback: str | None = None) -> str:
+        """Calls ``to`` into the conference named ``conference`` and returns the new CallSid.
+
+        Twilio creates the conference if it does not exist yet; its status callback is the one of the
+        participant who creates it, so pass ``conference_status_callback`` when the bot may dial out
+        before anyone has called in. Raises ``DeliveryError`` when Twilio refuses.
+        """
+        options: dict = {"from_": self._from, "to": to, "timeout": 60, "beep": "onEnter"}
+        if label:
+            options["label"] = label
+        if status_callback:
+            options.update(status_callback=status_callback, status_callback_event=DIAL_OUT_EVENTS)
+        if conference_status_callback:
+            options.update(conference_status_callback=conference_status_callback,
+                           conference_status_callback_event=CONFERENCE_EVENTS.split())
+        try:
+            participant = self._client.conferences(_path(conference)).participants.create(**options)
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TwilioException, OSError) as error:
+            raise DeliveryError("connection_error", str(error), permanent=False) from None
+        return participant.call_sid
+
+    def end_conference(self, name: str) -> int:
+        """Ends the conference(s) named ``name`` for everyone; returns how many were ended.
+
+        Both ``in-progress`` conferences and ``init`` ones (created by dial-outs nobody has answered
+        yet, whose ringing calls are then canceled) are ended.
+        """
+        ended = 0
+        try:
+            for status in ("in-progress", "init"):
+                for conference in self._client.conferences.list(friendly_name=name, status=status):
+                    conference.update(status="completed")
+                    ended += 1
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TwilioException, OSError) as error:
+            raise DeliveryError("connection_error", str(error), permanent=False) from None
+        return ended
+
+
+def _path(name: str) -> str:
+    """A friendly name as one URL path segment (the SDK puts it into the URL as given)."""
+    return quote(name, safe="")
+
+
+def _delivery_error(error: TwilioRestException) -> DeliveryError:
+    """Too many requests (HTTP 429, code 20429) and server errors are retried; other refusals
+    (21211 invalid number, 21210/21212 bad caller ID, 21215 geo permissions …) will not change on a
+    retry."""
+    code = error.code or error.status
+    transient = error.status == 429 or error.status >= 500 or code == 20429
+    return DeliveryError(str(code), error.msg or "Twilio refused the request",
+                         permanent=not transient, retry_after=1.0 if error.status == 429 else None)
+
+
+# ----- TwiML -------------------------------------------------------------------------------------
+def ask_for_pin(*, action_url: str, prompt: str, language: str, attempts_left: int,
+                no_input: str = "We did not receive your PIN.", goodbye: str = "Goodbye.",
+                retry_url: str | None = None) -> str:
+    """Asks for the 6-digit call PIN; the digits are POSTed to ``action_url`` as ``Digits``.
+
+    When the caller keys nothing within 8 seconds, Twilio runs what follows the ``<Gather>``: the
+    ``no_input`` sentence, then, while ``attempts_left > 0``, a ``<Redirect>`` (POST) to ``retry_url``
+    (default ``action_url``; a request without ``Digits`` means "ask again", with one attempt fewer),
+    or, when ``attempts_left == 0``, ``goodbye`` and ``<Hangup/>``. Texts are spoken as given: pass
+    them in the caller's language.
+    """
+    lang = say_language(language)
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", num_digits=PIN_DIGITS, action=action_url, method="POST",
+                             timeout=8)
+    gather.say(prompt, language=lang)
+    response.say(no_input, language=lang)
+    if attempts_left > 0:
+        response.redirect(retry_url or action_url, method="POST")
+    else:
+        response.say(goodbye, language=lang)
+        response.hangup()
+    return str(response)
+
+
+def join_conference(*, name: str, status_callback: str, announce: str, language: str,
+                    label: str | None, muted: bool = False, moderator: bool = False,
+                    wait_for_moderator: bool = True) -> str:
+    """Says ``announce`` and puts the caller into the conference ``name``.
+
+    A moderator starts the conference on entering and ends it for everyone on leaving. Others, when
+    ``wait_for_moderator`` (the default), wait muted with hold music until a moderator (or a dial-out,
+    which starts it by default) is there; otherwise they start it themselves. Conference events
+    (start, end, join, leave) are POSTed to ``status_callback`` — Twilio uses the statusCallback of the
+    participant who creates the conference, so every join must carry the same one.
+    """
+    response = VoiceResponse()
+    if announce:
+        response.say(announce, language=say_language(language))
+    dial = response.dial()
+    dial.conference(
+        name, muted=muted, beep="onEnter",
+        start_conference_on_enter=moderator or not wait_for_moderator,
+        end_conference_on_exit=moderator,
+        status_callback=status_callback, status_callback_event=CONFERENCE_EVENTS,
+        status_callback_method="POST", participant_label=label or None)
+    return str(response)
+
+
+def say_and_hang_up(text: str, language: str) -> str:
+    """``<Say>text</Say><Hangup/>``."""
+    response = VoiceResponse()
+    response.say(text, language=say_language(language))
+    response.hangup()
+    return str(response)

@@ -1,0 +1,76 @@
+"""Firing persisted due jobs: call reminders and the end of calls.
+
+One transaction claims due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), queues their
+messages in the outbox with per-recipient keys and marks them done, so a job fires once even if
+the scheduler restarts or two processes race. A reminder found later than the grace period
+(the scheduler was down) is skipped and logged rather than sent late.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.db.models import Call, DueJob
+from bot.db.unit_of_work import UnitOfWork
+from bot.messages import call_text
+from bot.messages.catalog import render
+from bot.messages.formatting import local_time
+
+from . import attendance
+from .calls import CALL_END, REMINDER, invited, tell
+
+log = logging.getLogger(__name__)
+
+
+def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:
+    jobs = uow.calls.claim_due_jobs(now=now, limit=limit)
+    for job in jobs:
+        call = uow.calls.get(job.call_id) if job.call_id else None
+        if call is None or job.payload.get("version", call.version) != call.version:
+            job.status = "cancelled"
+            continue
+        if job.kind == REMINDER:
+            _remind(uow, job, call, now, settings)
+        elif job.kind == CALL_END:
+            _end(uow, job, call, now)
+        else:
+            log.error("unknown due job kind %s (%s)", job.kind, job.key)
+            job.status = "failed"
+            continue
+        job.fired_at = now
+    return len(jobs)
+
+
+def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
+    late = now - job.due_at
+    if call.status != "scheduled":
+        job.status = "cancelled"
+        return
+    if late > timedelta(minutes=settings.calls.reminder_grace_min):
+        log.warning("reminder %s skipped: %s late (the scheduler was not running)", job.key, late)
+        job.status = "skipped"
+        return
+    incident = uow.incidents.get(call.incident_id)
+    offset = job.payload["offset"]
+    for invitation, contact in invited(uow, call):
+        if invitation.rsvp == "no":
+            continue
+        text = render("call_reminder", invitation.language, office=settings.office_name,
+                      title=incident.title, when=local_time(call.starts_at, contact.timezone),
+                      join=call_text.join_text(call, invitation.language,
+                                               settings.calls.dial_in_number))
+        tell(uow, incident, invitation, contact,
+              f"reminder:{call.id}:v{call.version}:{offset}:{contact.id}", text, now)
+    job.status = "done"
+
+
+def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
+    if call.status == "cancelled":
+        job.status = "cancelled"
+        return
+    if call.status in ("scheduled", "in_progress"):
+        call.status, call.ended_at = "completed", now
+    attendance.post_summary(uow, call, now)
+    job.status = "done"

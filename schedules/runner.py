@@ -1,0 +1,51 @@
+"""The scheduler: APScheduler 3 ticks; the leader process fires the due work.
+
+APScheduler keeps no jobs of ours in a store (its FAQ: job stores must never be shared between
+schedulers). The durable state is the ``due_jobs`` table; APScheduler only provides the tick, and
+the tick only works in the process holding the leadership (see ``bot.db.leadership``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.bootstrap import Container
+from bot.db.leadership import leadership_for
+
+from .jobs import fire_due_work
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerRunner:
+    def __init__(self, container: Container):
+        self._container = container
+        settings = container.settings.scheduler
+        self._leadership = leadership_for(container.db.engine, settings.lock_key)
+        self._scheduler = BackgroundScheduler(timezone="UTC")
+        self._scheduler.add_job(self.tick, IntervalTrigger(seconds=settings.tick_s), id="tick",
+                                replace_existing=True, max_instances=1, coalesce=True)
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leadership.acquire()
+
+    def tick(self) -> int:
+        if not self._leadership.acquire():
+            return 0
+        try:
+            return fire_due_work(self._container)
+        except Exception:
+            log.exception("scheduler tick failed; the next tick retries")
+            return 0
+
+    def start(self) -> None:
+        self._scheduler.start()
+        log.info("scheduler started (tick every %ss)", self._container.settings.scheduler.tick_s)
+
+    def stop(self) -> None:
+        self._scheduler.shutdown(wait=True)
+        self._leadership.release()

@@ -1,0 +1,174 @@
+"""Coordination calls at the service layer: invitations, changes, RSVPs, reminders, attendance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.bootstrap import bootstrap
+from bot.domain.commands import Invocation, parse_declare
+from bot.domain.contacts import ContactRecord
+from bot.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
+from bot.messages.formatting import local_time
+from bot.services import attendance, directory
+from bot.services.inbound_sms import Inbound, receive
+from bot.services.incident_commands import IncidentCommands
+from schedules.jobs import fire_due_work
+
+from .conftest import BYSTANDER, COORDINATOR
+
+ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
+PEOPLE = [
+    ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",),
+                  timezone="America/Chicago"),
+    ContactRecord(name="Minh Tran", phone=MINH, language="vi", regions=("GA",)),
+    ContactRecord(name="Jean Pierre", phone=JEAN, language="ht", regions=("FL",)),
+    ContactRecord(name="Staff Member", slack_user_id="USTAFF001", regions=("FL",)),
+]
+
+
+@pytest.fixture
+def commands(container):
+    commands = IncidentCommands(container)
+    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
+    with container.db.unit_of_work() as uow:
+        directory.import_records(uow, PEOPLE, source="t", actor="t", now=container.clock.now())
+        uow.commit()
+    container.worker.drain()
+    return commands
+
+
+def call(commands, text, user=COORDINATOR):
+    return commands.run(Invocation("call", key="INC-2026-0001", text=text), user=user,
+                        channel=None).text
+
+
+def texts(sms, number):
+    return [m["body"] for m in sms.sent if m["to"] == number]
+
+
+def sms_reply(container, body, sender=ANA):
+    with container.db.unit_of_work() as uow:
+        reply = receive(uow, Inbound(f"SM{abs(hash((body, sender, container.clock.now()))):x}",
+                                     sender, "+12025550100", body),
+                        now=container.clock.now(), settings=container.settings)
+        uow.commit()
+    return reply
+
+
+def test_scheduling_invites_each_contact_once_in_their_language_and_zone(commands, container,
+                                                                            sms, slack):
+    reply = call(commands, 'schedule 2026-11-28 15:00 America/New_York for 1h agenda "Shelters"')
+    assert "Scheduled call 1" in reply and "Inviting 4 contacts" in reply
+    container.worker.drain()
+    ana = texts(sms, ANA)
+    assert len(ana) == 1 and "Hurricane Xavier" in ana[0]
+    assert local_time(datetime(2026, 11, 28, 20, 0, tzinfo=UTC), "America/Chicago") in ana[0]
+    assert "PIN" in ana[0] or "PIN" in texts(sms, MINH)[0] or any(ch.isdigit() for ch in ana[0])
+    assert len(texts(sms, MINH)) == 1 and len(texts(sms, JEAN)) == 1
+    dms = [p for p in slack.posts if p["channel"] == "USTAFF001"]
+    assert len(dms) == 1
+    assert any(f["filename"].endswith(".ics") for f in slack.files)
+    container.worker.drain()
+    assert len(sms.sent) == 3
+
+
+def test_bad_times_are_explained(commands):
+    with pytest.raises(InvalidInput, match="That time has passed"):
+        call(commands, "schedule 2026-11-27 09:00 America/New_York")
+    with pytest.raises(PermissionDenied):
+        call(commands, "schedule tomorrow 3pm ET", user=BYSTANDER)
+
+
+def test_cancel_and_reschedule_tell_everyone_once(commands, container, sms):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York")
+    container.worker.drain()
+    assert "moved" in call(commands, "reschedule 1 2026-11-29 16:00 America/New_York")
+    container.worker.drain()
+    assert len(texts(sms, ANA)) == 2
+    assert "cancelled" in call(commands, "cancel 1")
+    container.worker.drain()
+    assert len(texts(sms, ANA)) == 3
+    with pytest.raises(InvalidTransition):
+        call(commands, "cancel 1")
+    container.worker.drain()
+    assert len(texts(sms, ANA)) == 3
+
+
+def test_rsvp_by_sms_in_several_languages(commands, container):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York")
+    container.worker.drain()
+    assert sms_reply(container, "Sí", ANA) is not None
+    assert sms_reply(container, "2", MINH) is not None
+    assert sms_reply(container, "petèt", JEAN) is not None
+    rsvps = call(commands, "rsvps 1")
+    assert "1 yes, 1 maybe, 1 no" in rsvps
+
+
+def test_yes_without_an_invitation_is_start_not_an_rsvp(commands, container):
+    with container.db.unit_of_work() as uow:
+        uow.sms.opt_out(ANA, source="sms:STOP", at=container.clock.now())
+        uow.commit()
+    sms_reply(container, "YES", ANA)
+    with container.db.unit_of_work() as uow:
+        assert not uow.sms.is_opted_out(ANA)
+
+
+def test_reminders_fire_once_across_a_restart_and_skip_declined(commands, container, sms,
+                                                                 clock, settings, slack):
+    call(commands, "schedule 2026-11-29 15:00 America/New_York")
+    container.worker.drain()
+    sms_reply(container, "NO", MINH)
+    before = len(sms.sent)
+    clock.current = datetime(2026, 11, 28, 20, 0, 30, tzinfo=UTC)  # the 24 h reminder is due
+    assert fire_due_work(container) == 1
+    restarted = bootstrap(settings, clock=clock, slack=slack, sms=sms)  # a new process
+    assert fire_due_work(restarted) == 0
+    restarted.worker.drain()
+    reminded = {m["to"] for m in sms.sent[before:]}
+    assert reminded == {ANA, JEAN}
+    restarted.stop()
+
+
+def test_a_reminder_found_too_late_is_skipped(commands, container, sms, clock):
+    call(commands, "schedule 2026-11-29 15:00 America/New_York")
+    container.worker.drain()
+    before = len(sms.sent)
+    clock.current = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)  # an hour late
+    fire_due_work(container)
+    container.worker.drain()
+    assert len(sms.sent) == before
+
+
+def test_a_daily_series_and_per_occurrence_cancel(commands, container):
+    reply = call(commands, "schedule 2026-11-28 15:00 America/New_York every day until 2026-12-01")
+    assert "3 more in the series" in reply
+    call(commands, "cancel 2")
+    listing = call(commands, "list")
+    assert listing.count("cancelled") == 1 and "Call 4" in listing
+
+
+def test_attendance_summary_after_the_call(commands, container, slack, clock):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York for 30m")
+    container.worker.drain()
+    sms_reply(container, "1", ANA)
+    clock.current = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # the events arrive in real time
+    with container.db.unit_of_work() as uow:
+        the_call = uow.calls.by_number(uow.incidents.by_key("INC-2026-0001").id, 1)
+        name = the_call.conference_name
+        start = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+        attendance.joined(uow, conference=name, call_sid="CA1", phone=ANA, at=start)
+        attendance.joined(uow, conference=name, call_sid="CA2", phone="+13055550199", at=start)
+        attendance.left(uow, call_sid="CA1", at=start.replace(minute=25))
+        attendance.ended(uow, conference=name, at=start.replace(minute=30))
+        uow.commit()
+    container.worker.drain()
+    summary = [p["text"] for p in slack.posts if p["text"].startswith("*Attendance")]
+    assert len(summary) == 1
+    assert "2 joined" in summary[0] and "Ana Ruiz (25 min)" in summary[0]
+    assert "Minh Tran" in summary[0] and "+1 ••• ••• 0199" in summary[0]
+    clock.current = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
+    fire_due_work(container)  # the end job must not post a second summary
+    container.worker.drain()
+    assert len([p for p in slack.posts if p["text"].startswith("*Attendance")]) == 1

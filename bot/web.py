@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .bootstrap import Container
@@ -23,6 +23,7 @@ def create_app(container: Container, *, run_worker: bool = True,
                run_scheduler: bool = True) -> Starlette:
     from handlers.slack import build_app
     from handlers.twilio import sms as twilio_sms
+    from handlers.twilio import voice as twilio_voice
 
     runner = CommandProcess(container.settings, run_outbox=run_worker,
                             run_scheduler=run_scheduler)
@@ -39,6 +40,13 @@ def create_app(container: Container, *, run_worker: bool = True,
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    async def calendar(request: Request) -> Response:
+        body = await asyncio.to_thread(_calendar, container, request.path_params["call_id"],
+                                       request.query_params.get("t", ""))
+        if body is None:
+            return PlainTextResponse("not found", status_code=404)
+        return Response(body, media_type="text/calendar; charset=utf-8")
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runner.start)
@@ -49,6 +57,21 @@ def create_app(container: Container, *, run_worker: bool = True,
     return Starlette(
         routes=[Route("/slack/events", slack_events, methods=["POST"]),
                 Route("/healthz", healthz, methods=["GET"]),
-                *twilio_sms.routes(container)],
+                *twilio_sms.routes(container), *twilio_voice.routes(container),
+                Route("/calls/{call_id:int}.ics", calendar, methods=["GET"])],
         lifespan=lifespan,
     )
+
+
+def _calendar(container: Container, call_id: int, token: str) -> bytes | None:
+    from .messages import call_text
+    from .services.links import valid_token
+
+    if not valid_token(container.settings, f"call:{call_id}", token):
+        return None
+    with container.db.unit_of_work(read_only=True) as uow:
+        call = uow.calls.get(call_id)
+        if call is None:
+            return None
+        incident = uow.incidents.get(call.incident_id)
+        return call_text.ics(call, incident, container.settings.calls.dial_in_number)

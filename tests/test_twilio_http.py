@@ -95,3 +95,56 @@ def _channel(live):
     with live.container.db.unit_of_work() as uow:
         found = uow.incidents.list(status=None)
         return found[0].channel_id if found and found[0].channel_id else None
+
+
+def test_a_caller_enters_the_pin_joins_and_is_counted(live):
+    from datetime import timedelta
+
+    from bot.domain.when import ScheduleRequest
+    from bot.services import calls
+
+    now = live.container.clock.now()
+    with live.container.db.unit_of_work() as uow:
+        from bot.domain.commands import parse_declare
+        from bot.services import incidents
+        incident = incidents.declare(uow, actor=COORDINATOR, now=now,
+                                     draft=parse_declare('flood "River" FL'))
+        scheduled = calls.schedule(uow, incident=incident, actor=COORDINATOR, now=now,
+                                   settings=live.container.settings,
+                                   request=ScheduleRequest(starts_at=now + timedelta(minutes=5),
+                                                           duration=timedelta(minutes=30),
+                                                           agenda="", bridge="twilio",
+                                                           recurrence=None,
+                                                           zone="America/New_York"))
+        pin, conference = scheduled[0].pin, scheduled[0].conference_name
+        uow.commit()
+    base = live.server.url
+    caller = live.twilio.place_call(voice_url=f"{base}/twilio/voice", from_=ANA, to="+12025550100")
+    gather = ElementTree.fromstring(caller.twiml[-1]).find("Gather")
+    assert gather is not None and gather.get("numDigits") == "6"
+    assert gather.find("Say").get("language") == "es-US"
+    caller.press("000000")
+    assert "PIN" in ElementTree.fromstring(caller.twiml[-1]).find("Gather").find("Say").text
+    caller.press(pin)
+    assert caller.conference == conference
+    caller.hang_up()
+    live.twilio.wait_for_voice_callbacks(10)
+    from bot.services.links import calendar_url
+    ics = live.http.get(calendar_url(live.container.settings, scheduled[0].id).replace(
+        live.container.settings.server.public_base_url, base))
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in ics.text and pin in ics.text
+    with live.container.db.unit_of_work() as uow:
+        rows = uow.calls.attendance(scheduled[0].id)
+        assert len(rows) == 1 and rows[0].phone == ANA and rows[0].left_at is not None
+        assert uow.calls.get(scheduled[0].id).status == "completed"
+
+
+def test_the_calendar_link_needs_its_token(live):
+    with live.container.db.unit_of_work() as uow:
+        from bot.domain.commands import parse_declare
+        from bot.services import incidents
+        incidents.declare(uow, actor=COORDINATOR, now=live.container.clock.now(),
+                          draft=parse_declare('flood "River" FL'))
+        uow.commit()
+    assert live.http.get(f"{live.server.url}/calls/1.ics?t=nope").status_code == 404

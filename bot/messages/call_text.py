@@ -69,6 +69,13 @@ def rsvp_summary(call: Call, rows: Sequence[tuple[str, str, str]], zone: str) ->
 def attendance_summary(call: Call, joined: Sequence[tuple[str, int]], rsvp_yes: Sequence[str],
                        absent: Sequence[str], zone: str) -> str:
     """``joined``: (name, minutes on the line)."""
+    if call.bridge != "twilio":
+        lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
+                 f"held on an external bridge, so who joined was not recorded; "
+                 f"{len(rsvp_yes)} said yes."]
+        if rsvp_yes:
+            lines.append("*Said yes:* " + ", ".join(escape(n) for n in rsvp_yes))
+        return "\n".join(lines)
     lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
              f"{len(joined)} joined, {len(rsvp_yes)} said yes, {len(absent)} invited and absent"]
     if joined:

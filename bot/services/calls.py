@@ -23,6 +23,7 @@ from bot.messages.formatting import local_time
 
 from . import audience, audit
 from .incidents import POST_KIND
+from .links import calendar_url
 from .outbox import enqueue
 from .slack_delivery import UPLOAD_KIND
 from .sms_delivery import SMS_KIND
@@ -50,7 +51,7 @@ def schedule(uow: UnitOfWork, *, incident: Incident, request: ScheduleRequest, a
     audit.record(uow, at=now, actor=actor, action="call.scheduled", incident_id=incident.id,
                  calls=[c.id for c in calls], starts_at=request.starts_at.isoformat())
     post = call_text.announcement(incident, calls, request.zone, settings.calls.dial_in_number,
-                                  None)
+                                  calendar_url(settings, calls[0].id))
     _post(uow, incident, f"call-post:{calls[0].id}:v1", post, now)
     _upload_ics(uow, incident, calls[0], now, settings)
     return calls

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import Clock, SystemClock
+from .clock import Clock, ScaledClock, SystemClock
 from .config import Settings
 from .db.unit_of_work import Database
 from .services.access import Roles
@@ -56,7 +56,7 @@ class Container:
 def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
               sms: SmsPort | None = None, db: Database | None = None,
               upgrade: bool = True) -> Container:
-    clock = clock or SystemClock()
+    clock = clock or _clock(settings)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     if upgrade:
         db.upgrade()
@@ -77,9 +77,16 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                      twilio_verifier=_twilio_verifier(settings))
 
 
+def _clock(settings: Settings) -> Clock:
+    sandbox = settings.sandbox_clock
+    return ScaledClock(sandbox.origin, sandbox.speed) if sandbox else SystemClock()
+
+
 def quiet_vendor_loggers() -> None:
     """The twilio SDK logs every request's headers at INFO: too much, and near personal data."""
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # A tick still running when the next is due is skipped by design (max_instances=1).
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 def _sms_gateway(settings: Settings) -> SmsPort | None:

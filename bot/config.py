@@ -8,6 +8,7 @@ Secrets are ``SecretStr`` so that they never appear in logs or reprs.
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,6 +90,13 @@ class SchedulerSettings(_Section):
     lock_key: int = 0x636F6F7264
 
 
+class SandboxClockSettings(_Section):
+    """A compressed clock for demos: time runs ``speed`` times faster from ``origin``."""
+
+    origin: datetime
+    speed: float = Field(gt=0, le=3600)
+
+
 class OutboxSettings(_Section):
     poll_interval_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=50, ge=1, le=1000)
@@ -116,6 +124,7 @@ class Settings(BaseSettings):
     calls: CallsSettings = Field(default_factory=CallsSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    sandbox_clock: SandboxClockSettings | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -256,11 +256,15 @@ def test_two_workers_share_the_queue_without_duplicates(postgresql_url, emulator
     workers: list[Worker] = []
     from_numbers = ["+12025550100", "+12025550101"]
     try:
-        enqueue_messages(db, MESSAGES)
+        db.upgrade()
         for n, from_number in enumerate(from_numbers, start=1):
             config = write_config(tmp_path / f"worker-{n}.toml", database_url=postgresql_url,
                                   emu=emulator, from_number=from_number)
             workers.append(Worker(config, tmp_path / f"worker-{n}.log"))
+        # Both poll an empty outbox before the rows arrive, so neither can drain it alone.
+        wait_until(lambda: all(w.log_lines_with("outbox worker started") for w in workers),
+                   timeout_s=START_TIMEOUT_S, what="both workers to start", workers=workers)
+        enqueue_messages(db, MESSAGES)
 
         wait_until(drained(db), timeout_s=DRAIN_TIMEOUT_S, what="the outbox to drain",
                    workers=workers, describe=lambda: f"outbox {status_counts(db)}")

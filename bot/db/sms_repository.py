@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import EarlyStatus, InboundMessage, Notice, SmsOptOut
@@ -32,6 +32,16 @@ class SmsRepository:
 
     def opt_in(self, phone: str) -> None:
         self._session.execute(delete(SmsOptOut).where(SmsOptOut.phone == phone))
+
+    def lock_message(self, sid: str) -> None:
+        """Serialises, until commit, the work on one provider message id (PostgreSQL).
+
+        A status callback can race the worker recording that very send; both take this lock
+        first, so whichever runs second sees what the first committed. SQLite transactions
+        are serialised already (BEGIN IMMEDIATE).
+        """
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(func.hashtext(sid))))
 
     def keep_early_status(self, sid: str, status: str, error_code: str | None,
                           at: datetime) -> None:

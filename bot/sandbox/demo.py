@@ -9,11 +9,13 @@ that every step did what it should, and prints a transcript of what Slack would 
 
 from __future__ import annotations
 
+import csv
 import re
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -27,11 +29,12 @@ from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
 from bot.messages.sms_blocks import NOTICE_CONFIRM_ACTION
 from bot.services.contact_import import import_file
 
-from .harness import Live, live_app, wait_until
+from .harness import SMS_NUMBER, Live, live_app, wait_until
 from .slack_emulator import SlackEmulator
 
 COORDINATOR = "U0COORD01"
 BYSTANDER = "U0GUEST01"
+CLOCK_SPEED = 120.0
 SAMPLE_CONTACTS = Path(__file__).resolve().parents[2] / "examples" / "contacts.csv"
 NOTICE = ("notify Shelters are open at Lincoln High School and Hope Church. Bring ID and "
           "medicine.\nes: Los refugios están abiertos en Lincoln High School y Hope Church. "
@@ -49,6 +52,9 @@ class Demo:
         self.live = live
         self.console = console
         self.channel: str | None = None
+        self.pin = ""
+        self.spanish = ""
+        self.invitees: list[str] = []
 
     def check(self, condition: object, what: str) -> None:
         if not condition:
@@ -92,8 +98,13 @@ def run_demo(keep_database: Path | None = None) -> int:
         path = keep_database or Path(workdir) / "demo.db"
         path.unlink(missing_ok=True)
         # A low threshold so that the notice shows the preview-and-confirm step.
+        # The compressed clock runs 120 times faster: the call "in 30 minutes" starts in 15 s
+        # and its reminder, 20 minutes before, goes out 5 s after scheduling.
         settings = Settings(database={"url": f"sqlite:///{path}"}, timezone="America/New_York",
-                            sms={"confirm_threshold": 10, "rate_per_s": 0})
+                            sms={"confirm_threshold": 10, "rate_per_s": 0},
+                            calls={"reminder_offsets_min": [20]},
+                            scheduler={"tick_s": 0.2}, outbox={"poll_interval_s": 0.2},
+                            sandbox_clock={"origin": datetime.now(UTC), "speed": CLOCK_SPEED})
         console.rule("[bold]coordbot demo[/bold] — local Slack emulator, fresh SQLite database")
         with live_app(settings, coordinators=[COORDINATOR], prepare=_seed) as live:
             demo = Demo(live, console)
@@ -111,6 +122,11 @@ def run_demo(keep_database: Path | None = None) -> int:
 def _seed(emulator: SlackEmulator) -> None:
     emulator.add_user(COORDINATOR, name="maria.coordinator", real_name="Maria Alvarez")
     emulator.add_user(BYSTANDER, name="sam.guest", real_name="Sam Guest")
+    with SAMPLE_CONTACTS.open(encoding="utf-8") as handle:  # staff in the sample are on Slack
+        for row in csv.DictReader(handle):
+            if row.get("slack_user_id"):
+                emulator.add_user(row["slack_user_id"], name=row["name"].lower().replace(" ", "."),
+                                  real_name=row["name"], tz=row.get("timezone") or "America/New_York")
     emulator.add_channel("general", members=[COORDINATOR, BYSTANDER])
 
 
@@ -258,6 +274,90 @@ def step_sms_replies(demo: Demo) -> None:
     demo.check(True, "a free-text reply was forwarded to the incident channel for a person")
 
 
+def step_call(demo: Demo) -> None:
+    sent_before = len(demo.live.twilio.messages)
+    reply = demo.type_command('call schedule in 30 minutes for 20m agenda "Shelters, water, '
+                              'interpreters"', channel=demo.channel)
+    demo.check("Scheduled call 1" in reply, "the call is scheduled and invitations go out")
+    demo.pin = re.search(r"PIN (\d{6})", reply).group(1)
+    twilio = demo.live.twilio
+    invited = _invited_by_sms(demo)
+    wait_until(lambda: len(twilio.messages) >= sent_before + invited, timeout_s=30,
+               what="the SMS invitations")
+    invitations = twilio.messages[sent_before:]
+    demo.check(len({m.to for m in invitations}) == len(invitations) == invited,
+               f"{invited} SMS contacts got exactly one invitation each")
+    _show_one_per_language(demo, invitations, "SMS invitations (one per language)")
+    files = [f for f in demo.live.emulator.files.values() if f["filename"].endswith(".ics")]
+    demo.check(files, "a calendar file (.ics) is posted in the incident channel")
+    demo.invitees = [m.to for m in invitations]
+
+
+def step_rsvp(demo: Demo) -> None:
+    spanish = _invitee(demo, "es")
+    vietnamese = _invitee(demo, "vi")
+    for phone, body in ((spanish, "Sí"), (vietnamese, "2")):
+        demo.console.print(Text.assemble("\n", (f"contact {mask(phone)}", "bold magenta"),
+                                         " texts: ", (body, "bold")))
+        reply = ElementTree.fromstring(demo.live.text_in(body, sender=phone).text)
+        demo.console.print(Panel(Text(reply.findtext("Message") or "(no reply)"),
+                                 title="SMS reply", expand=False))
+    rsvps = demo.type_command("call rsvps", channel=demo.channel)
+    demo.check("1 yes" in rsvps and "1 no" in rsvps, "the RSVPs are counted")
+    demo.spanish = spanish
+
+
+def step_bridge_and_reminder(demo: Demo) -> None:
+    twilio, base = demo.live.twilio, demo.live.server.url
+    callers = []
+    for phone in (demo.spanish, _invitee(demo, "ht")):
+        caller = twilio.place_call(voice_url=f"{base}/twilio/voice", from_=phone,
+                                   to=SMS_NUMBER)
+        caller.press(demo.pin)
+        demo.console.print(f"{mask(phone)} calls in, hears “{caller.spoken[0].text}”, "
+                           f"enters the PIN → in the conference: {caller.conference is not None}")
+        callers.append(caller)
+    demo.check(all(c.conference for c in callers), "callers join the bridge with the PIN")
+    spanish_texts = lambda: [m for m in twilio.messages_to(demo.spanish)]  # noqa: E731
+    wait_until(lambda: len(spanish_texts()) >= 3, timeout_s=30, what="the reminder")
+    reminder = spanish_texts()[-1]
+    demo.console.print(Panel(Text(reminder.body), expand=False,
+                             title=f"reminder · {mask(demo.spanish)}"))
+    demo.check(True, "a reminder went out 20 (compressed) minutes before the call")
+    for caller in callers:
+        caller.hang_up()
+    twilio.wait_for_voice_callbacks(10)
+    messages = demo.live.emulator.channels[demo.channel].messages
+    summary = wait_until(lambda: next((m.text for m in messages
+                                       if m.text.startswith("*Attendance")), None),
+                         timeout_s=30, what="the attendance summary")
+    demo.console.print(Panel(Text(summary), title="incident channel", expand=False))
+    demo.check("2 joined" in summary, "attendance is recorded and posted after the call")
+
+
+def _invited_by_sms(demo: Demo) -> int:
+    with demo.live.container.db.unit_of_work() as uow:
+        return sum(1 for c in uow.calls.for_incident(1) for i in uow.calls.invitations(c.id)
+                   if i.channel == "sms")
+
+
+def _invitee(demo: Demo, language: str) -> str:
+    with demo.live.container.db.unit_of_work() as uow:
+        return next(p for p in demo.invitees
+                    if (c := uow.contacts.by_phone(p)) and c.language == language)
+
+
+def _show_one_per_language(demo: Demo, messages: list, title: str) -> None:
+    demo.console.rule(title)
+    shown: set[str] = set()
+    for message in messages:
+        language = _language_of(demo, message.to)
+        if language not in shown and len(shown) < 4:
+            shown.add(language)
+            demo.console.print(Panel(Text(message.body), expand=False,
+                                     title=f"{language} · {mask(message.to)}"))
+
+
 def _notice_id(demo: Demo) -> str:
     with demo.live.container.db.unit_of_work() as uow:
         from bot.db.models import Notice
@@ -290,7 +390,8 @@ def _final_summary(messages: list, expected: int) -> str | None:
 
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
-    step_list_and_status, step_directory, step_notice, step_sms_replies, step_close, step_forged,
+    step_list_and_status, step_directory, step_notice, step_sms_replies, step_call, step_rsvp,
+    step_bridge_and_reminder, step_close, step_forged,
 ]
 
 

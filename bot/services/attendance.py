@@ -27,7 +27,7 @@ def joined(uow: UnitOfWork, *, conference: str, call_sid: str, phone: str | None
         uow.calls.add_attendance(Attendance(call_id=call.id, call_sid=call_sid, phone=phone,
                                             contact_id=contact.id if contact else None,
                                             joined_at=at))
-    if call.status == "scheduled":
+    if call.status == "scheduled" and at >= call.starts_at:
         call.status = "in_progress"
     return call
 

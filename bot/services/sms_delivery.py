@@ -60,9 +60,11 @@ class SmsSender:
         now = self._clock.now()
         refresh_summary(uow, row, now)
         if error is None:
-            early = uow.sms.take_early_status(row.provider_id) if row.provider_id else None
-            if early is not None:
-                _apply_status(uow, row, early.status, early.error_code, now)
+            if row.provider_id:
+                uow.sms.lock_message(row.provider_id)
+                early = uow.sms.take_early_status(row.provider_id)
+                if early is not None:
+                    _apply_status(uow, row, early.status, early.error_code, now)
             return
         if error.code == OPTED_OUT_CODE and row.recipient:
             row.status = "suppressed"
@@ -86,6 +88,7 @@ def refresh_summary(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
 def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | None,
                   now: datetime) -> OutboxMessage | None:
     """Applies a status callback; a final status is never replaced by an earlier one."""
+    uow.sms.lock_message(sid)
     message = uow.outbox.by_provider_id(sid)
     if message is None:
         # Twilio can call back before the worker has recorded the send: keep it for then.

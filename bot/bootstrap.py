@@ -20,6 +20,7 @@ from .services.ports import SlackPort, SmsPort
 from .services.rate_limit import RateLimiter
 from .services.slack_delivery import SlackDelivery
 from .services.sms_delivery import SMS_KIND, SmsSender
+from .services.voice_delivery import DIAL_KIND, Dialer, VoicePort
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class Container:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
-              sms: SmsPort | None = None, db: Database | None = None,
+              sms: SmsPort | None = None, voice: VoicePort | None = None,
+              db: Database | None = None,
               upgrade: bool = True) -> Container:
     clock = clock or _clock(settings)
     db = db or Database(settings.database.url, echo=settings.database.echo)
@@ -70,8 +72,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     sms_sender = SmsSender(
         sms=sms, clock=clock, limiter=RateLimiter(settings.sms.rate_per_s),
         status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status")
+    base = settings.server.public_base_url.rstrip("/")
+    dialer = Dialer(voice=voice or _voice_gateway(settings),
+                    events_url=f"{base}/twilio/voice/conference-events")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
-                          senders={**delivery.senders(), SMS_KIND: sms_sender}, wakeup=wakeup)
+                          senders={**delivery.senders(), SMS_KIND: sms_sender, DIAL_KIND: dialer},
+                          wakeup=wakeup)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings))
@@ -101,6 +107,16 @@ def _sms_gateway(settings: Settings) -> SmsPort | None:
                      base_url=twilio.api_base_url,
                      messaging_service_sid=twilio.messaging_service_sid,
                      from_number=twilio.from_number)
+
+
+def _voice_gateway(settings: Settings) -> VoicePort | None:
+    twilio = settings.twilio
+    if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
+        return None
+    from .gateways.twilio_voice import TwilioVoice
+
+    return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
+                       twilio.api_base_url, twilio.from_number)
 
 
 def _twilio_verifier(settings: Settings) -> Any:

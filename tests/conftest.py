@@ -18,7 +18,7 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.unit_of_work import Database
 
-from .fakes import FakeClock, FakeSlack, FakeSms
+from .fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"
@@ -89,9 +89,14 @@ def sms() -> FakeSms:
 
 
 @pytest.fixture
-def container(settings: Settings, clock: FakeClock, slack: FakeSlack,
-              sms: FakeSms) -> Iterator[Container]:
-    built = bootstrap(settings, clock=clock, slack=slack, sms=sms)
+def voice() -> FakeVoice:
+    return FakeVoice()
+
+
+@pytest.fixture
+def container(settings: Settings, clock: FakeClock, slack: FakeSlack, sms: FakeSms,
+              voice: FakeVoice) -> Iterator[Container]:
+    built = bootstrap(settings, clock=clock, slack=slack, sms=sms, voice=voice)
     yield built
     built.stop()
 

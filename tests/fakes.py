@@ -126,3 +126,16 @@ class FakeSms:
 
     def to(self, number: str) -> list[str]:
         return [m["body"] for m in self.sent if m["to"] == number]
+
+
+@dataclass
+class FakeVoice:
+    """Records dial-outs; each returns a new CallSid."""
+
+    dialled: list[dict] = field(default_factory=list)
+
+    def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
+                 conference_status_callback: str | None = None) -> str:
+        sid = f"CA{len(self.dialled) + 1:032x}"
+        self.dialled.append({"conference": conference, "to": to, "label": label, "sid": sid})
+        return sid

@@ -25,6 +25,7 @@ PEOPLE = [
     ContactRecord(name="Minh Tran", phone=MINH, language="vi", regions=("GA",)),
     ContactRecord(name="Jean Pierre", phone=JEAN, language="ht", regions=("FL",)),
     ContactRecord(name="Staff Member", slack_user_id="USTAFF001", regions=("FL",)),
+    ContactRecord(name="Lee Dial", phone="+12025550105", regions=("FL",), tags=("dial-out",)),
 ]
 
 
@@ -60,7 +61,7 @@ def sms_reply(container, body, sender=ANA):
 def test_scheduling_invites_each_contact_once_in_their_language_and_zone(commands, container,
                                                                             sms, slack):
     reply = call(commands, 'schedule 2026-11-28 15:00 America/New_York for 1h agenda "Shelters"')
-    assert "Scheduled call 1" in reply and "Inviting 4 contacts" in reply
+    assert "Scheduled call 1" in reply and "Inviting 5 contacts" in reply
     container.worker.drain()
     ana = texts(sms, ANA)
     assert len(ana) == 1 and "Hurricane Xavier" in ana[0]
@@ -71,7 +72,24 @@ def test_scheduling_invites_each_contact_once_in_their_language_and_zone(command
     assert len(dms) == 1
     assert any(f["filename"].endswith(".ics") for f in slack.files)
     container.worker.drain()
-    assert len(sms.sent) == 3
+    assert len(sms.sent) == 4
+
+
+def test_contacts_who_asked_are_dialled_in_at_the_start(commands, container, voice, clock):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York")
+    container.worker.drain()
+    clock.current = datetime(2026, 11, 28, 20, 0, 1, tzinfo=UTC)
+    fire_due_work(container)
+    container.worker.drain()
+    fire_due_work(container)
+    container.worker.drain()
+    assert [d["to"] for d in voice.dialled] == ["+12025550105"]
+    with container.db.unit_of_work() as uow:
+        the_call = uow.calls.by_number(uow.incidents.by_key("INC-2026-0001").id, 1)
+        attendance.joined(uow, conference=the_call.conference_name, call_sid=voice.dialled[0]["sid"],
+                          phone=None, at=clock.now())
+        uow.commit()
+        assert uow.calls.attendance(the_call.id)[0].phone == "+12025550105"
 
 
 def test_bad_times_are_explained(commands):
@@ -127,7 +145,7 @@ def test_reminders_fire_once_across_a_restart_and_skip_declined(commands, contai
     assert fire_due_work(restarted) == 0
     restarted.worker.drain()
     reminded = {m["to"] for m in sms.sent[before:]}
-    assert reminded == {ANA, JEAN}
+    assert reminded == {ANA, JEAN, "+12025550105"}
     restarted.stop()
 
 

@@ -45,7 +45,7 @@ COORDBOT = Path(sys.executable).with_name("coordbot")
 LEADER_LINE = "this process now runs the scheduler"
 REGIONS = ["FL", "GA", "TX", "LA", "NC", "SC", "AL", "MS"]  # one incident (and call) per region
 CONTACTS_PER_CALL = 5
-FIRST_DUE_S, DUE_STEP_S = 4.0, 0.75  # reminders come due at +4.0 s, +4.75 s, … +9.25 s
+FIRST_DUE_S, DUE_STEP_S = 5.0, 0.75  # reminders come due at +5.0 s, +5.75 s, … +10.25 s
 START_TIMEOUT_S, TAKEOVER_LIMIT_S, DRAIN_TIMEOUT_S = 30.0, 5.0, 30.0
 
 
@@ -55,11 +55,11 @@ def unique_lock_key() -> int:
     return random.randrange(1 << 40, 1 << 62)
 
 
-def with_scheduler(settings: Settings, **changes) -> Settings:
+def with_scheduler(settings: Settings) -> Settings:
     return settings.model_copy(update={
         "scheduler": settings.scheduler.model_copy(update={"lock_key": unique_lock_key(),
                                                           "tick_s": 0.2}),
-        "calls": settings.calls.model_copy(update={"reminder_offsets_min": [60], **changes}),
+        "calls": settings.calls.model_copy(update={"reminder_offsets_min": [60]}),
     })
 
 
@@ -303,7 +303,8 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
             with emulator.lock:
                 return Counter(message.to for message in emulator.messages)
 
-        poll(lambda: len(lock_holders(container.db.engine, key)) == 1, timeout_s=START_TIMEOUT_S,
+        poll(lambda: len(lock_holders(container.db.engine, key)) == 1
+             and any(w.leader_lines() for w in workers), timeout_s=START_TIMEOUT_S,
              what="a leader", describe=logs)
         [holder_name] = lock_holders(container.db.engine, key)
         holder, standby = sorted(workers, key=lambda w: w.name != holder_name)
@@ -316,7 +317,7 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
         assert standby.leader_lines() == [] and lock_holders(container.db.engine, key) == [holder.name]
         holder.kill()
         killed_at = datetime.now(UTC)
-        pending_at_kill = [key for key, (status, _) in job_states(container).items() if status == "pending"]
+        pending_at_kill = [job for job, (status, _) in job_states(container).items() if status == "pending"]
         sent_at_kill = sum(received().values())
         assert pending_at_kill, f"every reminder fired before the kill: the test proves nothing\n{logs()}"
 
@@ -338,7 +339,7 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
         assert len(rows) == len(due) and {to for _, to, _ in rows} == set(due)
         assert len(standby.leader_lines()) == 1 and len(holder.leader_lines()) == 1
         states = job_states(container)
-        assert all(states[key][1] >= killed_at for key in pending_at_kill), "the standby fired the rest"
+        assert all(states[job][1] >= killed_at for job in pending_at_kill), "the standby fired the rest"
 
         standby.process.send_signal(signal.SIGTERM)
         assert standby.process.wait(timeout=30) == 0, logs()

@@ -23,6 +23,9 @@ def joined(uow: UnitOfWork, *, conference: str, call_sid: str, phone: str | None
         log.warning("conference event for unknown conference %s", conference)
         return None
     if uow.calls.attendance_by_sid(call_sid) is None:
+        if phone is None:  # a line the bot dialled out: its number is on the outbox row
+            dialled = uow.outbox.by_provider_id(call_sid)
+            phone = dialled.recipient if dialled else None
         contact = uow.contacts.by_phone(phone) if phone else None
         uow.calls.add_attendance(Attendance(call_id=call.id, call_sid=call_sid, phone=phone,
                                             contact_id=contact.id if contact else None,

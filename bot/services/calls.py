@@ -28,7 +28,7 @@ from .outbox import enqueue
 from .slack_delivery import UPLOAD_KIND
 from .sms_delivery import SMS_KIND
 
-REMINDER, CALL_END = "call.reminder", "call.end"
+REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
 PIN_ATTEMPTS = 50
 
 
@@ -186,6 +186,10 @@ def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -
                                      kind=REMINDER, call_id=call.id, due_at=due,
                                      status="pending",
                                      payload={"offset": offset, "version": call.version}))
+    if call.bridge == "twilio":
+        uow.calls.add_job(DueJob(key=f"start:{call.id}:v{call.version}", kind=CALL_START,
+                                 call_id=call.id, due_at=call.starts_at, status="pending",
+                                 payload={"version": call.version}))
     end = call.starts_at + timedelta(minutes=call.duration_min)
     uow.calls.add_job(DueJob(key=f"end:{call.id}:v{call.version}", kind=CALL_END,
                              call_id=call.id, due_at=end, status="pending",

@@ -19,7 +19,9 @@ from bot.messages.catalog import render
 from bot.messages.formatting import local_time
 
 from . import attendance
-from .calls import CALL_END, REMINDER, invited, tell
+from .calls import CALL_END, CALL_START, REMINDER, invited, tell
+from .outbox import enqueue
+from .voice_delivery import DIAL_KIND, DIAL_OUT_TAG
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int =
             _remind(uow, job, call, now, settings)
         elif job.kind == CALL_END:
             _end(uow, job, call, now)
+        elif job.kind == CALL_START:
+            _dial_out(uow, job, call, now)
         else:
             log.error("unknown due job kind %s (%s)", job.kind, job.key)
             job.status = "failed"
@@ -63,6 +67,21 @@ def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: S
                                                settings.calls.dial_in_number))
         tell(uow, incident, invitation, contact,
               f"reminder:{call.id}:v{call.version}:{offset}:{contact.id}", text, now)
+    job.status = "done"
+
+
+def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
+    """Calls, at the start, the contacts who asked to be dialled in (tag ``dial-out``)."""
+    if call.status not in ("scheduled", "in_progress"):
+        job.status = "cancelled"
+        return
+    for invitation, contact in invited(uow, call):
+        if (DIAL_OUT_TAG in (contact.tags or []) and invitation.rsvp != "no" and contact.phone
+                and contact.phone_status == "ok"):
+            enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=DIAL_KIND,
+                    purpose="dial_out", now=now, incident_id=call.incident_id,
+                    recipient=contact.phone,
+                    payload={"conference": call.conference_name, "label": f"contact-{contact.id}"})
     job.status = "done"
 
 

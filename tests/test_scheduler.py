@@ -315,8 +315,8 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
              what="the first call's reminders", describe=logs)
         assert all(w.alive() for w in workers), logs()
         assert standby.leader_lines() == [] and lock_holders(container.db.engine, key) == [holder.name]
-        holder.kill()
         killed_at = datetime.now(UTC)
+        holder.kill()
         pending_at_kill = [job for job, (status, _) in job_states(container).items() if status == "pending"]
         sent_at_kill = sum(received().values())
         assert pending_at_kill, f"every reminder fired before the kill: the test proves nothing\n{logs()}"

@@ -157,3 +157,26 @@ def test_a_mention_is_answered_with_help_in_a_thread(live):
     assert live.post(request).status_code == 200
     reply = wait_until(lambda: general.messages, what="the help reply")[0]
     assert reply.thread_ts == "1700000000.000100" and "/incident declare" in reply.text
+
+
+def test_the_call_form_checks_the_time_then_schedules(live):
+    _, url = live.command(DECLARE, user=COORDINATOR)
+    live.wait_response(url)
+    channel = wait_until(lambda: _incident_channel(live), what="channel")
+    live.command("call schedule", user=COORDINATOR, channel=channel)
+    opened = wait_until(lambda: [v for v in live.emulator.views
+                                 if v["callback_id"] == "call_schedule"], what="the form")[0]
+    bad = live.requests.view_submission(opened, {"when": "yesterday 3pm", "duration": "1h",
+                                                 "repeat": "once"}, user_id=COORDINATOR)
+    answer = live.post(bad).json()
+    assert answer["response_action"] == "errors" and "when" in answer["errors"]
+    good = live.requests.view_submission(opened, {"when": "tomorrow 3pm ET", "duration": "45m",
+                                                  "agenda": "Shelters", "repeat": "once"},
+                                         user_id=COORDINATOR)
+    assert live.post(good).status_code == 200
+
+    def scheduled():
+        with live.container.db.unit_of_work() as uow:
+            return [(c.duration_min, c.agenda)
+                    for c in uow.calls.for_incident(uow.incidents.list()[0].id)]
+    assert wait_until(scheduled, what="the scheduled call") == [(45, "Shelters")]

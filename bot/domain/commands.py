@@ -105,7 +105,7 @@ def parse_call_action(text: str) -> tuple[str, str]:
     if action not in CALL_ACTIONS:
         raise InvalidInput(f"Unknown call action {action!r}: use schedule, list, show, cancel, "
                            "reschedule or rsvps.", SUBCOMMANDS["call"].example)
-    if action in ("schedule", "reschedule") and not rest.strip():
+    if action == "reschedule" and not rest.strip():
         raise InvalidInput(f"Say when: `/incident call {action} "
                            f"{'2 ' if action == 'reschedule' else ''}tomorrow 3pm ET`.")
     return action, rest.strip()

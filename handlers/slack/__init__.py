@@ -25,5 +25,6 @@ def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
     commands.register(app, incident_commands, runner)
     actions.register(app, runner)
     views.register(app, runner)
+    views.register_call_form(app, runner, container)
     events.register(app)
     return app

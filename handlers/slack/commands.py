@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.command_process import CommandProcess
 from bot.domain.commands import Invocation, parse_declare, parse_invocation
 from bot.domain.errors import DomainError
-from bot.messages import declare_modal, incident_blocks
+from bot.messages import call_modal, declare_modal, incident_blocks
 from bot.services.incident_commands import IncidentCommands
 
 from .errors import message_for, report
@@ -44,6 +44,9 @@ def register(app: AsyncApp, commands: IncidentCommands, runner: CommandProcess) 
         if invocation.name == "declare" and not invocation.text:
             await open_declare_form(command, client, respond)
             return
+        if invocation.name == "call" and invocation.text.strip().lower() == "schedule":
+            await open_call_form(command, invocation, client, respond)
+            return
         runner.submit("run", invocation, user=command["user_id"],
                       channel=command.get("channel_id"),
                       reply_to={"response_url": command["response_url"]})
@@ -54,6 +57,17 @@ def register(app: AsyncApp, commands: IncidentCommands, runner: CommandProcess) 
                                     "declare incidents")
             await client.views_open(trigger_id=command["trigger_id"],
                                     view=declare_modal.view(command.get("channel_id") or ""))
+        except Exception as error:
+            await report(error, respond)
+
+    async def open_call_form(command: dict, invocation: Invocation, client: Any,
+                             respond: Any) -> None:
+        try:
+            await asyncio.to_thread(commands.require_coordinator, command["user_id"],
+                                    "schedule calls")
+            metadata = f"{command.get('channel_id') or ''}|{invocation.key or ''}"
+            await client.views_open(trigger_id=command["trigger_id"],
+                                    view=call_modal.view(metadata))
         except Exception as error:
             await report(error, respond)
 

@@ -6,11 +6,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.bootstrap import Container
 from bot.command_process import CommandProcess
+from bot.domain.commands import Invocation
 from bot.domain.errors import InvalidInput
 from bot.domain.incident import IncidentDraft, IncidentType, Severity
 from bot.domain.regions import parse_regions
-from bot.messages import declare_modal
+from bot.domain.when import parse_schedule
+from bot.messages import call_modal, declare_modal
 
 
 def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, str]]:
@@ -48,3 +51,20 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
         user = body["user"]["id"]
         runner.submit("declare", draft, user=user,
                       reply_to={"channel": view.get("private_metadata") or user, "user": user})
+
+
+def register_call_form(app: AsyncApp, runner: CommandProcess, container: Container) -> None:
+    @app.view(call_modal.CALLBACK_ID)
+    async def schedule(ack: Any, body: dict, view: dict) -> None:
+        text = call_modal.schedule_text(view["state"])
+        try:  # checked here so that mistakes are shown in the form itself
+            parse_schedule(text, now=container.clock.now(), default_zone=container.settings.timezone)
+        except InvalidInput as error:
+            await ack(response_action="errors", errors={"when": error.problem[:150]})
+            return
+        await ack()
+        user = body["user"]["id"]
+        channel, _, key = view.get("private_metadata", "").partition("|")
+        runner.submit("run", Invocation("call", key=key or None, text=f"schedule {text}"),
+                      user=user, channel=channel or None,
+                      reply_to={"channel": channel or user, "user": user})

@@ -1,0 +1,61 @@
+"""The "Schedule a call" modal, and turning its values into ``call schedule`` text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CALLBACK_ID = "call_schedule"
+REPEATS = {"once": "Once", "day": "Every day", "weekday": "Every weekday", "week": "Every week"}
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
+           hint: str | None = None) -> dict:
+    block = {"type": "input", "block_id": block_id, "optional": optional,
+             "label": {"type": "plain_text", "text": label},
+             "element": {**element, "action_id": "value"}}
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def view(private_metadata: str) -> dict:
+    repeats = [{"text": {"type": "plain_text", "text": label}, "value": value}
+               for value, label in REPEATS.items()]
+    return {
+        "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Schedule a call"},
+        "submit": {"type": "plain_text", "text": "Schedule"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("when", "When", {"type": "plain_text_input"},
+                   hint="e.g. tomorrow 3pm ET · fri 10:30 · 2026-12-01 15:00 America/Chicago"),
+            _input("duration", "Length", {"type": "plain_text_input", "initial_value": "1h"}),
+            _input("agenda", "Agenda", {"type": "plain_text_input", "multiline": True,
+                                        "max_length": 500}, optional=True),
+            _input("bridge", "Bridge", {"type": "plain_text_input"}, optional=True,
+                   hint="Leave empty to host it on the bot's phone line, or paste a meeting link"),
+            _input("repeat", "Repeat", {"type": "static_select", "options": repeats,
+                                        "initial_option": repeats[0]}),
+            _input("until", "Repeat until", {"type": "plain_text_input"}, optional=True,
+                   hint="A date, e.g. 2026-12-15 (needed when the call repeats)"),
+        ],
+    }
+
+
+def schedule_text(state: dict[str, Any]) -> str:
+    """The form's values as the text of ``/incident call schedule …``."""
+    values = {}
+    for block_id in ("when", "duration", "agenda", "bridge", "repeat", "until"):
+        element = state.get("values", {}).get(block_id, {}).get("value", {})
+        selected = element.get("selected_option") or {}
+        values[block_id] = (selected.get("value") or element.get("value") or "").strip()
+    parts = [values["when"]]
+    if values["duration"]:
+        parts.append(f"for {values['duration']}")
+    if values["agenda"]:
+        parts.append('agenda "' + values["agenda"].replace('"', "'").replace("\n", " ") + '"')
+    if values["bridge"]:
+        parts.append(f"bridge {values['bridge']}")
+    if values["repeat"] and values["repeat"] != "once":
+        parts.append(f"every {values['repeat']} until {values['until'] or '?'}")
+    return " ".join(parts)

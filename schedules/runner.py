@@ -8,6 +8,7 @@ the tick only works in the process holding the leadership (see ``bot.db.leadersh
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,7 +28,8 @@ class SchedulerRunner:
         self._leadership = leadership_for(container.db.engine, settings.lock_key)
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=settings.tick_s), id="tick",
-                                replace_existing=True, max_instances=1, coalesce=True)
+                                replace_existing=True, max_instances=1, coalesce=True,
+                                next_run_time=datetime.now(UTC))  # catch up at once on start
 
     @property
     def is_leader(self) -> bool:
@@ -47,5 +49,8 @@ class SchedulerRunner:
         log.info("scheduler started (tick every %ss)", self._container.settings.scheduler.tick_s)
 
     def stop(self) -> None:
-        self._scheduler.shutdown(wait=True)
-        self._leadership.release()
+        try:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=True)
+        finally:
+            self._leadership.release()

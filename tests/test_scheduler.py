@@ -196,28 +196,29 @@ def poll(condition: Callable[[], bool], *, timeout_s: float, what: str,
 @pytest.mark.postgres
 def test_only_one_lease_wins_and_a_release_or_a_dropped_session_hands_it_over(postgresql_url):
     key = unique_lock_key()
-    engines = [create_engine(f"{postgresql_url}&application_name=lease-{n}") for n in "ab"]
+    names = [f"lease-{n}-{key}" for n in "ab"]  # unique on the shared server
+    engines = [create_engine(f"{postgresql_url}&application_name={name}") for name in names]
     a, b = (PostgresLease(engine, key) for engine in engines)
     try:
         assert a.acquire() is True
         assert b.acquire() is False
         assert a.acquire() is True and b.acquire() is False  # still held, still refused
-        assert lock_holders(engines[0], key) == ["lease-a"]
+        assert lock_holders(engines[0], key) == [names[0]]
 
         a.release()
         assert lock_holders(engines[0], key) == []
         assert b.acquire() is True
         assert a.acquire() is False
-        assert lock_holders(engines[0], key) == ["lease-b"]
+        assert lock_holders(engines[0], key) == [names[1]]
 
         # The holder's session dies (as when its process is killed): the lock goes with it.
         with engines[0].connect() as admin:
             admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE application_name = 'lease-b' AND pid <> pg_backend_pid()"))
+                               "WHERE application_name = :name"), {"name": names[1]})
             admin.commit()
         poll(a.acquire, timeout_s=5, what="lease a to take over from the dead session")
         assert b.acquire() is False  # b notices its session is gone and stands by
-        assert lock_holders(engines[0], key) == ["lease-a"]
+        assert lock_holders(engines[0], key) == [names[0]]
     finally:
         a.release()
         b.release()

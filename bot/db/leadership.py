@@ -37,10 +37,11 @@ class PostgresLease:
             if self._connection is not None:
                 self._connection.execute(text("SELECT 1"))
                 return True
-            connection = self._engine.connect()
+            # Autocommit: a lock connection left "idle in transaction" would be killed by an
+            # idle_in_transaction_session_timeout, and the leadership would flap.
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             won = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                      {"key": self._key}).scalar()
-            connection.commit()
             if won:
                 self._connection = connection
                 log.info("this process now runs the scheduler (advisory lock %s)", self._key)
@@ -54,11 +55,8 @@ class PostgresLease:
 
     def release(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(DBAPIError):
                 self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-                self._connection.commit()
-            except DBAPIError:
-                pass
             self._drop()
 
     def _drop(self) -> None:

@@ -51,7 +51,8 @@ def test_inbound_keywords_get_twiml_replies_in_the_contacts_language(live):
         render("start_confirmation", "es", office=OFFICE)
 
 
-@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/sms/status"])
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/sms/status", "/twilio/voice",
+                                  "/twilio/voice/pin", "/twilio/voice/conference-events"])
 def test_unsigned_or_forged_webhooks_get_401_and_change_nothing(live, path):
     url = f"{live.server.url}{path}"
     form = {"MessageSid": "SM" + "1" * 32, "From": ANA, "To": "+12025550100", "Body": "STOP",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from typing import Any
 
 from .bootstrap import Container, bootstrap, quiet_vendor_loggers
@@ -104,6 +106,7 @@ class CommandProcess:
 
 def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level: int,
            jobs: Any, ready: Any) -> None:
+    _exit_with_parent()
     _start(settings, run_outbox, log_level, run_scheduler)
     ready.set()
     while (job := jobs.get()) is not None:
@@ -112,3 +115,16 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
         _scheduler.stop()
     assert _container is not None
     _container.stop()
+
+
+def _exit_with_parent() -> None:
+    """A worker whose web process was killed (SIGKILL, OOM) must not live on as an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        log.warning("the web process is gone; this worker process exits")
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()

@@ -119,11 +119,13 @@ def _wipe():
 
 
 def _all_candidates():
-    from sqlalchemy import select
+    """Every contact, in the shape ``audience_candidates`` returns (lists as JSON text)."""
+    from sqlalchemy import String, cast, select
 
     from bot.db.models import Contact
     return select(Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
-                  Contact.language, Contact.regions, Contact.incident_types, Contact.tags,
+                  Contact.language, cast(Contact.regions, String),
+                  cast(Contact.incident_types, String), cast(Contact.tags, String),
                   Contact.phone, Contact.slack_user_id, Contact.sms_consent, Contact.phone_status,
                   Contact.active)
 

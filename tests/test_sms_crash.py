@@ -242,7 +242,8 @@ def test_killed_worker_loses_and_duplicates_nothing(database_url, backend, emula
                f"{len(emulator.messages)} messages, each recipient once")
         if not sending_at_kill:
             report(f"{backend}: the kill landed between batches (no row was 'sending')")
-        assert lookups == sending_at_kill
+        # Exactly the rows left 'sending' were reclaimed with 'lease_expired' and looked up.
+        assert lookups == sending_at_kill, f"{lookups} lookups for {sending_at_kill} reclaimed rows"
     finally:
         for worker in workers:
             worker.kill()

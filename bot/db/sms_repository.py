@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from .models import EarlyStatus, InboundMessage, Notice, SmsOptOut
@@ -43,6 +43,22 @@ class SmsRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             self._session.execute(select(func.pg_advisory_xact_lock(func.hashtext(sid))))
 
+    def lock_messages(self, sids: list[str]) -> None:
+        """``lock_message`` for many ids at once, in a fixed order (no deadlocks)."""
+        if sids and self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(text(
+                "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(s) AS h "
+                "FROM unnest(CAST(:sids AS text[])) AS s ORDER BY 1) AS locks"), {"sids": sids})
+
+    def take_early_statuses(self, sids: list[str]) -> list[EarlyStatus]:
+        found: list[EarlyStatus] = []
+        for start in range(0, len(sids), 900):
+            found += self._session.scalars(select(EarlyStatus)
+                                           .where(EarlyStatus.sid.in_(sids[start:start + 900])))
+        for early in found:
+            self._session.delete(early)
+        return found
+
     def keep_early_status(self, sid: str, status: str, error_code: str | None,
                           at: datetime) -> None:
         current = self._session.get(EarlyStatus, sid)
@@ -50,12 +66,6 @@ class SmsRepository:
             self._session.add(EarlyStatus(sid=sid, status=status, error_code=error_code, at=at))
         elif current.status not in ("delivered", "undelivered", "failed"):
             current.status, current.error_code, current.at = status, error_code, at
-
-    def take_early_status(self, sid: str) -> EarlyStatus | None:
-        early = self._session.get(EarlyStatus, sid)
-        if early is not None:
-            self._session.delete(early)
-        return early
 
     def inbound_by_sid(self, sid: str) -> InboundMessage | None:
         return self._session.scalar(select(InboundMessage).where(InboundMessage.sid == sid))

@@ -40,9 +40,11 @@ class TwilioSms:
 
         Used after a crash to learn whether a send whose outcome was never recorded went out.
         """
+        # Not filtered by DateSent: a message still queued at Twilio has no date_sent yet.
         try:
-            for message in self._client.messages.list(to=to, date_sent_after=since, limit=50):
-                if message.body == body and message.direction.startswith("outbound"):
+            for message in self._client.messages.list(to=to, limit=50):
+                if (message.body == body and message.direction.startswith("outbound")
+                        and message.date_created is not None and message.date_created >= since):
                     return message.sid
         except TwilioRestException as error:
             raise _delivery_error(error) from None

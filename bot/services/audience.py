@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import datetime
 
 from bot.db.models import AudienceChange, Contact, Incident
@@ -55,7 +57,13 @@ def change(uow: UnitOfWork, *, incident: Incident, contact: Contact, action: str
 
 
 def _candidate(row) -> Candidate:
-    data = dict(row._mapping)
-    for key in ("regions", "incident_types", "tags"):
-        data[key] = tuple(data[key] or ())
-    return Candidate(**data)
+    """A row of ``audience_candidates`` (positional; lists as JSON text) as a Candidate."""
+    (cid, name, organisation, org_type, language, regions, types, tags, phone, slack_id,
+     consent, phone_status, active) = row
+    return Candidate(cid, name, organisation, org_type, language, _tuple(regions), _tuple(types),
+                     _tuple(tags), phone, slack_id, consent, phone_status, active)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tuple(json_list: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(json_list)) if json_list else ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -70,8 +70,7 @@ def import_records(uow: UnitOfWork, records: Sequence[ContactRecord], *, source:
 
 
 def _row(record: ContactRecord) -> dict[str, Any]:
-    data = asdict(record)
-    row = {k: data[k] for k in STORED_FIELDS}
+    row = {k: getattr(record, k) for k in STORED_FIELDS}
     for key in ("regions", "incident_types", "tags"):
         row[key] = list(row[key])
     return row

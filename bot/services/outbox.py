@@ -49,10 +49,10 @@ class Suppressed(DeliveryError):
 
 
 Sender = Callable[[OutboxMessage], Delivered]
-Outcome = Callable[[UnitOfWork, OutboxMessage], None]
+Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # A sender may also offer, as attributes:
-#   prepare(uow, messages) -> dict[message id, Suppressed]   checks a claimed batch in one query
-#   after_outcome(uow, row, error | None) -> None             records what an outcome means
+#   prepare(uow, messages) -> dict[message id, Suppressed]     checks a claimed batch at once
+#   after_outcomes(uow, [(row, error | None), ...]) -> None     what the batch's outcomes mean
 
 
 def enqueue(uow: UnitOfWork, *, key: str, kind: str, purpose: str, payload: dict[str, Any],
@@ -157,16 +157,21 @@ class OutboxWorker:
         return refused
 
     def _record(self, claimed: list[OutboxMessage], outcomes: list[Outcome]) -> None:
-        with self._db.unit_of_work() as uow:
+        with self._db.unit_of_work() as uow, uow.session.no_autoflush:
             current = {row.id: row for row in uow.outbox.load([m.id for m in claimed])}
+            recorded: dict[str, list[tuple[OutboxMessage, DeliveryError | None]]] = {}
             for message, outcome in zip(claimed, outcomes, strict=True):
                 row = current.get(message.id)
                 # Only the claim's owner records: after a lease expired another worker may own it.
                 if row is not None and row.status == "sending" and row.attempts == message.attempts:
-                    outcome(uow, row)
+                    recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
                 else:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 message.idempotency_key)
+            for kind, pairs in recorded.items():
+                hook = getattr(self._senders.get(kind), "after_outcomes", None)
+                if hook is not None:
+                    hook(uow, pairs)
             uow.commit()
 
     def drain(self, max_rounds: int = 100) -> int:
@@ -200,8 +205,10 @@ class OutboxWorker:
             result = sender(message)
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
-            return lambda uow, row: self._retry_later(row, "deferred", reason, delay,
-                                                      count_attempt=False)
+            def defer(uow: UnitOfWork, row: OutboxMessage) -> None:
+                self._retry_later(row, "deferred", reason, delay, count_attempt=False)
+
+            return defer
         except DeliveryError as error:
             return self._failure_outcome(error)
         except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
@@ -209,22 +216,15 @@ class OutboxWorker:
             return self._failure_outcome(DeliveryError("exception", repr(error), permanent=False))
         def record(uow: UnitOfWork, row: OutboxMessage) -> None:
             self._mark_sent(row, result)
-            self._after_outcome(uow, row, None)
 
         return record
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
-        def record(uow: UnitOfWork, row: OutboxMessage) -> None:
+        def record(uow: UnitOfWork, row: OutboxMessage) -> DeliveryError:
             self._record_failure(row, error)
-            self._after_outcome(uow, row, error)
+            return error
 
         return record
-
-    def _after_outcome(self, uow: UnitOfWork, row: OutboxMessage,
-                       error: DeliveryError | None) -> None:
-        hook = getattr(self._senders.get(row.kind), "after_outcome", None)
-        if hook is not None:
-            hook(uow, row, error)
 
     def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
         message.status = "sent"

@@ -48,41 +48,51 @@ class SmsSender:
         to, body = message.recipient or "", message.payload["body"]
         if message.error_code == LEASE_EXPIRED:
             # The previous worker died mid-send: this body may already be on its way.
-            sid = self._sms.find_sent(to=to, body=body, since=message.created_at - timedelta(days=1))
+            # Twilio's dates have whole seconds: allow for the rounding.
+            sid = self._sms.find_sent(to=to, body=body,
+                                      since=message.created_at - timedelta(seconds=1))
             if sid:
                 log.info("outbox %s was already sent as %s", message.idempotency_key, sid)
                 return Delivered(sid)
         self._limiter.acquire()
         return Delivered(self._sms.send(to=to, body=body, status_callback=self._callback))
 
-    def after_outcome(self, uow: UnitOfWork, row: OutboxMessage,
-                      error: DeliveryError | None) -> None:
+    def after_outcomes(self, uow: UnitOfWork,
+                       outcomes: list[tuple[OutboxMessage, DeliveryError | None]]) -> None:
+        """What a recorded batch means: early callbacks, opt-outs, bad numbers, summaries."""
         now = self._clock.now()
-        refresh_summary(uow, row, now)
-        if error is None:
-            if row.provider_id:
-                uow.sms.lock_message(row.provider_id)
-                early = uow.sms.take_early_status(row.provider_id)
-                if early is not None:
-                    _apply_status(uow, row, early.status, early.error_code, now)
-            return
-        if error.code == OPTED_OUT_CODE and row.recipient:
+        sent = {row.provider_id: row for row, error in outcomes if error is None and row.provider_id}
+        if sent:
+            uow.sms.lock_messages(list(sent))
+            for early in uow.sms.take_early_statuses(list(sent)):
+                _apply_status(uow, sent[early.sid], early.status, early.error_code, now,
+                              refresh=False)
+        for row, error in outcomes:
+            if error is not None and row.recipient:
+                self._refused(uow, row, error, now)
+        for notice_id, incident_id in {_notice_of(row) for row, _ in outcomes} - {None}:
+            queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
+
+    def _refused(self, uow: UnitOfWork, row: OutboxMessage, error: DeliveryError,
+                 now: datetime) -> None:
+        if error.code == OPTED_OUT_CODE:
             row.status = "suppressed"
             consent.opt_out(uow, row.recipient, source="twilio:21610", at=now)
-        elif error.code in UNUSABLE_NUMBER and row.recipient:
+        elif error.code in UNUSABLE_NUMBER:
             consent.mark_number(uow, row.recipient, status=UNUSABLE_NUMBER[error.code],
                                 code=error.code, at=now)
 
 
-def refresh_summary(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
-    """Keeps the incident channel's delivery summary of a notice up to date."""
-    from .notices import key_prefix, queue_summary  # notices imports this module
-
+def _notice_of(row: OutboxMessage) -> tuple[int, int] | None:
     if row.purpose != "incident_notice" or row.incident_id is None:
-        return
-    notice_id = int(row.idempotency_key.split(":")[1])
-    assert row.idempotency_key.startswith(key_prefix(notice_id))
-    queue_summary(uow, notice_id=notice_id, incident_id=row.incident_id, now=now)
+        return None
+    return int(row.idempotency_key.split(":")[1]), row.incident_id
+
+
+def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime) -> None:
+    from . import notices  # notices imports this module
+
+    notices.queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
 
 
 def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | None,
@@ -100,11 +110,13 @@ def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | N
 
 
 def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_code: str | None,
-                  now: datetime) -> None:
+                  now: datetime, *, refresh: bool = True) -> None:
     if message.status in FINAL_STATUSES or status not in FINAL_STATUSES:
         return
     message.status = status
-    refresh_summary(uow, message, now)
+    notice = _notice_of(message)
+    if refresh and notice:
+        queue_summary(uow, notice_id=notice[0], incident_id=notice[1], now=now)
     if status == "delivered":
         message.delivered_at = now
     else:

@@ -8,9 +8,11 @@ and a coordinator did not remove it. Each member keeps every reason that applied
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .contacts import ALL_TYPES, Consent
 from .languages import LANGUAGES
@@ -20,8 +22,7 @@ SLACK, SMS, UNREACHABLE = "slack", "sms", "unreachable"
 ADD, REMOVE = "add", "remove"
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):  # a NamedTuple: a large directory makes thousands per query
     id: int
     name: str
     organisation: str
@@ -43,8 +44,7 @@ class Override:
     actor: str
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     contact: Candidate
     channel: str
     reasons: tuple[str, ...]
@@ -61,18 +61,26 @@ def reasons_for(contact: Candidate, scope: Scope, override: Override | None) -> 
     """Why ``contact`` is in the audience; empty when it is not."""
     if not contact.active or (override and override.action == REMOVE):
         return ()
-    reasons = []
-    served = sorted(set(contact.regions) & set(scope.regions))
-    follows = ALL_TYPES in contact.incident_types or scope.incident_type in contact.incident_types
-    if follows and (served or NATIONAL in contact.regions):
-        where = f"serves {', '.join(served)}" if served else "national organisation"
-        what = "" if ALL_TYPES in contact.incident_types else f", follows {scope.incident_type}"
-        reasons.append(where + what)
-    tags = sorted(set(contact.tags) & set(scope.always_include_tags))
-    if tags:
-        reasons.append(f"always included ({', '.join(tags)})")
+    reasons = _directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
     if override and override.action == ADD:
-        reasons.append(f"added by <@{override.actor}>")
+        reasons += (f"added by <@{override.actor}>",)
+    return reasons
+
+
+@functools.lru_cache(maxsize=8192)
+def _directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
+                       scope: Scope) -> tuple[str, ...]:
+    # Cached: a large directory repeats the same few region/type/tag combinations.
+    reasons = []
+    served = sorted(set(regions) & set(scope.regions))
+    follows = ALL_TYPES in types or scope.incident_type in types
+    if follows and (served or NATIONAL in regions):
+        where = f"serves {', '.join(served)}" if served else "national organisation"
+        what = "" if ALL_TYPES in types else f", follows {scope.incident_type}"
+        reasons.append(where + what)
+    matched = sorted(set(tags) & set(scope.always_include_tags))
+    if matched:
+        reasons.append(f"always included ({', '.join(matched)})")
     return tuple(reasons)
 
 

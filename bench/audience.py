@@ -27,15 +27,14 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import phonenumbers
-from sqlalchemy import create_engine, text
 
 from bot.config import Settings
+from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from bot.domain.contacts import COLUMNS
 from bot.domain.incident import IncidentDraft, IncidentType, Severity
@@ -144,17 +143,8 @@ def fresh_database(kind: str, tmp: Path, pg_url: str) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'audience.db'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in pg_url else "?"
-    try:
-        yield f"{pg_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(pg_url, prefix="bench") as url:
+        yield url
 
 
 def timed_import(db: Database, settings: Settings, path: Path, count: int) -> float:

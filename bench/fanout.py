@@ -41,18 +41,17 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from twilio.rest import Client
 
 from bot.bootstrap import bootstrap
 from bot.config import Settings
+from bot.db.schemas import fresh_schema
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio_emulator import TwilioEmulator
 
@@ -115,17 +114,8 @@ def fresh_database(kind: str, pg_url: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
             yield f"sqlite:///{Path(tmp) / 'fanout.db'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in pg_url else "?"
-    try:
-        yield f"{pg_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(pg_url, prefix="bench") as url:
+        yield url
 
 
 def product(emu: TwilioEmulator, database_url: str, count: int, concurrency: int,

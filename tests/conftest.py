@@ -7,15 +7,14 @@ test run in a schema of its own that is dropped afterwards.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
+from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 
 from .fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
@@ -44,18 +43,8 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     if backend != "postgresql":
         raise pytest.UsageError(f"unknown backend {backend}")
-    base = os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)) as url:
+        yield url
 
 
 @pytest.fixture

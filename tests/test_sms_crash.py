@@ -21,15 +21,14 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from bot.sandbox.twilio_emulator import TwilioEmulator
 from bot.services.outbox import enqueue
@@ -68,18 +67,8 @@ def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh schema on the test PostgreSQL server (as ``database_url`` makes for 'postgresql')."""
     if "postgresql" not in request.config.getoption("backends").split(","):
         pytest.skip("two-process SKIP LOCKED test needs PostgreSQL (not in --backends)")
-    base = os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)) as url:
+        yield url
 
 
 # ----- helpers -------------------------------------------------------------------------------

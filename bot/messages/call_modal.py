@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .block_kit import input_block
+
 CALLBACK_ID = "call_schedule"
 REPEATS = {"once": "Once", "day": "Every day", "weekday": "Every weekday", "week": "Every week"}
-
-
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
-           hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "optional": optional,
-             "label": {"type": "plain_text", "text": label},
-             "element": {**element, "action_id": "value"}}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
 
 
 def view(private_metadata: str) -> dict:
@@ -27,16 +19,16 @@ def view(private_metadata: str) -> dict:
         "submit": {"type": "plain_text", "text": "Schedule"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _input("when", "When", {"type": "plain_text_input"},
+            input_block("when", "When", {"type": "plain_text_input"},
                    hint="e.g. tomorrow 3pm ET · fri 10:30 · 2026-12-01 15:00 America/Chicago"),
-            _input("duration", "Length", {"type": "plain_text_input", "initial_value": "1h"}),
-            _input("agenda", "Agenda", {"type": "plain_text_input", "multiline": True,
+            input_block("duration", "Length", {"type": "plain_text_input", "initial_value": "1h"}),
+            input_block("agenda", "Agenda", {"type": "plain_text_input", "multiline": True,
                                         "max_length": 500}, optional=True),
-            _input("bridge", "Bridge", {"type": "plain_text_input"}, optional=True,
+            input_block("bridge", "Bridge", {"type": "plain_text_input"}, optional=True,
                    hint="Leave empty to host it on the bot's phone line, or paste a meeting link"),
-            _input("repeat", "Repeat", {"type": "static_select", "options": repeats,
+            input_block("repeat", "Repeat", {"type": "static_select", "options": repeats,
                                         "initial_option": repeats[0]}),
-            _input("until", "Repeat until", {"type": "plain_text_input"}, optional=True,
+            input_block("until", "Repeat until", {"type": "plain_text_input"}, optional=True,
                    hint="A date, e.g. 2026-12-15 (needed when the call repeats)"),
         ],
     }

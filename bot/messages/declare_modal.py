@@ -6,22 +6,14 @@ from typing import Any
 
 from bot.domain.incident import IncidentType, Severity
 
+from .block_kit import input_block
+
 CALLBACK_ID = "incident_declare"
 FIELDS = ("type", "title", "regions", "severity", "summary")
 
 
 def _option(value: str, label: str) -> dict:
     return {"text": {"type": "plain_text", "text": label}, "value": value}
-
-
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False,
-           hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "optional": optional,
-             "label": {"type": "plain_text", "text": label},
-             "element": {**element, "action_id": "value"}}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
 
 
 def view(private_metadata: str = "") -> dict:
@@ -35,15 +27,15 @@ def view(private_metadata: str = "") -> dict:
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _input("type", "Type", {"type": "static_select", "options": types}),
-            _input("title", "Title", {"type": "plain_text_input", "max_length": 150,
+            input_block("type", "Type", {"type": "static_select", "options": types}),
+            input_block("title", "Title", {"type": "plain_text_input", "max_length": 150,
                                       "placeholder": {"type": "plain_text",
                                                       "text": "Hurricane Xavier"}}),
-            _input("regions", "Affected regions", {"type": "plain_text_input"},
+            input_block("regions", "Affected regions", {"type": "plain_text_input"},
                    hint="US state or territory codes, separated by commas: FL, GA, PR"),
-            _input("severity", "Severity", {"type": "static_select", "options": severities,
+            input_block("severity", "Severity", {"type": "static_select", "options": severities,
                                             "initial_option": severities[1]}),
-            _input("summary", "Summary", {"type": "plain_text_input", "multiline": True,
+            input_block("summary", "Summary", {"type": "plain_text_input", "multiline": True,
                                           "max_length": 2500}, optional=True),
         ],
     }

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
@@ -21,8 +20,9 @@ from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio_emulator import TwilioEmulator
+from tests.specs import TWILIO_SPEC
 
-SPEC_PATH = Path("/work/shared/specs/twilio_api_v2010.json")
+SPEC_PATH = TWILIO_SPEC  # shared/specs beside the repository
 SENDER = "+15557650000"
 SERVICE = "MG" + "a" * 32
 SID = re.compile(r"^SM[0-9a-f]{32}$")

@@ -13,7 +13,6 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
@@ -34,8 +33,9 @@ from bot.gateways.twilio_voice import (
 )
 from bot.sandbox.twilio_emulator import Spoken, TwilioEmulator
 from bot.services.ports import DeliveryError
+from tests.specs import TWILIO_SPEC
 
-SPEC_PATH = Path("/work/shared/specs/twilio_api_v2010.json")
+SPEC_PATH = TWILIO_SPEC  # shared/specs beside the repository
 BOT_NUMBER = "+15557650000"
 CALLER = "+15551230001"
 SECOND_CALLER = "+15551230002"

@@ -19,6 +19,8 @@ from bot.db.unit_of_work import Database
 
 from .fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
+pytest_plugins = ("tests.twilio_fixtures",)
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"
 OFFICIAL = "UOFFIC001"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -20,30 +19,10 @@ from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from tests.specs import TWILIO_SPEC
 
-SPEC_PATH = TWILIO_SPEC  # shared/specs beside the repository
 SENDER = "+15557650000"
 SERVICE = "MG" + "a" * 32
 SID = re.compile(r"^SM[0-9a-f]{32}$")
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"{SPEC_PATH} is not available")
-    return json.loads(SPEC_PATH.read_text())
-
-
-@pytest.fixture
-def emu() -> Iterator[TwilioEmulator]:
-    with TwilioEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(emu: TwilioEmulator) -> Client:
-    return Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))
 
 
 class Receiver:

@@ -7,7 +7,6 @@ the called parties of dial-outs (``answer``), and posts signed conference and ca
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import xml.etree.ElementTree as ET
@@ -21,7 +20,6 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.domain.languages import LANGUAGES
-from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.gateways.twilio_voice import (
     DIAL_OUT_EVENTS,
     SAY_LANGUAGES,
@@ -33,9 +31,7 @@ from bot.gateways.twilio_voice import (
 )
 from bot.sandbox.twilio_emulator import Spoken, TwilioEmulator
 from bot.services.ports import DeliveryError
-from tests.specs import TWILIO_SPEC
 
-SPEC_PATH = TWILIO_SPEC  # shared/specs beside the repository
 BOT_NUMBER = "+15557650000"
 CALLER = "+15551230001"
 SECOND_CALLER = "+15551230002"
@@ -47,24 +43,6 @@ PROMPT = "Marque su PIN de seis dígitos."
 CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 CONFERENCE_SID = re.compile(r"^CF[0-9a-f]{32}$")
 PARTICIPANTS_PATH = "/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json"
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"{SPEC_PATH} is not available")
-    return json.loads(SPEC_PATH.read_text())
-
-
-@pytest.fixture
-def emu() -> Iterator[TwilioEmulator]:
-    with TwilioEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(emu: TwilioEmulator) -> Client:
-    return Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))
 
 
 @pytest.fixture

@@ -58,7 +58,6 @@ def _receive(container: Container, message: inbound_sms.Inbound) -> str | None:
         reply = inbound_sms.receive(uow, message, now=container.clock.now(),
                                     settings=container.settings)
         uow.commit()
-    container.wakeup.notify()
     return reply
 
 
@@ -68,4 +67,3 @@ def _status(container: Container, form: dict[str, str]) -> None:
                       status=form.get("MessageStatus") or form.get("SmsStatus", ""),
                       error_code=form.get("ErrorCode") or None, now=container.clock.now())
         uow.commit()
-    container.wakeup.notify()

@@ -88,4 +88,3 @@ def _event(container: Container, form: dict[str, str]) -> None:
         elif event == "conference-end":
             attendance.ended(uow, conference=name, at=now)
         uow.commit()
-    container.wakeup.notify()

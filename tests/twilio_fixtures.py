@@ -1,0 +1,32 @@
+"""Fixtures shared by the Twilio emulator and voice tests (loaded by conftest.pytest_plugins)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from twilio.rest import Client
+
+from bot.gateways.twilio_http import BaseUrlHttpClient
+from bot.sandbox.twilio_emulator import TwilioEmulator
+
+from .specs import TWILIO_SPEC
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    if not TWILIO_SPEC.exists():
+        pytest.skip(f"the official Twilio spec is not at {TWILIO_SPEC}")
+    return json.loads(TWILIO_SPEC.read_text())
+
+
+@pytest.fixture
+def emu() -> Iterator[TwilioEmulator]:
+    with TwilioEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(emu: TwilioEmulator) -> Client:
+    return Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))

@@ -46,14 +46,38 @@ def _start(settings: Settings, run_outbox: bool, log_level: int,
         _scheduler.start()
 
 
-def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, Any]) -> None:
-    """Runs ``IncidentCommands.<method>`` and sends its reply (or the error) back to the user."""
+def _commands(method: str) -> tuple[Any, str]:
+    """``"approve"`` is ``IncidentCommands.approve``; ``"notes.approve"`` is ``NotesCommands``'s."""
+    assert _container is not None
+    group, _, name = method.rpartition(".")
+    if group == "notes":
+        from .services.notes_commands import NotesCommands
+
+        return NotesCommands(_container), name
+    if group == "actions":
+        from .services.action_commands import ActionCommands
+
+        return ActionCommands(_container), name
+    return IncidentCommands(_container), name
+
+
+def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, Any] | None) -> None:
+    """Runs a command method and sends its reply (or the error) back to the user.
+
+    ``reply_to`` None is for events (a message, a reaction): errors are logged, nothing is said.
+    """
     assert _container is not None
     try:
-        reply = getattr(IncidentCommands(_container), method)(*args, **kwargs)
-        text, blocks = reply.text, reply.blocks
+        target, name = _commands(method)
+        reply = getattr(target, name)(*args, **kwargs)
+        text, blocks = (reply.text, reply.blocks) if reply is not None else ("", None)
     except Exception as error:
+        if reply_to is None:
+            log.exception("%s failed", method)
+            return
         text, blocks = message_for(error), None
+    if reply_to is None or reply is None:
+        return
     try:
         if reply_to.get("response_url"):
             _container.slack.respond(reply_to["response_url"], text=text, blocks=blocks,
@@ -87,7 +111,7 @@ class CommandProcess:
             self.stop()
             raise RuntimeError("the command worker process did not start")
 
-    def submit(self, method: str, *args: Any, reply_to: dict[str, Any], **kwargs: Any) -> None:
+    def submit(self, method: str, *args: Any, reply_to: dict[str, Any] | None, **kwargs: Any) -> None:
         if self._process is None or not self._process.is_alive():
             raise RuntimeError("the command worker process is not running")
         self._jobs.put((method, args, kwargs, reply_to))

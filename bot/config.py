@@ -85,6 +85,21 @@ class CallsSettings(_Section):
     pin_window_min: int = Field(default=30, ge=0)
 
 
+class ActionsSettings(_Section):
+    reminder_before_h: int = Field(default=24, ge=1, le=336)
+    digest_hour: int = Field(default=9, ge=0, le=23)
+
+
+class NotesSettings(_Section):
+    review_channel: str | None = None
+    distribution_channels: list[str] = Field(default_factory=list)
+    sms_summary: bool = False
+    link_ttl_h: int = Field(default=72, ge=1, le=24 * 90)
+    decision_reaction: str = "white_check_mark"
+    issue_reaction: str = "warning"
+    action_reaction: str = "pushpin"
+
+
 class SchedulerSettings(_Section):
     tick_s: float = Field(default=1.0, gt=0)
     lock_key: int = 0x636F6F7264
@@ -122,6 +137,8 @@ class Settings(BaseSettings):
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     calls: CallsSettings = Field(default_factory=CallsSettings)
+    actions: ActionsSettings = Field(default_factory=ActionsSettings)
+    notes: NotesSettings = Field(default_factory=NotesSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     sandbox_clock: SandboxClockSettings | None = None

@@ -33,6 +33,11 @@ class IncidentRepository:
     def get(self, incident_id: int) -> Incident | None:
         return self._session.get(Incident, incident_id)
 
+    def lock(self, incident_id: int) -> Incident | None:
+        """The incident, its row locked until the transaction ends (numbering its items)."""
+        return self._session.scalar(select(Incident).where(Incident.id == incident_id)
+                                    .with_for_update())
+
     def by_key(self, key: str) -> Incident | None:
         return self._session.scalar(select(Incident).where(Incident.key == key))
 

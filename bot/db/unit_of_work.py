@@ -10,8 +10,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .action_repository import ActionRepository
 from .call_repository import CallRepository
 from .contact_repository import ContactRepository
+from .notes_repository import NotesRepository
 from .repositories import AuditRepository, IncidentRepository, OutboxRepository
 from .sms_repository import SmsRepository
 
@@ -31,6 +33,8 @@ class UnitOfWork:
         self.contacts = ContactRepository(self.session)
         self.sms = SmsRepository(self.session)
         self.calls = CallRepository(self.session)
+        self.actions = ActionRepository(self.session)
+        self.notes = NotesRepository(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -15,6 +15,8 @@ from .clock import Clock, ScaledClock, SystemClock
 from .config import Settings
 from .db.unit_of_work import Database
 from .services.access import Roles
+from .services.action_delivery import ActionCards
+from .services.notes_delivery import NotesCards
 from .services.outbox import OutboxWorker, Wakeup
 from .services.ports import SlackPort, SmsPort
 from .services.rate_limit import RateLimiter
@@ -76,11 +78,18 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     dialer = Dialer(voice=voice or _voice_gateway(settings),
                     events_url=f"{base}/twilio/voice/conference-events")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
-                          senders={**delivery.senders(), SMS_KIND: sms_sender, DIAL_KIND: dialer},
+                          senders={**delivery.senders(), **_cards(db, slack, settings, clock),
+                                   SMS_KIND: sms_sender, DIAL_KIND: dialer},
                           wakeup=wakeup)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings))
+
+
+def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:
+    """Slack messages that are posted once and then edited: action items, notes reviews."""
+    ports = {"db": db, "slack": slack, "settings": settings, "clock": clock}
+    return {**ActionCards(**ports).senders(), **NotesCards(**ports).senders()}
 
 
 def _clock(settings: Settings) -> Clock:

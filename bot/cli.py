@@ -12,6 +12,7 @@ import typer
 
 from .cli_contacts import contacts_app
 from .cli_messages import messages_app
+from .cli_notes import notes_app
 from .config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coordbot: incident-response coordination in Slack and by SMS.",
@@ -20,6 +21,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(messages_app, name="messages")
+app.add_typer(notes_app, name="notes")
 
 ConfigOption = Annotated[
     Path | None,

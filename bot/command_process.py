@@ -70,14 +70,15 @@ def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, A
     try:
         target, name = _commands(method)
         reply = getattr(target, name)(*args, **kwargs)
-        text, blocks = (reply.text, reply.blocks) if reply is not None else ("", None)
     except Exception as error:
         if reply_to is None:
             log.exception("%s failed", method)
             return
         text, blocks = message_for(error), None
-    if reply_to is None or reply is None:
-        return
+    else:
+        if reply_to is None or reply is None:
+            return
+        text, blocks = reply.text, reply.blocks
     try:
         if reply_to.get("response_url"):
             _container.slack.respond(reply_to["response_url"], text=text, blocks=blocks,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from bot.bootstrap import Container
+from bot.services.actions import post_digests
 from bot.services.due_work import fire_due
 
 
 def fire_due_work(container: Container) -> int:
+    now, settings = container.clock.now(), container.settings
     with container.db.unit_of_work() as uow:
-        fired = fire_due(uow, now=container.clock.now(), settings=container.settings)
+        fired = fire_due(uow, now=now, settings=settings)
+        fired += post_digests(uow, now=now, settings=settings)
         uow.commit()
     if fired:
         container.wakeup.notify()

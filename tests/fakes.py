@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.errors import InvalidInput
 from bot.services.ports import DeliveryError, NameTaken, PostedMessage
 
 
@@ -35,6 +36,8 @@ class FakeSlack:
     ephemerals: list[dict] = field(default_factory=list)
     timezones: dict[str, str] = field(default_factory=dict)
     responses: list[dict] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> name
+    history: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) -> text
 
     def fail(self, method: str, *errors: DeliveryError) -> None:
         self.failures.setdefault(method, []).extend(errors)
@@ -88,6 +91,27 @@ class FakeSlack:
     def user_timezone(self, user_id: str) -> str | None:
         self._record("user_timezone", user=user_id)
         return self.timezones.get(user_id)
+
+    def message_text(self, channel: str, ts: str) -> str | None:
+        self._record("message_text", channel=channel, ts=ts)
+        return self.history.get((channel, ts))
+
+    def permalink(self, channel: str, ts: str) -> str:
+        self._record("permalink", channel=channel, ts=ts)
+        return f"https://slack.example/archives/{channel}/p{ts.replace('.', '')}"
+
+    def user_name(self, user_id: str) -> str | None:
+        self._record("user_name", user=user_id)
+        return self.users.get(user_id)
+
+    def find_user(self, name: str) -> str | None:
+        self._record("find_user", name=name)
+        wanted = name.strip().removeprefix("@").casefold()
+        found = [uid for uid, known in self.users.items() if known.casefold() == wanted]
+        if len(found) > 1:
+            raise InvalidInput(f"Several Slack users match “{name}”: "
+                               + ", ".join(f"<@{uid}>" for uid in found) + ".")
+        return found[0] if found else None
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._record("post_ephemeral", channel=channel, user=user)

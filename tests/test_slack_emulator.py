@@ -270,3 +270,61 @@ def test_async_client(emu: SlackEmulator):
     with emu.lock:
         assert [m.ts for m in emu.channels[channel_id].messages] == [ts]
         assert emu.channels[channel_id].members == ["UBOT0001", "U0ALICE"]
+
+
+def test_user_messages_and_conversations_history(emu: SlackEmulator, client: WebClient):
+    channel = emu.add_channel("inc-history", members=["U0ALICE"])
+    first = emu.add_user_message(channel.id, "U0ALICE", "DECISION: open shelters")
+    posted = client.chat_postMessage(channel=channel.id, text="noted")["ts"]
+    client.chat_postMessage(channel=channel.id, text="in a thread", thread_ts=first)
+    older = emu.add_user_message("#inc-history", "U0BOB", "earlier", ts="1600000000.000001")
+    later = emu.add_user_message(channel.id, "U0ALICE", "ISSUE: no power")
+    assert float(later) > float(posted) > float(first)
+    with pytest.raises(ValueError):
+        emu.add_user_message(channel.id, "U0BOB", "again", ts=older)
+
+    history = client.conversations_history(channel=channel.id)
+    assert [m["text"] for m in history["messages"]] == [  # newest first, no thread replies
+        "ISSUE: no power", "noted", "DECISION: open shelters", "earlier"]
+    assert history["has_more"] is False and history["pin_count"] == 0
+    person, bot = history["messages"][0], history["messages"][1]
+    assert person["user"] == "U0ALICE" and "bot_id" not in person and person["ts"] == later
+    assert bot["bot_id"] == emu.bot_id and bot["user"] == emu.bot_user_id
+
+    exact = client.conversations_history(channel=channel.id, latest=first, inclusive=True, limit=1)
+    assert [m["ts"] for m in exact["messages"]] == [first] and exact["has_more"] is True
+    before = client.conversations_history(channel=channel.id, latest=first, limit=1)
+    assert [m["ts"] for m in before["messages"]] == [older]
+    window = client.conversations_history(channel=channel.id, oldest=first, latest=later)
+    assert [m["text"] for m in window["messages"]] == ["noted"]
+
+    page = client.conversations_history(channel=channel.id, limit=3)
+    assert len(page["messages"]) == 3 and page["has_more"] is True
+    rest = client.conversations_history(channel=channel.id, limit=3,
+                                        cursor=page["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["earlier"]
+    assert rest["response_metadata"]["next_cursor"] == ""
+
+    err = slack_error(lambda: client.conversations_history(channel=channel.id, latest="soon"))
+    assert err.response["error"] == "invalid_ts_latest"
+    err = slack_error(lambda: client.conversations_history(channel="C404"))
+    assert err.response["error"] == "channel_not_found"
+    outside = emu.add_channel("not-joined", bot_member=False)
+    err = slack_error(lambda: client.conversations_history(channel=outside.id))
+    assert err.response["error"] == "not_in_channel"
+
+
+def test_chat_get_permalink(emu: SlackEmulator, client: WebClient):
+    channel = emu.add_channel("inc-links")
+    ts = emu.add_user_message(channel.id, "U0ALICE", "ACTION: call the EOC",
+                              ts="1700000000.000100")
+    link = client.chat_getPermalink(channel=channel.id, message_ts=ts)
+    assert link["channel"] == channel.id
+    assert link["permalink"] == f"https://emulator.slack/archives/{channel.id}/p1700000000000100"
+    reply = client.chat_postMessage(channel=channel.id, text="on it", thread_ts=ts)["ts"]
+    threaded = client.chat_getPermalink(channel=channel.id, message_ts=reply)["permalink"]
+    assert threaded.endswith(f"?thread_ts={ts}&cid={channel.id}")
+    err = slack_error(lambda: client.chat_getPermalink(channel=channel.id, message_ts="1.000001"))
+    assert err.response["error"] == "message_not_found"
+    [call] = emu.calls_to("chat.getPermalink")[:1]
+    assert call.params["message_ts"] == ts

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from bot.domain.errors import InvalidInput
 from bot.gateways.slack import SlackGateway
 from bot.sandbox.slack_emulator import SlackEmulator
 from bot.services.ports import DeliveryError, NameTaken, PostedMessage
@@ -191,3 +192,63 @@ def test_server_that_never_answers_is_a_transient_connection_error(sleeps):
                                sleep=sleeps, timeout_s=1)
         error = delivery_error(lambda: gateway.post("C00000001", "hello"))
     assert error.code == "connection_error" and error.permanent is False
+
+
+# ----- messages, permalinks, people --------------------------------------------------------------
+
+def test_message_text_of_a_message_and_of_one_that_is_not_there(emu, gateway):
+    channel = emu.add_channel("inc-notes")
+    older = emu.add_user_message(channel.id, "UALICE001", "ISSUE: roads closed")
+    ts = emu.add_user_message(channel.id, "UALICE001", "Shelters open at 6pm")
+    emu.add_user_message(channel.id, "UBOB00001", "newer chatter")
+    assert gateway.message_text(channel.id, ts) == "Shelters open at 6pm"
+    assert gateway.message_text(channel.id, older) == "ISSUE: roads closed"
+    assert gateway.message_text(channel.id, "1500000000.000001") is None  # nothing at or before
+    assert gateway.message_text(channel.id, f"{float(ts) - 0.5:.6f}") is None  # an older one is
+    [call, *_] = emu.calls_to("conversations.history")
+    assert {key: call.params[key] for key in ("latest", "inclusive", "limit")} == {
+        "latest": ts, "inclusive": "1", "limit": "1"}
+    error = delivery_error(lambda: gateway.message_text("C404NOPE0", ts))
+    assert error.code == "channel_not_found" and error.permanent is True
+
+
+def test_permalink(emu, gateway):
+    channel = emu.add_channel("inc-notes")
+    ts = emu.add_user_message(channel.id, "UALICE001", "DECISION: evacuate", ts="1790000000.123456")
+    assert gateway.permalink(channel.id, ts) == (
+        f"https://emulator.slack/archives/{channel.id}/p1790000000123456")
+    error = delivery_error(lambda: gateway.permalink(channel.id, "1790000000.000001"))
+    assert error.code == "message_not_found" and error.permanent is True
+
+
+def test_user_name_prefers_the_real_name(emu, gateway):
+    emu.add_user("UALICE001", name="alice", real_name="Alice Adams")
+    emu.add_user("UBOB00001", name="bob")
+    assert gateway.user_name("UALICE001") == "Alice Adams"
+    assert gateway.user_name("UBOB00001") == "bob"
+    assert gateway.user_name("UNOBODY01") is None
+    emu.fail_next("users.info", error="internal_error", status=500, retry_after=None)
+    assert delivery_error(lambda: gateway.user_name("UALICE001")).permanent is False
+
+
+def test_find_user_by_any_of_its_names_across_pages(emu, gateway):
+    for n in range(250):
+        emu.add_user(f"UFILL{n:04d}", name=f"filler{n}", real_name=f"Filler {n}")
+    emu.add_user("UALICE001", name="alice", real_name="Alice Adams")
+    assert gateway.find_user("@alice") == "UALICE001"
+    assert gateway.find_user("ALICE ADAMS") == "UALICE001"
+    assert gateway.find_user("Filler 7") == "UFILL0007"
+    assert gateway.find_user("@nobody") is None and gateway.find_user("@") is None
+    cursors = [call.params.get("cursor") for call in emu.calls_to("users.list")[:2]]
+    assert cursors == [None, "200"]
+
+
+def test_find_user_names_every_match_when_several_match(emu, gateway):
+    emu.add_user("UALICE001", name="alice", real_name="Alice Adams")
+    emu.add_user("UALICE002", name="alice.b", real_name="alice")
+    with pytest.raises(InvalidInput) as info:
+        gateway.find_user("Alice")
+    assert "<@UALICE001>" in str(info.value) and "<@UALICE002>" in str(info.value)
+    assert "@alice.b" in str(info.value)
+    emu.fail_next("users.list", error="ratelimited", status=429, retry_after=60)
+    assert delivery_error(lambda: gateway.find_user("alice")).retry_after == 60

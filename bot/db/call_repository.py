@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -41,6 +41,18 @@ class CallRepository:
     def in_series(self, series_id: int) -> Sequence[Call]:
         return self._session.scalars(select(Call).where(Call.series_id == series_id)
                                      .order_by(Call.starts_at)).all()
+
+    def current(self, incident_id: int, *, now: datetime) -> Call | None:
+        """The incident's call under way at ``now``: in progress, or inside its scheduled time."""
+        calls = self._session.scalars(
+            select(Call).where(Call.incident_id == incident_id,
+                               Call.status.in_(["scheduled", "in_progress"]),
+                               Call.starts_at <= now).order_by(Call.starts_at.desc())).all()
+        for call in calls:
+            if call.status == "in_progress" or now <= call.starts_at + timedelta(
+                    minutes=call.duration_min):
+                return call
+        return None
 
     def by_pin(self, pin: str, *, earliest: datetime, latest: datetime) -> Call | None:
         """The scheduled call with this PIN whose start is in [earliest, latest]."""
@@ -105,6 +117,13 @@ class CallRepository:
         self._session.execute(update(DueJob).where(DueJob.call_id == call_id,
                                                    DueJob.status == "pending")
                               .values(status="cancelled"))
+
+    def cancel_action_jobs(self, action_id: int) -> None:
+        """Pending reminders of an action item (its id is in the job key)."""
+        for job in self._session.scalars(
+                select(DueJob).where(DueJob.status == "pending", DueJob.call_id.is_(None),
+                                     DueJob.key.like(f"action-%:{action_id}:v%"))):
+            job.status = "cancelled"
 
     def jobs(self, call_id: int) -> Sequence[DueJob]:
         return self._session.scalars(select(DueJob).where(DueJob.call_id == call_id)

@@ -30,6 +30,12 @@ class ContactRepository:
             select(Contact).where(func.lower(Contact.name) == name.strip().lower())
         ).all()
 
+    def organisation_named(self, name: str) -> str | None:
+        """The organisation's name as the directory spells it (case-insensitive match)."""
+        return self._session.scalar(select(Contact.organisation)
+                                    .where(func.lower(Contact.organisation) == name.strip().lower(),
+                                           Contact.organisation != "").limit(1))
+
     def by_slack_user(self, user_id: str) -> Contact | None:
         return self._session.scalar(select(Contact).where(Contact.slack_user_id == user_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from .actions import parse_action, parse_filter
 from .errors import InvalidInput
 from .incident import IncidentDraft, IncidentType, Severity, normalise_key
 from .regions import parse_regions
@@ -50,6 +51,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
                    "Coordination calls: schedule (invitations go out by SMS and Slack), list, "
                    "change, RSVPs (changes: coordinators)."),
+        Subcommand("action", 'action [KEY] add OWNER "TEXT" [due WHEN] | done N | reassign N OWNER | '
+                             "due N WHEN",
+                   '/incident action add @ana "Confirm shelter capacity" due friday 5pm',
+                   "Action items, numbered A-1, A-2 …: owners are Slack users, contacts (they get "
+                   "an SMS and can reply DONE N) or organisations."),
+        Subcommand("actions", "actions [KEY] [open|mine|all]", "/incident actions mine",
+                   "List action items (open ones by default)."),
+        Subcommand("notes", "notes [KEY] [show [N] | attach [N] TEXT]", "/incident notes",
+                   "Call notes: their review status and link; attach a transcript to a call."),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -76,7 +86,8 @@ def parse_invocation(text: str) -> Invocation:
         return Invocation("help", text=text.strip())
     rest = rest.strip()
     key = None
-    if name in ("status", "update", "close", "reopen", "contacts", "notify", "call"):
+    if name in ("status", "update", "close", "reopen", "contacts", "notify", "call", "action",
+                "actions", "notes"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -88,6 +99,10 @@ def parse_invocation(text: str) -> Invocation:
         parse_contacts_action(rest)
     if name == "call":
         parse_call_action(rest)
+    if name == "action":
+        parse_action(rest)
+    if name == "actions":
+        parse_filter(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.domain.errors import InvalidInput
 from bot.services.ports import DeliveryError, NameTaken, PostedMessage
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
@@ -44,6 +45,12 @@ class RetryAfterHandler(RetryHandler):
         state.next_attempt_requested = True
         self._sleep(retry_after(response.headers if response else {}))
         state.increment_current_attempt()
+
+
+def _shown_name(user: dict) -> str:
+    profile = user.get("profile") or {}
+    return str(profile.get("real_name") or profile.get("display_name") or user.get("name")
+               or user.get("id") or "")
 
 
 def retry_after(headers: Any) -> float:
@@ -108,6 +115,55 @@ class SlackGateway:
             return self._call("users_info", user=user_id)["user"].get("tz")
         except DeliveryError:
             return None
+
+    def message_text(self, channel: str, ts: str) -> str | None:
+        """The text of the message at ``ts`` in ``channel``; None when no such message is there."""
+        messages = self._call("conversations_history", channel=channel, latest=ts, inclusive=True,
+                              limit=1)["messages"]
+        found = next((m for m in messages if m.get("ts") == ts), None)
+        return None if found is None else str(found.get("text") or "")
+
+    def permalink(self, channel: str, ts: str) -> str:
+        return str(self._call("chat_getPermalink", channel=channel, message_ts=ts)["permalink"])
+
+    def user_name(self, user_id: str) -> str | None:
+        """How the person appears in Slack: real name, else display name, else user name."""
+        try:
+            user = self._call("users_info", user=user_id)["user"]
+        except DeliveryError as error:
+            if error.code == "user_not_found":
+                return None
+            raise
+        return _shown_name(user)
+
+    def find_user(self, name: str) -> str | None:
+        """The id of the one user whose user name, display name or real name is ``name``.
+
+        Case-insensitive, a leading "@" ignored, deleted users skipped. Raises InvalidInput
+        naming the candidates when several people match.
+        """
+        wanted = name.strip().removeprefix("@").strip().casefold()
+        if not wanted:
+            return None
+        matches: dict[str, dict] = {}
+        cursor = None
+        while True:
+            page = self._call("users_list", limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                profile = user.get("profile") or {}
+                names = {user.get("name"), user.get("real_name"), profile.get("display_name"),
+                         profile.get("real_name")}
+                if not user.get("deleted") and wanted in {n.casefold() for n in names if n}:
+                    matches[user["id"]] = user
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        if len(matches) > 1:
+            who = ", ".join(f"<@{uid}> ({_shown_name(user)}, @{user.get('name', uid)})"
+                            for uid, user in matches.items())
+            raise InvalidInput(f"Several Slack users match “{name.strip()}”: {who}. "
+                               "Use a name only one of them has, or an @mention.")
+        return next(iter(matches), None)
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text)

@@ -74,11 +74,16 @@ class Live:
 
 @contextmanager
 def live_app(settings: Settings, *, coordinators: list[str],
-             prepare: Callable[[SlackEmulator], None] | None = None) -> Iterator[Live]:
-    """Starts both emulators and the real app wired to them; ``prepare`` seeds Slack's."""
+             prepare: Callable[[SlackEmulator], dict | None] | None = None) -> Iterator[Live]:
+    """Starts both emulators and the real app wired to them.
+
+    ``prepare`` seeds Slack's emulator and may return settings to change by section, e.g.
+    ``{"notes": {"review_channel": "C…"}}`` for a channel it created.
+    """
     with SlackEmulator(bot_token=BOT_TOKEN) as emulator, TwilioEmulator() as twilio:
-        if prepare:
-            prepare(emulator)
+        for section, values in ((prepare(emulator) if prepare else None) or {}).items():
+            settings = settings.model_copy(update={
+                section: getattr(settings, section).model_copy(update=values)})
         announcements = emulator.add_channel("incident-announcements")
         port = free_port()
         configured = settings.model_copy(update={

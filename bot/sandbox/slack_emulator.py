@@ -17,11 +17,14 @@ import traceback
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
+_TS = re.compile(r"^\d{1,12}\.\d{6}$")
+PERMALINK_BASE = "https://emulator.slack"
 
 
 @dataclass
@@ -88,6 +91,18 @@ def _json_value(value, error: str = "invalid_arguments"):
     return value
 
 
+def _ts_param(value, error: str) -> Decimal | None:
+    """A ``latest`` / ``oldest`` bound: a number of seconds, or None when not given."""
+    if value in (None, ""):
+        return None
+    try:
+        bound = Decimal(str(value))
+    except InvalidOperation:
+        raise SlackError(error) from None
+    _check(bound.is_finite() and bound >= 0, error)
+    return bound
+
+
 def _tz_details(tz: str) -> tuple[str, int]:
     try:
         now = datetime.now(ZoneInfo(tz))
@@ -144,6 +159,8 @@ class SlackEmulator:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.history": self._conversations_history,
             "pins.add": self._pins_add,
             "views.open": self._views_open,
             "views.push": self._views_open,
@@ -207,6 +224,30 @@ class SlackEmulator:
         with self.lock:
             self.users[user_id] = {"name": name, "real_name": real_name or name, "tz": tz,
                                    "is_bot": is_bot}
+
+    def add_user_message(self, channel: str, user: str, text: str, ts: str | None = None, *,
+                         thread_ts: str | None = None) -> str:
+        """A person's message in ``channel`` (id or name), as if typed in Slack; returns its ts.
+
+        It is stored only: no event is sent to the app (tests sign the event themselves).
+        """
+        with self.lock:
+            target = self.channels.get(channel) or self.channel_by_name(channel.removeprefix("#"))
+            if target is None:
+                raise KeyError(f"no channel {channel!r} in the emulator")
+            if ts is None:
+                ts = self._next_ts()
+            else:
+                if not _TS.match(ts):
+                    raise ValueError(f"a message ts looks like 1700000000.000100, not {ts!r}")
+                if any(m.ts == ts for m in target.messages):
+                    raise ValueError(f"{target.id} already has a message at {ts}")
+                self._last_us = max(self._last_us, int(Decimal(ts) * 1_000_000))
+            msg = Message(ts, target.id, text, user=user, thread_ts=thread_ts)
+            position = next((i for i, m in enumerate(target.messages)
+                             if Decimal(m.ts) > Decimal(ts)), len(target.messages))
+            target.messages.insert(position, msg)
+        return ts
 
     def add_usergroup(self, group_id: str, *, handle: str, users: list[str]) -> None:
         with self.lock:
@@ -372,9 +413,10 @@ class SlackEmulator:
     def _message_json(self, m: Message) -> dict:
         optional = {"blocks": m.blocks, "thread_ts": m.thread_ts, "metadata": m.metadata,
                     "files": m.files, "attachments": m.attachments}
-        return {"type": "message", "text": m.text, "user": m.user, "ts": m.ts,
-                "bot_id": self.bot_id, "app_id": self.app_id, "team": self.team_id,
-                **{key: value for key, value in optional.items() if value}}
+        sender = ({"bot_id": self.bot_id, "app_id": self.app_id}
+                  if m.user == self.bot_user_id else {})  # a person's message has no bot_id
+        return {"type": "message", "text": m.text, "user": m.user, "ts": m.ts, **sender,
+                "team": self.team_id, **{key: value for key, value in optional.items() if value}}
 
     def _user_json(self, user_id: str) -> dict:
         _check(self._known_user(user_id), "user_not_found")
@@ -454,6 +496,29 @@ class SlackEmulator:
         channel.is_archived = False
         return {}
 
+    def _conversations_history(self, p: dict) -> dict:
+        """Top-level messages (no thread replies), newest first, within ``oldest``..``latest``."""
+        channel = self._channel(p.get("channel"))
+        _check(channel.is_im or self.bot_user_id in channel.members, "not_in_channel")
+        latest = _ts_param(p.get("latest"), "invalid_ts_latest")
+        oldest = _ts_param(p.get("oldest"), "invalid_ts_oldest")
+        inclusive = _flag(p.get("inclusive"))
+
+        def wanted(m: Message) -> bool:
+            if m.thread_ts and m.thread_ts != m.ts:
+                return False
+            ts = Decimal(m.ts)
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                return False
+            return oldest is None or ts > oldest or (ts == oldest and inclusive)
+
+        found = [m for m in reversed(channel.messages) if wanted(m)]
+        page, meta = self._paginate(found, p)
+        return {"messages": [self._message_json(m) for m in page],
+                "has_more": bool(meta["next_cursor"]), "pin_count": len(channel.pins),
+                "channel_actions_ts": None, "channel_actions_count": 0,
+                "response_metadata": meta}
+
     def _conversations_list(self, p: dict) -> dict:
         types = _csv(p.get("types") or "public_channel")
 
@@ -495,6 +560,14 @@ class SlackEmulator:
         msg.text, msg.blocks, msg.attachments = self._content(p)
         return {"channel": channel.id, "ts": msg.ts, "text": msg.text,
                 "message": self._message_json(msg)}
+
+    def _chat_get_permalink(self, p: dict) -> dict:
+        channel = self._channel(p.get("channel"))
+        msg = self._message(channel, p.get("message_ts"))
+        link = f"{PERMALINK_BASE}/archives/{channel.id}/p{msg.ts.replace('.', '')}"
+        if msg.thread_ts and msg.thread_ts != msg.ts:
+            link += f"?thread_ts={msg.thread_ts}&cid={channel.id}"
+        return {"channel": channel.id, "permalink": link}
 
     def _pins_add(self, p: dict) -> dict:
         channel = self._channel(p.get("channel"))

@@ -41,16 +41,17 @@ def left(uow: UnitOfWork, *, call_sid: str, at: datetime) -> None:
         row.left_at = at
 
 
-def ended(uow: UnitOfWork, *, conference: str, at: datetime) -> None:
+def ended(uow: UnitOfWork, *, conference: str, at: datetime) -> Call | None:
     call = uow.calls.by_conference(conference)
     if call is None:
-        return
+        return None
     for row in uow.calls.attendance(call.id):
         if row.left_at is None:
             row.left_at = at
     if call.status in ("scheduled", "in_progress"):
         call.status, call.ended_at = "completed", at
     post_summary(uow, call, at)
+    return call
 
 
 def post_summary(uow: UnitOfWork, call: Call, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Firing persisted due jobs: call reminders and the end of calls.
+"""Firing persisted due jobs: call reminders, the end of calls, action-item reminders.
 
 One transaction claims due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), queues their
 messages in the outbox with per-recipient keys and marks them done, so a job fires once even if
@@ -18,7 +18,7 @@ from bot.messages import call_text
 from bot.messages.catalog import render
 from bot.messages.formatting import local_time
 
-from . import attendance
+from . import actions, attendance, notes_review
 from .calls import CALL_END, CALL_START, REMINDER, invited, tell
 from .outbox import enqueue
 from .voice_delivery import DIAL_KIND, DIAL_OUT_TAG
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:
     jobs = uow.calls.claim_due_jobs(now=now, limit=limit)
     for job in jobs:
+        if job.kind in (actions.DUE_SOON, actions.OVERDUE):
+            actions.fire_reminder(uow, job, now, settings)
+            job.fired_at = now
+            continue
         call = uow.calls.get(job.call_id) if job.call_id else None
         if call is None or job.payload.get("version", call.version) != call.version:
             job.status = "cancelled"
@@ -36,7 +40,7 @@ def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int =
         if job.kind == REMINDER:
             _remind(uow, job, call, now, settings)
         elif job.kind == CALL_END:
-            _end(uow, job, call, now)
+            _end(uow, job, call, now, settings)
         elif job.kind == CALL_START:
             _dial_out(uow, job, call, now)
         else:
@@ -85,11 +89,13 @@ def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
     job.status = "done"
 
 
-def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
+def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
+    """The scheduled end: closes the call if no conference-end event did, and drafts its notes."""
     if call.status == "cancelled":
         job.status = "cancelled"
         return
     if call.status in ("scheduled", "in_progress"):
         call.status, call.ended_at = "completed", now
     attendance.post_summary(uow, call, now)
+    notes_review.draft_for_call(uow, call, now=now, settings=settings)
     job.status = "done"

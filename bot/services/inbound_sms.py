@@ -1,4 +1,4 @@
-"""Inbound SMS: store it, honour STOP/START/HELP, route everything else to a person.
+"""Inbound SMS: store it, honour STOP/START/HELP, take RSVPs and "DONE 3", route the rest to a person.
 
 Returns the reply to send back (in the sender's language) or None for no reply.
 """
@@ -14,11 +14,11 @@ from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain.keywords import classify
 from bot.domain.phones import mask
-from bot.domain.rsvp import parse_rsvp
+from bot.domain.rsvp import parse_done, parse_rsvp
 from bot.messages.catalog import render
 from bot.messages.formatting import escape, local_time
 
-from . import calls, consent
+from . import actions, calls, consent
 from .incidents import POST_KIND
 from .outbox import enqueue
 
@@ -59,6 +59,12 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
         return render("start_confirmation", language, office=office)
     if keyword.kind == "help":
         return render("opted_out_reminder" if opted_out else "help", language, office=office)
+    task = parse_done(message.body) if contact is not None else None
+    if task is not None:
+        closed = actions.done_by_sms(uow, contact=contact, number=int(task.split("-")[1]), now=now)
+        if closed is not None:
+            stored.kind, stored.incident_id = "done", closed.incident_id
+            return None if opted_out else render("action_done", language, number=task)
     answer = _answer(uow, contact, message.body, now) if invited else None
     if answer is not None:
         stored.kind = "rsvp"

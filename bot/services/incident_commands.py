@@ -38,7 +38,8 @@ class IncidentCommands:
             return self.declare(parse_declare(invocation.text), user=user)
         handler = {"status": self.status, "update": self.update, "close": self.ask_close,
                    "reopen": self.reopen, "contacts": self.contacts, "notify": self.notify,
-                   "call": self.call}[name]
+                   "call": self.call, "action": self.action, "actions": self.actions,
+                   "notes": self.notes}[name]
         return handler(invocation, user=user, channel=channel)
 
     def list(self, which: str) -> Reply:
@@ -130,6 +131,33 @@ class IncidentCommands:
         from .call_commands import CallCommands
 
         return CallCommands(self._c).run(invocation, user=user, channel=channel)
+
+    def action(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        from .action_commands import ActionCommands
+
+        return ActionCommands(self._c).run(invocation, user=user, channel=channel)
+
+    def actions(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        from .action_commands import ActionCommands
+
+        return ActionCommands(self._c).list(invocation, user=user, channel=channel)
+
+    def notes(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
+        from .notes_commands import NotesCommands
+
+        return NotesCommands(self._c).run(invocation, user=user, channel=channel)
+
+    def record_channel_message(self, channel: str, ts: str, user: str | None, text: str | None,
+                               subtype: str | None = None) -> None:
+        """A message in a channel (an event): kept for the call notes if it is marked."""
+        from .channel_commands import ChannelCommands
+
+        ChannelCommands(self._c).record_channel_message(channel, ts, user, text, subtype)
+
+    def record_reaction(self, channel: str, ts: str, reaction: str, user: str) -> None:
+        from .channel_commands import ChannelCommands
+
+        ChannelCommands(self._c).record_reaction(channel, ts, reaction, user)
 
     def notify(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
         self.require_coordinator(user, "send SMS notices")

@@ -66,5 +66,22 @@ class SlackPort(Protocol):
 
     def user_timezone(self, user_id: str) -> str | None: ...
 
+    def message_text(self, channel: str, ts: str) -> str | None:
+        """The text of the message at ``ts``; None when that message is not in the channel."""
+        ...
+
+    def permalink(self, channel: str, ts: str) -> str: ...
+
+    def user_name(self, user_id: str) -> str | None:
+        """Real name, else display name, else user name; None for an unknown user."""
+        ...
+
+    def find_user(self, name: str) -> str | None:
+        """The id of the user called ``name`` (user, display or real name, any case, "@" optional).
+
+        None when nobody is; raises ``InvalidInput`` naming them when several people are.
+        """
+        ...
+
     def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
                 replace_original: bool = False) -> None: ...

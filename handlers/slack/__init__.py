@@ -9,7 +9,7 @@ from bot.bootstrap import Container
 from bot.command_process import CommandProcess
 from bot.services.incident_commands import IncidentCommands
 
-from . import actions, commands, errors, events, views
+from . import action_items, actions, commands, errors, events, notes, views
 
 
 def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
@@ -26,5 +26,7 @@ def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
     actions.register(app, runner)
     views.register(app, runner)
     views.register_call_form(app, runner, container)
-    events.register(app)
+    events.register(app, runner)
+    action_items.register(app, runner)
+    notes.register(app, runner, container)
     return app

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from bot.bootstrap import Container
 from bot.gateways.twilio_voice import ask_for_pin, join_conference, say_and_hang_up
 from bot.messages.voice_text import prompt
-from bot.services import attendance, bridge
+from bot.services import attendance, bridge, notes_review
 
 from .sms import signed
 
@@ -86,5 +86,7 @@ def _event(container: Container, form: dict[str, str]) -> None:
         elif event == "participant-leave":
             attendance.left(uow, call_sid=form.get("CallSid", ""), at=now)
         elif event == "conference-end":
-            attendance.ended(uow, conference=name, at=now)
+            call = attendance.ended(uow, conference=name, at=now)
+            if call is not None:
+                notes_review.draft_for_call(uow, call, now=now, settings=container.settings)
         uow.commit()

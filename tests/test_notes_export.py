@@ -1,0 +1,96 @@
+"""``coordbot notes export`` and ``coordbot notes attach`` through Typer's runner."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.domain.commands import Invocation, parse_declare
+from bot.services import notes_review
+from bot.services.incident_commands import IncidentCommands
+from bot.services.notes_commands import NotesCommands
+
+from .conftest import COORDINATOR, OFFICIAL
+
+KEY = "INC-2026-0001"
+APPROVED = "## Decisions\n- Open the Lincoln High shelter\n\n| Item | Owner |\n|---|---|\n| Cots | County |\n"
+DRAFT = "## Issues\n- Generators are short <script>alert('x')</script>\n"
+
+
+@pytest.fixture
+def cli(container, database_url, tmp_path, monkeypatch):
+    """Two calls: call 1's notes approved, call 2's a draft; the CLI on the same database."""
+    commands = IncidentCommands(container)
+    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
+    for day in ("28", "29"):
+        commands.run(Invocation("call", key=KEY, text=f"schedule 2026-11-{day} 15:00 "
+                                "America/New_York"), user=COORDINATOR, channel=None)
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key(KEY)
+        ids = [notes_review.open_draft(uow, uow.calls.by_number(incident.id, number), text=text,
+                                       now=container.clock.now(), settings=container.settings).id
+               for number, text in ((1, APPROVED), (2, DRAFT))]
+        uow.commit()
+    NotesCommands(container).approve(ids[0], 1, user=OFFICIAL)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, list(args), env={"COORDBOT_DATABASE__URL": database_url})
+
+    return run
+
+
+def test_markdown_export_of_an_incident_marks_drafts(cli):
+    result = cli("notes", "export", KEY)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith(f"# {KEY}: Hurricane Xavier — call notes")
+    assert out.index("## Call 1") < out.index("Open the Lincoln High shelter") < out.index("## Call 2")
+    assert f"Approved by {OFFICIAL} on" in out and "Draft v1 — not approved" in out
+
+
+def test_html_export_is_a_full_document_that_escapes_html_in_notes(cli, tmp_path):
+    target = tmp_path / "notes.html"
+    result = cli("notes", "export", f"{KEY}#2", "--format", "html", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert "exported the notes of 1 call(s)" in result.stderr
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<style>" in page and "<title>INC-2026-0001: Hurricane Xavier — notes of call 2" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "Draft v1 — not approved" in page and "Lincoln High" not in page
+    one = cli("notes", "export", f"{KEY}#1", "-f", "html").stdout
+    assert "<table>" in one and "<td>Cots</td>" in one and "Approved by" in one
+
+
+def test_bad_references_get_a_clear_message(cli, tmp_path):
+    unknown = cli("notes", "export", "INC-2026-0099")
+    assert unknown.exit_code == 1 and "there is no incident INC-2026-0099" in unknown.stderr
+    malformed = cli("notes", "export", "hurricane")
+    assert malformed.exit_code == 2 and "is not an incident or call" in malformed.stderr
+    no_call = cli("notes", "export", f"{KEY}#7")
+    assert no_call.exit_code == 1 and "has no call 7" in no_call.stderr
+    bad_format = cli("notes", "export", KEY, "--format", "pdf")
+    assert bad_format.exit_code == 2
+    missing = cli("notes", "attach", f"{KEY}#2", str(tmp_path / "nope.txt"))
+    assert missing.exit_code == 1 and "cannot read" in missing.stderr
+    whole = cli("notes", "attach", KEY, str(tmp_path / "nope.txt"))
+    assert whole.exit_code == 2 and "name the call too" in whole.stderr
+
+
+def test_attach_keeps_edited_notes_and_refuses_approved_changes(cli, container, tmp_path):
+    transcript = tmp_path / "call2.txt"
+    transcript.write_text("[00:02] Ana: ISSUE: the hotline has no interpreter\n", encoding="utf-8")
+    NotesCommands(container).save_edit(2, DRAFT + "- Edited\n", user=COORDINATOR)
+    result = cli("notes", "attach", f"{KEY}#2", str(transcript))
+    assert result.exit_code == 0, result.output
+    assert "1 marked line" in result.stdout and "edits are kept" in result.stdout
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert [t.source for t in uow.notes.transcripts(uow.notes.get(2).call_id)] == [
+            "file:call2.txt"]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    refused = cli("notes", "attach", f"{KEY}#1", str(empty))
+    assert refused.exit_code == 1 and "empty" in refused.stderr

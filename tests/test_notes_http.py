@@ -155,3 +155,37 @@ def test_a_stale_approval_is_refused_with_the_reason(live, notes_id):
                          what="the refusal of a stale approval")[0]
     assert "shown version 1" in refusal.text and refusal.channel == review.id
     assert _version(live, notes_id) == (2, "draft")
+
+
+def test_the_notes_command_links_the_card_and_gives_the_page_only_in_review(live, notes_id):
+    key = _incident(live).key
+    _, url = live.command(f"notes {key}", user=COORDINATOR, channel=_review(live).id)
+    in_review = live.wait_response(url)["text"]
+    assert "Draft, version 1 (not approved)" in in_review
+    assert f"/notes/{notes_id}?e=" in in_review and "https://emulator.slack" in in_review
+    page = re.search(r"<(http[^|>]+/notes/[^|>]+)\|", in_review).group(1)
+    assert live.http.get(html.unescape(page)).status_code == 200
+    _, url = live.command("notes", user=COORDINATOR, channel=_incident(live).channel_id)
+    elsewhere = live.wait_response(url)["text"]
+    assert "Draft, version 1" in elsewhere and "/notes/" not in elsewhere
+
+
+def test_request_changes_through_its_modal(live, notes_id):
+    review = _review(live)
+    click = live.requests.block_action(notes_blocks.CHANGES_ACTION, str(notes_id),
+                                       user_id=OFFICIAL, channel_id=review.id,
+                                       response_url=live.emulator.new_response_url(),
+                                       message_ts=_card(live).ts)
+    assert live.post(click).status_code == 200
+    opened = wait_until(lambda: [v for v in live.emulator.views
+                                 if v["callback_id"] == notes_blocks.CHANGES_CALLBACK],
+                        what="the request-changes modal")[0]
+    blank = live.post(live.requests.view_submission(opened, {"comment": " "}, user_id=OFFICIAL))
+    assert blank.json()["response_action"] == "errors"
+    live.post(live.requests.view_submission(opened, {"comment": "Add the county's phone line"},
+                                            user_id=OFFICIAL))
+    wait_until(lambda: any("county's phone line" in m.text for m in review.messages),
+               what="the comment in the review channel")
+    wait_until(lambda: "Changes requested by" in json.dumps(_card(live).blocks),
+               what="the card marked")
+    assert _version(live, notes_id) == (1, "changes_requested")

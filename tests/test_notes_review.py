@@ -13,11 +13,11 @@ from bot.db.models import CallNotes
 from bot.domain.commands import Invocation, parse_declare
 from bot.domain.contacts import ContactRecord
 from bot.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.domain.marks import transcript_marks
 from bot.messages import notes_blocks
 from bot.services import attendance, consent, directory, links, notes_review
 from bot.services.incident_commands import IncidentCommands
 from bot.services.notes_commands import NotesCommands
+from bot.services.ports import DeliveryError
 
 from .conftest import BYSTANDER, COORDINATOR, OFFICIAL
 
@@ -244,13 +244,7 @@ def test_request_changes_posts_the_comment_and_marks_the_card(container, call, s
     assert snapshot(container, notes_id).status == "draft"
 
 
-def fake_drafter(uow, call, settings):
-    marks = [m for t in uow.notes.transcripts(call.id) for m in transcript_marks(t.text)]
-    return TEXT + "".join(f"- {kind}: {said}\n" for kind, said in marks)
-
-
-def test_a_transcript_redrafts_notes_nobody_has_edited(container, call, monkeypatch, slack):
-    monkeypatch.setattr(notes_review, "_draft_text", fake_drafter)
+def test_drafting_is_once_per_call_and_a_transcript_redrafts_unedited_notes(container, call):
     with container.db.unit_of_work() as uow:
         notes = notes_review.draft_for_call(uow, uow.calls.get(call.id), now=container.clock.now(),
                                             settings=container.settings)
@@ -363,3 +357,49 @@ def test_the_edit_modal_splits_long_text_and_joins_it_back():
     assert submitted.text == text
     state["values"]["more"] = {"value": {"value": "- One more line"}}
     assert notes_blocks.edit_submission({**view, "state": state}).text == text + "\n- One more line"
+
+
+def test_drafting_from_the_calls_records_names_people_and_uses_transcripts(container, call, sms):
+    with container.db.unit_of_work() as uow:
+        notes = notes_review.draft_for_call(uow, uow.calls.get(call.id), now=container.clock.now(),
+                                            settings=container.settings)
+        uow.commit()
+        notes_id = notes.id
+    first = snapshot(container, notes_id).versions[-1][4]
+    assert "Chair: Cora Coordinator" in first and COORDINATOR not in first
+    reply = attach(container, call, "[00:01] Ana: DECISION: open a second shelter")
+    assert "redrafted as version 2" in reply
+    assert "open a second shelter (Ana)" in snapshot(container, notes_id).versions[-1][4]
+    commands(container).approve(notes_id, 2, user=OFFICIAL)
+    container.worker.drain()
+    summary = sms.to(ANA)[-1]
+    assert summary.startswith("Civil Rights Coordination Office: resumen de la llamada")
+    assert "- open a second shelter (Ana)" in summary and "Incident type" not in summary
+
+
+def test_sms_summaries_fit_the_segment_budget_in_every_language(container):
+    from bot.domain.segments import segments
+
+    points = [f"Decision number {i}: " + "open the shelter and staff it " * 3 for i in range(12)]
+    incident = SimpleNamespace(title="Hurricane Xavier")
+    for language in ("en", "es", "vi", "zh", "ko", "ar", "ru", "ht"):
+        body = notes_review.summary_body(points, language, incident, container.settings)
+        assert segments(body).segments <= container.settings.sms.max_segments, language
+        assert "STOP" in body and "Decision number 0" in body
+    assert notes_blocks.plain_points("## Decisions\nNone recorded.\n") == [
+        notes_blocks.NOTHING_DECIDED]
+
+
+def test_a_review_card_that_cannot_be_posted_is_explained(container, call, slack):
+    slack.fail("post", DeliveryError("not_in_channel", permanent=True))
+    notes_id = draft(container, call)
+    commands(container).save_edit(notes_id, TEXT + "- more\n", user=COORDINATOR)
+    container.worker.drain()
+    with container.db.unit_of_work(read_only=True) as uow:
+        rows = [(m.idempotency_key, m.status) for m in uow.outbox.list()
+                if m.idempotency_key.startswith(f"notes-card:{notes_id}")]
+    assert rows == [(f"notes-card:{notes_id}", "failed"), (f"notes-card:{notes_id}:v2:draft",
+                                                            "failed")]
+    reply = commands(container).run(Invocation("notes", key=KEY), user=COORDINATOR,
+                                    channel=None).text
+    assert "could not be posted" in reply and "not_in_channel" in reply

@@ -52,7 +52,11 @@ class CallRepository:
             if call.status == "in_progress" or now <= call.starts_at + timedelta(
                     minutes=call.duration_min):
                 return call
-        return None
+        # People often join before the scheduled start: a conference with someone on the line.
+        return self._session.scalar(
+            select(Call).join(Attendance, Attendance.call_id == Call.id)
+            .where(Call.incident_id == incident_id, Call.status.in_(["scheduled", "in_progress"]),
+                   Attendance.left_at.is_(None)).order_by(Call.starts_at).limit(1))
 
     def by_pin(self, pin: str, *, earliest: datetime, latest: datetime) -> Call | None:
         """The scheduled call with this PIN whose start is in [earliest, latest]."""

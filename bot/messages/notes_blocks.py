@@ -250,14 +250,16 @@ def edit_modal(*, notes_id: int, version: int, channel: str, title: str, text: s
     pieces = [piece for piece, _ in cuts]
     joins = "".join("n" if joiner else "-" for _, joiner in cuts[1:])
     metadata = json.dumps({"n": notes_id, "v": version, "c": channel, "j": joins})
-    blocks: list[dict] = [{"type": "context", "block_id": "about", "elements": [{"type": "mrkdwn", "text": (
-        f"{escape(title)} — editing version {version}. Markdown: `## Heading`, `- item`, "
-        "`**bold**`. Long notes are split over several boxes; they are joined again on save.")}]}]
+    about = (f"{escape(title)} — editing version {version}. Markdown: `## Heading`, `- item`, "
+             "`**bold**`. Long notes are split over several boxes; they are joined again on save.")
+    blocks: list[dict] = [{"type": "context", "block_id": "about",
+                           "elements": [{"type": "mrkdwn", "text": about}]}]
     for index, piece in enumerate(pieces, start=1):
         label = "Notes" if len(pieces) == 1 else f"Notes, part {index} of {len(pieces)}"
-        blocks.append(input_block(f"part_{index}", label, {
-            "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT,
-            "initial_value": piece}, optional=True))
+        element = {"type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}
+        blocks.append(input_block(f"part_{index}", label,
+                                  {**element, "initial_value": piece} if piece else element,
+                                  optional=True))
     blocks.append(input_block(MORE_BLOCK, "Add more text (optional)", {
         "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}, optional=True,
         hint="Added at the end, on a new line."))
@@ -319,24 +321,31 @@ def changes_submission(view: dict) -> tuple[int, str, str]:
 
 # ----- SMS excerpt -------------------------------------------------------------------------------
 _PLAIN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+SUMMARY_HEADINGS = ("decision", "action", "issue")
+NOTHING_DECIDED = "No decisions, actions or issues were recorded."
 
 
 def plain_points(markdown: str) -> list[str]:
-    """The decisions' list items as plain text; else the first list items; else the first lines."""
+    """List items under the decisions, then actions, then issues headings, as plain text.
+
+    Notes without such headings give their first list items (else their first lines).
+    """
     sections: dict[str, list[str]] = {}
     heading = ""
     for line in markdown.splitlines():
         found = _HEADING.match(line)
         if found:
             heading = found.group(1).lower()
-            continue
-        if line.strip() and not line.lstrip().startswith("|"):
+        elif line.strip() and not line.lstrip().startswith("|"):
             sections.setdefault(heading, []).append(line)
-    decisions = next((lines for h, lines in sections.items() if "decision" in h), None)
-    items = [line for lines in sections.values() for line in lines if _BULLET.match(line)]
-    chosen = [line for line in decisions or [] if _BULLET.match(line)] or items \
-        or [line for lines in sections.values() for line in lines]
-    return [_plain(line) for line in chosen if _plain(line)]
+    known = [h for word in SUMMARY_HEADINGS for h in sections if word in h]
+    points = [_plain(line) for h in dict.fromkeys(known) for line in sections[h]
+              if _BULLET.match(line)]
+    if points or any(word in h for word in SUMMARY_HEADINGS for h in sections):
+        return [p for p in points if p] or [NOTHING_DECIDED]
+    lines = [line for h in sections for line in sections[h]]
+    chosen = [line for line in lines if _BULLET.match(line)] or lines
+    return [p for p in map(_plain, chosen) if p]
 
 
 def _plain(line: str) -> str:

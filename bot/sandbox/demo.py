@@ -29,6 +29,7 @@ from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
 from bot.messages.sms_blocks import NOTICE_CONFIRM_ACTION
 from bot.services.contact_import import import_file
 
+from . import demo_notes
 from .harness import SMS_NUMBER, Live, live_app, wait_until
 from .slack_emulator import SlackEmulator
 
@@ -55,6 +56,7 @@ class Demo:
         self.pin = ""
         self.spanish = ""
         self.invitees: list[str] = []
+        self.callers: list = []
 
     def check(self, condition: object, what: str) -> None:
         if not condition:
@@ -103,6 +105,8 @@ def run_demo(keep_database: Path | None = None) -> int:
         settings = Settings(database={"url": f"sqlite:///{path}"}, timezone="America/New_York",
                             sms={"confirm_threshold": 10, "rate_per_s": 0},
                             calls={"reminder_offsets_min": [20]},
+                            roles={"officials": [demo_notes.OFFICIAL]},
+                            notes={"sms_summary": True},
                             scheduler={"tick_s": 0.2}, outbox={"poll_interval_s": 0.2},
                             sandbox_clock={"origin": datetime.now(UTC), "speed": CLOCK_SPEED})
         console.rule("[bold]coordbot demo[/bold] — local Slack emulator, fresh SQLite database")
@@ -119,7 +123,7 @@ def run_demo(keep_database: Path | None = None) -> int:
     return 0
 
 
-def _seed(emulator: SlackEmulator) -> None:
+def _seed(emulator: SlackEmulator) -> dict:
     emulator.add_user(COORDINATOR, name="maria.coordinator", real_name="Maria Alvarez")
     emulator.add_user(BYSTANDER, name="sam.guest", real_name="Sam Guest")
     with SAMPLE_CONTACTS.open(encoding="utf-8") as handle:  # staff in the sample are on Slack
@@ -128,6 +132,7 @@ def _seed(emulator: SlackEmulator) -> None:
                 emulator.add_user(row["slack_user_id"], name=row["name"].lower().replace(" ", "."),
                                   real_name=row["name"], tz=row.get("timezone") or "America/New_York")
     emulator.add_channel("general", members=[COORDINATOR, BYSTANDER])
+    return demo_notes.seed(emulator)
 
 
 def step_health(demo: Demo) -> None:
@@ -276,7 +281,7 @@ def step_sms_replies(demo: Demo) -> None:
 
 def step_call(demo: Demo) -> None:
     sent_before = len(demo.live.twilio.messages)
-    reply = demo.type_command('call schedule in 30 minutes for 20m agenda "Shelters, water, '
+    reply = demo.type_command('call schedule in 30 minutes for 2h agenda "Shelters, water, '
                               'interpreters"', channel=demo.channel)
     demo.check("Scheduled call 1" in reply, "the call is scheduled and invitations go out")
     demo.pin = re.search(r"PIN (\d{6})", reply).group(1)
@@ -309,7 +314,7 @@ def step_rsvp(demo: Demo) -> None:
 
 def step_bridge_and_reminder(demo: Demo) -> None:
     twilio, base = demo.live.twilio, demo.live.server.url
-    callers = []
+    callers: list = []
     for phone in (demo.spanish, _invitee(demo, "ht")):
         caller = twilio.place_call(voice_url=f"{base}/twilio/voice", from_=phone,
                                    to=SMS_NUMBER)
@@ -324,7 +329,13 @@ def step_bridge_and_reminder(demo: Demo) -> None:
     demo.console.print(Panel(Text(reminder.body), expand=False,
                              title=f"reminder · {mask(demo.spanish)}"))
     demo.check(True, "a reminder went out 20 (compressed) minutes before the call")
-    for caller in callers:
+    demo.callers = callers
+
+
+def step_call_ends(demo: Demo) -> None:
+    twilio = demo.live.twilio
+    demo.console.print("\nthe callers hang up; the conference ends")
+    for caller in demo.callers:
         caller.hang_up()
     twilio.wait_for_voice_callbacks(10)
     messages = demo.live.emulator.channels[demo.channel].messages
@@ -391,7 +402,8 @@ def _final_summary(messages: list, expected: int) -> str | None:
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
     step_list_and_status, step_directory, step_notice, step_sms_replies, step_call, step_rsvp,
-    step_bridge_and_reminder, step_close, step_forged,
+    step_bridge_and_reminder, demo_notes.step_actions_during_call, step_call_ends,
+    demo_notes.step_notes_review, demo_notes.step_sms_done, step_close, step_forged,
 ]
 
 

@@ -76,10 +76,12 @@ class NotesCommands:
             lines = self._status_lines(uow, notes, incident.key)
             lines += self._others(uow, found, notes)
             review, notes_id = (notes.review_channel, notes.review_ts), notes.id
+            first = uow.outbox.by_key(notes_review.card_key(notes.id))
+            failure = first.error_code if first is not None and first.status == "failed" else None
             in_review = channel is not None and channel in (review[0], settings.notes.review_channel)
         if queued_now:
             self._c.wakeup.notify()
-        lines.append(self._review_line(*review, queued_now=queued_now))
+        lines.append(self._review_line(*review, queued_now=queued_now, failure=failure))
         if in_review and links.can_sign(settings):
             url = links.notes_url(settings, notes_id, now=self._c.clock.now())
             lines.append(f"<{escape(url)}|Open the full notes in a browser> (valid for "
@@ -107,9 +109,14 @@ class NotesCommands:
                   if n.id != latest.id]
         return [f"Earlier notes — {'; '.join(others)}."] if others else []
 
-    def _review_line(self, channel: str | None, ts: str | None, *, queued_now: bool) -> str:
+    def _review_line(self, channel: str | None, ts: str | None, *, queued_now: bool,
+                     failure: str | None) -> str:
         if ts and channel:
             return f"Review card: {self._permalink(channel, ts)}"
+        if channel and failure:
+            return (f":warning: The review card could not be posted to <#{channel}> "
+                    f"(`{failure}`). Invite the bot to that channel, then an administrator can "
+                    "run `coordbot messages retry --failed`.")
         if channel:
             verb = "is now being posted" if queued_now else "is on its way"
             return f"The review card {verb} to <#{channel}>."

@@ -44,13 +44,23 @@ class NotesCards:
             self._slack.update(channel, ts, text, blocks)
             return Delivered(ts)
         if not message.payload.get("first"):
-            raise Deferred(f"the review card of notes {notes_id} is not posted yet")
+            self._wait_for_first(notes_id)
         posted = self._slack.post(message.recipient or channel, text, blocks)
         with self._db.unit_of_work() as uow:
             notes = _notes(uow, notes_id)
             notes.review_channel, notes.review_ts = posted.channel, posted.ts
             uow.commit()
         return Delivered(posted.ts)
+
+    def _wait_for_first(self, notes_id: int) -> None:
+        # The card's first post renders the latest state whenever it goes: an update row can
+        # give up once that post has failed for good (an administrator may retry the post).
+        with self._db.unit_of_work(read_only=True) as uow:
+            first = uow.outbox.by_key(notes_review.card_key(notes_id))
+            failed = first is not None and first.status == "failed"
+        if failed:
+            raise DeliveryError("review_card_not_posted", f"notes {notes_id}", permanent=True)
+        raise Deferred(f"the review card of notes {notes_id} is not posted yet")
 
     def _facts(self, uow: UnitOfWork, notes: CallNotes) -> notes_blocks.CardFacts:
         incident = uow.incidents.get(notes.incident_id)

@@ -45,7 +45,7 @@ def draft(uow: UnitOfWork, call: Call, *, settings: Settings, name_of: NameOf = 
 def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
            name_of: NameOf = _same) -> NotesContent:
     incident = uow.incidents.get(call.incident_id)
-    start, end = window(call)
+    start, end = window(uow, call)
     calls = [c for c in uow.calls.for_incident(incident.id) if c.status != "cancelled"]
     previous = max((c for c in calls if c.number < call.number), key=lambda c: c.number,
                    default=None)
@@ -65,9 +65,13 @@ def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
         next_call=_next_call(calls, call))
 
 
-def window(call: Call) -> tuple[datetime, datetime]:
-    """From the scheduled start to the end (as it happened, else as scheduled), both included."""
-    return call.starts_at, call.ended_at or call.starts_at + timedelta(minutes=call.duration_min)
+def window(uow: UnitOfWork, call: Call) -> tuple[datetime, datetime]:
+    """From the scheduled start (or the first caller, who may join early) to the end as it
+    happened, else as scheduled; both included."""
+    joined = [row.joined_at for row in uow.calls.attendance(call.id)]
+    start = min([call.starts_at, *joined])
+    end = call.ended_at or call.starts_at + timedelta(minutes=call.duration_min)
+    return start, max(start, end)
 
 
 def _type_label(value: str) -> str:

@@ -312,8 +312,8 @@ def _redraft(uow: UnitOfWork, notes: CallNotes, call: Call, found: str, *, now: 
     audit.record(uow, at=now, actor=DRAFTER, action="notes.redrafted",
                  incident_id=notes.incident_id, notes_id=notes.id, version=notes.version)
     queue_card(uow, notes, now=now, settings=settings)
-    return f"{found}. Nobody had edited the notes yet, so they were redrafted as version " \
-           f"{notes.version} for review."
+    return (f"{found}. Nobody had edited the notes yet, so they were redrafted as version "
+            f"{notes.version} for review.")
 
 
 def _show_to_reviewers(uow: UnitOfWork, notes: CallNotes, marks: list[tuple[str, str]],
@@ -326,8 +326,8 @@ def _show_to_reviewers(uow: UnitOfWork, notes: CallNotes, marks: list[tuple[str,
               f"have been edited by people, so they were not redrafted: add what is missing with "
               f"Edit on the review card.\n{lines}")[:3000])
     where = "posted in the review channel" if posted else "listed here (no review channel is set)"
-    kept = f"{found}. The notes were edited by people, so their edits are kept: the marked lines " \
-           f"are {where} for the reviewers to add."
+    kept = (f"{found}. The notes were edited by people, so their edits are kept: the marked "
+            f"lines are {where} for the reviewers to add.")
     if posted:
         return kept
     return kept + "\n" + "\n".join(f"• {kind.upper()}: {said}" for kind, said in marks)[:2500]
@@ -343,12 +343,17 @@ def queue_card(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Se
     notes.review_channel = channel
     common = {"kind": CARD_KIND, "purpose": "notes_review", "incident_id": notes.incident_id,
               "recipient": channel, "now": now}
-    if enqueue(uow, key=f"notes-card:{notes.id}", payload={"notes_id": notes.id, "first": True},
+    if enqueue(uow, key=card_key(notes.id), payload={"notes_id": notes.id, "first": True},
                **common):
         return True
     enqueue(uow, key=f"notes-card:{notes.id}:v{notes.version}:{notes.status}{extra}",
             payload={"notes_id": notes.id}, **common)
     return True
+
+
+def card_key(notes_id: int) -> str:
+    """The key of the review card's first post (its updates add version and status)."""
+    return f"notes-card:{notes_id}"
 
 
 def _post_for_review(uow: UnitOfWork, notes: CallNotes, *, key: str, text: str, now: datetime,

@@ -13,13 +13,12 @@ from bot.domain.commands import Invocation, parse_declare
 from bot.domain.contacts import ContactRecord
 from bot.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from bot.messages.action_blocks import DONE_ACTION, REASSIGN_ACTION
-from bot.services import directory
 from bot.services.action_commands import ActionCommands
 from bot.services.inbound_sms import Inbound, receive
-from bot.services.incident_commands import IncidentCommands
 from schedules.jobs import fire_due_work
 
 from .conftest import BYSTANDER, COORDINATOR
+from .scenario import declared_with_contacts
 
 KEY = "INC-2026-0001"
 ANA, MINH, WEI = "+12025550101", "+12025550102", "+12025550104"
@@ -36,13 +35,7 @@ PEOPLE = [
 @pytest.fixture
 def commands(container, slack):
     slack.users.update({OWNER: "Olu Owner", COORDINATOR: "Cora Coordinator"})
-    commands = IncidentCommands(container)
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=container.clock.now())
-        uow.commit()
-    container.worker.drain()
-    return commands
+    return declared_with_contacts(container, PEOPLE)
 
 
 def action(commands, text, user=COORDINATOR, key=KEY):

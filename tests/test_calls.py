@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bootstrap import bootstrap
-from bot.domain.commands import Invocation, parse_declare
+from bot.domain.commands import Invocation
 from bot.domain.contacts import ContactRecord
 from bot.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.messages.formatting import local_time
-from bot.services import attendance, directory
+from bot.services import attendance
 from bot.services.inbound_sms import Inbound, receive
-from bot.services.incident_commands import IncidentCommands
 from schedules.jobs import fire_due_work
 
 from .conftest import BYSTANDER, COORDINATOR
+from .scenario import declared_with_contacts
 
 ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
 PEOPLE = [
@@ -31,13 +31,7 @@ PEOPLE = [
 
 @pytest.fixture
 def commands(container):
-    commands = IncidentCommands(container)
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=container.clock.now())
-        uow.commit()
-    container.worker.drain()
-    return commands
+    return declared_with_contacts(container, PEOPLE)
 
 
 def call(commands, text, user=COORDINATOR):

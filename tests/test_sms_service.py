@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.commands import Invocation, parse_declare
+from bot.domain.commands import Invocation
 from bot.domain.contacts import ContactRecord
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.messages.catalog import render
-from bot.services import directory
 from bot.services.inbound_sms import Inbound, receive
-from bot.services.incident_commands import IncidentCommands
 from bot.services.ports import DeliveryError
 from bot.services.sms_delivery import record_status
 
 from .conftest import COORDINATOR
+from .scenario import declared_with_contacts
 
 OFFICE = "Civil Rights Coordination Office"
 ANA, MINH, JEAN, LEE = "+12025550101", "+12025550102", "+12025550103", "+12025550104"
@@ -28,13 +27,7 @@ PEOPLE = [
 
 @pytest.fixture
 def commands(container):
-    commands = IncidentCommands(container)
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=container.clock.now())
-        uow.commit()
-    container.worker.drain()
-    return commands
+    return declared_with_contacts(container, PEOPLE)
 
 
 def notify(commands, text, user=COORDINATOR):

@@ -11,8 +11,8 @@ from bot.domain.notes import Attendance, Group, ItemRow, Marked, NotesContent, c
 from .formatting import local_time
 
 NONE = "None recorded."
-FOOTER = ("_Drafted automatically by coordbot from the call's records; "
-          "an official must approve these notes before they are shared._")
+FOOTER = ("_Drafted by coordbot from the call's records; these notes are the record of the call "
+          "once an official approves them._")
 TABLE_HEAD = ("| No. | Item | Owner | Start | Status | Due |\n"
               "| --- | --- | --- | --- | --- | --- |")
 

@@ -6,25 +6,17 @@ the item as it is now, so cards never show a stale state even if rows are retrie
 
 from __future__ import annotations
 
-from bot.clock import Clock
-from bot.config import Settings
 from bot.db.models import OutboxMessage
-from bot.db.unit_of_work import Database
 from bot.messages import action_blocks
 
 from .outbox import Deferred, Delivered, Sender
-from .ports import DeliveryError, SlackPort
+from .ports import DeliveryError
+from .slack_cards import SlackCards
 
 CARD_KIND = "slack.action_card"
 
 
-class ActionCards:
-    def __init__(self, *, db: Database, slack: SlackPort, settings: Settings, clock: Clock):
-        self._db = db
-        self._slack = slack
-        self._settings = settings
-        self._clock = clock
-
+class ActionCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
         return {CARD_KIND: self.card}
 

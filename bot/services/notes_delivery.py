@@ -13,24 +13,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import Clock
-from bot.config import Settings
 from bot.db.models import CallNotes, OutboxMessage
-from bot.db.unit_of_work import Database, UnitOfWork
+from bot.db.unit_of_work import UnitOfWork
 from bot.messages import notes_blocks
 
 from . import links, notes_review
 from .outbox import Deferred, Delivered, Sender, enqueue
-from .ports import DeliveryError, SlackPort
+from .ports import DeliveryError
+from .slack_cards import SlackCards
 
 
-class NotesCards:
-    def __init__(self, *, db: Database, slack: SlackPort, settings: Settings, clock: Clock):
-        self._db = db
-        self._slack = slack
-        self._settings = settings
-        self._clock = clock
-
+class NotesCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
         return {notes_review.CARD_KIND: self.card, notes_review.PUBLISH_KIND: self.publish}
 

@@ -1,0 +1,27 @@
+"""The start most service tests share: Hurricane Xavier declared, a small directory imported."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.bootstrap import Container
+from bot.domain.commands import parse_declare
+from bot.domain.contacts import ContactRecord
+from bot.services import directory
+from bot.services.incident_commands import IncidentCommands
+
+from .conftest import COORDINATOR
+
+DECLARE = 'hurricane "Hurricane Xavier" FL,GA'
+
+
+def declared_with_contacts(container: Container, people: Sequence[ContactRecord],
+                           declare: str = DECLARE) -> IncidentCommands:
+    """INC-2026-0001 declared by the coordinator, ``people`` imported, the outbox drained."""
+    commands = IncidentCommands(container)
+    commands.declare(parse_declare(declare), user=COORDINATOR)
+    with container.db.unit_of_work() as uow:
+        directory.import_records(uow, people, source="t", actor="t", now=container.clock.now())
+        uow.commit()
+    container.worker.drain()
+    return commands

@@ -184,3 +184,29 @@ def test_attendance_summary_after_the_call(commands, container, slack, clock):
     fire_due_work(container)  # the end job must not post a second summary
     container.worker.drain()
     assert len([p for p in slack.posts if p["text"].startswith("*Attendance")]) == 1
+
+
+def test_a_call_that_runs_over_is_summed_up_when_the_conference_ends(commands, container, slack,
+                                                                      clock):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York for 30m")
+    start = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    with container.db.unit_of_work() as uow:
+        name = uow.calls.by_number(uow.incidents.by_key("INC-2026-0001").id, 1).conference_name
+        attendance.joined(uow, conference=name, call_sid="CA1", phone=ANA, at=start)
+        uow.commit()
+    summaries = lambda: [p for p in slack.posts if p["text"].startswith("*Attendance")]  # noqa: E731
+    clock.current = start.replace(minute=31)
+    fire_due_work(container)  # the scheduled end: Ana is still talking
+    container.worker.drain()
+    assert summaries() == []
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert uow.calls.get(1).status == "in_progress" and uow.notes.for_call(1) is None
+    clock.current = start.replace(minute=40)
+    with container.db.unit_of_work() as uow:
+        attendance.ended(uow, conference=name, at=clock.now())
+        uow.commit()
+    clock.current = start.replace(minute=50)
+    fire_due_work(container)  # the re-check finds the call over and adds nothing
+    container.worker.drain()
+    [summary] = summaries()
+    assert "Ana Ruiz (40 min)" in summary["text"]

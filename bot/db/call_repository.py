@@ -122,6 +122,10 @@ class CallRepository:
                                                    DueJob.status == "pending")
                               .values(status="cancelled"))
 
+    def overrun_checks(self, call_id: int) -> int:
+        return self._session.scalar(select(func.count(DueJob.id)).where(
+            DueJob.call_id == call_id, DueJob.key.like("end:%:late%"))) or 0
+
     def cancel_action_jobs(self, action_id: int) -> None:
         """Pending reminders of an action item (its id is in the job key)."""
         for job in self._session.scalars(

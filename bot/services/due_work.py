@@ -24,6 +24,8 @@ from .outbox import enqueue
 from .voice_delivery import DIAL_KIND, DIAL_OUT_TAG
 
 log = logging.getLogger(__name__)
+OVERRUN_RECHECK = timedelta(minutes=15)
+MAX_OVERRUN_CHECKS = 16
 
 
 def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:
@@ -94,8 +96,25 @@ def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Sett
     if call.status == "cancelled":
         job.status = "cancelled"
         return
+    if call.status in ("scheduled", "in_progress") and _still_talking(uow, call):
+        # The call ran over: Twilio's conference-end event closes it; look again later in case
+        # that event never comes.
+        late = job.payload.get("late", 0) + 1
+        uow.calls.add_job(DueJob(key=f"end:{call.id}:v{call.version}:late{late}", kind=CALL_END,
+                                 call_id=call.id, due_at=now + OVERRUN_RECHECK, status="pending",
+                                 payload={"version": call.version, "late": late}))
+        job.status = "done"
+        return
     if call.status in ("scheduled", "in_progress"):
         call.status, call.ended_at = "completed", now
     attendance.post_summary(uow, call, now)
     notes_review.draft_for_call(uow, call, now=now, settings=settings)
     job.status = "done"
+
+
+def _still_talking(uow: UnitOfWork, call: Call) -> bool:
+    """Someone is still on the hosted conference (for at most four hours past the end)."""
+    if call.bridge != "twilio":
+        return False
+    on_line = any(row.left_at is None for row in uow.calls.attendance(call.id))
+    return on_line and uow.calls.overrun_checks(call.id) < MAX_OVERRUN_CHECKS

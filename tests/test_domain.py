@@ -81,3 +81,14 @@ def test_channel_names_are_always_valid_slack_names(title, attempt, number):
     assert SLACK_NAME.match(name), name
     assert name.startswith(f"inc-2026-{number:04d}")
     assert name.endswith(f"-{attempt + 1}") if attempt else True
+
+
+def test_slack_escaping_in_command_text_is_undone():
+    from bot.domain.commands import parse_invocation
+
+    invocation = parse_invocation("contacts why <tel:+12025550143|+1 202 555 0143>")
+    assert invocation.text == "why +1 202 555 0143"
+    assert parse_invocation("update Food &amp; water at &lt;Lincoln&gt;").text == \
+        "Food & water at <Lincoln>"
+    assert parse_invocation('action add <@U123|ana> "Call <mailto:a@b.org|a@b.org>"').text == \
+        'add <@U123|ana> "Call a@b.org"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
@@ -80,6 +81,7 @@ def parse_invocation(text: str) -> Invocation:
 
     An unknown or missing subcommand becomes ``help``.
     """
+    text = unescape_slack(text)
     head, _, rest = text.strip().partition(" ")
     name = head.lower()
     if name not in SUBCOMMANDS:
@@ -174,6 +176,19 @@ def parse_declare(text: str) -> IncidentDraft:
         severity=Severity.parse(options.get("severity", "moderate"), example=DECLARE_EXAMPLE),
         summary=options.get("summary", "").strip(),
     )
+
+
+_AUTO_LINK = re.compile(r"<(?:mailto|tel):[^|>]*\|([^>]*)>")
+
+
+def unescape_slack(text: str) -> str:
+    """Slack's command text: ``&amp;`` ``&lt;`` ``&gt;`` encoded, e-mails and phones auto-linked.
+
+    Mentions (``<@U123|ana>``) and web links (``<https://…>``) are kept for the parsers that read
+    them; an auto-linked phone number or e-mail address becomes the text the person typed.
+    """
+    text = _AUTO_LINK.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _straighten_quotes(text: str) -> str:

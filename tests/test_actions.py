@@ -29,6 +29,8 @@ PEOPLE = [
     ContactRecord(name="Minh Tran", phone=MINH, language="vi", organisation="Viet Aid",
                   regions=("GA",)),
     ContactRecord(name="Wei Chen", phone=WEI, language="zh", regions=("FL",)),
+    ContactRecord(name="Staff Member", phone="+12025550105", slack_user_id="USTAFF001",
+                  regions=("FL",)),
 ]
 
 
@@ -260,3 +262,15 @@ def test_a_message_becomes_an_item_once(commands, container, slack):
     with pytest.raises(NotFound, match="incident's channel"):
         actions_.add_from_message("COTHER", "1.2", "x", "Ana Ruiz", "", user=COORDINATOR)
     assert "A-1 is done" in actions_.done_by_id(item(container, 1).id, user=COORDINATOR).text
+
+
+def test_contacts_on_slack_get_a_dm_and_unreachable_owners_are_flagged_in_the_channel(
+        commands, container, sms, slack):
+    action(commands, 'add "Staff Member" "Staff the phone line"')
+    assert sms_in(container, "STOP", WEI) is not None
+    action(commands, 'add "Wei Chen" "Translate the flyer"')
+    container.worker.drain()
+    assert [p for p in slack.posts if p["channel"] == "USTAFF001" and "A-1" in p["text"]]
+    assert texts(sms, "+12025550105") == [] and texts(sms, WEI) == []
+    [warning] = [p["text"] for p in slack.posts if "cannot be reached" in p["text"]]
+    assert "A-2" in warning and "Wei Chen" in warning

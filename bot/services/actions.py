@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
 from bot.db.unit_of_work import UnitOfWork
+from bot.domain.audience import SLACK as SLACK_CHANNEL
+from bot.domain.audience import SMS, UNREACHABLE, channel_for
 from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
 from bot.messages import action_blocks
 from bot.messages.catalog import render
@@ -233,26 +235,33 @@ def _tell_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, now: date
 def _notify(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
             now: datetime, settings: Settings, *, channel_fallback: bool) -> None:
     """SMS to a contact owner in their language, a DM to a Slack owner, else the channel."""
-    label = action_blocks.label(item)
-    if item.owner_kind == CONTACT:
-        contact = uow.contacts.get(int(item.owner_ref))
-        if contact is not None and contact.phone and contact.active:
-            due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
-            enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
-                    incident_id=incident.id, recipient=contact.phone, language=contact.language,
-                    payload={"body": render(template, contact.language,
-                                            office=settings.office_name, number=label,
-                                            text=item.text, due=due)})
-            return
-        if contact is not None and contact.slack_user_id:
-            return _dm(uow, item, incident, key, contact.slack_user_id, now, settings)
     if item.owner_kind == SLACK:
         return _dm(uow, item, incident, key, item.owner_ref, now, settings)
-    if channel_fallback:
-        enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
-                incident_id=incident.id,
-                payload={"channel": None, "blocks": None, "text": _reminder_text(item, settings,
-                                                                                now)})
+    if item.owner_kind == CONTACT:
+        contact = uow.contacts.get(int(item.owner_ref))
+        reach = channel_for(contact) if contact is not None and contact.active else UNREACHABLE
+        if reach == SMS:
+            return _sms(uow, item, incident, key, template, contact, now, settings)
+        if reach == SLACK_CHANNEL:
+            return _dm(uow, item, incident, key, contact.slack_user_id, now, settings)
+        text = (f":warning: {action_blocks.label(item)}'s owner {item.owner_label} cannot be "
+                "reached by SMS or Slack (no usable number, or they texted STOP): please tell "
+                f"them another way. {_reminder_text(item, settings, now)}")
+    elif channel_fallback:
+        text = _reminder_text(item, settings, now)
+    else:
+        return
+    enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+            incident_id=incident.id, payload={"channel": None, "blocks": None, "text": text})
+
+
+def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
+         contact: Contact, now: datetime, settings: Settings) -> None:
+    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
+    enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
+            incident_id=incident.id, recipient=contact.phone, language=contact.language,
+            payload={"body": render(template, contact.language, office=settings.office_name,
+                                    number=action_blocks.label(item), text=item.text, due=due)})
 
 
 def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: str,

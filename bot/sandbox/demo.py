@@ -293,7 +293,9 @@ def step_call(demo: Demo) -> None:
     demo.check(len({m.to for m in invitations}) == len(invitations) == invited,
                f"{invited} SMS contacts got exactly one invitation each")
     _show_one_per_language(demo, invitations, "SMS invitations (one per language)")
-    files = [f for f in demo.live.emulator.files.values() if f["filename"].endswith(".ics")]
+    files = wait_until(lambda: [f for f in demo.live.emulator.files.values()
+                                if f["filename"].endswith(".ics")], timeout_s=20,
+                       what="the calendar file")
     demo.check(files, "a calendar file (.ics) is posted in the incident channel")
     demo.invitees = [m.to for m in invitations]
 

@@ -18,6 +18,7 @@ from .services.access import Roles
 from .services.action_delivery import ActionCards
 from .services.notes_delivery import NotesCards
 from .services.outbox import OutboxWorker, Wakeup
+from .services.people import SlackNames
 from .services.ports import SlackPort, SmsPort
 from .services.rate_limit import RateLimiter
 from .services.slack_delivery import SlackDelivery
@@ -38,6 +39,7 @@ class Container:
     worker: OutboxWorker
     sms: SmsPort | None = None
     twilio_verifier: Any = None
+    names: SlackNames | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -83,7 +85,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                           wakeup=wakeup)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
-                     twilio_verifier=_twilio_verifier(settings))
+                     twilio_verifier=_twilio_verifier(settings), names=SlackNames(slack, clock))
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from .models import AudienceChange, Contact, ContactIncidentType, ContactRegion, ContactTag
+from .models import AudienceChange, Contact, ContactIncidentType, ContactRegion, ContactTag, SlackUserName
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (…) lists
 LINKS = ((ContactRegion, "region", "regions"), (ContactIncidentType, "incident_type", "incident_types"),
@@ -35,6 +36,17 @@ class ContactRepository:
         return self._session.scalar(select(Contact.organisation)
                                     .where(func.lower(Contact.organisation) == name.strip().lower(),
                                            Contact.organisation != "").limit(1))
+
+    def remember_slack_name(self, user_id: str, name: str, now: datetime) -> None:
+        known = self._session.get(SlackUserName, user_id)
+        if known is None:
+            self._session.add(SlackUserName(user_id=user_id, name=name, seen_at=now))
+        else:
+            known.name, known.seen_at = name, now
+
+    def slack_name(self, user_id: str) -> str | None:
+        known = self._session.get(SlackUserName, user_id)
+        return known.name if known else None
 
     def by_slack_user(self, user_id: str) -> Contact | None:
         return self._session.scalar(select(Contact).where(Contact.slack_user_id == user_id))

@@ -394,3 +394,13 @@ class NotesVersion(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("uq_notes_version", "notes_id", "version", unique=True),)
+
+
+class SlackUserName(Base):
+    """The name Slack shows for a user who acted on an incident, for documents read outside Slack."""
+
+    __tablename__ = "slack_user_names"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime]

@@ -10,7 +10,7 @@ from bot.domain.when import parse_schedule, parse_when
 from bot.messages import call_text
 from bot.messages.formatting import local_time
 
-from . import calls, incidents
+from . import calls, incidents, people
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -27,9 +27,11 @@ class CallCommands:
             self._c.roles.require("coordinator", user, "schedule or change calls")
         zone = self._c.slack.user_timezone(user) or self._c.settings.timezone
         now = self._c.clock.now()
+        name = self._c.names.lookup(user) if self._c.names and action == "schedule" else None
         with self._c.db.unit_of_work() as uow:
             incident = incidents.find(uow, key=invocation.key, channel_id=channel,
                                       example=SUBCOMMANDS["call"].example)
+            people.remember(uow, user, name, now)  # the chair, named in the call's notes
             reply = getattr(self, f"_{action}")(uow, incident, rest, user=user, zone=zone, now=now)
             uow.commit()
         self._c.wakeup.notify()

@@ -6,7 +6,7 @@ import logging
 
 from bot.bootstrap import Container
 
-from . import channel_marks
+from . import channel_marks, people
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +17,11 @@ class ChannelCommands:
 
     def record_channel_message(self, channel: str, ts: str, user: str | None, text: str | None,
                                subtype: str | None = None) -> None:
+        name = self._c.names.lookup(user) if self._c.names else None
         with self._c.db.unit_of_work() as uow:
             if channel_marks.record_message(uow, channel=channel, ts=ts, user=user, text=text,
                                             subtype=subtype, now=self._c.clock.now()):
+                people.remember(uow, user, name, self._c.clock.now())
                 uow.commit()
 
     def record_reaction(self, channel: str, ts: str, reaction: str, user: str) -> None:
@@ -34,8 +36,10 @@ class ChannelCommands:
         if text is None:
             log.info("no message %s in %s to mark with :%s:", ts, channel, reaction)
             return
+        name = self._c.names.lookup(user) if self._c.names else None
         with self._c.db.unit_of_work() as uow:
             if channel_marks.record_reaction(uow, channel=channel, ts=ts, reaction=reaction,
                                              text=text, user=user, now=self._c.clock.now(),
                                              settings=settings):
+                people.remember(uow, user, name, self._c.clock.now())
                 uow.commit()

@@ -14,7 +14,7 @@ from bot.domain.errors import InvalidInput, NotFound, PermissionDenied
 from bot.messages import notes_blocks
 from bot.messages.formatting import escape, local_time
 
-from . import incidents, links, notes_review
+from . import incidents, links, notes_review, people
 from .ports import DeliveryError
 from .reply import Reply
 
@@ -193,8 +193,14 @@ class NotesCommands:
         return max(started, key=lambda c: c.starts_at)
 
     # ----- the review card's buttons and modals ------------------------------------------------
+    def _name(self, user: str) -> str | None:
+        """The reviewer's Slack name (asked before the transaction), for exported notes."""
+        return self._c.names.lookup(user) if self._c.names else None
+
     def approve(self, notes_id: int, version: int, *, user: str) -> Reply:
+        name = self._name(user)
         with self._c.db.unit_of_work() as uow:
+            people.remember(uow, user, name, self._c.clock.now())
             notes = notes_review.approve(uow, notes_id=int(notes_id), version=int(version),
                                          actor=user, roles=self._c.roles,
                                          now=self._c.clock.now(), settings=self._c.settings)
@@ -212,7 +218,9 @@ class NotesCommands:
 
     def save_edit(self, notes_id: int, text: str, *, user: str,
                   base_version: int | None = None) -> Reply:
+        name = self._name(user)
         with self._c.db.unit_of_work() as uow:
+            people.remember(uow, user, name, self._c.clock.now())
             notes = notes_review.edit(uow, notes_id=int(notes_id), text=text, actor=user,
                                       roles=self._c.roles, now=self._c.clock.now(),
                                       settings=self._c.settings, base_version=base_version)
@@ -223,7 +231,9 @@ class NotesCommands:
                      "published only when an official approves it.")
 
     def request_changes(self, notes_id: int, comment: str, *, user: str) -> Reply:
+        name = self._name(user)
         with self._c.db.unit_of_work() as uow:
+            people.remember(uow, user, name, self._c.clock.now())
             notes_review.request_changes(uow, notes_id=int(notes_id), comment=comment,
                                          actor=user, roles=self._c.roles,
                                          now=self._c.clock.now(), settings=self._c.settings)

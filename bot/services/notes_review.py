@@ -25,7 +25,7 @@ from bot.messages import notes_blocks, notes_html
 from bot.messages.catalog import render
 from bot.messages.formatting import escape, local_time
 
-from . import audit
+from . import audit, people
 from .access import Roles
 from .incidents import POST_KIND
 from .outbox import enqueue
@@ -45,13 +45,12 @@ def review_channel(settings: Settings) -> str | None:
 
 
 def name_of(uow: UnitOfWork) -> Callable[[str], str]:
-    """Slack user id → the name of the directory contact with that Slack id (else the id)."""
+    """Slack user id → the directory's name, else the name Slack showed (people.py), else the id."""
     cache: dict[str, str] = {}
 
     def name(user_id: str) -> str:
         if user_id not in cache:
-            contact = uow.contacts.by_slack_user(user_id) if user_id[:1] in ("U", "W") else None
-            cache[user_id] = contact.name if contact else user_id
+            cache[user_id] = people.name_of(uow, user_id)
         return cache[user_id]
 
     return name

@@ -1,0 +1,41 @@
+"""Slack names in documents read outside Slack: the chair and reviewers of call notes."""
+
+from __future__ import annotations
+
+from bot.domain.commands import Invocation
+from bot.services import notes_review
+from bot.services.notes_commands import NotesCommands
+from bot.services.people import SlackNames
+from bot.services.ports import DeliveryError
+
+from .conftest import COORDINATOR, OFFICIAL
+from .scenario import declared_with_contacts
+
+
+def test_the_chair_and_approver_are_named_as_slack_shows_them(container, slack):
+    slack.users.update({COORDINATOR: "Cora Coordinator", OFFICIAL: "Odette Official"})
+    commands = declared_with_contacts(container, [])
+    commands.run(Invocation("call", key="INC-2026-0001", text="schedule 2026-11-27 11:00 EST"),
+                 user=COORDINATOR, channel=None)
+    with container.db.unit_of_work() as uow:
+        notes = notes_review.draft_for_call(uow, uow.calls.get(1), now=container.clock.now(),
+                                            settings=container.settings)
+        uow.commit()
+        notes_id = notes.id
+    NotesCommands(container).approve(notes_id, 1, user=OFFICIAL)
+    with container.db.unit_of_work(read_only=True) as uow:
+        text = uow.notes.version(notes_id, 1).text
+        banner = notes_review.banner(uow, uow.notes.get(notes_id), settings=container.settings)
+    assert "- Chair: Cora Coordinator" in text
+    assert "Odette Official" in banner and OFFICIAL not in banner
+
+
+def test_a_name_slack_cannot_give_leaves_the_id_and_is_asked_again_later(clock, slack):
+    names = SlackNames(slack, clock)
+    slack.fail("user_name", DeliveryError("ratelimited", permanent=False))
+    assert names.lookup("U0NEW0001") is None
+    slack.users["U0NEW0001"] = "Nia New"
+    assert names.lookup("U0NEW0001") == "Nia New"
+    assert names.lookup("U0NEW0001") == "Nia New"
+    assert [c for c, _ in slack.calls if c == "user_name"] == ["user_name", "user_name"]
+    assert names.lookup("C0CHANNEL") is None and names.lookup(None) is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
@@ -162,7 +163,7 @@ def fire_reminder(uow: UnitOfWork, job: DueJob, now: datetime, settings: Setting
 
 def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
     """Once a day, from ``actions.digest_hour``, lists overdue items in each active incident."""
-    local = now.astimezone(_zone(settings))
+    local = now.astimezone(ZoneInfo(settings.timezone))
     if local.hour < settings.actions.digest_hour:
         return 0
     posted = 0
@@ -178,12 +179,6 @@ def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
                                    "text": action_blocks.digest(incident.key, items,
                                                                 settings.timezone, now)})
     return posted
-
-
-def _zone(settings: Settings):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(settings.timezone)
 
 
 def _require_open(item: ActionItem, what: str) -> None:

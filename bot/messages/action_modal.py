@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.marks import mark_of
 
-from .block_kit import input_block
+from .block_kit import input_block, modal
 
 SHORTCUT_ID = "make_action_item"
 CALLBACK_ID = "action_item_form"
@@ -39,42 +39,23 @@ def view(private_metadata: str, message_text: str) -> dict:
     initial = prefill(message_text)
     if initial:
         text_element["initial_value"] = initial
-    return {
-        "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Make action item"},
-        "submit": {"type": "plain_text", "text": "Create"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            input_block("owner", "Owner", {"type": "plain_text_input", "max_length": MAX_OWNER},
-                        hint=OWNER_HINT),
-            input_block("text", "What needs doing", text_element),
-            input_block("due", "Due", {"type": "plain_text_input", "max_length": 100},
-                        optional=True, hint="e.g. friday 5pm · tomorrow 9am · 2026-12-01 15:00"),
-        ],
-    }
+    return modal(CALLBACK_ID, "Make action item", "Create", [
+        _owner_input("Owner"),
+        input_block("text", "What needs doing", text_element),
+        input_block("due", "Due", {"type": "plain_text_input", "max_length": 100},
+                    optional=True, hint="e.g. friday 5pm · tomorrow 9am · 2026-12-01 15:00"),
+    ], private_metadata=private_metadata)
 
 
 def reassign_view(private_metadata: str) -> dict:
-    return {
-        "type": "modal", "callback_id": REASSIGN_CALLBACK_ID, "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Reassign action item"},
-        "submit": {"type": "plain_text", "text": "Reassign"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            input_block("owner", "New owner", {"type": "plain_text_input",
-                                               "max_length": MAX_OWNER}, hint=OWNER_HINT),
-        ],
-    }
+    return modal(REASSIGN_CALLBACK_ID, "Reassign action item", "Reassign",
+                 [_owner_input("New owner")], private_metadata=private_metadata)
 
 
-def submitted_values(state: dict[str, Any], fields: tuple[str, ...] = ("owner", "text", "due")
-                     ) -> dict[str, str]:
-    """Flattens ``view.state.values`` into ``{field: stripped text}``."""
-    values = {}
-    for block_id in fields:
-        element = state.get("values", {}).get(block_id, {}).get("value", {})
-        values[block_id] = (element.get("value") or "").strip()
-    return values
+def _owner_input(label: str) -> dict:
+    return input_block("owner", label, {"type": "plain_text_input", "max_length": MAX_OWNER},
+                       hint=OWNER_HINT)
+
 
 
 def problems(values: dict[str, str]) -> dict[str, str]:

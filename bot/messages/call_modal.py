@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .block_kit import input_block
+from .block_kit import field_values, input_block, modal
 
 CALLBACK_ID = "call_schedule"
 REPEATS = {"once": "Once", "day": "Every day", "weekday": "Every weekday", "week": "Every week"}
@@ -13,12 +13,8 @@ REPEATS = {"once": "Once", "day": "Every day", "weekday": "Every weekday", "week
 def view(private_metadata: str) -> dict:
     repeats = [{"text": {"type": "plain_text", "text": label}, "value": value}
                for value, label in REPEATS.items()]
-    return {
-        "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Schedule a call"},
-        "submit": {"type": "plain_text", "text": "Schedule"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(CALLBACK_ID, "Schedule a call", "Schedule", private_metadata=private_metadata,
+                 blocks=[
             input_block("when", "When", {"type": "plain_text_input"},
                    hint="e.g. tomorrow 3pm ET · fri 10:30 · 2026-12-01 15:00 America/Chicago"),
             input_block("duration", "Length", {"type": "plain_text_input", "initial_value": "1h"}),
@@ -30,17 +26,12 @@ def view(private_metadata: str) -> dict:
                                         "initial_option": repeats[0]}),
             input_block("until", "Repeat until", {"type": "plain_text_input"}, optional=True,
                    hint="A date, e.g. 2026-12-15 (needed when the call repeats)"),
-        ],
-    }
+        ])
 
 
 def schedule_text(state: dict[str, Any]) -> str:
     """The form's values as the text of ``/incident call schedule …``."""
-    values = {}
-    for block_id in ("when", "duration", "agenda", "bridge", "repeat", "until"):
-        element = state.get("values", {}).get(block_id, {}).get("value", {})
-        selected = element.get("selected_option") or {}
-        values[block_id] = (selected.get("value") or element.get("value") or "").strip()
+    values = field_values(state, ("when", "duration", "agenda", "bridge", "repeat", "until"))
     parts = [values["when"]]
     if values["duration"]:
         parts.append(f"for {values['duration']}")

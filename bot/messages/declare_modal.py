@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.incident import IncidentType, Severity
 
-from .block_kit import input_block
+from .block_kit import field_values, input_block, modal
 
 CALLBACK_ID = "incident_declare"
 FIELDS = ("type", "title", "regions", "severity", "summary")
@@ -19,14 +19,8 @@ def _option(value: str, label: str) -> dict:
 def view(private_metadata: str = "") -> dict:
     types = [_option(t.value, t.label.capitalize()) for t in IncidentType]
     severities = [_option(s.value, s.value.capitalize()) for s in Severity]
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Declare an incident"},
-        "submit": {"type": "plain_text", "text": "Declare"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(CALLBACK_ID, "Declare an incident", "Declare", private_metadata=private_metadata,
+                 blocks=[
             input_block("type", "Type", {"type": "static_select", "options": types}),
             input_block("title", "Title", {"type": "plain_text_input", "max_length": 150,
                                       "placeholder": {"type": "plain_text",
@@ -37,15 +31,9 @@ def view(private_metadata: str = "") -> dict:
                                             "initial_option": severities[1]}),
             input_block("summary", "Summary", {"type": "plain_text_input", "multiline": True,
                                           "max_length": 2500}, optional=True),
-        ],
-    }
+        ])
 
 
 def submitted_values(state: dict[str, Any]) -> dict[str, str]:
     """Flattens ``view.state.values`` into ``{field: text}``."""
-    values = {}
-    for block_id in FIELDS:
-        element = state.get("values", {}).get(block_id, {}).get("value", {})
-        selected = element.get("selected_option") or {}
-        values[block_id] = (selected.get("value") or element.get("value") or "").strip()
-    return values
+    return field_values(state, FIELDS)

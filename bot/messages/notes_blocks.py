@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .block_kit import input_block
+from .block_kit import input_block, modal
 from .formatting import escape, local_time
 
 APPROVE_ACTION = "notes_approve"
@@ -263,10 +263,8 @@ def edit_modal(*, notes_id: int, version: int, channel: str, title: str, text: s
     blocks.append(input_block(MORE_BLOCK, "Add more text (optional)", {
         "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}, optional=True,
         hint="Added at the end, on a new line."))
-    return {"type": "modal", "callback_id": EDIT_CALLBACK, "private_metadata": metadata,
-            "title": {"type": "plain_text", "text": "Edit call notes"},
-            "submit": {"type": "plain_text", "text": "Save version"},
-            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks}
+    return modal(EDIT_CALLBACK, "Edit call notes", "Save version", blocks,
+                 private_metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -299,17 +297,12 @@ def _value(values: dict, block_id: str) -> str:
 
 # ----- the request-changes modal -----------------------------------------------------------------
 def changes_modal(*, notes_id: int, channel: str, title: str) -> dict:
-    return {"type": "modal", "callback_id": CHANGES_CALLBACK,
-            "private_metadata": json.dumps({"n": notes_id, "c": channel}),
-            "title": {"type": "plain_text", "text": "Request changes"},
-            "submit": {"type": "plain_text", "text": "Send"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": [
-                {"type": "context", "block_id": "about",
-                 "elements": [{"type": "mrkdwn", "text": escape(title)}]},
-                input_block("comment", "What should change?", {
-                    "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}),
-            ]}
+    return modal(CHANGES_CALLBACK, "Request changes", "Send", [
+        {"type": "context", "block_id": "about",
+         "elements": [{"type": "mrkdwn", "text": escape(title)}]},
+        input_block("comment", "What should change?", {
+            "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}),
+    ], private_metadata=json.dumps({"n": notes_id, "c": channel}))
 
 
 def changes_submission(view: dict) -> tuple[int, str, str]:

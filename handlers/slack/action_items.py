@@ -13,14 +13,21 @@ from slack_bolt.async_app import AsyncApp
 from bot.command_process import CommandProcess
 from bot.messages import action_modal
 from bot.messages.action_blocks import DONE_ACTION, REASSIGN_ACTION
+from bot.messages.block_kit import field_values
 
 from .errors import report
+from .payloads import channel_of
 
 
-def channel_of(body: dict) -> str | None:
-    """The channel a button was clicked in (a posted card's channel)."""
-    return ((body.get("channel") or {}).get("id")
-            or (body.get("container") or {}).get("channel_id"))
+async def _accepted(ack: Any, view: dict, fields: tuple[str, ...]) -> dict[str, str] | None:
+    """The form's values, acked; or None after showing its mistakes in the form."""
+    values = field_values(view["state"], fields)
+    errors = action_modal.problems(values)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return None
+    await ack()
+    return values
 
 
 def register(app: AsyncApp, runner: CommandProcess) -> None:
@@ -39,12 +46,9 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
 
     @app.view(action_modal.CALLBACK_ID)
     async def create(ack: Any, body: dict, view: dict) -> None:
-        values = action_modal.submitted_values(view["state"])
-        errors = action_modal.problems(values)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        values = await _accepted(ack, view, ("owner", "text", "due"))
+        if values is None:
             return
-        await ack()
         user = body["user"]["id"]
         channel, message_ts = action_modal.split_metadata(view.get("private_metadata"))
         runner.submit("actions.add_from_message", channel, message_ts, values["text"],
@@ -70,12 +74,9 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
 
     @app.view(action_modal.REASSIGN_CALLBACK_ID)
     async def reassign_submitted(ack: Any, body: dict, view: dict) -> None:
-        values = action_modal.submitted_values(view["state"], ("owner",))
-        errors = action_modal.problems(values)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        values = await _accepted(ack, view, ("owner",))
+        if values is None:
             return
-        await ack()
         user = body["user"]["id"]
         item_id, channel = action_modal.split_metadata(view.get("private_metadata"))
         runner.submit("actions.reassign_by_id", int(item_id), values["owner"], user=user,

@@ -19,12 +19,12 @@ from bot.services.notes_commands import NotesCommands
 from bot.services.notes_review import MAX_TEXT
 
 from .errors import report
+from .payloads import channel_of
 
 
 def _where(body: dict) -> tuple[str, str]:
     user = body["user"]["id"]
-    channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    return user, channel or user
+    return user, channel_of(body) or user
 
 
 def _numbers(value: str) -> tuple[int, int]:

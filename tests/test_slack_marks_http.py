@@ -104,7 +104,11 @@ def test_a_forged_event_is_refused(live, channel):
     stale = live.requests.signed(stale.body, timestamp=int(time.time()) - 301,
                                  content_type="application/json")
     assert live.post(stale).status_code == 401
-    time.sleep(0.5)
+    # A genuine event queued after them: once it is recorded, the refused ones would have been.
+    later = live.emulator.add_user_message(channel, BYSTANDER, "DECISION: genuine")
+    assert live.post(live.requests.message_event(channel, BYSTANDER, "DECISION: genuine",
+                                                 later)).status_code == 200
+    wait_until(lambda: marked(live, channel, later), what="the genuine event")
     assert marked(live, channel, ts) is None
     assert live.emulator.calls_to("conversations.history") == []
 

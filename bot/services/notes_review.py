@@ -205,12 +205,18 @@ def edit(uow: UnitOfWork, *, notes_id: int, text: str, actor: str, roles: Roles,
 
 
 def _checked_text(text: str) -> str:
+    return _bounded(text, MAX_TEXT, empty="The notes cannot be empty: nothing was saved.",
+                    long="The notes are too long ({size:,} characters; the limit is {limit:,}). "
+                         "Shorten them: nothing was saved.")
+
+
+def _bounded(text: str, limit: int, *, empty: str, long: str) -> str:
+    """The text with Windows line ends undone and trimmed; refused when empty or over ``limit``."""
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise InvalidInput("The notes cannot be empty: nothing was saved.")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"The notes are too long ({len(text):,} characters; the limit is "
-                           f"{MAX_TEXT:,}). Shorten them: nothing was saved.")
+        raise InvalidInput(empty)
+    if len(text) > limit:
+        raise InvalidInput(long.format(size=len(text), limit=limit))
     return text
 
 
@@ -271,12 +277,9 @@ def attach_transcript(uow: UnitOfWork, *, call: Call, text: str, source: str, ac
     An empty transcript is refused (nothing to keep). One without marked lines is still stored,
     as the call's record, but it changes nothing in the notes.
     """
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise InvalidInput("The transcript is empty: nothing was attached.")
-    if len(text) > MAX_TRANSCRIPT:
-        raise InvalidInput(f"The transcript is too long ({len(text):,} characters; the limit is "
-                           f"{MAX_TRANSCRIPT:,}): nothing was attached.")
+    text = _bounded(text, MAX_TRANSCRIPT, empty="The transcript is empty: nothing was attached.",
+                    long="The transcript is too long ({size:,} characters; the limit is "
+                         "{limit:,}): nothing was attached.")
     transcript = CallTranscript(call_id=call.id, text=text, source=source[:200],
                                 attached_by=actor[:64], attached_at=now)
     uow.notes.add_transcript(transcript)

@@ -7,10 +7,11 @@ the item as it is now, so cards never show a stale state even if rows are retrie
 from __future__ import annotations
 
 from bot.db.models import OutboxMessage
+from bot.db.unit_of_work import UnitOfWork
 from bot.messages import action_blocks
 
 from .outbox import Deferred, Delivered, Sender
-from .ports import DeliveryError
+from .ports import DeliveryError, PostedMessage
 from .slack_cards import SlackCards
 
 CARD_KIND = "slack.action_card"
@@ -26,22 +27,18 @@ class ActionCards(SlackCards):
             item = uow.actions.get(action_id)
             if item is None:
                 raise DeliveryError("action_not_found", str(action_id), permanent=True)
-            incident = uow.incidents.get(item.incident_id)
             call = uow.calls.get(item.call_id) if item.call_id else None
             text, blocks = action_blocks.card(item, self._settings.timezone,
                                               call.number if call else None)
-            channel, ts = item.post_channel, item.post_ts
-            incident_channel = incident.channel_id
-        if ts:
-            self._slack.update(channel, ts, text, blocks)
-            return Delivered(ts)
-        if not message.payload.get("first"):
+            posted = item.post_channel, item.post_ts
+            incident_channel = uow.incidents.get(item.incident_id).channel_id
+
+        def not_posted_yet() -> None:
             raise Deferred(f"action {action_id} is not posted yet")
-        if incident_channel is None:
-            raise Deferred(f"{incident.key} has no channel yet")
-        posted = self._slack.post(incident_channel, text, blocks)
-        with self._db.unit_of_work() as uow:
+
+        def remember(uow: UnitOfWork, new: PostedMessage) -> None:
             item = uow.actions.get(action_id)
-            item.post_channel, item.post_ts = posted.channel, posted.ts
-            uow.commit()
-        return Delivered(posted.ts)
+            item.post_channel, item.post_ts = new.channel, new.ts
+
+        return self.show(message, text, blocks, posted=posted, post_to=incident_channel,
+                         before_first=not_posted_yet, remember=remember)

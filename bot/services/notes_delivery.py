@@ -19,7 +19,7 @@ from bot.messages import notes_blocks
 
 from . import links, notes_review
 from .outbox import Deferred, Delivered, Sender, enqueue
-from .ports import DeliveryError
+from .ports import DeliveryError, PostedMessage
 from .slack_cards import SlackCards
 
 
@@ -32,18 +32,15 @@ class NotesCards(SlackCards):
         with self._db.unit_of_work(read_only=True) as uow:
             notes = _notes(uow, notes_id)
             text, blocks = notes_blocks.review_card(self._facts(uow, notes))
-            channel, ts = notes.review_channel, notes.review_ts
-        if ts:
-            self._slack.update(channel, ts, text, blocks)
-            return Delivered(ts)
-        if not message.payload.get("first"):
-            self._wait_for_first(notes_id)
-        posted = self._slack.post(message.recipient or channel, text, blocks)
-        with self._db.unit_of_work() as uow:
+            posted = notes.review_channel, notes.review_ts
+
+        def remember(uow: UnitOfWork, new: PostedMessage) -> None:
             notes = _notes(uow, notes_id)
-            notes.review_channel, notes.review_ts = posted.channel, posted.ts
-            uow.commit()
-        return Delivered(posted.ts)
+            notes.review_channel, notes.review_ts = new.channel, new.ts
+
+        return self.show(message, text, blocks, posted=posted,
+                         post_to=message.recipient or posted[0],
+                         before_first=lambda: self._wait_for_first(notes_id), remember=remember)
 
     def _wait_for_first(self, notes_id: int) -> None:
         # The card's first post renders the latest state whenever it goes: an update row can

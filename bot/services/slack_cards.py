@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.unit_of_work import Database
+from bot.db.models import OutboxMessage
+from bot.db.unit_of_work import Database, UnitOfWork
 
-from .outbox import Sender
-from .ports import SlackPort
+from .outbox import Deferred, Delivered, Sender
+from .ports import PostedMessage, SlackPort
 
 
 class SlackCards:
@@ -19,3 +22,26 @@ class SlackCards:
 
     def senders(self) -> dict[str, Sender]:
         raise NotImplementedError
+
+    def show(self, message: OutboxMessage, text: str, blocks: list[dict], *,
+             posted: tuple[str | None, str | None], post_to: str | None,
+             before_first: Callable[[], None],
+             remember: Callable[[UnitOfWork, PostedMessage], None]) -> Delivered:
+        """Edits the card where it was ``posted`` (channel, ts); else posts it to ``post_to``.
+
+        Only the row marked ``first`` posts; the others call ``before_first``, which raises
+        (``Deferred`` to wait for the post). ``remember`` stores where the new post is.
+        """
+        channel, ts = posted
+        if ts:
+            self._slack.update(channel, ts, text, blocks)
+            return Delivered(ts)
+        if not message.payload.get("first"):
+            before_first()
+        if post_to is None:
+            raise Deferred("the card's channel does not exist yet")
+        new = self._slack.post(post_to, text, blocks)
+        with self._db.unit_of_work() as uow:
+            remember(uow, new)
+            uow.commit()
+        return Delivered(new.ts)

@@ -122,17 +122,6 @@ class CallRepository:
                                                    DueJob.status == "pending")
                               .values(status="cancelled"))
 
-    def overrun_checks(self, call_id: int) -> int:
-        return self._session.scalar(select(func.count(DueJob.id)).where(
-            DueJob.call_id == call_id, DueJob.key.like("end:%:late%"))) or 0
-
-    def cancel_action_jobs(self, action_id: int) -> None:
-        """Pending reminders of an action item (its id is in the job key)."""
-        for job in self._session.scalars(
-                select(DueJob).where(DueJob.status == "pending", DueJob.call_id.is_(None),
-                                     DueJob.key.like(f"action-%:{action_id}:v%"))):
-            job.status = "cancelled"
-
     def jobs(self, call_id: int) -> Sequence[DueJob]:
         return self._session.scalars(select(DueJob).where(DueJob.call_id == call_id)
                                      .order_by(DueJob.due_at)).all()

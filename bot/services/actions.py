@@ -196,7 +196,6 @@ def _changed(uow: UnitOfWork, item: ActionItem, action: str, actor: str, now: da
              **details: object) -> None:
     item.version += 1
     item.updated_at = now
-    uow.calls.cancel_action_jobs(item.id)
     _record(uow, item, action, actor, now, **details)
     enqueue(uow, key=f"action-card:{item.id}:v{item.version}", kind=CARD_KIND,
             purpose="action_card", now=now, incident_id=item.incident_id,

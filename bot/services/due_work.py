@@ -96,10 +96,11 @@ def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Sett
     if call.status == "cancelled":
         job.status = "cancelled"
         return
-    if call.status in ("scheduled", "in_progress") and _still_talking(uow, call):
+    late = job.payload.get("late", 0) + 1
+    if call.status in ("scheduled", "in_progress") and late <= MAX_OVERRUN_CHECKS \
+            and _still_talking(uow, call):
         # The call ran over: Twilio's conference-end event closes it; look again later in case
-        # that event never comes.
-        late = job.payload.get("late", 0) + 1
+        # that event never comes (for at most four hours).
         uow.calls.add_job(DueJob(key=f"end:{call.id}:v{call.version}:late{late}", kind=CALL_END,
                                  call_id=call.id, due_at=now + OVERRUN_RECHECK, status="pending",
                                  payload={"version": call.version, "late": late}))
@@ -113,8 +114,6 @@ def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Sett
 
 
 def _still_talking(uow: UnitOfWork, call: Call) -> bool:
-    """Someone is still on the hosted conference (for at most four hours past the end)."""
-    if call.bridge != "twilio":
-        return False
-    on_line = any(row.left_at is None for row in uow.calls.attendance(call.id))
-    return on_line and uow.calls.overrun_checks(call.id) < MAX_OVERRUN_CHECKS
+    """Someone is still on the hosted conference."""
+    return call.bridge == "twilio" and any(row.left_at is None
+                                           for row in uow.calls.attendance(call.id))

@@ -26,7 +26,8 @@ class ActionCommands:
         request = parse_action(invocation.text)
         if request.verb != DONE:
             self._c.roles.require("coordinator", user, "add or change action items")
-        zone = self._zone(user)
+        # Only dates need the person's time zone (a Slack call): done and reassign do not.
+        zone = self._zone(user) if request.due else self._c.settings.timezone
         now = self._c.clock.now()
         due_at = _due(request.due, now, zone) if request.due else None
         mentioned = self._slack_owner(request.owner) if request.owner else None
@@ -64,8 +65,7 @@ class ActionCommands:
         """The "Make action item" shortcut, once its form is submitted."""
         self._c.roles.require("coordinator", user, "add action items")
         now = self._c.clock.now()
-        zone = self._zone(user)
-        due_at = _due(due, now, zone) if due.strip() else None
+        due_at = _due(due, now, self._zone(user)) if due.strip() else None
         mentioned = self._slack_owner(owner)
         with self._c.db.unit_of_work() as uow:
             incident = uow.incidents.by_channel(channel)

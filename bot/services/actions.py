@@ -168,12 +168,13 @@ def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
         return 0
     posted = 0
     for incident_id in uow.actions.incidents_with_overdue(now=now):
+        key = f"action-digest:{incident_id}:{local.date().isoformat()}"
         incident = uow.incidents.get(incident_id)
-        if incident is None or incident.status != "active":
+        # Checked every scheduler tick: today's digest, once queued, is not rendered again.
+        if incident is None or incident.status != "active" or uow.outbox.by_key(key):
             continue
         items = uow.actions.overdue(incident_id, now=now)
-        posted += enqueue(uow, key=f"action-digest:{incident_id}:{local.date().isoformat()}",
-                          kind=POST_KIND, purpose="action_digest", now=now,
+        posted += enqueue(uow, key=key, kind=POST_KIND, purpose="action_digest", now=now,
                           incident_id=incident_id,
                           payload={"channel": None, "blocks": None,
                                    "text": action_blocks.digest(incident.key, items,

@@ -36,11 +36,12 @@ import phonenumbers
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
-from bot.domain.contacts import COLUMNS
-from bot.domain.incident import IncidentDraft, IncidentType, Severity
-from bot.domain.regions import US_REGIONS
-from bot.services import audience, incidents
-from bot.services.contact_import import import_file
+from bot.directory.rules.contacts import COLUMNS
+from bot.directory.rules.regions import US_REGIONS
+from bot.directory.service import audience
+from bot.directory.service.files import import_file
+from bot.incidents import service as incidents
+from bot.incidents.rules import IncidentDraft, IncidentType, Severity
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ALWAYS_INCLUDE = ["interpreter"]

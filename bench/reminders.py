@@ -40,15 +40,17 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot.bootstrap import bootstrap
+from bot.calls.rules.when import ScheduleRequest
+from bot.calls.service import calls
+from bot.calls.service.calls import REMINDER
 from bot.config import Settings
 from bot.db.models import DueJob
-from bot.domain.contacts import ContactRecord
-from bot.domain.incident import IncidentDraft, IncidentType
-from bot.domain.regions import US_REGIONS
-from bot.domain.when import ScheduleRequest
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.rules.regions import US_REGIONS
+from bot.directory.service import contacts as directory
+from bot.incidents import service as incidents
+from bot.incidents.rules import IncidentDraft, IncidentType
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from bot.services import calls, directory, incidents
-from bot.services.calls import REMINDER
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402

@@ -11,19 +11,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import Clock, ScaledClock, SystemClock
-from .config import Settings
-from .db.unit_of_work import Database
-from .services.access import Roles
-from .services.action_delivery import ActionCards
-from .services.notes_delivery import NotesCards
-from .services.outbox import OutboxWorker, Wakeup
-from .services.people import SlackNames
-from .services.ports import SlackPort, SmsPort
-from .services.rate_limit import RateLimiter
-from .services.slack_delivery import SlackDelivery
-from .services.sms_delivery import SMS_KIND, SmsSender
-from .services.voice_delivery import DIAL_KIND, Dialer, VoicePort
+from bot.access.roles import Roles
+from bot.actions.delivery import ActionCards
+from bot.calls.delivery import DIAL_KIND, Dialer, VoicePort
+from bot.clock import Clock, ScaledClock, SystemClock
+from bot.config import Settings
+from bot.db.unit_of_work import Database
+from bot.directory.service.people import SlackNames
+from bot.notes.delivery import NotesCards
+from bot.outbox.rate_limit import RateLimiter
+from bot.outbox.slack_senders import SlackDelivery
+from bot.outbox.worker import OutboxWorker, Wakeup
+from bot.ports import SlackPort, SmsPort
+from bot.sms.delivery import SMS_KIND, SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _sms_gateway(settings: Settings) -> SmsPort | None:
     if not (twilio.account_sid and twilio.auth_token):
         log.info("Twilio is not configured: SMS messages will fail as sms_not_configured")
         return None
-    from .gateways.twilio_sms import TwilioSms
+    from bot.gateways.twilio_sms import TwilioSms
 
     return TwilioSms(account_sid=twilio.account_sid,
                      auth_token=twilio.auth_token.get_secret_value(),
@@ -124,7 +124,7 @@ def _voice_gateway(settings: Settings) -> VoicePort | None:
     twilio = settings.twilio
     if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
         return None
-    from .gateways.twilio_voice import TwilioVoice
+    from bot.gateways.twilio_voice import TwilioVoice
 
     return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
                        twilio.api_base_url, twilio.from_number)
@@ -133,13 +133,13 @@ def _voice_gateway(settings: Settings) -> VoicePort | None:
 def _twilio_verifier(settings: Settings) -> Any:
     if settings.twilio.auth_token is None:
         return None
-    from .gateways.twilio_signature import TwilioSignatureVerifier
+    from bot.gateways.twilio_signature import TwilioSignatureVerifier
 
     return TwilioSignatureVerifier(settings.twilio.auth_token.get_secret_value())
 
 
 def _slack_gateway(settings: Settings) -> SlackPort:
-    from .gateways.slack import SlackGateway
+    from bot.gateways.slack import SlackGateway
 
     token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
     return SlackGateway(token=token, base_url=settings.slack.api_base_url)

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .bootstrap import Container
-from .command_process import CommandProcess
+from bot.bootstrap import Container
+from bot.dispatch.process import CommandProcess
 
 log = logging.getLogger(__name__)
 # Fewer, cheaper young-generation passes under load (the default first threshold is 700).
@@ -85,8 +85,8 @@ def create_app(container: Container, *, run_worker: bool = True,
 
 
 def _calendar(container: Container, call_id: int, token: str) -> bytes | None:
-    from .messages import call_text
-    from .services.links import valid_token
+    from bot.access.links import valid_token
+    from bot.calls import text as call_text
 
     if not valid_token(container.settings, f"call:{call_id}", token):
         return None
@@ -100,8 +100,9 @@ def _calendar(container: Container, call_id: int, token: str) -> bytes | None:
 
 def _notes_page(container: Container, notes_id: int, expires: str, token: str) -> tuple[int, str]:
     """(200, the notes' latest version as HTML), 404 for a bad link, 410 for an expired one."""
-    from .messages import notes_html
-    from .services import links, notes_review
+    from bot.access import links
+    from bot.notes import html as notes_html
+    from bot.notes.service import review as notes_review
 
     subject = f"notes:{notes_id}"
     if not expires.isdigit() or not links.signed_expiring(container.settings, subject,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.actions.service import post_digests
 from bot.bootstrap import Container
-from bot.services.actions import post_digests
-from bot.services.due_work import fire_due
+from bot.calls.jobs import fire_due
 
 
 def fire_due_work(container: Container) -> int:

@@ -15,8 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import Container
 from bot.db.leadership import leadership_for
-
-from .jobs import fire_due_work
+from schedules.jobs import fire_due_work
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
-
-from .fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
+from tests.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
 pytest_plugins = ("tests.twilio_fixtures",)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.errors import InvalidInput
-from bot.services.ports import DeliveryError, NameTaken, PostedMessage
+from bot.errors import InvalidInput
+from bot.ports import DeliveryError, NameTaken, PostedMessage
 
 
 class FakeClock:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.bootstrap import Container
-from bot.domain.commands import parse_declare
-from bot.domain.contacts import ContactRecord
-from bot.services import directory
-from bot.services.incident_commands import IncidentCommands
-
-from .conftest import COORDINATOR
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
+from bot.dispatch.grammar import parse_declare
+from bot.incidents.flows import IncidentCommands
+from tests.conftest import COORDINATOR
 
 DECLARE = 'hurricane "Hurricane Xavier" FL,GA'
 

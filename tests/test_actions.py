@@ -7,18 +7,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
+from bot.actions.flows import ActionCommands
 from bot.bootstrap import bootstrap
 from bot.db.models import ActionItem
-from bot.domain.commands import Invocation, parse_declare
-from bot.domain.contacts import ContactRecord
-from bot.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.messages.action_blocks import DONE_ACTION, REASSIGN_ACTION
-from bot.services.action_commands import ActionCommands
-from bot.services.inbound_sms import Inbound, receive
+from bot.directory.rules.contacts import ContactRecord
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
-
-from .conftest import BYSTANDER, COORDINATOR
-from .scenario import declared_with_contacts
+from tests.conftest import BYSTANDER, COORDINATOR
+from tests.scenario import declared_with_contacts
 
 KEY = "INC-2026-0001"
 ANA, MINH, WEI = "+12025550101", "+12025550102", "+12025550104"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.audience import (
+from bot.directory.rules.audience import (
     ADD,
     REMOVE,
     SLACK,
@@ -18,14 +18,14 @@ from bot.domain.audience import (
     assemble,
     summarise,
 )
-from bot.domain.commands import Invocation, parse_declare
-from bot.domain.contacts import Consent, ContactRecord
-from bot.domain.errors import InvalidInput, NotFound, PermissionDenied
-from bot.domain.phones import mask
-from bot.services import audience, directory
-from bot.services.incident_commands import IncidentCommands
-
-from .conftest import BYSTANDER, COORDINATOR
+from bot.directory.rules.contacts import Consent, ContactRecord
+from bot.directory.rules.phones import mask
+from bot.directory.service import audience
+from bot.directory.service import contacts as directory
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.incidents.flows import IncidentCommands
+from tests.conftest import BYSTANDER, COORDINATOR
 
 SCOPE = Scope(incident_type="hurricane", regions=("FL", "GA"), always_include_tags=("interpreter",))
 

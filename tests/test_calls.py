@@ -7,16 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bootstrap import bootstrap
-from bot.domain.commands import Invocation
-from bot.domain.contacts import ContactRecord
-from bot.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.messages.formatting import local_time
-from bot.services import attendance
-from bot.services.inbound_sms import Inbound, receive
+from bot.calls.service import attendance
+from bot.directory.rules.contacts import ContactRecord
+from bot.dispatch.grammar import Invocation
+from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
+from bot.i18n.formatting import local_time
+from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
-
-from .conftest import BYSTANDER, COORDINATOR
-from .scenario import declared_with_contacts
+from tests.conftest import BYSTANDER, COORDINATOR
+from tests.scenario import declared_with_contacts
 
 ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
 PEOPLE = [

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.languages import LANGUAGES
-from bot.domain.segments import segments
-from bot.messages import catalog
-from bot.messages.catalog import CatalogError, MissingValue, UnknownMessage, placeholders, render
+from bot.i18n import catalog
+from bot.i18n.catalog import CatalogError, MissingValue, UnknownMessage, placeholders, render
+from bot.i18n.languages import LANGUAGES
+from bot.sms.rules.segments import segments
 
 CATALOGS = Path(catalog.__file__).parent / "catalogs"
 OFFICE = "Civil Rights Coordination Office"

@@ -8,10 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from bot.db.models import ChannelMessage, Incident
-from bot.services import channel_marks
-from bot.services.channel_commands import ChannelCommands
-
-from .conftest import BYSTANDER, COORDINATOR
+from bot.notes.channel_flows import ChannelCommands
+from bot.notes.service import marks as channel_marks
+from tests.conftest import BYSTANDER, COORDINATOR
 
 CHANNEL = "CINC00001"
 OTHER = "CGENERAL1"

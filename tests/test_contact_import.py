@@ -19,12 +19,12 @@ from sqlalchemy import update
 
 from bot.db.models import Contact
 from bot.db.unit_of_work import Database
-from bot.domain.contact_file import MAX_LINE, read_contacts
-from bot.domain.contacts import COLUMNS, Consent, ContactRecord
-from bot.domain.incident import IncidentType
-from bot.domain.languages import LANGUAGES
-from bot.domain.regions import US_REGIONS
-from bot.services.contact_import import MAX_BYTES, export_contacts, import_file
+from bot.directory.rules.contact_file import MAX_LINE, read_contacts
+from bot.directory.rules.contacts import COLUMNS, Consent, ContactRecord
+from bot.directory.rules.regions import US_REGIONS
+from bot.directory.service.files import MAX_BYTES, export_contacts, import_file
+from bot.i18n.languages import LANGUAGES
+from bot.incidents.rules import IncidentType
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contacts.csv"

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.commands import parse_declare, parse_invocation
-from bot.domain.errors import InvalidInput
-from bot.domain.incident import IncidentType, Severity, normalise_key
-from bot.domain.slack_names import incident_channel_name
+from bot.dispatch.grammar import parse_declare, parse_invocation
+from bot.errors import InvalidInput
+from bot.incidents.channel_names import incident_channel_name
+from bot.incidents.rules import IncidentType, Severity, normalise_key
 
 SLACK_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 
@@ -84,7 +84,7 @@ def test_channel_names_are_always_valid_slack_names(title, attempt, number):
 
 
 def test_slack_escaping_in_command_text_is_undone():
-    from bot.domain.commands import parse_invocation
+    from bot.dispatch.grammar import parse_invocation
 
     invocation = parse_invocation("contacts why <tel:+12025550143|+1 202 555 0143>")
     assert invocation.text == "why +1 202 555 0143"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.commands import Invocation, parse_declare
-from bot.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.services.incident_commands import IncidentCommands
-from bot.services.ports import DeliveryError
-
-from .conftest import BYSTANDER, COORDINATOR
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from bot.incidents.flows import IncidentCommands
+from bot.ports import DeliveryError
+from tests.conftest import BYSTANDER, COORDINATOR
 
 DECLARE = 'hurricane "Hurricane Xavier" FL,GA severity=high summary="Cat 3 landfall expected"'
 

@@ -6,17 +6,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.domain.keywords import (
+from bot.i18n.languages import LANGUAGES
+from bot.sms.rules.keywords import (
     CARRIER_KEYWORDS,
-    EXACT,
     LANGUAGE_KEYWORDS,
-    UNACCENTED,
+    TABLE,
     Keyword,
     classify,
     keywords,
     normalise,
 )
-from bot.domain.languages import LANGUAGES
 
 ALL_WORDS = [(word, kind, "en") for kind, words in CARRIER_KEYWORDS.items() for word in words] + [
     (word, kind, tag) for tag, families in LANGUAGE_KEYWORDS.items()
@@ -123,7 +122,7 @@ def test_start_words_are_english_only():
 def test_keyword_languages_are_supported_tags():
     assert set(LANGUAGE_KEYWORDS) <= set(LANGUAGES)
     assert set(LANGUAGE_KEYWORDS) == set(LANGUAGES) - {"en"}
-    for kind, tags in EXACT.values():
+    for kind, tags in TABLE.exact.values():
         assert kind in {"stop", "start", "help"}
         assert set(tags) <= set(LANGUAGES)
 
@@ -152,7 +151,7 @@ def test_text_before_a_keyword_makes_it_other(prefix, word, separator):
     body = prefix + separator + word
     result = classify(body)
     # Unless the whole new body is itself a listed phrase (UN + STOP = UNSTOP, TRỢ + GIÚP = TRỢ GIÚP).
-    assume(result.word not in EXACT and result.word not in UNACCENTED)
+    assume(result.word not in TABLE.exact and result.word not in TABLE.bare)
     assert result.kind == "other", body
 
 

@@ -6,10 +6,9 @@ import os
 import subprocess
 import sys
 
-from bot.services.outbox import enqueue, retry
-from bot.services.ports import DeliveryError
-
-from .fakes import FakeClock
+from bot.outbox.worker import enqueue, retry
+from bot.ports import DeliveryError
+from tests.fakes import FakeClock
 
 
 def _queue(db, clock: FakeClock, key: str, recipient: str) -> None:

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.calls.service import attendance
 from bot.db.models import ActionItem, CallTranscript, ChannelMessage
-from bot.domain.commands import Invocation, parse_declare
-from bot.domain.contacts import ContactRecord
-from bot.domain.marks import mark_of, transcript_marks
-from bot.services import attendance, audit, directory, notes_draft
-from bot.services.inbound_sms import Inbound, receive
-from bot.services.incident_commands import IncidentCommands
-
-from .conftest import COORDINATOR
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.incidents.flows import IncidentCommands
+from bot.notes.rules.marks import mark_of, transcript_marks
+from bot.notes.service import draft as notes_draft
+from bot.records import audit
+from bot.sms.service.inbound import Inbound, receive
+from tests.conftest import COORDINATOR
 
 GOLDEN = Path(__file__).with_name("golden") / "notes_call.md"
 KEY = "INC-2026-0001"
@@ -141,7 +143,7 @@ def change(uow, row: ActionItem, action: str, when: datetime, **row_changes) -> 
 
 def message(uow, incident_id: int, ts: str, when: datetime, mark: str, text: str, *,
             user: str = COORDINATOR, by: str = "prefix") -> None:
-    """A marked message as bot.services.channel_marks stores it: prefix gone, Slack markup kept."""
+    """A marked message as bot.notes.service.marks stores it: prefix gone, Slack markup kept."""
     uow.actions.add_message(ChannelMessage(incident_id=incident_id, channel="C00000001", ts=ts,
                                            user=user, text=text, posted_at=when, mark=mark,
                                            marked_by=by))

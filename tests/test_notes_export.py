@@ -6,12 +6,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.domain.commands import Invocation, parse_declare
-from bot.services import notes_review
-from bot.services.incident_commands import IncidentCommands
-from bot.services.notes_commands import NotesCommands
-
-from .conftest import COORDINATOR, OFFICIAL
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.incidents.flows import IncidentCommands
+from bot.notes.flows import NotesCommands
+from bot.notes.service import review as notes_review
+from tests.conftest import COORDINATOR, OFFICIAL
 
 KEY = "INC-2026-0001"
 APPROVED = "## Decisions\n- Open the Lincoln High shelter\n\n| Item | Owner |\n|---|---|\n| Cots | County |\n"

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.messages import notes_blocks
+from bot.access import links
+from bot.notes import blocks as notes_blocks
+from bot.notes.service import review as notes_review
 from bot.sandbox.harness import live_app, wait_until
-from bot.services import links, notes_review
-
-from .conftest import COORDINATOR, OFFICIAL
+from tests.conftest import COORDINATOR, OFFICIAL
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 TEXT = ("# Call 1\n\n## Decisions\n- Open the Lincoln High shelter\n\n"

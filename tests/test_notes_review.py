@@ -9,17 +9,20 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.access import links
+from bot.calls.service import attendance
 from bot.db.models import CallNotes
-from bot.domain.commands import Invocation, parse_declare
-from bot.domain.contacts import ContactRecord
-from bot.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.messages import notes_blocks
-from bot.services import attendance, consent, directory, links, notes_review
-from bot.services.incident_commands import IncidentCommands
-from bot.services.notes_commands import NotesCommands
-from bot.services.ports import DeliveryError
-
-from .conftest import BYSTANDER, COORDINATOR, OFFICIAL
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
+from bot.dispatch.grammar import Invocation, parse_declare
+from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
+from bot.incidents.flows import IncidentCommands
+from bot.notes import blocks as notes_blocks
+from bot.notes.flows import NotesCommands
+from bot.notes.service import review as notes_review
+from bot.ports import DeliveryError
+from bot.sms.service import consent
+from tests.conftest import BYSTANDER, COORDINATOR, OFFICIAL
 
 KEY = "INC-2026-0001"
 REVIEW, WIDER = "CREVIEW01", "CWIDER001"
@@ -378,7 +381,7 @@ def test_drafting_from_the_calls_records_names_people_and_uses_transcripts(conta
 
 
 def test_sms_summaries_fit_the_segment_budget_in_every_language(container):
-    from bot.domain.segments import segments
+    from bot.sms.rules.segments import segments
 
     points = [f"Decision number {i}: " + "open the shelter and staff it " * 3 for i in range(12)]
     incident = SimpleNamespace(title="Hurricane Xavier")

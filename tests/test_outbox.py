@@ -14,8 +14,8 @@ import pytest
 
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
-from bot.services.outbox import Deferred, Delivered, OutboxWorker, enqueue
-from bot.services.ports import DeliveryError
+from bot.outbox.worker import Deferred, Delivered, OutboxWorker, enqueue
+from bot.ports import DeliveryError
 
 KIND = "test.post"
 COLUMNS = [column.key for column in OutboxMessage.__table__.columns]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from bot.domain.commands import Invocation
-from bot.services import notes_review
-from bot.services.notes_commands import NotesCommands
-from bot.services.people import SlackNames
-from bot.services.ports import DeliveryError
-
-from .conftest import COORDINATOR, OFFICIAL
-from .scenario import declared_with_contacts
+from bot.directory.service.people import SlackNames
+from bot.dispatch.grammar import Invocation
+from bot.notes.flows import NotesCommands
+from bot.notes.service import review as notes_review
+from bot.ports import DeliveryError
+from tests.conftest import COORDINATOR, OFFICIAL
+from tests.scenario import declared_with_contacts
 
 
 def test_the_chair_and_approver_are_named_as_slack_shows_them(container, slack):

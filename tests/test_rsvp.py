@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.keywords import classify, normalise
-from bot.domain.languages import LANGUAGES
-from bot.domain.rsvp import DONE_WORDS, RSVP_WORDS, Rsvp, parse_done, parse_rsvp
-from bot.messages.catalog import template
+from bot.actions.rules import DONE_WORDS, parse_done
+from bot.calls.rules.rsvp import RSVP_WORDS, Rsvp, parse_rsvp
+from bot.i18n.catalog import template
+from bot.i18n.languages import LANGUAGES
+from bot.sms.rules.keywords import classify, normalise
 
 RSVP_ENTRIES = [(word, answer, tag) for tag, answers in RSVP_WORDS.items()
                 for answer, words in answers.items() for word in words]

@@ -28,18 +28,19 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.bootstrap import Container, bootstrap
+from bot.calls.rules.when import ScheduleRequest
+from bot.calls.service import calls
+from bot.calls.service.calls import REMINDER
 from bot.config import Settings
 from bot.db.leadership import AlwaysLeader, PostgresLease, leadership_for
 from bot.db.models import DueJob
-from bot.domain.contacts import ContactRecord
-from bot.domain.incident import IncidentDraft, IncidentType
-from bot.domain.when import ScheduleRequest
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
+from bot.incidents import service as incidents
+from bot.incidents.rules import IncidentDraft, IncidentType
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from bot.services import calls, directory, incidents
-from bot.services.calls import REMINDER
 from schedules.runner import SchedulerRunner
-
-from .fakes import FakeClock, FakeSlack, FakeSms
+from tests.fakes import FakeClock, FakeSlack, FakeSms
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
 LEADER_LINE = "this process now runs the scheduler"

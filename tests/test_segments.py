@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentCount, encoding, segments
+from bot.sms.rules.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentCount, encoding, segments
 
 
 def count(text: str) -> int:

@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from bot.domain.errors import InvalidInput
+from bot.errors import InvalidInput
 from bot.gateways.slack import SlackGateway
+from bot.ports import DeliveryError, NameTaken, PostedMessage
 from bot.sandbox.slack_emulator import SlackEmulator
-from bot.services.ports import DeliveryError, NameTaken, PostedMessage
 
 TOKEN = "xoxb-gw"
 

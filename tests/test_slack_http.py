@@ -7,10 +7,9 @@ import time
 
 import pytest
 
-from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
+from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
 from bot.sandbox.harness import live_app, wait_until
-
-from .conftest import BYSTANDER, COORDINATOR
+from tests.conftest import BYSTANDER, COORDINATOR
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 

@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-from bot.messages import action_modal
-from bot.messages.action_blocks import DONE_ACTION, REASSIGN_ACTION
+from bot.actions import forms as action_modal
+from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
 from bot.sandbox.harness import live_app, wait_until
-
-from .conftest import BYSTANDER, COORDINATOR
+from tests.conftest import BYSTANDER, COORDINATOR
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 

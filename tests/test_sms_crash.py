@@ -30,10 +30,9 @@ import pytest
 
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
+from bot.outbox.worker import enqueue
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from bot.services.outbox import enqueue
-
-from .conftest import DEFAULT_PG
+from tests.conftest import DEFAULT_PG
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
 MESSAGES = 2000

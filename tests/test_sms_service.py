@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.commands import Invocation
-from bot.domain.contacts import ContactRecord
-from bot.domain.errors import InvalidInput, InvalidTransition
-from bot.messages.catalog import render
-from bot.services.inbound_sms import Inbound, receive
-from bot.services.ports import DeliveryError
-from bot.services.sms_delivery import record_status
-
-from .conftest import COORDINATOR
-from .scenario import declared_with_contacts
+from bot.directory.rules.contacts import ContactRecord
+from bot.dispatch.grammar import Invocation
+from bot.errors import InvalidInput, InvalidTransition
+from bot.i18n.catalog import render
+from bot.ports import DeliveryError
+from bot.sms.delivery import record_status
+from bot.sms.service.inbound import Inbound, receive
+from tests.conftest import COORDINATOR
+from tests.scenario import declared_with_contacts
 
 OFFICE = "Civil Rights Coordination Office"
 ANA, MINH, JEAN, LEE = "+12025550101", "+12025550102", "+12025550103", "+12025550104"

@@ -7,13 +7,12 @@ import xml.etree.ElementTree as ElementTree
 import httpx
 import pytest
 
-from bot.domain.contacts import ContactRecord
-from bot.messages.catalog import render
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
+from bot.i18n.catalog import render
 from bot.sandbox.harness import live_app, wait_until
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from bot.services import directory
-
-from .conftest import COORDINATOR
+from tests.conftest import COORDINATOR
 
 ANA, MINH = "+12025550101", "+12025550102"
 PEOPLE = [ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",)),
@@ -101,13 +100,13 @@ def _channel(live):
 def test_a_caller_enters_the_pin_joins_and_is_counted(live):
     from datetime import timedelta
 
-    from bot.domain.when import ScheduleRequest
-    from bot.services import calls
+    from bot.calls.rules.when import ScheduleRequest
+    from bot.calls.service import calls
 
     now = live.container.clock.now()
     with live.container.db.unit_of_work() as uow:
-        from bot.domain.commands import parse_declare
-        from bot.services import incidents
+        from bot.dispatch.grammar import parse_declare
+        from bot.incidents import service as incidents
         incident = incidents.declare(uow, actor=COORDINATOR, now=now,
                                      draft=parse_declare('flood "River" FL'))
         scheduled = calls.schedule(uow, incident=incident, actor=COORDINATOR, now=now,
@@ -130,7 +129,7 @@ def test_a_caller_enters_the_pin_joins_and_is_counted(live):
     assert caller.conference == conference
     caller.hang_up()
     live.twilio.wait_for_voice_callbacks(10)
-    from bot.services.links import calendar_url
+    from bot.access.links import calendar_url
     ics = live.http.get(calendar_url(live.container.settings, scheduled[0].id).replace(
         live.container.settings.server.public_base_url, base))
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
@@ -143,8 +142,8 @@ def test_a_caller_enters_the_pin_joins_and_is_counted(live):
 
 def test_the_calendar_link_needs_its_token(live):
     with live.container.db.unit_of_work() as uow:
-        from bot.domain.commands import parse_declare
-        from bot.services import incidents
+        from bot.dispatch.grammar import parse_declare
+        from bot.incidents import service as incidents
         incidents.declare(uow, actor=COORDINATOR, now=live.container.clock.now(),
                           draft=parse_declare('flood "River" FL'))
         uow.commit()

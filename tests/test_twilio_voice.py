@@ -19,7 +19,6 @@ import pytest
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.domain.languages import LANGUAGES
 from bot.gateways.twilio_voice import (
     DIAL_OUT_EVENTS,
     SAY_LANGUAGES,
@@ -29,8 +28,9 @@ from bot.gateways.twilio_voice import (
     say_and_hang_up,
     say_language,
 )
+from bot.i18n.languages import LANGUAGES
+from bot.ports import DeliveryError
 from bot.sandbox.twilio_emulator import Spoken, TwilioEmulator
-from bot.services.ports import DeliveryError
 
 BOT_NUMBER = "+15557650000"
 CALLER = "+15551230001"

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.domain.errors import InvalidInput
-from bot.domain.when import (
+from bot.calls.rules.when import (
     Recurrence,
     ScheduleRequest,
     format_local,
@@ -19,6 +18,7 @@ from bot.domain.when import (
     parse_schedule,
     parse_when,
 )
+from bot.errors import InvalidInput
 
 NY = "America/New_York"
 CHICAGO = "America/Chicago"

@@ -10,12 +10,14 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .action_repository import ActionRepository
-from .call_repository import CallRepository
-from .contact_repository import ContactRepository
-from .notes_repository import NotesRepository
-from .repositories import AuditRepository, IncidentRepository, OutboxRepository
-from .sms_repository import SmsRepository
+from bot.db.stores.actions import ActionRepository
+from bot.db.stores.calls import CallRepository
+from bot.db.stores.directory import ContactRepository
+from bot.db.stores.incidents import IncidentRepository
+from bot.db.stores.notes import NotesRepository
+from bot.db.stores.outbox import OutboxRepository
+from bot.db.stores.records import AuditRepository
+from bot.db.stores.sms import SmsRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "coordbot_read_only"

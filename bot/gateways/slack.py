@@ -14,8 +14,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient
 
-from bot.domain.errors import InvalidInput
-from bot.services.ports import DeliveryError, NameTaken, PostedMessage
+from bot.errors import InvalidInput
+from bot.ports import DeliveryError, NameTaken, PostedMessage
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                     "request_timeout", "team_added_to_org"}

@@ -7,9 +7,8 @@ from datetime import datetime
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from bot.services.ports import DeliveryError
-
-from .twilio_http import BaseUrlHttpClient
+from bot.gateways.twilio_http import BaseUrlHttpClient
+from bot.ports import DeliveryError
 
 
 class TwilioSms:

@@ -19,11 +19,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.services.ports import DeliveryError
+from bot.gateways.twilio_http import BaseUrlHttpClient
+from bot.ports import DeliveryError
 
-from .twilio_http import BaseUrlHttpClient
-
-# Our language tags (bot.domain.languages) -> the <Say language="..."> value. Every value is in the
+# Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
 # SayLanguage list of Twilio's own helper library (twilio/twilio-node src/twiml/VoiceResponse.ts,
 # commit 000c5255); FACTS.md does not cover text-to-speech languages.
 # On a real account the voice must also speak the language: the basic "man"/"woman" voices did only

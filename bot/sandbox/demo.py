@@ -23,15 +23,14 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.config import Settings
-from bot.domain.audience import language_name
-from bot.domain.phones import mask
-from bot.messages.incident_blocks import CLOSE_CONFIRM_ACTION
-from bot.messages.sms_blocks import NOTICE_CONFIRM_ACTION
-from bot.services.contact_import import import_file
-
-from . import demo_notes
-from .harness import SMS_NUMBER, Live, live_app, wait_until
-from .slack_emulator import SlackEmulator
+from bot.directory.rules.audience import language_name
+from bot.directory.rules.phones import mask
+from bot.directory.service.files import import_file
+from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
+from bot.sandbox import demo_notes
+from bot.sandbox.harness import SMS_NUMBER, Live, live_app, wait_until
+from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sms.blocks import NOTICE_CONFIRM_ACTION
 
 COORDINATOR = "U0COORD01"
 BYSTANDER = "U0GUEST01"

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.domain.phones import mask
-from bot.messages import notes_blocks
-
-from .harness import wait_until
-from .slack_emulator import SlackEmulator
+from bot.directory.rules.phones import mask
+from bot.notes import blocks as notes_blocks
+from bot.sandbox.harness import wait_until
+from bot.sandbox.slack_emulator import SlackEmulator
 
 if TYPE_CHECKING:
-    from .demo import Demo
+    from bot.sandbox.demo import Demo
 
 OFFICIAL = "U0OFFIC01"
 COLLEAGUE = "U0STAFF01"

@@ -6,10 +6,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Container
-from bot.command_process import CommandProcess
-from bot.services.incident_commands import IncidentCommands
-
-from . import action_items, actions, commands, errors, events, notes, views
+from bot.dispatch.process import CommandProcess
+from bot.incidents.flows import IncidentCommands
+from handlers.slack import action_items, actions, errors, events, notes, views
+from handlers.slack import slash_command as commands
 
 
 def build_app(container: Container, runner: CommandProcess) -> AsyncApp:

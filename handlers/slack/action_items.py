@@ -10,13 +10,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.command_process import CommandProcess
-from bot.messages import action_modal
-from bot.messages.action_blocks import DONE_ACTION, REASSIGN_ACTION
-from bot.messages.block_kit import field_values
-
-from .errors import report
-from .payloads import channel_of
+from bot.actions import forms as action_modal
+from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
+from bot.dispatch.process import CommandProcess
+from bot.slack_ui.block_kit import field_values
+from handlers.slack.errors import report
+from handlers.slack.payloads import channel_of
 
 
 async def _accepted(ack: Any, view: dict, fields: tuple[str, ...]) -> dict[str, str] | None:

@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.command_process import CommandProcess
-from bot.messages.incident_blocks import CLOSE_CANCEL_ACTION, CLOSE_CONFIRM_ACTION
-from bot.messages.sms_blocks import NOTICE_CANCEL_ACTION, NOTICE_CONFIRM_ACTION
+from bot.dispatch.process import CommandProcess
+from bot.incidents.blocks import CLOSE_CANCEL_ACTION, CLOSE_CONFIRM_ACTION
+from bot.sms.blocks import NOTICE_CANCEL_ACTION, NOTICE_CONFIRM_ACTION
 
 
 def register(app: AsyncApp, runner: CommandProcess) -> None:

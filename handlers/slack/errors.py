@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.messages.errors import message_for
+from bot.slack_ui.errors import message_for
 
 
 async def report(error: Exception, respond: Any) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.command_process import CommandProcess
-from bot.domain.marks import mark_of
-from bot.messages import incident_blocks
-from bot.services.channel_marks import EDITED, RECORDED_SUBTYPES
+from bot.dispatch.process import CommandProcess
+from bot.incidents import blocks as incident_blocks
+from bot.notes.rules.marks import mark_of
+from bot.notes.service.marks import EDITED, RECORDED_SUBTYPES
 
 
 def message_job(event: dict) -> tuple | None:

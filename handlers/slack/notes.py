@@ -12,14 +12,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.bootstrap import Container
-from bot.command_process import CommandProcess
-from bot.domain.errors import InvalidInput
-from bot.messages import notes_blocks
-from bot.services.notes_commands import NotesCommands
-from bot.services.notes_review import MAX_TEXT
-
-from .errors import report
-from .payloads import channel_of
+from bot.dispatch.process import CommandProcess
+from bot.errors import InvalidInput
+from bot.notes import blocks as notes_blocks
+from bot.notes.flows import NotesCommands
+from bot.notes.service.review import MAX_TEXT
+from handlers.slack.errors import report
+from handlers.slack.payloads import channel_of
 
 
 def _where(body: dict) -> tuple[str, str]:

@@ -7,13 +7,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.bootstrap import Container
-from bot.command_process import CommandProcess
-from bot.domain.commands import Invocation
-from bot.domain.errors import InvalidInput
-from bot.domain.incident import IncidentDraft, IncidentType, Severity
-from bot.domain.regions import parse_regions
-from bot.domain.when import parse_schedule
-from bot.messages import call_modal, declare_modal
+from bot.calls import forms as call_modal
+from bot.calls.rules.when import parse_schedule
+from bot.directory.rules.regions import parse_regions
+from bot.dispatch.grammar import Invocation
+from bot.dispatch.process import CommandProcess
+from bot.errors import InvalidInput
+from bot.incidents import forms as declare_modal
+from bot.incidents.rules import IncidentDraft, IncidentType, Severity
 
 
 def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, str]]:

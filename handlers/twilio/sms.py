@@ -13,8 +13,8 @@ from starlette.routing import Route
 
 from bot.bootstrap import Container
 from bot.gateways.twiml import message_reply
-from bot.services import inbound_sms
-from bot.services.sms_delivery import record_status
+from bot.sms.delivery import record_status
+from bot.sms.service import inbound as inbound_sms
 
 log = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]

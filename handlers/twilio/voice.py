@@ -10,11 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.bootstrap import Container
+from bot.calls.service import attendance, bridge
 from bot.gateways.twilio_voice import ask_for_pin, join_conference, say_and_hang_up
-from bot.messages.voice_text import prompt
-from bot.services import attendance, bridge, notes_review
-
-from .sms import signed
+from bot.i18n.voice import prompt
+from bot.notes.service import review as notes_review
+from handlers.twilio.sms import signed
 
 ATTEMPTS = 3
 

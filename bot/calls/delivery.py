@@ -1,0 +1,33 @@
+"""Dial-out at a call's start, for contacts tagged ``dial-out``, through the outbox."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.db.models import OutboxMessage
+from bot.outbox.worker import Delivered
+from bot.ports import DeliveryError
+
+DIAL_KIND = "voice.dial_out"
+DIAL_OUT_TAG = "dial-out"
+
+
+class VoicePort(Protocol):
+    def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
+                 conference_status_callback: str | None = None) -> str: ...
+
+
+class Dialer:
+    def __init__(self, *, voice: VoicePort | None, events_url: str):
+        self._voice = voice
+        self._events_url = events_url
+
+    def __call__(self, message: OutboxMessage) -> Delivered:
+        if self._voice is None:
+            raise DeliveryError("voice_not_configured", "set twilio.account_sid and from_number",
+                                permanent=True)
+        payload = message.payload
+        # The CallSid is recorded as the provider id: conference events name the line by it.
+        return Delivered(self._voice.dial_out(
+            conference=payload["conference"], to=message.recipient or "", label=payload["label"],
+            status_callback=None, conference_status_callback=self._events_url))

@@ -1,0 +1,28 @@
+"""The phone bridge: which call a PIN opens, and who is on the line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.calls.service import attendance
+from bot.config import Settings
+from bot.db.models import Call
+from bot.db.unit_of_work import UnitOfWork
+
+
+def language_of(uow: UnitOfWork, phone: str | None) -> str:
+    contact = uow.contacts.by_phone(phone) if phone else None
+    return contact.language if contact else "en"
+
+
+def admit(uow: UnitOfWork, *, pin: str, call_sid: str, phone: str | None, now: datetime,
+          settings: Settings) -> Call | None:
+    """The call this PIN opens now (from ``pin_window_min`` before its start to its end)."""
+    window = timedelta(minutes=settings.calls.pin_window_min)
+    call = uow.calls.by_pin(pin.strip(), earliest=now - timedelta(hours=8), latest=now + window)
+    if call is None or now > call.starts_at + timedelta(minutes=call.duration_min) + window:
+        return None
+    # Conference events carry no phone number: remember who this line is.
+    attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,
+                      at=now)
+    return call

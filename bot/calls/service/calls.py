@@ -1,0 +1,230 @@
+"""Coordination calls: scheduling (one-off or a series), invitations, changes and RSVPs.
+
+Every message about a call is queued in the outbox in the same transaction as the change, keyed
+by call, version and contact (``invite:{call}:{contact}``, ``reschedule:{call}:v2:{contact}``),
+so each person hears about each change once. Time-driven work (reminders, the end of a call) is
+stored as due jobs that the scheduler fires (``bot.calls.jobs``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from bot.access.links import calendar_url
+from bot.calls import text as call_text
+from bot.calls.rules.when import ScheduleRequest
+from bot.config import Settings
+from bot.db.models import Call, Contact, DueJob, Incident, Invitation
+from bot.db.unit_of_work import UnitOfWork
+from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
+from bot.directory.service import audience
+from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.i18n.catalog import render
+from bot.i18n.formatting import local_time
+from bot.incidents.service import POST_KIND
+from bot.outbox.slack_senders import UPLOAD_KIND
+from bot.outbox.worker import enqueue
+from bot.records import audit
+from bot.sms.delivery import SMS_KIND
+
+REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
+PIN_ATTEMPTS = 50
+
+
+def schedule(uow: UnitOfWork, *, incident: Incident, request: ScheduleRequest, actor: str,
+             now: datetime, settings: Settings) -> list[Call]:
+    if incident.status != "active":
+        raise InvalidTransition(f"{incident.key} is closed: reopen it before scheduling calls.")
+    starts = request.recurrence.occurrences(request.starts_at) if request.recurrence \
+        else [request.starts_at]
+    calls: list[Call] = []
+    for start in starts:
+        call = _new_call(uow, incident, request, start, actor, now, settings)
+        if calls:
+            call.series_id = calls[0].id
+        calls.append(call)
+        _invite(uow, call, incident, now, settings)
+        _plan_jobs(uow, call, now, settings)
+    if request.recurrence:
+        calls[0].series_id = calls[0].id
+    audit.record(uow, at=now, actor=actor, action="call.scheduled", incident_id=incident.id,
+                 calls=[c.id for c in calls], starts_at=request.starts_at.isoformat())
+    post = call_text.announcement(incident, calls, request.zone, settings.calls.dial_in_number,
+                                  calendar_url(settings, calls[0].id))
+    _post(uow, incident, f"call-post:{calls[0].id}:v1", post, now)
+    _upload_ics(uow, incident, calls[0], now, settings)
+    return calls
+
+
+def find(uow: UnitOfWork, incident: Incident, number_text: str | None, *, now: datetime) -> Call:
+    """A call of the incident by number, or the next scheduled one when no number is given."""
+    if number_text:
+        try:
+            number = int(number_text.lstrip("#"))
+        except ValueError:
+            raise InvalidInput(f"{number_text!r} is not a call number.",
+                               "/incident call show 2") from None
+        call = uow.calls.by_number(incident.id, number)
+        if call is None:
+            raise NotFound(f"{incident.key} has no call {number}. `/incident call list` shows them.")
+        return call
+    upcoming = [c for c in uow.calls.for_incident(incident.id, include_past=False, now=now)
+                if c.status == "scheduled"]
+    if not upcoming:
+        raise NotFound(f"{incident.key} has no upcoming call. Schedule one with "
+                       "`/incident call schedule tomorrow 3pm ET`.")
+    return upcoming[0]
+
+
+def cancel(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str, now: datetime,
+           settings: Settings) -> None:
+    if call.status != "scheduled":
+        raise InvalidTransition(f"Call {call.number} is {call.status.replace('_', ' ')}; "
+                                "only scheduled calls can be cancelled.")
+    call.status = "cancelled"
+    uow.calls.cancel_jobs(call.id)
+    audit.record(uow, at=now, actor=actor, action="call.cancelled", incident_id=incident.id,
+                 call_id=call.id)
+    for invitation, contact in invited(uow, call):
+        text = render("call_cancelled", invitation.language, office=settings.office_name,
+                      title=incident.title, when=local_time(call.starts_at, contact.timezone))
+        tell(uow, incident, invitation, contact, f"cancel:{call.id}:{contact.id}", text, now)
+    _post(uow, incident, f"call-cancel:{call.id}",
+          call_text.change_post(call, call.zone, cancelled=True), now)
+    _upload_ics(uow, incident, call, now, settings)
+
+
+def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: datetime,
+               actor: str, now: datetime, settings: Settings) -> datetime:
+    if call.status != "scheduled":
+        raise InvalidTransition(f"Call {call.number} is {call.status.replace('_', ' ')}; "
+                                "only scheduled calls can be moved.")
+    old = call.starts_at
+    call.starts_at, call.version = starts_at, call.version + 1
+    uow.calls.cancel_jobs(call.id)
+    _plan_jobs(uow, call, now, settings)
+    audit.record(uow, at=now, actor=actor, action="call.rescheduled", incident_id=incident.id,
+                 call_id=call.id, old=old.isoformat(), new=starts_at.isoformat())
+    for invitation, contact in invited(uow, call):
+        invitation.rsvp, invitation.rsvp_at = "pending", None
+        text = render("call_rescheduled", invitation.language, office=settings.office_name,
+                      title=incident.title, old_when=local_time(old, contact.timezone),
+                      when=local_time(starts_at, contact.timezone),
+                      join=call_text.join_text(call, invitation.language,
+                                               settings.calls.dial_in_number))
+        tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
+              f"{contact.id}", text, now)
+    _post(uow, incident, f"call-move:{call.id}:v{call.version}",
+          call_text.change_post(call, call.zone, cancelled=False, old_start=old), now)
+    _upload_ics(uow, incident, call, now, settings)
+    return old
+
+
+def record_rsvp(uow: UnitOfWork, *, contact: Contact, answer: str,
+                now: datetime) -> tuple[Invitation, Call] | None:
+    """Applies an SMS answer to the contact's invitation to their soonest upcoming call."""
+    invitation = uow.calls.open_invitation(contact.id, now=now)
+    if invitation is None:
+        return None
+    invitation.rsvp, invitation.rsvp_at = answer, now
+    call = uow.calls.get(invitation.call_id)
+    audit.record(uow, at=now, actor=f"sms:{contact.id}", action="call.rsvp",
+                 incident_id=call.incident_id, call_id=call.id, contact_id=contact.id,
+                 answer=answer)
+    return invitation, call
+
+
+def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
+    return [(contact.name, invitation.channel, invitation.rsvp)
+            for invitation, contact in invited(uow, call)]
+
+
+def _new_call(uow: UnitOfWork, incident: Incident, request: ScheduleRequest, start: datetime,
+              actor: str, now: datetime, settings: Settings) -> Call:
+    call = Call(incident_id=incident.id, number=uow.calls.next_number(incident.id),
+                starts_at=start, duration_min=int(request.duration.total_seconds() // 60),
+                agenda=request.agenda, bridge=request.bridge or settings.calls.default_bridge,
+                pin=_free_pin(uow, start), conference_name=f"coordbot-{secrets.token_hex(8)}",
+                zone=request.zone, status="scheduled", version=1, created_by=actor,
+                created_at=now)
+    uow.calls.add(call)
+    return call
+
+
+def _free_pin(uow: UnitOfWork, start: datetime) -> str:
+    # PINs are unique among calls within a day of each other, so a PIN names one call.
+    taken = uow.calls.pins_in_use(earliest=start - timedelta(days=1),
+                                  latest=start + timedelta(days=1))
+    for _ in range(PIN_ATTEMPTS):
+        pin = f"{secrets.randbelow(900000) + 100000}"
+        if pin not in taken:
+            return pin
+    raise InvalidInput("Too many calls at once: no free PIN. Try another time.")
+
+
+def _invite(uow: UnitOfWork, call: Call, incident: Incident, now: datetime,
+            settings: Settings) -> None:
+    members = [m for m in audience.members(uow, incident, settings.directory.always_include_tags)
+               if m.channel != UNREACHABLE]
+    uow.calls.add_invitations([Invitation(call_id=call.id, contact_id=m.contact.id,
+                                          channel=m.channel, language=m.contact.language)
+                               for m in members])
+    for invitation, contact in invited(uow, call):
+        text = render("call_invite", invitation.language, office=settings.office_name,
+                      title=incident.title, when=local_time(call.starts_at, contact.timezone),
+                      join=call_text.join_text(call, invitation.language,
+                                               settings.calls.dial_in_number))
+        tell(uow, incident, invitation, contact, f"invite:{call.id}:{contact.id}", text, now)
+
+
+def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -> None:
+    for offset in settings.calls.reminder_offsets_min:
+        due = call.starts_at - timedelta(minutes=offset)
+        if due > now:
+            uow.calls.add_job(DueJob(key=f"reminder:{call.id}:v{call.version}:{offset}",
+                                     kind=REMINDER, call_id=call.id, due_at=due,
+                                     status="pending",
+                                     payload={"offset": offset, "version": call.version}))
+    if call.bridge == "twilio":
+        uow.calls.add_job(DueJob(key=f"start:{call.id}:v{call.version}", kind=CALL_START,
+                                 call_id=call.id, due_at=call.starts_at, status="pending",
+                                 payload={"version": call.version}))
+    end = call.starts_at + timedelta(minutes=call.duration_min)
+    uow.calls.add_job(DueJob(key=f"end:{call.id}:v{call.version}", kind=CALL_END,
+                             call_id=call.id, due_at=end, status="pending",
+                             payload={"version": call.version}))
+
+
+def invited(uow: UnitOfWork, call: Call) -> list[tuple[Invitation, Contact]]:
+    invitations = uow.calls.invitations(call.id)
+    contacts = uow.contacts.load(i.contact_id for i in invitations)
+    return [(i, contacts[i.contact_id]) for i in invitations if i.contact_id in contacts]
+
+
+def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: Contact,
+          key: str, text: str, now: datetime) -> None:
+    """SMS for SMS contacts; a direct message for contacts on Slack."""
+    if invitation.channel == SMS and contact.phone:
+        enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
+                incident_id=incident.id, recipient=contact.phone, language=invitation.language,
+                payload={"body": text})
+    elif invitation.channel == SLACK and contact.slack_user_id:
+        enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+                incident_id=incident.id, recipient=contact.slack_user_id,
+                payload={"channel": contact.slack_user_id, "text": text, "blocks": None})
+
+
+def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:
+    enqueue(uow, key=key, kind=POST_KIND, purpose="call_post", now=now, incident_id=incident.id,
+            payload={"channel": None, "text": text, "blocks": None})
+
+
+def _upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
+                settings: Settings) -> None:
+    enqueue(uow, key=f"call-ics:{call.id}:v{call.version}:{call.status}", kind=UPLOAD_KIND,
+            purpose="call_calendar", now=now, incident_id=incident.id,
+            payload={"filename": f"{incident.key.lower()}-call-{call.number}.ics",
+                     "title": f"{incident.key} call {call.number}",
+                     "content": call_text.ics(call, incident,
+                                              settings.calls.dial_in_number).decode()})

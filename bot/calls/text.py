@@ -1,0 +1,108 @@
+"""What people read about calls: Slack posts, join lines, the attendance summary, the .ics file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import phonenumbers
+from icalendar import Calendar, Event
+
+from bot.db.models import Call, Incident
+from bot.i18n.catalog import render
+from bot.i18n.formatting import local_time
+from bot.slack_ui.text import escape
+
+
+def join_text(call: Call, language: str, dial_in: str) -> str:
+    if call.bridge == "twilio":
+        number = phonenumbers.format_number(phonenumbers.parse(dial_in),
+                                            phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return render("call_join_phone", language, number=number, pin=call.pin)
+    return render("call_join_link", language, url=call.bridge)
+
+
+def call_line(call: Call, zone: str) -> str:
+    state = "" if call.status == "scheduled" else f" ({call.status.replace('_', ' ')})"
+    return f"Call {call.number}: {local_time(call.starts_at, zone)}, {call.duration_min} min{state}"
+
+
+def announcement(incident: Incident, calls: Sequence[Call], zone: str, dial_in: str,
+                 ics_url: str | None) -> str:
+    first = calls[0]
+    lines = [f":telephone_receiver: *Coordination call for {incident.key}: "
+             f"{escape(incident.title)}*",
+             *(f"• {call_line(c, zone)}" for c in calls[:10])]
+    if len(calls) > 10:
+        lines.append(f"• … and {len(calls) - 10} more")
+    lines.append(join_text(first, "en", dial_in))
+    if first.agenda:
+        lines.append(f"Agenda: {escape(first.agenda)}")
+    if ics_url:
+        lines.append(f"Add to calendar: {ics_url}")
+    lines.append("Invitations go to the incident's audience (SMS in each contact's language).")
+    return "\n".join(lines)
+
+
+def change_post(call: Call, zone: str, *, cancelled: bool, old_start=None) -> str:
+    if cancelled:
+        return f":x: Call {call.number} on {local_time(call.starts_at, zone)} is cancelled."
+    return (f":arrows_counterclockwise: Call {call.number} moved from "
+            f"{local_time(old_start, zone)} to {local_time(call.starts_at, zone)}.")
+
+
+def rsvp_summary(call: Call, rows: Sequence[tuple[str, str, str]], zone: str) -> str:
+    """``rows``: (name, channel, rsvp)."""
+    counts = {answer: sum(1 for r in rows if r[2] == answer)
+              for answer in ("yes", "maybe", "no", "pending")}
+    lines = [f"*RSVPs for call {call.number}* ({local_time(call.starts_at, zone)}): "
+             f"{counts['yes']} yes, {counts['maybe']} maybe, {counts['no']} no, "
+             f"{counts['pending']} no answer"]
+    for answer in ("yes", "maybe", "no", "pending"):
+        names = [escape(name) for name, _, rsvp in rows if rsvp == answer]
+        if names:
+            lines.append(f"*{answer}:* {', '.join(names[:40])}"
+                         + (f" … (+{len(names) - 40})" if len(names) > 40 else ""))
+    return "\n".join(lines)
+
+
+def attendance_summary(call: Call, joined: Sequence[tuple[str, int]], rsvp_yes: Sequence[str],
+                       absent: Sequence[str], zone: str) -> str:
+    """``joined``: (name, minutes on the line)."""
+    if call.bridge != "twilio":
+        lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
+                 f"held on an external bridge, so who joined was not recorded; "
+                 f"{len(rsvp_yes)} said yes."]
+        if rsvp_yes:
+            lines.append("*Said yes:* " + ", ".join(escape(n) for n in rsvp_yes))
+        return "\n".join(lines)
+    lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
+             f"{len(joined)} joined, {len(rsvp_yes)} said yes, {len(absent)} invited and absent"]
+    if joined:
+        lines.append("*Joined:* " + ", ".join(f"{escape(n)} ({m} min)" for n, m in joined))
+    if rsvp_yes:
+        lines.append("*Said yes:* " + ", ".join(escape(n) for n in rsvp_yes))
+    if absent:
+        lines.append("*Invited, did not join:* " + ", ".join(escape(n) for n in absent[:60]))
+    return "\n".join(lines)
+
+
+def ics(call: Call, incident: Incident, dial_in: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//coordbot//coordination calls//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if call.status == "cancelled" else "PUBLISH")
+    event = Event()
+    event.add("uid", f"call-{call.id}-{call.conference_name}@coordbot")
+    event.add("sequence", call.version)
+    event.add("dtstamp", call.created_at)
+    event.add("dtstart", call.starts_at)
+    event.add("dtend", call.starts_at + timedelta(minutes=call.duration_min))
+    event.add("summary", f"{incident.key} coordination call {call.number}: {incident.title}")
+    event.add("description", "\n".join(filter(None, [join_text(call, "en", dial_in),
+                                                       call.agenda and f"Agenda: {call.agenda}"])))
+    event.add("status", "CANCELLED" if call.status == "cancelled" else "CONFIRMED")
+    if call.bridge != "twilio":
+        event.add("url", call.bridge)
+    calendar.add_component(event)
+    return calendar.to_ical()

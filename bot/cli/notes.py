@@ -1,0 +1,148 @@
+"""``coordbot notes``: export call notes as clean documents, attach a transcript to a call.
+
+``INC-2026-0001`` names every call of an incident, ``INC-2026-0001#2`` its call 2. An export
+shows the approved version of approved notes, and the latest version of the others, marked as a
+draft that is not approved.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.cli.contacts import ConfigOption, _actor, _database, _fail, _settings
+from bot.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.db.models import CallNotes, Incident
+    from bot.db.unit_of_work import UnitOfWork
+
+notes_app = typer.Typer(
+    help="Call notes: export them as Markdown or HTML documents, attach transcripts.",
+    no_args_is_help=True)
+
+_REF = re.compile(r"^\s*(?P<key>[^#\s]+)\s*(?:#\s*(?P<call>\d{1,6}))?\s*$")
+REF_HELP = "INC-2026-0001 (every call of the incident) or INC-2026-0001#2 (its call 2)."
+
+
+class Format(StrEnum):
+    MD = "md"
+    HTML = "html"
+
+
+def parse_ref(ref: str, *, call_needed: bool = False) -> tuple[str, int | None]:
+    """``"inc-2026-1#2"`` → ``("INC-2026-0001", 2)``; a malformed reference is a usage error."""
+    from bot.incidents.rules import normalise_key
+
+    match = _REF.match(ref)
+    key = normalise_key(match.group("key")) if match else None
+    if key is None:
+        raise typer.BadParameter(f"{ref!r} is not an incident or call: use {REF_HELP}",
+                                 param_hint="REF")
+    number = int(match.group("call")) if match.group("call") else None
+    if call_needed and number is None:
+        raise typer.BadParameter(f"name the call too, e.g. {key}#2", param_hint="REF")
+    return key, number
+
+
+def _incident(uow: UnitOfWork, key: str) -> Incident:
+    incident = uow.incidents.by_key(key)
+    if incident is None:
+        raise DomainError(f"there is no incident {key}")
+    return incident
+
+
+def _notes(uow: UnitOfWork, incident: Incident, number: int | None) -> list[CallNotes]:
+    found = list(uow.notes.for_incident(incident.id))
+    numbers = {n.id: uow.calls.get(n.call_id).number for n in found}
+    if number is None:
+        if not found:
+            raise DomainError(f"{incident.key} has no call notes yet")
+        return sorted(found, key=lambda n: numbers[n.id])
+    if uow.calls.by_number(incident.id, number) is None:
+        raise DomainError(f"{incident.key} has no call {number}")
+    chosen = [n for n in found if numbers[n.id] == number]
+    if not chosen:
+        raise DomainError(f"call {number} of {incident.key} has no notes yet")
+    return chosen
+
+
+@notes_app.command("export")
+def export(
+    ref: Annotated[str, typer.Argument(help=REF_HELP)],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="md or html.")] = Format.MD,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="File to write (default: standard output).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the notes of an incident's calls, or of one call, as one clean document."""
+    from bot.notes import html as notes_html
+    from bot.notes.service import review as notes_review
+
+    key, number = parse_ref(ref)
+    settings = _settings(config)
+    database = _database(settings)
+    try:
+        with database.unit_of_work(read_only=True) as uow:
+            found = _notes(uow, _incident(uow, key), number)
+            title, parts = notes_review.document(uow, found, settings=settings,
+                                                 one_call=number is not None)
+    except DomainError as error:
+        raise _fail(str(error)) from None
+    finally:
+        database.dispose()
+    render = notes_html.page if fmt == Format.HTML else notes_html.markdown
+    document = render(title, parts, zone=settings.timezone)
+    if output is None:
+        sys.stdout.write(document)
+        return
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as error:
+        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
+    typer.echo(f"exported the notes of {len(parts)} call(s) to {output}", err=True)
+
+
+@notes_app.command("attach")
+def attach(
+    ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
+    file: Annotated[Path, typer.Argument(help="The transcript: a UTF-8 text file.")],
+    config: ConfigOption = None,
+) -> None:
+    """Attach a transcript to a call: its DECISION:/ISSUE:/ACTION: lines feed the notes.
+
+    Notes nobody has edited are redrafted; edited notes are kept, and the marked lines are posted
+    in the review channel for the reviewers to add.
+    """
+    from bot.notes.service import review as notes_review
+
+    key, number = parse_ref(ref, call_needed=True)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise _fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again") from None
+    except OSError as error:
+        raise _fail(f"cannot read {file}: {error.strerror or error}") from None
+    settings = _settings(config)
+    database = _database(settings)
+    try:
+        with database.unit_of_work() as uow:
+            incident = _incident(uow, key)
+            call = uow.calls.by_number(incident.id, number)
+            if call is None:
+                raise DomainError(f"{key} has no call {number}")
+            message = notes_review.attach_transcript(
+                uow, call=call, text=text, source=f"file:{file.name}", actor=_actor(),
+                now=datetime.now(UTC), settings=settings)
+            uow.commit()
+    except DomainError as error:
+        raise _fail(str(error)) from None
+    finally:
+        database.dispose()
+    typer.echo(message.replace("`", ""))

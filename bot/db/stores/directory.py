@@ -1,0 +1,175 @@
+"""Queries and bulk writes for the stakeholder directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import (
+    AudienceChange,
+    Contact,
+    ContactIncidentType,
+    ContactRegion,
+    ContactTag,
+    SlackUserName,
+)
+
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (…) lists
+LINKS = ((ContactRegion, "region", "regions"), (ContactIncidentType, "incident_type", "incident_types"),
+         (ContactTag, "tag", "tags"))
+
+
+class ContactRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def get(self, contact_id: int) -> Contact | None:
+        return self._session.get(Contact, contact_id)
+
+    def by_phone(self, phone: str) -> Contact | None:
+        return self._session.scalar(select(Contact).where(Contact.phone == phone))
+
+    def by_name(self, name: str) -> Sequence[Contact]:
+        return self._session.scalars(
+            select(Contact).where(func.lower(Contact.name) == name.strip().lower())
+        ).all()
+
+    def organisation_named(self, name: str) -> str | None:
+        """The organisation's name as the directory spells it (case-insensitive match)."""
+        return self._session.scalar(select(Contact.organisation)
+                                    .where(func.lower(Contact.organisation) == name.strip().lower(),
+                                           Contact.organisation != "").limit(1))
+
+    def remember_slack_name(self, user_id: str, name: str, now: datetime) -> None:
+        known = self._session.get(SlackUserName, user_id)
+        if known is None:
+            self._session.add(SlackUserName(user_id=user_id, name=name, seen_at=now))
+        else:
+            known.name, known.seen_at = name, now
+
+    def slack_name(self, user_id: str) -> str | None:
+        known = self._session.get(SlackUserName, user_id)
+        return known.name if known else None
+
+    def by_slack_user(self, user_id: str) -> Contact | None:
+        return self._session.scalar(select(Contact).where(Contact.slack_user_id == user_id))
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(Contact)) or 0
+
+    def all(self, *, search: str | None = None, limit: int | None = None) -> Sequence[Contact]:
+        query = select(Contact).order_by(Contact.id)
+        if search:
+            like = f"%{search.lower()}%"
+            query = query.where(or_(func.lower(Contact.name).like(like),
+                                    func.lower(Contact.organisation).like(like),
+                                    Contact.language == search.lower(),
+                                    Contact.id.in_(select(ContactTag.contact_id)
+                                                   .where(ContactTag.tag == search.lower()))))
+        return self._session.scalars(query.limit(limit)).all()
+
+    def identity_index(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Every contact id by phone and by email, to match imported rows in memory."""
+        phones, emails = {}, {}
+        for contact_id, phone, email in self._session.execute(
+                select(Contact.id, Contact.phone, Contact.email)):
+            if phone:
+                phones[phone] = contact_id
+            if email:
+                emails[email] = contact_id
+        return phones, emails
+
+    def load(self, ids: Iterable[int]) -> dict[int, Contact]:
+        found: dict[int, Contact] = {}
+        for chunk in _chunks(list(ids)):
+            for contact in self._session.scalars(select(Contact).where(Contact.id.in_(chunk))):
+                found[contact.id] = contact
+        return found
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Bulk insert with ids reserved up front: no RETURNING, one executemany (fast at 100k).
+
+        ``render_nulls`` keeps rows with and without an email in one batch.
+        """
+        if not rows:
+            return []
+        ids = self._reserve_ids(len(rows))
+        self._session.execute(insert(Contact), [{**row, "id": cid} for cid, row in zip(ids, rows,
+                                                                                    strict=True)],
+                              execution_options={"render_nulls": True})
+        self._write_links(ids, rows)
+        return ids
+
+    def _reserve_ids(self, count: int) -> list[int]:
+        if self._session.get_bind().dialect.name == "postgresql":
+            return list(self._session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('contacts', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": count}))
+        # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), so nobody else can
+        # take these ids before we insert them.
+        start = (self._session.scalar(select(func.max(Contact.id))) or 0) + 1
+        return list(range(start, start + count))
+
+    def update_many(self, rows: list[dict[str, Any]]) -> None:
+        """``rows`` carry ``id``; the link rows of those contacts are rewritten."""
+        if not rows:
+            return
+        self._session.execute(update(Contact), rows)
+        ids = [row["id"] for row in rows]
+        for model, _, _ in LINKS:
+            for chunk in _chunks(ids):
+                self._session.execute(delete(model).where(model.contact_id.in_(chunk)))
+        self._write_links(ids, rows)
+
+    def _write_links(self, ids: list[int], rows: list[dict[str, Any]]) -> None:
+        for model, column, field in LINKS:
+            links = [{"contact_id": cid, column: value}
+                     for cid, row in zip(ids, rows, strict=True) for value in row[field]]
+            if links:
+                self._session.execute(insert(model), links,
+                                      execution_options={"render_nulls": True})
+
+    def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
+                            tags: Sequence[str], extra_ids: Sequence[int]) -> Sequence[Any]:
+        """Rows of active contacts that may belong to the audience (the rules decide)."""
+        in_region = select(ContactRegion.contact_id).where(ContactRegion.region.in_(list(regions)))
+        follows = select(ContactIncidentType.contact_id).where(
+            ContactIncidentType.incident_type.in_([incident_type, "all"]))
+        conditions = [Contact.id.in_(in_region) & Contact.id.in_(follows)]
+        if tags:
+            conditions.append(Contact.id.in_(select(ContactTag.contact_id)
+                                             .where(ContactTag.tag.in_(list(tags)))))
+        if extra_ids:
+            conditions.append(Contact.id.in_(list(extra_ids)))
+        # Core rows (no ORM loading) with the JSON lists as text: the caller decodes them with
+        # a cache, since a directory has few distinct region/type/tag lists.
+        query = select(
+            Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
+            Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
+            cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
+            Contact.phone_status, Contact.active,
+        ).where(Contact.active.is_(True), or_(*conditions))
+        return self._session.connection().execute(query).all()
+
+    def interpreter_languages(self) -> set[str]:
+        query = (select(Contact.language).distinct()
+                 .join(ContactTag, ContactTag.contact_id == Contact.id)
+                 .where(ContactTag.tag == "interpreter", Contact.active.is_(True)))
+        return set(self._session.scalars(query))
+
+    def add_audience_change(self, change: AudienceChange) -> None:
+        self._session.add(change)
+
+    def audience_changes(self, incident_id: int) -> Sequence[AudienceChange]:
+        return self._session.scalars(select(AudienceChange)
+                                     .where(AudienceChange.incident_id == incident_id)
+                                     .order_by(AudienceChange.id)).all()
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]

@@ -1,0 +1,111 @@
+"""The outbox: adding rows once per key, claiming due rows under a lease, recording outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.models import OutboxMessage
+
+LEASE_EXPIRED = "lease_expired"
+
+
+class OutboxRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Adds the message unless one with the same idempotency key exists; True if added."""
+        if self.by_key(message.idempotency_key) is not None:
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(message)
+        except IntegrityError:  # a concurrent transaction wrote the same key first
+            return False
+        return True
+
+    def add_new(self, rows: list[dict]) -> None:
+        """Bulk-inserts messages whose keys are new by construction (a duplicate key raises)."""
+        if rows:
+            self._session.execute(insert(OutboxMessage), rows)
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        return self._session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self._session.get(OutboxMessage, message_id)
+
+    def list(self, *, status: str | None = None, incident_id: int | None = None,
+             limit: int | None = None, newest_first: bool = False) -> Sequence[OutboxMessage]:
+        order = OutboxMessage.id.desc() if newest_first else OutboxMessage.id
+        query = select(OutboxMessage).order_by(order)
+        if status is not None:
+            query = query.where(OutboxMessage.status == status)
+        if incident_id is not None:
+            query = query.where(OutboxMessage.incident_id == incident_id)
+        return self._session.scalars(query.limit(limit)).all()
+
+    def load(self, ids: list[int]) -> list[OutboxMessage]:
+        if not ids:
+            return []
+        return list(self._session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+
+    def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+        """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
+
+        Due means pending and past its next attempt time, or ``sending`` under an expired lease
+        (its worker died). On PostgreSQL the inner select skips rows another worker has locked.
+        """
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1,
+                    # A reclaimed "sending" row may have reached the provider: senders check.
+                    error_code=case((OutboxMessage.status == "sending", LEASE_EXPIRED),
+                                    else_=OutboxMessage.error_code))
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(claimed.scalars().all())
+
+    def count_by_status(self, *, key_prefix: str | None = None) -> dict[str, int]:
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        if key_prefix:
+            query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
+        return {status: count for status, count in self._session.execute(query)}
+
+    def error_counts(self, *, key_prefix: str) -> dict[str, int]:
+        query = (select(OutboxMessage.error_code, func.count())
+                 .where(OutboxMessage.idempotency_key.startswith(key_prefix),
+                        OutboxMessage.status.in_(["failed", "undelivered", "suppressed"]))
+                 .group_by(OutboxMessage.error_code))
+        return {code or "unknown": count for code, count in self._session.execute(query)}
+
+    def by_provider_id(self, provider_id: str) -> OutboxMessage | None:
+        return self._session.scalar(
+            select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
+
+    def latest_incident_for(self, recipient: str) -> int | None:
+        """The incident of the newest message sent to ``recipient`` (to route their replies)."""
+        return self._session.scalar(
+            select(OutboxMessage.incident_id)
+            .where(OutboxMessage.recipient == recipient, OutboxMessage.incident_id.is_not(None))
+            .order_by(OutboxMessage.id.desc()).limit(1))

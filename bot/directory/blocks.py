@@ -1,0 +1,78 @@
+"""Slack text about an incident's audience; phone numbers always masked."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+from bot.db.models import Incident
+from bot.directory.rules.audience import SMS, Member, Summary, language_name
+from bot.directory.rules.phones import mask
+from bot.slack_ui.text import escape
+
+CHANNEL_LABELS = {"slack": "Slack", "sms": "SMS", "unreachable": "unreachable"}
+SHOWN = 15
+
+
+def _counts(counter: Counter, label=lambda key: key) -> str:
+    return " · ".join(f"{label(key)} {count}" for key, count in counter.most_common()) or "none"
+
+
+def member_line(member: Member) -> str:
+    contact = member.contact
+    org = f" ({escape(contact.organisation)})" if contact.organisation else ""
+    via = CHANNEL_LABELS[member.channel]
+    if member.channel == SMS:
+        via += f" {mask(contact.phone)}"
+    return (f"• *{escape(contact.name)}*{org} — {via}, {language_name(contact.language)} — "
+            f"{'; '.join(member.reasons)}")
+
+
+def summary(incident: Incident, members: list[Member], totals: Summary) -> str:
+    lines = [f"*Audience for {incident.key}: {escape(incident.title)}* — {totals.total} contacts"]
+    if not members:
+        lines.append("Nobody in the directory matches this incident's regions and type yet. "
+                     "Import contacts with `coordbot contacts import FILE.csv`, or add people "
+                     "with `/incident contacts add PHONE-OR-NAME`.")
+        return "\n".join(lines)
+    lines += [
+        f"*By channel:* {_counts(totals.by_channel, CHANNEL_LABELS.get)}",
+        f"*By language:* {_counts(totals.by_language, language_name)}",
+    ]
+    if totals.languages_without_interpreter:
+        names = ", ".join(language_name(t) for t in totals.languages_without_interpreter)
+        lines.append(f":warning: No contact tagged `interpreter` for: {names}")
+    lines += [
+        f"*By organisation type:* {_counts(totals.by_organisation_type)}",
+        f"*By state:* {_counts(totals.by_region)}",
+        f"*First {min(SHOWN, len(members))}:*",
+        *(member_line(m) for m in members[:SHOWN]),
+        "`/incident contacts why NAME` · `contacts add PHONE-OR-NAME` · "
+        "`contacts remove PHONE-OR-NAME` · `contacts export`",
+    ]
+    return "\n".join(lines)
+
+
+def why(incident: Incident, name: str, member: Member | None, removed: bool) -> str:
+    if member:
+        return f"{member_line(member)}\nIn {incident.key}'s audience because: " + \
+            "; ".join(member.reasons) + "."
+    if removed:
+        return f"{escape(name)} was removed from {incident.key}'s audience by a coordinator."
+    return (f"{escape(name)} is not in {incident.key}'s audience: they do not serve "
+            f"{', '.join(incident.regions)} (or nationally) for {incident.type}s, and carry no "
+            "always-include tag. `/incident contacts add` adds them.")
+
+
+def export_csv(members: list[Member]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "organisation", "organisation_type", "channel", "phone_masked",
+                     "language", "regions", "reasons"])
+    for member in members:
+        c = member.contact
+        writer.writerow([c.name, c.organisation, c.organisation_type, member.channel,
+                         mask(c.phone) if c.phone else "", c.language, ";".join(c.regions),
+                         "; ".join(member.reasons)])
+    return out.getvalue()

@@ -1,0 +1,140 @@
+"""Who to reach for an incident, why, and through which channel. Pure rules, no I/O.
+
+A contact is in an incident's audience when it is active and
+  (serves one of the incident's regions, or is national) and follows the incident's type,
+  or carries an always-include tag, or a coordinator added it;
+and a coordinator did not remove it. Each member keeps every reason that applied.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from bot.directory.rules.contacts import ALL_TYPES, Consent
+from bot.directory.rules.regions import NATIONAL
+from bot.i18n.languages import LANGUAGES
+
+SLACK, SMS, UNREACHABLE = "slack", "sms", "unreachable"
+ADD, REMOVE = "add", "remove"
+
+
+class Candidate(NamedTuple):  # a NamedTuple: a large directory makes thousands per query
+    id: int
+    name: str
+    organisation: str
+    organisation_type: str
+    language: str
+    regions: tuple[str, ...]
+    incident_types: tuple[str, ...]
+    tags: tuple[str, ...]
+    phone: str | None
+    slack_user_id: str | None
+    sms_consent: str
+    phone_status: str = "ok"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Override:
+    action: str  # ADD or REMOVE
+    actor: str
+
+
+class Member(NamedTuple):
+    contact: Candidate
+    channel: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scope:
+    incident_type: str
+    regions: tuple[str, ...]
+    always_include_tags: tuple[str, ...] = ()
+
+
+def reasons_for(contact: Candidate, scope: Scope, override: Override | None) -> tuple[str, ...]:
+    """Why ``contact`` is in the audience; empty when it is not."""
+    if not contact.active or (override and override.action == REMOVE):
+        return ()
+    reasons = _directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
+    if override and override.action == ADD:
+        reasons += (f"added by <@{override.actor}>",)
+    return reasons
+
+
+@functools.lru_cache(maxsize=8192)
+def _directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
+                       scope: Scope) -> tuple[str, ...]:
+    # Cached: a large directory repeats the same few region/type/tag combinations.
+    reasons = []
+    served = sorted(set(regions) & set(scope.regions))
+    follows = ALL_TYPES in types or scope.incident_type in types
+    if follows and (served or NATIONAL in regions):
+        where = f"serves {', '.join(served)}" if served else "national organisation"
+        what = "" if ALL_TYPES in types else f", follows {scope.incident_type}"
+        reasons.append(where + what)
+    matched = sorted(set(tags) & set(scope.always_include_tags))
+    if matched:
+        reasons.append(f"always included ({', '.join(matched)})")
+    return tuple(reasons)
+
+
+def channel_for(contact: Candidate) -> str:
+    """Slack for people on Slack; SMS for a usable number with no STOP; otherwise unreachable."""
+    if contact.slack_user_id:
+        return SLACK
+    if contact.phone and contact.phone_status == "ok" and contact.sms_consent != Consent.OPTED_OUT:
+        return SMS
+    return UNREACHABLE
+
+
+def assemble(candidates: Iterable[Candidate], scope: Scope,
+             overrides: Mapping[int, Override] | None = None) -> list[Member]:
+    overrides = overrides or {}
+    members = []
+    for contact in candidates:
+        reasons = reasons_for(contact, scope, overrides.get(contact.id))
+        if reasons:
+            members.append(Member(contact, channel_for(contact), reasons))
+    members.sort(key=lambda m: (m.contact.organisation.lower(), m.contact.name.lower(), m.contact.id))
+    return members
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    by_channel: Counter
+    by_language: Counter
+    by_organisation_type: Counter
+    by_region: Counter
+    languages_without_interpreter: tuple[str, ...]
+
+
+def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) -> Summary:
+    """Totals for the coordinator; ``interpreters`` are the languages of interpreter contacts."""
+    reachable = [m for m in members if m.channel != UNREACHABLE]
+    by_language = Counter(m.contact.language for m in reachable)
+    by_region: Counter = Counter()
+    for member in members:
+        served = set(member.contact.regions) & set(scope.regions)
+        for region in served or ({NATIONAL} if NATIONAL in member.contact.regions else set()):
+            by_region[region] += 1
+    covered = set(interpreters) | {"en"}
+    missing = tuple(sorted(lang for lang in by_language if lang not in covered))
+    return Summary(
+        total=len(members),
+        by_channel=Counter(m.channel for m in members),
+        by_language=by_language,
+        by_organisation_type=Counter(m.contact.organisation_type or "unspecified" for m in members),
+        by_region=by_region,
+        languages_without_interpreter=missing,
+    )
+
+
+def language_name(tag: str) -> str:
+    return LANGUAGES.get(tag, (tag, tag))[0]

@@ -1,0 +1,196 @@
+"""Parsing the text of ``/incident …`` into a subcommand and its arguments."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bot.actions.rules import parse_action, parse_filter
+from bot.directory.rules.regions import parse_regions
+from bot.errors import InvalidInput
+from bot.incidents.rules import IncidentDraft, IncidentType, Severity, normalise_key
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    example: str
+    summary: str
+    coordinators_only: bool = False
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        Subcommand("declare", 'declare [type "title" REGIONS severity=LEVEL summary="…"]',
+                   '/incident declare hurricane "Hurricane Xavier" FL,GA severity=high',
+                   "Declare an incident (with no text: open a form).", True),
+        Subcommand("list", "list [active|closed|all]", "/incident list",
+                   "List incidents (active ones by default)."),
+        Subcommand("status", "status [KEY]", "/incident status INC-2026-0001",
+                   "Show an incident's facts and latest updates."),
+        Subcommand("update", "update [KEY] TEXT",
+                   "/incident update Shelters open in Tallahassee and Valdosta",
+                   "Add an update to the timeline and post it to the channel.", True),
+        Subcommand("close", "close [KEY]", "/incident close INC-2026-0001",
+                   "Close an incident (asks for confirmation).", True),
+        Subcommand("reopen", "reopen [KEY]", "/incident reopen INC-2026-0001",
+                   "Reopen a closed incident.", True),
+        Subcommand("contacts", "contacts [KEY] [add|remove|why PHONE-OR-NAME | export]",
+                   "/incident contacts why Comunidad Unida",
+                   "Who this incident reaches and why; add, remove or export them "
+                   "(changes: coordinators)."),
+        Subcommand("notify", "notify [KEY] TEXT (then optional `es: …` lines, one per language)",
+                   "/incident notify Shelters are open at Lincoln High School.",
+                   "Text the incident's SMS contacts, each in their language (previewed first "
+                   "when many).", True),
+        Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
+                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] | "
+                           "reschedule N WHEN | rsvps [N]",
+                   '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
+                   "Coordination calls: schedule (invitations go out by SMS and Slack), list, "
+                   "change, RSVPs (changes: coordinators)."),
+        Subcommand("action", 'action [KEY] add OWNER "TEXT" [due WHEN] | done N | reassign N OWNER | '
+                             "due N WHEN",
+                   '/incident action add @ana "Confirm shelter capacity" due friday 5pm',
+                   "Action items, numbered A-1, A-2 …: owners are Slack users, contacts (they get "
+                   "an SMS and can reply DONE N) or organisations."),
+        Subcommand("actions", "actions [KEY] [open|mine|all]", "/incident actions mine",
+                   "List action items (open ones by default)."),
+        Subcommand("notes", "notes [KEY] [show [N] | attach [N] TEXT]", "/incident notes",
+                   "Call notes: their review status and link; attach a transcript to a call."),
+        Subcommand("help", "help", "/incident help", "Show this help."),
+    )
+}
+
+DECLARE_EXAMPLE = SUBCOMMANDS["declare"].example
+LIST_FILTERS = ("active", "closed", "all")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    name: str
+    key: str | None = None
+    text: str = ""
+
+
+def parse_invocation(text: str) -> Invocation:
+    """Split ``/incident`` text into subcommand, optional incident key and the rest.
+
+    An unknown or missing subcommand becomes ``help``.
+    """
+    text = unescape_slack(text)
+    head, _, rest = text.strip().partition(" ")
+    name = head.lower()
+    if name not in SUBCOMMANDS:
+        return Invocation("help", text=text.strip())
+    rest = rest.strip()
+    key = None
+    if name in ("status", "update", "close", "reopen", "contacts", "notify", "call", "action",
+                "actions", "notes"):
+        first, _, remainder = rest.partition(" ")
+        key = normalise_key(first) if first else None
+        if key:
+            rest = remainder.strip()
+    if name in ("update", "notify") and not rest:
+        raise InvalidInput(f"Say what the {name if name == 'update' else 'notice'} is.",
+                           SUBCOMMANDS[name].example)
+    if name == "contacts":
+        parse_contacts_action(rest)
+    if name == "call":
+        parse_call_action(rest)
+    if name == "action":
+        parse_action(rest)
+    if name == "actions":
+        parse_filter(rest)
+    if name == "list" and rest and rest.lower() not in LIST_FILTERS:
+        raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
+                           "/incident list all")
+    return Invocation(name, key, rest)
+
+
+CONTACT_ACTIONS = ("add", "remove", "why", "export")
+CALL_ACTIONS = ("schedule", "list", "show", "cancel", "reschedule", "rsvps")
+
+
+def parse_call_action(text: str) -> tuple[str, str]:
+    """``"schedule tomorrow 3pm"`` -> ``("schedule", "tomorrow 3pm")``; nothing -> list."""
+    action, _, rest = text.strip().partition(" ")
+    action = action.lower() or "list"
+    if action not in CALL_ACTIONS:
+        raise InvalidInput(f"Unknown call action {action!r}: use schedule, list, show, cancel, "
+                           "reschedule or rsvps.", SUBCOMMANDS["call"].example)
+    if action == "reschedule" and not rest.strip():
+        raise InvalidInput(f"Say when: `/incident call {action} "
+                           f"{'2 ' if action == 'reschedule' else ''}tomorrow 3pm ET`.")
+    return action, rest.strip()
+
+
+def parse_contacts_action(text: str) -> tuple[str, str]:
+    """``"why Ana Ruiz"`` -> ``("why", "Ana Ruiz")``; no text -> ``("summary", "")``."""
+    action, _, reference = text.strip().partition(" ")
+    action = action.lower()
+    if not action:
+        return "summary", ""
+    if action not in CONTACT_ACTIONS:
+        raise InvalidInput(f"Unknown contacts action {action!r}: use add, remove, why or export.",
+                           SUBCOMMANDS["contacts"].example)
+    reference = reference.strip()
+    if action != "export" and not reference:
+        raise InvalidInput(f"Say who to {action}: a phone number or a contact's name.",
+                           f"/incident contacts {action} +1 202 555 0143")
+    return action, reference
+
+
+def parse_declare(text: str) -> IncidentDraft:
+    """``hurricane "Hurricane Xavier" FL,GA severity=high summary="…"`` -> a draft."""
+    try:
+        words = shlex.split(_straighten_quotes(text))
+    except ValueError:
+        raise InvalidInput("A quotation mark is not closed.", DECLARE_EXAMPLE) from None
+    options = {}
+    positional = []
+    for word in words:
+        name, sep, value = word.partition("=")
+        if sep and name.lower() in ("severity", "summary", "regions", "title", "type"):
+            options[name.lower()] = value
+        elif sep:
+            raise InvalidInput(f"Unknown option {name!r}: use severity=, summary= or regions=.",
+                               DECLARE_EXAMPLE)
+        else:
+            positional.append(word)
+    if "type" in options:
+        positional.insert(0, options.pop("type"))
+    if "title" in options:
+        positional.insert(1, options.pop("title"))
+    if len(positional) < 2:
+        raise InvalidInput("Give the incident type, a title in quotes, and the affected regions.",
+                           DECLARE_EXAMPLE)
+    regions_text = " ".join(positional[2:]) + " " + options.get("regions", "")
+    return IncidentDraft(
+        type=IncidentType.parse(positional[0], example=DECLARE_EXAMPLE),
+        title=positional[1].strip(),
+        regions=parse_regions(regions_text, example=DECLARE_EXAMPLE),
+        severity=Severity.parse(options.get("severity", "moderate"), example=DECLARE_EXAMPLE),
+        summary=options.get("summary", "").strip(),
+    )
+
+
+_AUTO_LINK = re.compile(r"<(?:mailto|tel):[^|>]*\|([^>]*)>")
+
+
+def unescape_slack(text: str) -> str:
+    """Slack's command text: ``&amp;`` ``&lt;`` ``&gt;`` encoded, e-mails and phones auto-linked.
+
+    Mentions (``<@U123|ana>``) and web links (``<https://…>``) are kept for the parsers that read
+    them; an auto-linked phone number or e-mail address becomes the text the person typed.
+    """
+    text = _AUTO_LINK.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _straighten_quotes(text: str) -> str:
+    # Slack clients often turn typed quotes into typographic ones.
+    return text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))

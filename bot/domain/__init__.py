@@ -1,1 +1,0 @@
-"""Pure rules of the product: no I/O, no framework imports."""

@@ -1,0 +1,135 @@
+"""Slack messages about incidents: summaries, posts, lists, confirmations and help."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.db.models import Incident, TimelineEntry
+from bot.directory.rules.regions import US_REGIONS
+from bot.dispatch.grammar import SUBCOMMANDS
+from bot.i18n.formatting import local_time
+from bot.incidents.rules import IncidentType
+from bot.slack_ui.text import escape
+
+SEVERITY_MARK = {"low": "🟢", "moderate": "🟡", "high": "🟠", "critical": "🔴"}
+CLOSE_CONFIRM_ACTION = "incident_close_confirm"
+CLOSE_CANCEL_ACTION = "incident_close_cancel"
+
+
+def _type_label(incident: Incident) -> str:
+    return IncidentType(incident.type).label
+
+
+def _regions(incident: Incident) -> str:
+    return ", ".join(f"{code} ({US_REGIONS.get(code, code)})" for code in incident.regions)
+
+
+def headline(incident: Incident) -> str:
+    mark = SEVERITY_MARK.get(incident.severity, "")
+    return f"{mark} {incident.key}: {escape(incident.title)}".strip()
+
+
+def summary(incident: Incident, zone: str) -> tuple[str, list[dict]]:
+    text = f"{incident.key} declared: {incident.title} ({_type_label(incident)}, {incident.severity})"
+    fields = [
+        ("Type", _type_label(incident).capitalize()),
+        ("Severity", incident.severity.capitalize()),
+        ("Status", incident.status.capitalize()),
+        ("Declared", f"{local_time(incident.declared_at, zone)} by <@{incident.declared_by}>"),
+        ("Regions", _regions(incident)),
+    ]
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline(incident)[:150]}},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*{name}*\n{escape(value) if name != 'Declared' else value}"}
+            for name, value in fields
+        ]},
+    ]
+    if incident.summary:
+        blocks.append({"type": "section",
+                       "text": {"type": "mrkdwn", "text": f"*Summary*\n{escape(incident.summary)}"}})
+    blocks.append({"type": "context", "elements": [{
+        "type": "mrkdwn",
+        "text": "Post updates with `/incident update …`. `/incident help` lists every command.",
+    }]})
+    return text, blocks
+
+
+def announcement(incident: Incident) -> str:
+    channel = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
+    return (f"{headline(incident)} — {_type_label(incident)} affecting "
+            f"{', '.join(incident.regions)}. Coordination in {channel}.")
+
+
+def update_post(incident: Incident, entry: TimelineEntry, zone: str) -> str:
+    return (f"*Update* on {incident.key} ({local_time(entry.created_at, zone)}, "
+            f"<@{entry.author}>):\n{escape(entry.text)}")
+
+
+def status_change_post(incident: Incident, actor: str, zone: str, *, closed: bool) -> str:
+    at = incident.closed_at if closed and incident.closed_at else None
+    when = f" at {local_time(at, zone)}" if at else ""
+    verb = "closed" if closed else "reopened"
+    return f"{incident.key} was {verb} by <@{actor}>{when}."
+
+
+def incident_list(incidents: Sequence[Incident], which: str, zone: str) -> str:
+    if not incidents:
+        return f"No {which if which != 'all' else ''} incidents.".replace("  ", " ")
+    lines = [f"*{which.capitalize()} incidents* ({len(incidents)}):"]
+    for incident in incidents:
+        channel = f" <#{incident.channel_id}>" if incident.channel_id else ""
+        lines.append(
+            f"• {headline(incident)} — {_type_label(incident)}, {', '.join(incident.regions)}, "
+            f"{incident.status}, declared {local_time(incident.declared_at, zone)}{channel}"
+        )
+    return "\n".join(lines)
+
+
+def status(incident: Incident, recent: Sequence[TimelineEntry], zone: str) -> str:
+    lines = [
+        f"*{headline(incident)}*",
+        f"{_type_label(incident).capitalize()} · severity {incident.severity} · {incident.status}",
+        f"Regions: {_regions(incident)}",
+        f"Declared {local_time(incident.declared_at, zone)} by <@{incident.declared_by}>",
+    ]
+    if incident.closed_at and incident.status == "closed":
+        lines.append(f"Closed {local_time(incident.closed_at, zone)}")
+    if incident.channel_id:
+        lines.append(f"Channel: <#{incident.channel_id}>")
+    if incident.summary:
+        lines.append(f"Summary: {escape(incident.summary)}")
+    if recent:
+        lines.append("*Latest updates:*")
+        lines += [f"• {local_time(e.created_at, zone)} <@{e.author}>: {escape(e.text)}"
+                  for e in recent]
+    else:
+        lines.append("No updates yet.")
+    return "\n".join(lines)
+
+
+def close_confirmation(incident: Incident) -> tuple[str, list[dict]]:
+    text = f"Close {incident.key} ({incident.title})?"
+    return text, [
+        {"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"Close *{incident.key}: {escape(incident.title)}*? The channel stays open and "
+            "you can reopen the incident later.")}},
+        {"type": "actions", "elements": [
+            {"type": "button", "action_id": CLOSE_CONFIRM_ACTION, "style": "danger",
+             "text": {"type": "plain_text", "text": "Close incident"}, "value": incident.key},
+            {"type": "button", "action_id": CLOSE_CANCEL_ACTION,
+             "text": {"type": "plain_text", "text": "Cancel"}, "value": incident.key},
+        ]},
+    ]
+
+
+def help_text(unknown: str | None = None) -> str:
+    lines = []
+    if unknown:
+        lines.append(f"I don't know `{escape(unknown.split()[0])}`. Here is what I can do:")
+    lines.append("*`/incident` commands* (in an incident's channel the incident is implied; "
+                 "elsewhere name it, e.g. `INC-2026-0001`):")
+    for sub in SUBCOMMANDS.values():
+        who = " _(coordinators)_" if sub.coordinators_only else ""
+        lines.append(f"• `{sub.usage}` — {sub.summary}{who}\n    e.g. `{sub.example}`")
+    return "\n".join(lines)

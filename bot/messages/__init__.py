@@ -1,1 +1,0 @@
-"""What people read: Slack text and Block Kit, rendered by pure functions."""

@@ -1,0 +1,364 @@
+"""Slack messages about call notes: the review card, the published notes, the two modals.
+
+Notes are written in Markdown; Slack shows ``mrkdwn``, so they are converted line by line
+(headings and ``**bold**`` become ``*bold*``, lists get bullets, tables go in a code block).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.i18n.formatting import local_time
+from bot.slack_ui.block_kit import input_block, modal
+from bot.slack_ui.text import escape
+
+APPROVE_ACTION = "notes_approve"
+EDIT_ACTION = "notes_edit"
+CHANGES_ACTION = "notes_request_changes"
+EDIT_CALLBACK = "notes_edit"
+CHANGES_CALLBACK = "notes_changes"
+
+SECTION_LIMIT = 3000  # Slack's limit on a section's text
+INPUT_LIMIT = 3000  # and on a plain_text_input's value
+PREVIEW_LIMIT = 2600
+SECTIONS_PER_MESSAGE = 3  # well under Slack's total size of a message's blocks
+MORE_BLOCK = "more"
+STATUS_LABELS = {"draft": "Draft", "changes_requested": "Changes requested",
+                 "approved": "Approved"}
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything the review card shows, read by the sender just before it posts."""
+
+    notes_id: int
+    incident_key: str
+    incident_title: str
+    call_number: int
+    status: str
+    version: int
+    author: str
+    written_at: datetime
+    reason: str
+    text: str
+    zone: str
+    link: str | None = None
+    link_expires: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    comment: tuple[str, str] | None = None  # (who, what) of the latest change request
+    published_to: list[str] = field(default_factory=list)
+
+
+def who(user: str | None) -> str:
+    """``<@U…>`` for Slack users; anyone else (``coordbot``, ``cli:ana``) as plain text."""
+    if not user:
+        return "someone"
+    return f"<@{user}>" if user[:1] in ("U", "W") and user.isalnum() else escape(user)
+
+
+def status_label(status: str, version: int) -> str:
+    label = STATUS_LABELS.get(status, status)
+    return f"{label}, version {version}" + ("" if status == "approved" else " (not approved)")
+
+
+# ----- Markdown → Slack mrkdwn -------------------------------------------------------------------
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<![*\w])\*(?=\S)([^*]+?)(?<=\S)\*(?![*\w])")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_FENCE = "```"
+
+
+def mrkdwn(markdown: str) -> str:
+    lines: list[str] = []
+    in_code = in_table = False
+    for line in markdown.splitlines():
+        if line.strip().startswith(_FENCE):
+            in_code = not in_code
+            lines.append(_FENCE)
+            continue
+        if in_code:
+            lines.append(escape(line))
+            continue
+        is_row = line.lstrip().startswith("|")
+        if is_row != in_table:
+            lines.append(_FENCE)
+            in_table = is_row
+        lines.append(escape(line) if is_row else _inline(line))
+    if in_table or in_code:
+        lines.append(_FENCE)
+    return "\n".join(lines)
+
+
+def _inline(line: str) -> str:
+    heading = _HEADING.match(line)
+    if heading:
+        return f"*{_strip_strong(escape(heading.group(1)))}*" if heading.group(1) else ""
+    bullet = _BULLET.match(line)
+    if bullet:
+        line = f"{bullet.group(1)}• {line[bullet.end():]}"
+    line = escape(line)
+    line = _STRONG.sub(lambda m: "\x00" + m.group(2) + "\x00", line)
+    line = _EMPHASIS.sub(r"_\1_", line)
+    line = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", line)
+    return line.replace("\x00", "*")
+
+
+def _strip_strong(text: str) -> str:
+    return _STRONG.sub(lambda m: m.group(2), text)
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line ends where possible."""
+    return _close_fences([piece for piece, _ in cut(text, limit - 2 * (len(_FENCE) + 1))])
+
+
+def cut(text: str, limit: int) -> list[tuple[str, str]]:
+    """(piece, what joined it to the one before: "\n" or "") with ``"".join`` giving ``text``."""
+    pieces: list[tuple[str, str]] = []
+    current, joiner = None, ""
+    for line in text.split("\n"):
+        line_joiner = "\n"
+        while len(line) > limit:  # a single line longer than a piece: cut it
+            if current is not None:
+                pieces.append((current, joiner))
+            current, joiner = None, ""
+            pieces.append((line[:limit], line_joiner if pieces else ""))
+            line, line_joiner = line[limit:], ""
+        if current is None:
+            current, joiner = line, (line_joiner if pieces else "")
+        elif len(current) + 1 + len(line) > limit:
+            pieces.append((current, joiner))
+            current, joiner = line, "\n"
+        else:
+            current = f"{current}\n{line}"
+    pieces.append((current or "", joiner))
+    return pieces
+
+
+def _close_fences(pieces: list[str]) -> list[str]:
+    """A code block cut between two pieces is closed at the end of one, reopened in the next."""
+    out, open_fence = [], False
+    for piece in pieces:
+        text = f"{_FENCE}\n{piece}" if open_fence else piece
+        open_fence = sum(1 for line in text.split("\n") if line.strip() == _FENCE) % 2 == 1
+        out.append(f"{text}\n{_FENCE}" if open_fence else text)
+    return out
+
+
+def preview(markdown: str, limit: int = PREVIEW_LIMIT) -> tuple[str, bool]:
+    """The start of the notes as mrkdwn, and whether it was cut."""
+    pieces = split(mrkdwn(markdown), limit)
+    return pieces[0], len(pieces) > 1
+
+
+# ----- the review card ---------------------------------------------------------------------------
+def review_card(facts: CardFacts) -> tuple[str, list[dict]]:
+    title = f"{facts.incident_key}: {facts.incident_title}, call {facts.call_number}"
+    text = f"Call notes for review — {title} ({status_label(facts.status, facts.version)})"
+    shown, cut = preview(facts.text)
+    blocks: list[dict] = [
+        _section(f":memo: *Call notes — {escape(title)}*\n{_status_line(facts)}"),
+        _section(shown or "_(empty)_"),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _link_line(facts, cut)}]},
+    ]
+    if facts.status != "approved":
+        blocks.append(_buttons(facts))
+    return text, blocks
+
+
+def _status_line(facts: CardFacts) -> str:
+    made = (f"Version {facts.version} by {who(facts.author)}, "
+            f"{local_time(facts.written_at, facts.zone)}: {escape(facts.reason)}")
+    if facts.status == "approved" and facts.approved_at:
+        places = ", ".join(f"<#{c}>" for c in facts.published_to) or "the incident channel"
+        return (f":white_check_mark: *Approved by {who(facts.approved_by)} at "
+                f"{local_time(facts.approved_at, facts.zone)}* (version {facts.version}); "
+                f"published to {places}.\n{made}")
+    lines = [f"*Status:* {status_label(facts.status, facts.version)}", made]
+    if facts.status == "changes_requested" and facts.comment:
+        lines.append(f"*Changes requested by {who(facts.comment[0])}:* "
+                     f"{escape(facts.comment[1])[:1500]}")
+    return "\n".join(lines)
+
+
+def _link_line(facts: CardFacts, cut: bool) -> str:
+    more = "Preview only: the full text is in the link. " if cut else ""
+    if facts.link is None:
+        return more + "(No browser link: the bot has no signing secret configured.)"
+    until = local_time(facts.link_expires, facts.zone) if facts.link_expires else "?"
+    return (f"{more}<{escape(facts.link)}|Open the full notes in a browser> (link valid until "
+            f"{until}; `/incident notes {facts.incident_key}` in this channel gives a fresh one).")
+
+
+def _buttons(facts: CardFacts) -> dict:
+    approve = {
+        "type": "button", "action_id": APPROVE_ACTION, "style": "primary",
+        "value": f"{facts.notes_id}:{facts.version}",
+        "text": {"type": "plain_text", "text": f"Approve v{facts.version}"},
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Approve and publish?"},
+            "text": {"type": "plain_text", "text": (
+                f"Version {facts.version} is posted to the incident channel and the distribution "
+                "channels, and attendees may get an SMS summary. This cannot be undone.")},
+            "confirm": {"type": "plain_text", "text": "Approve"},
+            "deny": {"type": "plain_text", "text": "Not yet"}},
+    }
+    return {"type": "actions", "elements": [
+        approve,
+        {"type": "button", "action_id": EDIT_ACTION, "value": str(facts.notes_id),
+         "text": {"type": "plain_text", "text": "Edit"}},
+        {"type": "button", "action_id": CHANGES_ACTION, "value": str(facts.notes_id),
+         "text": {"type": "plain_text", "text": "Request changes"}},
+    ]}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+
+
+# ----- published notes ---------------------------------------------------------------------------
+def published(*, incident_key: str, incident_title: str, call_number: int, version: int,
+              approved_by: str | None, approved_at: datetime, zone: str,
+              text: str) -> list[tuple[str, list[dict]]]:
+    """The approved notes as one or more messages of a few sections each, in reading order."""
+    title = f"{incident_key}: {incident_title}, call {call_number}"
+    header = (f":memo: *Call notes — {escape(title)}*\nApproved by {who(approved_by)} at "
+              f"{local_time(approved_at, zone)} (version {version}).")
+    sections = [header, *split(mrkdwn(text), SECTION_LIMIT)]
+    groups = [sections[i:i + SECTIONS_PER_MESSAGE]
+              for i in range(0, len(sections), SECTIONS_PER_MESSAGE)]
+    messages = []
+    for number, group in enumerate(groups, start=1):
+        part = f" (part {number} of {len(groups)})" if len(groups) > 1 else ""
+        blocks = [_section(s) for s in group if s.strip()]
+        if part:
+            blocks.append({"type": "context", "elements": [
+                {"type": "mrkdwn", "text": f"Call notes {escape(title)}{part}"}]})
+        messages.append((f"Call notes — {title}{part}", blocks))
+    return messages
+
+
+# ----- the edit modal ----------------------------------------------------------------------------
+def edit_modal(*, notes_id: int, version: int, channel: str, title: str, text: str) -> dict:
+    """The text over as many inputs of at most 3,000 characters as it needs, plus one more."""
+    cuts = cut(text, INPUT_LIMIT)
+    pieces = [piece for piece, _ in cuts]
+    joins = "".join("n" if joiner else "-" for _, joiner in cuts[1:])
+    metadata = json.dumps({"n": notes_id, "v": version, "c": channel, "j": joins})
+    about = (f"{escape(title)} — editing version {version}. Markdown: `## Heading`, `- item`, "
+             "`**bold**`. Long notes are split over several boxes; they are joined again on save.")
+    blocks: list[dict] = [{"type": "context", "block_id": "about",
+                           "elements": [{"type": "mrkdwn", "text": about}]}]
+    for index, piece in enumerate(pieces, start=1):
+        label = "Notes" if len(pieces) == 1 else f"Notes, part {index} of {len(pieces)}"
+        element = {"type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}
+        blocks.append(input_block(f"part_{index}", label,
+                                  {**element, "initial_value": piece} if piece else element,
+                                  optional=True))
+    blocks.append(input_block(MORE_BLOCK, "Add more text (optional)", {
+        "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}, optional=True,
+        hint="Added at the end, on a new line."))
+    return modal(EDIT_CALLBACK, "Edit call notes", "Save version", blocks,
+                 private_metadata=metadata)
+
+
+@dataclass(frozen=True)
+class EditSubmission:
+    notes_id: int
+    version: int
+    channel: str
+    text: str
+
+
+def edit_submission(view: dict) -> EditSubmission:
+    """The modal's pieces joined back into one text, as it was split."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view.get("state", {}).get("values", {})
+    joins = meta.get("j", "")
+    text = ""
+    for index in range(len(joins) + 1):
+        piece = _value(values, f"part_{index + 1}")
+        joiner = "\n" if index and joins[index - 1] == "n" else ""
+        text = f"{text}{joiner}{piece}" if text else piece
+    more = _value(values, MORE_BLOCK).strip("\n")
+    if more:
+        text = f"{text.rstrip()}\n{more}" if text.strip() else more
+    return EditSubmission(int(meta["n"]), int(meta["v"]), meta.get("c", ""), text)
+
+
+def _value(values: dict, block_id: str) -> str:
+    return (values.get(block_id, {}).get("value", {}).get("value") or "").replace("\r\n", "\n")
+
+
+# ----- the request-changes modal -----------------------------------------------------------------
+def changes_modal(*, notes_id: int, channel: str, title: str) -> dict:
+    return modal(CHANGES_CALLBACK, "Request changes", "Send", [
+        {"type": "context", "block_id": "about",
+         "elements": [{"type": "mrkdwn", "text": escape(title)}]},
+        input_block("comment", "What should change?", {
+            "type": "plain_text_input", "multiline": True, "max_length": INPUT_LIMIT}),
+    ], private_metadata=json.dumps({"n": notes_id, "c": channel}))
+
+
+def changes_submission(view: dict) -> tuple[int, str, str]:
+    """(notes id, channel, comment) from the request-changes modal."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    comment = _value(view.get("state", {}).get("values", {}), "comment").strip()
+    return int(meta["n"]), meta.get("c", ""), comment
+
+
+# ----- SMS excerpt -------------------------------------------------------------------------------
+_PLAIN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+SUMMARY_HEADINGS = ("decision", "action", "issue")
+NOTHING_DECIDED = "No decisions, actions or issues were recorded."
+
+
+def plain_points(markdown: str) -> list[str]:
+    """List items under the decisions, then actions, then issues headings, as plain text.
+
+    Notes without such headings give their first list items (else their first lines).
+    """
+    sections: dict[str, list[str]] = {}
+    heading = ""
+    for line in markdown.splitlines():
+        found = _HEADING.match(line)
+        if found:
+            heading = found.group(1).lower()
+        elif line.strip() and not line.lstrip().startswith("|"):
+            sections.setdefault(heading, []).append(line)
+    known = [h for word in SUMMARY_HEADINGS for h in sections if word in h]
+    points = [_plain(line) for h in dict.fromkeys(known) for line in sections[h]
+              if _BULLET.match(line)]
+    if points or any(word in h for word in SUMMARY_HEADINGS for h in sections):
+        return [p for p in points if p] or [NOTHING_DECIDED]
+    lines = [line for h in sections for line in sections[h]]
+    chosen = [line for line in lines if _BULLET.match(line)] or lines
+    return [p for p in map(_plain, chosen) if p]
+
+
+def _plain(line: str) -> str:
+    line = _BULLET.sub("", line)
+    line = _PLAIN_LINK.sub(r"\1", line)
+    return re.sub(r"[*_`]{1,2}", "", line).strip()
+
+
+def excerpt(points: list[str], limit: int) -> str:
+    """Points, one a line, up to ``limit`` characters; an ellipsis says something was left out."""
+    out = ""
+    for point in points:
+        line = f"- {point}"
+        if len(out) + len(line) + 1 > limit:
+            room = limit - len(out) - 2
+            if room > 20:
+                out += line[:room].rsplit(" ", 1)[0] + "…\n"
+            else:
+                out += "…\n"
+            break
+        out += line + "\n"
+    return out.rstrip("\n")

@@ -1,0 +1,131 @@
+"""A call's drafted notes as a Markdown document: the same content always gives the same text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.i18n.formatting import local_time
+from bot.notes.rules.content import Attendance, Group, ItemRow, Marked, NotesContent, count
+
+NONE = "None recorded."
+FOOTER = ("_Drafted by coordbot from the call's records; these notes are the record of the call "
+          "once an official approves them._")
+TABLE_HEAD = ("| No. | Item | Owner | Start | Status | Due |\n"
+              "| --- | --- | --- | --- | --- | --- |")
+
+
+def render(content: NotesContent) -> str:
+    zone = content.zone
+    sections = [
+        _header(content),
+        _section("Attendance", _attendance(content.attendance)),
+        _section("Agenda", content.agenda.strip() or NONE),
+        _section("Situation", _situation(content)),
+        _section("Action items", _table(content.items, zone)),
+        _section("Decisions", _marked(content.decisions, zone)),
+        _section("Issues raised", _marked(content.issues, zone)),
+        _section("Actions raised in discussion", _marked(content.actions, zone)),
+        _section("Open items carried from earlier calls", _table(content.carried, zone)),
+        _section("Next call", _next_call(content)),
+        FOOTER,
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _section(heading: str, body: str) -> str:
+    return f"## {heading}\n\n{body}"
+
+
+def _header(c: NotesContent) -> str:
+    bridge = "Twilio conference" if c.bridge == "twilio" else c.bridge
+    return "\n".join([
+        f"# Call notes: {c.incident_key} {c.incident_title}, call {c.call_number}",
+        "",
+        f"- Incident type: {_capital(c.incident_type)}",
+        f"- Regions: {', '.join(c.regions) or 'None'}",
+        f"- Severity: {_capital(c.severity)}",
+        f"- Call time: {span(c.starts_at, c.ends_at, c.zone)}",
+        f"- Bridge: {bridge}",
+        f"- Chair: {c.chair}",
+    ])
+
+
+def span(start: datetime, end: datetime, zone: str) -> str:
+    """``Fri 27 Nov 2026, 3:00 PM – 4:00 PM EST``; both dates in full when the day or zone differs."""
+    first, last = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
+    if (first.date(), first.tzname()) != (last.date(), last.tzname()):
+        return f"{local_time(start, zone)} – {local_time(end, zone)}"
+    day_and_time = local_time(start, zone).rsplit(" ", 1)[0]  # without the zone: it ends the span
+    return f"{day_and_time} – {_clock(last)} {last:%Z}"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment:%I}".lstrip("0") + f":{moment:%M %p}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _attendance(a: Attendance) -> str:
+    if not a.recorded:
+        return "\n\n".join([
+            "Who joined was not recorded: the call was held on an external bridge.",
+            _groups("Said yes", a.said_yes_absent),
+            _groups("Also invited", a.invited_absent),
+        ])
+    return "\n\n".join([_groups("Joined", a.joined),
+                        _groups("Said yes but did not join", a.said_yes_absent),
+                        _groups("Invited but absent", a.invited_absent)])
+
+
+def _groups(title: str, groups: tuple[Group, ...]) -> str:
+    lines = [f"- {g.label}: {', '.join(g.names)}" for g in groups] or ["None."]
+    return f"**{title} ({count(groups)})**\n\n" + "\n".join(lines)
+
+
+def _situation(c: NotesContent) -> str:
+    since = (f"since call {c.previous_call}" if c.previous_call is not None
+             else "since the incident was declared")
+    updates = [_item(f"{local_time(u.at, c.zone)} {u.text}") for u in c.updates] or [NONE]
+    return "\n\n".join([c.summary.strip() or "No summary recorded.",
+                        f"**Updates {since}**", "\n".join(updates)])
+
+
+def _table(rows: Sequence[ItemRow], zone: str) -> str:
+    if not rows:
+        return NONE
+    return "\n".join([TABLE_HEAD, *(_row(r, zone) for r in rows)])
+
+
+def _row(r: ItemRow, zone: str) -> str:
+    due = local_time(r.due_at, zone) if r.due_at else "—"
+    cells = [f"A-{r.number}", r.text, r.owner, local_time(r.started_at, zone), r.status, due]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _marked(lines: Sequence[Marked], zone: str) -> str:
+    return "\n".join(_item(f"{m.text} ({_source(m, zone)})") for m in lines) or NONE
+
+
+def _source(m: Marked, zone: str) -> str:
+    if m.at is None:
+        return "transcript"
+    return f"{m.by}, {m.at.astimezone(ZoneInfo(zone)):%H:%M}"
+
+
+def _item(text: str) -> str:
+    """A list item; later lines are indented so they stay inside it."""
+    return "- " + "\n  ".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def _next_call(c: NotesContent) -> str:
+    if c.next_call is None:
+        return "None scheduled."
+    return f"Call {c.next_call.number}: {local_time(c.next_call.starts_at, c.zone)}"

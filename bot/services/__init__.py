@@ -1,1 +1,0 @@
-"""Use cases: plain functions over a unit of work and the ports in ``ports``."""

@@ -1,0 +1,166 @@
+"""SMS notices to an incident's audience: preview, confirmation, queueing, delivery summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.db.models import Incident, Notice
+from bot.db.unit_of_work import UnitOfWork
+from bot.directory.rules.audience import SMS, Member
+from bot.directory.service import audience
+from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.i18n.catalog import render
+from bot.outbox.worker import enqueue
+from bot.records import audit
+from bot.sms.delivery import SMS_KIND
+from bot.sms.rules.notice_text import parse_notice
+from bot.sms.rules.segments import segments
+
+SUMMARY_KIND = "slack.delivery_summary"
+SUMMARY_THROTTLE_S = 10
+AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
+
+
+@dataclass
+class LanguagePreview:
+    language: str
+    recipients: int
+    segments: int
+    example: str
+    translated: bool
+
+
+@dataclass
+class Preview:
+    notice_id: int
+    recipients: int
+    total_segments: int
+    needs_confirmation: bool
+    languages: list[LanguagePreview] = field(default_factory=list)
+
+
+def key_prefix(notice_id: int) -> str:
+    return f"notice:{notice_id}:"
+
+
+def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: datetime,
+           settings: Settings) -> Preview:
+    """Records the notice; queues it at once unless it goes to more than the threshold."""
+    texts = parse_notice(text)
+    recipients = _recipients(uow, incident, settings)
+    bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
+    _check_length(bodies, settings.sms.max_segments)
+    needs_confirmation = len(recipients) > settings.sms.confirm_threshold
+    notice = Notice(incident_id=incident.id, text=text.strip(), author=actor,
+                    status=AWAITING if needs_confirmation else SENT,
+                    recipients=len(recipients), created_at=now)
+    uow.sms.add_notice(notice)
+    audit.record(uow, at=now, actor=actor, action="notice.created", incident_id=incident.id,
+                 notice_id=notice.id, recipients=len(recipients))
+    if not needs_confirmation:
+        _queue(uow, notice, incident, recipients, bodies, now)
+    return _preview(notice, recipients, bodies, texts, needs_confirmation)
+
+
+def confirm(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime,
+            settings: Settings) -> Notice:
+    notice = _notice(uow, notice_id)
+    if notice.status != AWAITING:
+        raise InvalidTransition(f"This notice was already {notice.status.replace('_', ' ')}.")
+    incident = uow.incidents.get(notice.incident_id)
+    texts = parse_notice(notice.text)
+    recipients = _recipients(uow, incident, settings)
+    bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
+    notice.status, notice.confirmed_at, notice.recipients = SENT, now, len(recipients)
+    audit.record(uow, at=now, actor=actor, action="notice.confirmed", incident_id=incident.id,
+                 notice_id=notice.id, recipients=len(recipients))
+    _queue(uow, notice, incident, recipients, bodies, now)
+    return notice
+
+
+def cancel(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime) -> Notice:
+    notice = _notice(uow, notice_id)
+    if notice.status != AWAITING:
+        raise InvalidTransition(f"This notice was already {notice.status.replace('_', ' ')}.")
+    notice.status = CANCELLED
+    audit.record(uow, at=now, actor=actor, action="notice.cancelled",
+                 incident_id=notice.incident_id, notice_id=notice.id)
+    return notice
+
+
+def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime) -> None:
+    """Asks for the delivery summary to be refreshed, at most every few seconds.
+
+    A refresh still waiting will read the newest counts when it runs, so none is added then.
+    """
+    prefix = f"delivery-summary:{notice_id}:"
+    earlier = uow.outbox.count_by_status(key_prefix=prefix)
+    if earlier.get("pending"):
+        return
+    sequence = sum(earlier.values()) + 1
+    enqueue(uow, key=f"{prefix}{sequence}", kind=SUMMARY_KIND, purpose="delivery_summary",
+            incident_id=incident_id, now=now, payload={"notice_id": notice_id},
+            not_before=now + timedelta(seconds=SUMMARY_THROTTLE_S if sequence > 1 else 0))
+
+
+def delivery_counts(uow: UnitOfWork, notice_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    prefix = key_prefix(notice_id)
+    return uow.outbox.count_by_status(key_prefix=prefix), uow.outbox.error_counts(key_prefix=prefix)
+
+
+def _recipients(uow: UnitOfWork, incident: Incident, settings: Settings) -> list[Member]:
+    members = audience.members(uow, incident, settings.directory.always_include_tags)
+    sms = [m for m in members if m.channel == SMS]
+    stopped = uow.sms.opted_out_among([m.contact.phone for m in sms if m.contact.phone])
+    return [m for m in sms if m.contact.phone not in stopped]
+
+
+def _languages(recipients: list[Member]) -> list[str]:
+    return sorted({m.contact.language for m in recipients})
+
+
+def _body(texts: dict[str, str], language: str, incident: Incident, settings: Settings) -> str:
+    return render("incident_notice", language, office=settings.office_name, title=incident.title,
+                  text=texts.get(language, texts["en"]))
+
+
+def _check_length(bodies: dict[str, str], limit: int) -> None:
+    too_long = {lang: segments(body).segments for lang, body in bodies.items()
+                if segments(body).segments > limit}
+    if too_long:
+        detail = ", ".join(f"{lang}: {count} segments" for lang, count in sorted(too_long.items()))
+        raise InvalidInput(f"The notice is too long for SMS ({detail}; the limit is {limit}). "
+                           "Shorten it.")
+
+
+def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list[Member],
+           bodies: dict[str, str], now: datetime) -> None:
+    # Keys are new by construction (the notice is new, one key per contact): one bulk insert.
+    counts = {language: segments(body).segments for language, body in bodies.items()}
+    uow.outbox.add_new([
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": SMS_KIND,
+         "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
+         "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
+         "segments": counts[m.contact.language], "status": "pending", "attempts": 0,
+         "next_attempt_at": now, "created_at": now}
+        for m in recipients])
+    queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now)
+
+
+def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
+             texts: dict[str, str], needs_confirmation: bool) -> Preview:
+    counts = Counter(m.contact.language for m in recipients)
+    languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
+                                 bodies[lang], lang in texts) for lang in sorted(counts)]
+    total = sum(p.recipients * p.segments for p in languages)
+    return Preview(notice.id, len(recipients), total, needs_confirmation, languages)
+
+
+def _notice(uow: UnitOfWork, notice_id: int) -> Notice:
+    notice = uow.sms.notice(notice_id)
+    if notice is None:
+        raise NotFound(f"There is no notice {notice_id}.")
+    return notice

@@ -18,6 +18,8 @@ from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
 from bot.db.unit_of_work import Database
 from bot.directory.service.people import SlackNames
+from bot.dispatch.dispatcher import Dispatcher, Ports
+from bot.dispatch.table import all_routes
 from bot.notes.delivery import NotesCards
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
@@ -40,6 +42,7 @@ class Container:
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
+    dispatcher: Dispatcher | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -83,9 +86,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
                                    SMS_KIND: sms_sender, DIAL_KIND: dialer},
                           wakeup=wakeup)
+    names = SlackNames(slack, clock)
+    dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,
+                                                roles=roles, wakeup=wakeup, names=names))
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
-                     twilio_verifier=_twilio_verifier(settings), names=SlackNames(slack, clock))
+                     twilio_verifier=_twilio_verifier(settings), names=names,
+                     dispatcher=dispatcher)
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:

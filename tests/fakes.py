@@ -60,10 +60,12 @@ class FakeSlack:
         self._record("invite", channel=channel, users=users)
         self.invites.append((channel, users))
 
-    def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage:
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
+             thread_ts: str | None = None) -> PostedMessage:
         self._record("post", channel=channel, text=text)
         ts = f"1800000000.{len(self.posts) + 1:06d}"
-        self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts})
+        self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts,
+                           "thread_ts": thread_ts})
         return PostedMessage(channel, ts)
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:

@@ -8,16 +8,16 @@ from bot.bootstrap import Container
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import parse_declare
-from bot.incidents.flows import IncidentCommands
 from tests.conftest import COORDINATOR
+from tests.support.slash import Slash
 
 DECLARE = 'hurricane "Hurricane Xavier" FL,GA'
 
 
 def declared_with_contacts(container: Container, people: Sequence[ContactRecord],
-                           declare: str = DECLARE) -> IncidentCommands:
+                           declare: str = DECLARE) -> Slash:
     """INC-2026-0001 declared by the coordinator, ``people`` imported, the outbox drained."""
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     commands.declare(parse_declare(declare), user=COORDINATOR)
     with container.db.unit_of_work() as uow:
         directory.import_records(uow, people, source="t", actor="t", now=container.clock.now())

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
-from bot.actions.flows import ActionCommands
 from bot.bootstrap import bootstrap
 from bot.db.models import ActionItem
 from bot.directory.rules.contacts import ContactRecord
@@ -18,6 +17,7 @@ from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
 from tests.scenario import declared_with_contacts
+from tests.support.slash import Slash
 
 KEY = "INC-2026-0001"
 ANA, MINH, WEI = "+12025550101", "+12025550102", "+12025550104"
@@ -251,7 +251,7 @@ def test_lists_open_mine_and_all(commands, container):
 def test_a_message_becomes_an_item_once(commands, container, slack):
     with container.db.unit_of_work(read_only=True) as uow:
         channel = uow.incidents.by_key(KEY).channel_id
-    actions_ = ActionCommands(container)
+    actions_ = Slash(container)
     reply = actions_.add_from_message(channel, "1800000000.000100", "Book interpreters", "Ana Ruiz",
                                       "", user=COORDINATOR)
     assert "A-1" in reply.text and item(container, 1).source == "message"

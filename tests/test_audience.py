@@ -24,8 +24,8 @@ from bot.directory.service import audience
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.incidents.flows import IncidentCommands
 from tests.conftest import BYSTANDER, COORDINATOR
+from tests.support.slash import Slash
 
 SCOPE = Scope(incident_type="hurricane", regions=("FL", "GA"), always_include_tags=("interpreter",))
 
@@ -90,7 +90,7 @@ records = st.lists(st.builds(
 @pytest.fixture
 def incident(container):
     """The key of a declared hurricane incident in FL and GA."""
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
     return "INC-2026-0001"
 
@@ -150,7 +150,7 @@ def directory_loaded(container):
 
 
 def run(container, text, user=COORDINATOR):
-    return IncidentCommands(container).run(
+    return Slash(container).run(
         Invocation("contacts", key="INC-2026-0001", text=text), user=user, channel=None).text
 
 
@@ -193,6 +193,7 @@ def test_unknown_and_ambiguous_references(container, incident, directory_loaded)
 
 def test_export_posts_a_masked_csv(container, incident, directory_loaded, slack):
     assert "as a CSV file" in run(container, "export")
+    container.worker.drain()
     upload = slack.files[-1]
     assert upload["filename"] == "inc-2026-0001-audience.csv"
     assert "Ana Ruiz" in upload["content"] and "+12025550101" not in upload["content"]

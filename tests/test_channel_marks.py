@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 from bot.db.models import ChannelMessage, Incident
-from bot.notes.channel_flows import ChannelCommands
+from bot.notes.commands import RecordChannelMessage
 from bot.notes.service import marks as channel_marks
 from tests.conftest import BYSTANDER, COORDINATOR
+from tests.support.slash import Slash
 
 CHANNEL = "CINC00001"
 OTHER = "CGENERAL1"
@@ -168,7 +169,7 @@ def test_the_reactions_come_from_the_settings(db, clock, settings, incident_id):
 # ----- the worker-side jobs ----------------------------------------------------------------------
 
 def test_the_message_job_stores_and_commits(container, db, incident_id):
-    jobs = ChannelCommands(container)
+    jobs = Slash(container)
     assert jobs.record_channel_message(CHANNEL, TS, BYSTANDER, "DECISION: evacuate zone A",
                                        None) is None
     assert message(db).text == "evacuate zone A"
@@ -176,7 +177,7 @@ def test_the_message_job_stores_and_commits(container, db, incident_id):
 
 def test_the_reaction_job_fetches_the_text_only_when_it_may_store(container, db, slack,
                                                                   incident_id):
-    jobs = ChannelCommands(container)
+    jobs = Slash(container)
     slack.history[(CHANNEL, TS)] = "Buses leave at noon"
     slack.history[(OTHER, TS)] = "lunch?"
     jobs.record_reaction(CHANNEL, TS, "thumbsup", COORDINATOR)       # not a marking reaction
@@ -200,9 +201,9 @@ def test_the_web_process_hands_over_only_what_may_mark_something():
     from handlers.slack.events import message_job
 
     new = {"type": "message", "channel": CHANNEL, "user": BYSTANDER, "ts": TS}
-    assert message_job({**new, "text": "DECISION: go"}) == (CHANNEL, TS, BYSTANDER, "DECISION: go",
-                                                            None)
-    assert message_job({**new, "text": "ISSUE: x", "subtype": "thread_broadcast"})[4] == (
+    assert message_job({**new, "text": "DECISION: go"}) == RecordChannelMessage(
+        CHANNEL, TS, BYSTANDER, "DECISION: go", None)
+    assert message_job({**new, "text": "ISSUE: x", "subtype": "thread_broadcast"}).subtype == (
         "thread_broadcast")
     assert message_job({**new, "text": "lunch?"}) is None
     assert message_job({**new, "text": "DECISION: go", "bot_id": "B1"}) is None
@@ -212,7 +213,8 @@ def test_the_web_process_hands_over_only_what_may_mark_something():
             "message": {"type": "message", "user": BYSTANDER, "ts": TS, "text": "now plain"},
             "previous_message": {"type": "message", "user": BYSTANDER, "ts": TS,
                                  "text": "DECISION: go"}}
-    assert message_job(edit) == (CHANNEL, TS, BYSTANDER, "now plain", "message_changed")
+    assert message_job(edit) == RecordChannelMessage(CHANNEL, TS, BYSTANDER, "now plain",
+                                                     "message_changed")
     unfurl = {**edit, "previous_message": {**edit["previous_message"], "text": "now plain"}}
     assert message_job(unfurl) is None
     bot_edit = {**edit, "message": {**edit["message"], "bot_id": "B1"}}

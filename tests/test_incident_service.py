@@ -6,16 +6,16 @@ import pytest
 
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.incidents.flows import IncidentCommands
 from bot.ports import DeliveryError
 from tests.conftest import BYSTANDER, COORDINATOR
+from tests.support.slash import Slash
 
 DECLARE = 'hurricane "Hurricane Xavier" FL,GA severity=high summary="Cat 3 landfall expected"'
 
 
 @pytest.fixture
 def commands(container):
-    return IncidentCommands(container)
+    return Slash(container)
 
 
 def declare(commands, container, text=DECLARE, user=COORDINATOR):

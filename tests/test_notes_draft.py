@@ -17,12 +17,12 @@ from bot.db.models import ActionItem, CallTranscript, ChannelMessage
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
-from bot.incidents.flows import IncidentCommands
 from bot.notes.rules.marks import mark_of, transcript_marks
 from bot.notes.service import draft as notes_draft
 from bot.records import audit
 from bot.sms.service.inbound import Inbound, receive
 from tests.conftest import COORDINATOR
+from tests.support.slash import Slash
 
 GOLDEN = Path(__file__).with_name("golden") / "notes_call.md"
 KEY = "INC-2026-0001"
@@ -106,7 +106,7 @@ def test_a_speaker_name_is_limited_in_length():
 # ---------------------------------------------------------------- a scripted call
 
 
-def run(commands: IncidentCommands, name: str, text: str) -> str:
+def run(commands: Slash, name: str, text: str) -> str:
     return commands.run(Invocation(name, key=KEY, text=text), user=COORDINATOR, channel=None).text
 
 
@@ -159,7 +159,7 @@ TRANSCRIPT = """[00:05:12] Ana Ruiz: DECISION: open the second shelter at Lincol
 @pytest.fixture
 def scripted(container, clock) -> int:
     """Call 2 of an incident, 3:00–4:00 PM EST on 27 Nov 2026, with all it left behind."""
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     clock.current = at(14)  # 9:00 AM EST
     commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA severity=high '
                                    'summary="Category 2 landfall near Cedar Key; shelters '
@@ -274,7 +274,7 @@ def test_window_boundaries(container, scripted):
 
 
 def test_an_external_bridge_call_says_attendance_was_not_recorded(container, clock):
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     commands.declare(parse_declare('flood "River Flood" GA'), user=COORDINATOR)
     with container.db.unit_of_work() as uow:
         directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())

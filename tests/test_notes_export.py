@@ -7,10 +7,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.dispatch.grammar import Invocation, parse_declare
-from bot.incidents.flows import IncidentCommands
-from bot.notes.flows import NotesCommands
 from bot.notes.service import review as notes_review
 from tests.conftest import COORDINATOR, OFFICIAL
+from tests.support.slash import Slash
 
 KEY = "INC-2026-0001"
 APPROVED = "## Decisions\n- Open the Lincoln High shelter\n\n| Item | Owner |\n|---|---|\n| Cots | County |\n"
@@ -20,7 +19,7 @@ DRAFT = "## Issues\n- Generators are short <script>alert('x')</script>\n"
 @pytest.fixture
 def cli(container, database_url, tmp_path, monkeypatch):
     """Two calls: call 1's notes approved, call 2's a draft; the CLI on the same database."""
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
     for day in ("28", "29"):
         commands.run(Invocation("call", key=KEY, text=f"schedule 2026-11-{day} 15:00 "
@@ -31,7 +30,7 @@ def cli(container, database_url, tmp_path, monkeypatch):
                                        now=container.clock.now(), settings=container.settings).id
                for number, text in ((1, APPROVED), (2, DRAFT))]
         uow.commit()
-    NotesCommands(container).approve(ids[0], 1, user=OFFICIAL)
+    Slash(container).approve(ids[0], 1, user=OFFICIAL)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 
@@ -82,7 +81,7 @@ def test_bad_references_get_a_clear_message(cli, tmp_path):
 def test_attach_keeps_edited_notes_and_refuses_approved_changes(cli, container, tmp_path):
     transcript = tmp_path / "call2.txt"
     transcript.write_text("[00:02] Ana: ISSUE: the hotline has no interpreter\n", encoding="utf-8")
-    NotesCommands(container).save_edit(2, DRAFT + "- Edited\n", user=COORDINATOR)
+    Slash(container).save_edit(2, DRAFT + "- Edited\n", user=COORDINATOR)
     result = cli("notes", "attach", f"{KEY}#2", str(transcript))
     assert result.exit_code == 0, result.output
     assert "1 marked line" in result.stdout and "edits are kept" in result.stdout

@@ -50,7 +50,13 @@ def notes_id(live) -> int:
         uow.commit()
         found = notes.id
     wait_until(lambda: _card(live), what="the review card")
+    wait_until(lambda: _review_ts(live, found), what="the review card's ts recorded")
     return found
+
+
+def _review_ts(live, notes_id: int) -> str | None:
+    with live.container.db.unit_of_work(read_only=True) as uow:
+        return uow.notes.get(notes_id).review_ts
 
 
 def _incident(live) -> SimpleNamespace:

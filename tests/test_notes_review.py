@@ -16,13 +16,12 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.incidents.flows import IncidentCommands
 from bot.notes import blocks as notes_blocks
-from bot.notes.flows import NotesCommands
 from bot.notes.service import review as notes_review
 from bot.ports import DeliveryError
 from bot.sms.service import consent
 from tests.conftest import BYSTANDER, COORDINATOR, OFFICIAL
+from tests.support.slash import Slash
 
 KEY = "INC-2026-0001"
 REVIEW, WIDER = "CREVIEW01", "CWIDER001"
@@ -47,7 +46,7 @@ def settings(settings):
 @pytest.fixture
 def call(container, clock):
     """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it."""
-    commands = IncidentCommands(container)
+    commands = Slash(container)
     commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
     with container.db.unit_of_work() as uow:
         directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())
@@ -106,7 +105,7 @@ def notes_posts(slack, channel):
 
 
 def commands(container):
-    return NotesCommands(container)
+    return Slash(container)
 
 
 def test_a_draft_waits_in_the_review_channel_with_buttons_and_a_signed_link(container, call,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.directory.service.people import SlackNames
 from bot.dispatch.grammar import Invocation
-from bot.notes.flows import NotesCommands
 from bot.notes.service import review as notes_review
 from bot.ports import DeliveryError
 from tests.conftest import COORDINATOR, OFFICIAL
 from tests.scenario import declared_with_contacts
+from tests.support.slash import Slash
 
 
 def test_the_chair_and_approver_are_named_as_slack_shows_them(container, slack):
@@ -21,7 +21,7 @@ def test_the_chair_and_approver_are_named_as_slack_shows_them(container, slack):
                                             settings=container.settings)
         uow.commit()
         notes_id = notes.id
-    NotesCommands(container).approve(notes_id, 1, user=OFFICIAL)
+    Slash(container).approve(notes_id, 1, user=OFFICIAL)
     with container.db.unit_of_work(read_only=True) as uow:
         text = uow.notes.version(notes_id, 1).text
         banner = notes_review.banner(uow, uow.notes.get(notes_id), settings=container.settings)

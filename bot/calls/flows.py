@@ -1,94 +1,111 @@
-"""``/incident call …``: schedule, list, show, cancel, reschedule, rsvps."""
+"""What each call command does; the dispatcher runs them (role, transaction, reply).
+
+Times are read and shown in the user's Slack time zone, looked up before the transaction.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from bot.calls import text as call_text
+from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCall, ShowCall, ShowRsvps
 from bot.calls.rules.when import parse_schedule, parse_when
 from bot.calls.service import calls
 from bot.directory.service import people
-from bot.dispatch.grammar import SUBCOMMANDS, Invocation, parse_call_action
+from bot.dispatch.dispatcher import Actor, Context, Ports, Route
+from bot.dispatch.grammar import SUBCOMMANDS
 from bot.dispatch.reply import Reply
-from bot.errors import InvalidInput
 from bot.i18n.formatting import local_time
-from bot.incidents import service as incidents
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Container
+from bot.incidents.flows import find
 
 
-class CallCommands:
-    def __init__(self, container: Container):
-        self._c = container
-
-    def run(self, invocation: Invocation, *, user: str, channel: str | None) -> Reply:
-        action, rest = parse_call_action(invocation.text)
-        if action in ("schedule", "cancel", "reschedule"):
-            self._c.roles.require("coordinator", user, "schedule or change calls")
-        zone = self._c.slack.user_timezone(user) or self._c.settings.timezone
-        now = self._c.clock.now()
-        name = self._c.names.lookup(user) if self._c.names and action == "schedule" else None
-        with self._c.db.unit_of_work() as uow:
-            incident = incidents.find(uow, key=invocation.key, channel_id=channel,
-                                      example=SUBCOMMANDS["call"].example)
-            people.remember(uow, user, name, now)  # the chair, named in the call's notes
-            reply = getattr(self, f"_{action}")(uow, incident, rest, user=user, zone=zone, now=now)
-            uow.commit()
-        self._c.wakeup.notify()
-        return reply
-
-    def _schedule(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        request = parse_schedule(rest, now=now, default_zone=zone)
-        scheduled = calls.schedule(uow, incident=incident, request=request, actor=user, now=now,
-                                   settings=self._c.settings)
-        invited = len(uow.calls.invitations(scheduled[0].id))
-        first = scheduled[0]
-        series = f" and {len(scheduled) - 1} more in the series" if len(scheduled) > 1 else ""
-        return _reply(f"Scheduled call {first.number} for {local_time(first.starts_at, zone)}"
-                      f"{series}. Inviting {invited} contacts (SMS in their languages, Slack "
-                      f"for staff); PIN {first.pin}.")
-
-    def _list(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        found = uow.calls.for_incident(incident.id)
-        if not found:
-            return _reply(f"{incident.key} has no calls yet. "
-                          f"`{SUBCOMMANDS['call'].example}` schedules one.")
-        return _reply("\n".join([f"*Calls for {incident.key}*",
-                                 *(f"• {call_text.call_line(c, zone)}" for c in found)]))
-
-    def _show(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        call = calls.find(uow, incident, rest or None, now=now)
-        lines = [call_text.call_line(call, zone),
-                 call_text.join_text(call, "en", self._c.settings.calls.dial_in_number)]
-        if call.agenda:
-            lines.append(f"Agenda: {call.agenda}")
-        lines.append(call_text.rsvp_summary(call, calls.rsvp_rows(uow, call), zone)
-                     .splitlines()[0])
-        return _reply("\n".join(lines))
-
-    def _cancel(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        call = calls.find(uow, incident, rest or None, now=now)
-        calls.cancel(uow, incident=incident, call=call, actor=user, now=now,
-                     settings=self._c.settings)
-        return _reply(f"Call {call.number} is cancelled; everyone invited is told once.")
-
-    def _reschedule(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        number, _, when = rest.partition(" ")
-        if not number.lstrip("#").isdigit() or not when.strip():
-            raise InvalidInput("Name the call number and the new time.",
-                               "/incident call reschedule 2 friday 10:30")
-        call = calls.find(uow, incident, number, now=now)
-        starts_at = parse_when(when, now=now, default_zone=zone)
-        calls.reschedule(uow, incident=incident, call=call, starts_at=starts_at, actor=user,
-                         now=now, settings=self._c.settings)
-        return _reply(f"Call {call.number} moved to {local_time(starts_at, zone)}; "
-                      "everyone invited is told once and asked to answer again.")
-
-    def _rsvps(self, uow, incident, rest: str, *, user: str, zone: str, now) -> Reply:
-        call = calls.find(uow, incident, rest or None, now=now)
-        return _reply(call_text.rsvp_summary(call, calls.rsvp_rows(uow, call), zone))
+@dataclass(frozen=True)
+class Asked:
+    zone: str
+    name: str | None = None
 
 
-def _reply(text: str) -> Reply:
-    return Reply(text)
+def _zone(command, actor: Actor, ports: Ports) -> Asked:
+    return Asked(ports.zone_of(actor.user))
+
+
+def _zone_and_name(command, actor: Actor, ports: Ports) -> Asked:
+    """The chair's zone, and their name for the call's notes."""
+    return Asked(ports.zone_of(actor.user), ports.name_of(actor.user))
+
+
+def schedule(command: ScheduleCall, context: Context) -> Reply:
+    asked: Asked = context.prepared
+    uow, now = context.uow, context.now
+    incident = find(context, command.key, "call")
+    people.remember(uow, context.user, asked.name, now)
+    request = parse_schedule(command.text, now=now, default_zone=asked.zone)
+    scheduled = calls.schedule(uow, incident=incident, request=request, actor=context.user,
+                               now=now, settings=context.settings)
+    first = scheduled[0]
+    invited = len(uow.calls.invitations(first.id))
+    series = f" and {len(scheduled) - 1} more in the series" if len(scheduled) > 1 else ""
+    return Reply(f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
+                 f"{series}. Inviting {invited} contacts (SMS in their languages, Slack "
+                 f"for staff); PIN {first.pin}.")
+
+
+def list_calls(command: ListCalls, context: Context) -> Reply:
+    incident = find(context, command.key, "call")
+    found = context.uow.calls.for_incident(incident.id)
+    if not found:
+        return Reply(f"{incident.key} has no calls yet. "
+                     f"`{SUBCOMMANDS['call'].example}` schedules one.")
+    zone = context.prepared.zone
+    return Reply("\n".join([f"*Calls for {incident.key}*",
+                            *(f"• {call_text.call_line(c, zone)}" for c in found)]))
+
+
+def show(command: ShowCall, context: Context) -> Reply:
+    incident = find(context, command.key, "call")
+    call = calls.find(context.uow, incident, command.reference or None, now=context.now)
+    zone = context.prepared.zone
+    lines = [call_text.call_line(call, zone),
+             call_text.join_text(call, "en", context.settings.calls.dial_in_number)]
+    if call.agenda:
+        lines.append(f"Agenda: {call.agenda}")
+    lines.append(call_text.rsvp_summary(call, calls.rsvp_rows(context.uow, call), zone)
+                 .splitlines()[0])
+    return Reply("\n".join(lines))
+
+
+def cancel(command: CancelCall, context: Context) -> Reply:
+    incident = find(context, command.key, "call")
+    call = calls.find(context.uow, incident, command.reference or None, now=context.now)
+    calls.cancel(context.uow, incident=incident, call=call, actor=context.user, now=context.now,
+                 settings=context.settings)
+    return Reply(f"Call {call.number} is cancelled; everyone invited is told once.")
+
+
+def reschedule(command: RescheduleCall, context: Context) -> Reply:
+    zone = context.prepared.zone
+    incident = find(context, command.key, "call")
+    call = calls.find(context.uow, incident, command.number, now=context.now)
+    starts_at = parse_when(command.when, now=context.now, default_zone=zone)
+    calls.reschedule(context.uow, incident=incident, call=call, starts_at=starts_at,
+                     actor=context.user, now=context.now, settings=context.settings)
+    return Reply(f"Call {call.number} moved to {local_time(starts_at, zone)}; "
+                 "everyone invited is told once and asked to answer again.")
+
+
+def rsvps(command: ShowRsvps, context: Context) -> Reply:
+    incident = find(context, command.key, "call")
+    call = calls.find(context.uow, incident, command.reference or None, now=context.now)
+    return Reply(call_text.rsvp_summary(call, calls.rsvp_rows(context.uow, call),
+                                        context.prepared.zone))
+
+
+CHANGE = ("coordinator", "schedule or change calls")
+ROUTES = (
+    Route(ScheduleCall, schedule, *CHANGE, before=_zone_and_name),
+    Route(ListCalls, list_calls, read_only=True, before=_zone),
+    Route(ShowCall, show, read_only=True, before=_zone),
+    Route(CancelCall, cancel, *CHANGE),
+    Route(RescheduleCall, reschedule, *CHANGE, before=_zone),
+    Route(ShowRsvps, rsvps, read_only=True, before=_zone),
+)

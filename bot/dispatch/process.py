@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.bootstrap import Container, bootstrap, quiet_vendor_loggers
 from bot.config import Settings
-from bot.incidents.flows import IncidentCommands
+from bot.dispatch.dispatcher import Actor
 from bot.slack_ui.errors import message_for
 
 log = logging.getLogger(__name__)
@@ -46,33 +46,17 @@ def _start(settings: Settings, run_outbox: bool, log_level: int,
         _scheduler.start()
 
 
-def _commands(method: str) -> tuple[Any, str]:
-    """``"approve"`` is ``IncidentCommands.approve``; ``"notes.approve"`` is ``NotesCommands``'s."""
-    assert _container is not None
-    group, _, name = method.rpartition(".")
-    if group == "notes":
-        from bot.notes.flows import NotesCommands
-
-        return NotesCommands(_container), name
-    if group == "actions":
-        from bot.actions.flows import ActionCommands
-
-        return ActionCommands(_container), name
-    return IncidentCommands(_container), name
-
-
-def _run(method: str, args: tuple, kwargs: dict[str, Any], reply_to: dict[str, Any] | None) -> None:
-    """Runs a command method and sends its reply (or the error) back to the user.
+def _run(command: Any, actor: Actor, reply_to: dict[str, Any] | None) -> None:
+    """Runs a typed command and sends its reply (or the error) back to the user.
 
     ``reply_to`` None is for events (a message, a reaction): errors are logged, nothing is said.
     """
-    assert _container is not None
+    assert _container is not None and _container.dispatcher is not None
     try:
-        target, name = _commands(method)
-        reply = getattr(target, name)(*args, **kwargs)
+        reply = _container.dispatcher.run(command, actor)
     except Exception as error:
         if reply_to is None:
-            log.exception("%s failed", method)
+            log.exception("%s failed", type(command).__name__)
             return
         text, blocks = message_for(error), None
     else:
@@ -112,10 +96,11 @@ class CommandProcess:
             self.stop()
             raise RuntimeError("the command worker process did not start")
 
-    def submit(self, method: str, *args: Any, reply_to: dict[str, Any] | None, **kwargs: Any) -> None:
+    def submit(self, command: Any, actor: Actor, *, reply_to: dict[str, Any] | None) -> None:
+        """Queues a typed command (a frozen dataclass: it pickles) for the worker process."""
         if self._process is None or not self._process.is_alive():
             raise RuntimeError("the command worker process is not running")
-        self._jobs.put((method, args, kwargs, reply_to))
+        self._jobs.put((command, actor, reply_to))
 
     def stop(self, timeout_s: float = 30) -> None:
         if self._process is None:

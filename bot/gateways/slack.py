@@ -82,9 +82,10 @@ class SlackGateway:
     def invite(self, channel: str, users: list[str]) -> None:
         self._call("conversations_invite", channel=channel, users=",".join(users))
 
-    def post(self, channel: str, text: str, blocks: list[dict] | None = None) -> PostedMessage:
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
+             thread_ts: str | None = None) -> PostedMessage:
         response = self._call("chat_postMessage", channel=channel, text=text, blocks=blocks,
-                              unfurl_links=False)
+                              thread_ts=thread_ts, unfurl_links=False)
         return PostedMessage(channel=response["channel"], ts=response["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:

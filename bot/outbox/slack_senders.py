@@ -46,7 +46,7 @@ class SlackDelivery:
         payload = message.payload
         channel = payload.get("channel") or self._incident_channel(message.incident_id)
         self._slack.upload_file(channel, filename=payload["filename"], content=payload["content"],
-                                title=payload["title"])
+                                title=payload["title"], comment=payload.get("comment", ""))
         return Delivered()
 
     def delivery_summary(self, message: OutboxMessage) -> Delivered:
@@ -126,7 +126,8 @@ class SlackDelivery:
     def post(self, message: OutboxMessage) -> Delivered:
         payload = message.payload
         channel = payload.get("channel") or self._incident_channel(message.incident_id)
-        posted = self._slack.post(channel, payload["text"], payload.get("blocks"))
+        posted = self._slack.post(channel, payload["text"], payload.get("blocks"),
+                                  thread_ts=payload.get("thread_ts"))
         if payload.get("pin") or payload.get("remember_as"):
             self._after_post(message, posted.channel, posted.ts)
         return Delivered(posted.ts)

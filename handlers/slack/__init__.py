@@ -1,4 +1,4 @@
-"""Slack listeners, registered by kind onto one Bolt ``AsyncApp``."""
+"""Slack listeners, registered by capability onto one Bolt ``AsyncApp``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Container
 from bot.dispatch.process import CommandProcess
-from bot.incidents.flows import IncidentCommands
-from handlers.slack import action_items, actions, errors, events, notes, views
-from handlers.slack import slash_command as commands
+from handlers.slack import actions, calls, errors, events, incidents, notes, slash_command, sms
 
 
 def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
@@ -20,13 +18,12 @@ def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
         signing_secret=settings.slack.signing_secret.get_secret_value(),
         client=AsyncWebClient(token=token, base_url=settings.slack.api_base_url),
     )
-    incident_commands = IncidentCommands(container)
     errors.register(app)
-    commands.register(app, incident_commands, runner)
+    slash_command.register(app, container.roles, runner)
+    incidents.register(app, runner)
+    sms.register(app, runner)
+    calls.register(app, runner, container)
     actions.register(app, runner)
-    views.register(app, runner)
-    views.register_call_form(app, runner, container)
+    notes.register(app, runner, container.dispatcher)
     events.register(app, runner)
-    action_items.register(app, runner)
-    notes.register(app, runner, container)
     return app

@@ -1,4 +1,5 @@
-"""Events API: a mention is answered with the command help; messages and reactions feed the notes.
+"""Events API: a mention is answered with the help (through the outbox, in a thread, once);
+messages and reactions feed the notes.
 
 Messages and reactions are acknowledged at once (Bolt acks events before the listener runs) and,
 when they may mark something, handed to the worker process without a reply. The checks here are
@@ -9,18 +10,18 @@ remove a prefix, or change the text of a message marked by a reaction).
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncApp
 
+from bot.dispatch.dispatcher import Actor
 from bot.dispatch.process import CommandProcess
-from bot.incidents import blocks as incident_blocks
+from bot.incidents.commands import AnswerMention
+from bot.notes.commands import RecordChannelMessage, RecordReaction
 from bot.notes.rules.marks import mark_of
 from bot.notes.service.marks import EDITED, RECORDED_SUBTYPES
 
 
-def message_job(event: dict) -> tuple | None:
-    """The ``record_channel_message`` arguments for a message event, or None to ignore it."""
+def message_job(event: dict) -> RecordChannelMessage | None:
+    """The command for a message event, or None to ignore it."""
     subtype = event.get("subtype")
     if event.get("bot_id") or subtype == "bot_message":
         return None
@@ -31,31 +32,34 @@ def message_job(event: dict) -> tuple | None:
             return None
         if previous and previous.get("text") == message.get("text"):
             return None  # an unfurl, a thread reply count …: the text is unchanged
-        return (event.get("channel"), message["ts"], message["user"], message.get("text") or "",
-                subtype)
+        return RecordChannelMessage(event.get("channel"), message["ts"], message["user"],
+                                    message.get("text") or "", subtype)
     if subtype not in RECORDED_SUBTYPES or not event.get("user") or not event.get("ts"):
         return None
     if mark_of(event.get("text") or "") is None:
         return None
-    return (event.get("channel"), event["ts"], event["user"], event.get("text") or "", subtype)
+    return RecordChannelMessage(event.get("channel"), event["ts"], event["user"],
+                                event.get("text") or "", subtype)
 
 
 def register(app: AsyncApp, runner: CommandProcess) -> None:
     @app.event("app_mention")
-    async def on_mention(event: dict, client: Any) -> None:
-        await client.chat_postMessage(channel=event["channel"], thread_ts=event.get("ts"),
-                                      text=incident_blocks.help_text())
+    async def on_mention(event: dict) -> None:
+        if event.get("channel") and event.get("ts"):
+            runner.submit(AnswerMention(event["channel"], event["ts"]),
+                          Actor(event.get("user") or "", event["channel"]), reply_to=None)
 
     @app.event("message")
     async def on_message(event: dict) -> None:
-        job = message_job(event)
-        if job is not None:
-            runner.submit("record_channel_message", *job, reply_to=None)
+        command = message_job(event)
+        if command is not None:
+            runner.submit(command, Actor(command.user or "", command.channel), reply_to=None)
 
     @app.event("reaction_added")
     async def on_reaction(event: dict) -> None:
         item = event.get("item") or {}
         if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
             return
-        runner.submit("record_reaction", item["channel"], item["ts"], event.get("reaction", ""),
-                      event.get("user", ""), reply_to=None)
+        user = event.get("user", "")
+        runner.submit(RecordReaction(item["channel"], item["ts"], event.get("reaction", ""), user),
+                      Actor(user, item["channel"]), reply_to=None)

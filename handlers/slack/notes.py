@@ -1,7 +1,7 @@
 """The review card's buttons (Approve, Edit, Request changes) and their modals.
 
 Edit and Request changes open their modal right after the ack (a ``trigger_id`` lasts 3 s),
-reading the notes in a thread; saving and approving run in the command worker process.
+reading the notes in a thread of this process; saving and approving run in the worker process.
 """
 
 from __future__ import annotations
@@ -11,47 +11,48 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.bootstrap import Container
+from bot.dispatch.dispatcher import Dispatcher
 from bot.dispatch.process import CommandProcess
 from bot.errors import InvalidInput
 from bot.notes import blocks as notes_blocks
-from bot.notes.flows import NotesCommands
+from bot.notes.commands import (
+    ApproveNotes,
+    OpenChangesForm,
+    OpenNotesEditor,
+    RequestNotesChanges,
+    SaveNotesEdit,
+)
 from bot.notes.service.review import MAX_TEXT
 from handlers.slack.errors import report
-from handlers.slack.payloads import channel_of
-
-
-def _where(body: dict) -> tuple[str, str]:
-    user = body["user"]["id"]
-    return user, channel_of(body) or user
+from handlers.slack.payloads import actor_of, number
 
 
 def _numbers(value: str) -> tuple[int, int]:
-    notes_id, _, version = value.partition(":")
-    if not (notes_id.isdigit() and version.isdigit()):
-        raise InvalidInput("This button is damaged: use the buttons of the latest review card.")
-    return int(notes_id), int(version)
+    notes_id, _, version = str(value or "").partition(":")
+    return number(notes_id), number(version)
 
 
-def register(app: AsyncApp, runner: CommandProcess, container: Container) -> None:
-    commands = NotesCommands(container)
+def _ephemeral(actor) -> dict:
+    return {"channel": actor.channel or actor.user, "user": actor.user}
 
+
+def register(app: AsyncApp, runner: CommandProcess, dispatcher: Dispatcher) -> None:
     @app.action(notes_blocks.APPROVE_ACTION)
     async def approve(ack: Any, body: dict, action: dict, respond: Any) -> None:
         await ack()
-        user, channel = _where(body)
         try:
-            notes_id, version = _numbers(action["value"])
+            command = ApproveNotes(*_numbers(action.get("value")))
         except InvalidInput as error:
             await report(error, respond)
             return
-        runner.submit("notes.approve", notes_id, version, user=user,
-                      reply_to={"channel": channel, "user": user})
+        actor = actor_of(body)
+        runner.submit(command, actor, reply_to=_ephemeral(actor))
 
-    async def open_modal(build: Any, body: dict, action: dict, client: Any, respond: Any) -> None:
-        user, channel = _where(body)
+    async def open_modal(command_type: type, body: dict, action: dict, client: Any,
+                         respond: Any) -> None:
         try:
-            view = await asyncio.to_thread(build, int(action["value"]), user=user, channel=channel)
+            command = command_type(number(action.get("value")))
+            view = await asyncio.to_thread(dispatcher.run, command, actor_of(body))
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         except Exception as error:
             await report(error, respond)
@@ -59,13 +60,13 @@ def register(app: AsyncApp, runner: CommandProcess, container: Container) -> Non
     @app.action(notes_blocks.EDIT_ACTION)
     async def edit(ack: Any, body: dict, action: dict, client: Any, respond: Any) -> None:
         await ack()
-        await open_modal(commands.edit_view, body, action, client, respond)
+        await open_modal(OpenNotesEditor, body, action, client, respond)
 
     @app.action(notes_blocks.CHANGES_ACTION)
     async def request_changes(ack: Any, body: dict, action: dict, client: Any,
                               respond: Any) -> None:
         await ack()
-        await open_modal(commands.changes_view, body, action, client, respond)
+        await open_modal(OpenChangesForm, body, action, client, respond)
 
     @app.view(notes_blocks.EDIT_CALLBACK)
     async def save(ack: Any, body: dict, view: dict) -> None:
@@ -77,10 +78,9 @@ def register(app: AsyncApp, runner: CommandProcess, container: Container) -> Non
             await ack(response_action="errors", errors={"part_1": problem})
             return
         await ack()
-        user = body["user"]["id"]
-        runner.submit("notes.save_edit", submitted.notes_id, submitted.text, user=user,
-                      base_version=submitted.version,
-                      reply_to={"channel": submitted.channel or user, "user": user})
+        actor = actor_of(body, submitted.channel or None)
+        runner.submit(SaveNotesEdit(submitted.notes_id, submitted.text, submitted.version),
+                      actor, reply_to=_ephemeral(actor))
 
     @app.view(notes_blocks.CHANGES_CALLBACK)
     async def send_changes(ack: Any, body: dict, view: dict) -> None:
@@ -89,6 +89,5 @@ def register(app: AsyncApp, runner: CommandProcess, container: Container) -> Non
             await ack(response_action="errors", errors={"comment": "Say what should change."})
             return
         await ack()
-        user = body["user"]["id"]
-        runner.submit("notes.request_changes", notes_id, comment, user=user,
-                      reply_to={"channel": channel or user, "user": user})
+        actor = actor_of(body, channel or None)
+        runner.submit(RequestNotesChanges(notes_id, comment), actor, reply_to=_ephemeral(actor))

@@ -1,4 +1,4 @@
-"""The declare modal: field errors shown in the form, the declaration done after it closes."""
+"""The declare form (field errors shown in the form) and the close confirmation buttons."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.bootstrap import Container
-from bot.calls import forms as call_modal
-from bot.calls.rules.when import parse_schedule
 from bot.directory.rules.regions import parse_regions
-from bot.dispatch.grammar import Invocation
 from bot.dispatch.process import CommandProcess
 from bot.errors import InvalidInput
 from bot.incidents import forms as declare_modal
+from bot.incidents.blocks import CLOSE_CANCEL_ACTION, CLOSE_CONFIRM_ACTION
+from bot.incidents.commands import CloseIncident, DeclareIncident
 from bot.incidents.rules import IncidentDraft, IncidentType, Severity
+from bot.slack_ui.text import escape
+from handlers.slack.payloads import actor_of, reply_to
 
 
 def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, str]]:
@@ -49,23 +49,18 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user = body["user"]["id"]
-        runner.submit("declare", draft, user=user,
-                      reply_to={"channel": view.get("private_metadata") or user, "user": user})
+        channel = view.get("private_metadata") or None
+        runner.submit(DeclareIncident(draft), actor_of(body, channel),
+                      reply_to=reply_to(body, channel=channel))
 
-
-def register_call_form(app: AsyncApp, runner: CommandProcess, container: Container) -> None:
-    @app.view(call_modal.CALLBACK_ID)
-    async def schedule(ack: Any, body: dict, view: dict) -> None:
-        text = call_modal.schedule_text(view["state"])
-        try:  # checked here so that mistakes are shown in the form itself
-            parse_schedule(text, now=container.clock.now(), default_zone=container.settings.timezone)
-        except InvalidInput as error:
-            await ack(response_action="errors", errors={"when": error.problem[:150]})
-            return
+    @app.action(CLOSE_CONFIRM_ACTION)
+    async def confirm_close(ack: Any, body: dict, action: dict) -> None:
         await ack()
-        user = body["user"]["id"]
-        channel, _, key = view.get("private_metadata", "").partition("|")
-        runner.submit("run", Invocation("call", key=key or None, text=f"schedule {text}"),
-                      user=user, channel=channel or None,
-                      reply_to={"channel": channel or user, "user": user})
+        runner.submit(CloseIncident(str(action.get("value") or "")), actor_of(body),
+                      reply_to=reply_to(body, replace=True))
+
+    @app.action(CLOSE_CANCEL_ACTION)
+    async def cancel_close(ack: Any, action: dict, respond: Any) -> None:
+        await ack()
+        await respond(text=f"Kept {escape(str(action.get('value') or ''))} open.",
+                      replace_original=True)

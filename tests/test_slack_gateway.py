@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.errors import InvalidInput
 from bot.gateways.slack import SlackGateway
-from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 from bot.services.ports import DeliveryError, NameTaken, PostedMessage
 
 TOKEN = "xoxb-gw"

@@ -31,7 +31,7 @@ from bot.services.contact_import import import_file
 
 from . import demo_notes
 from .harness import SMS_NUMBER, Live, live_app, wait_until
-from .slack_emulator import SlackEmulator
+from .slack import SlackEmulator
 
 COORDINATOR = "U0COORD01"
 BYSTANDER = "U0GUEST01"

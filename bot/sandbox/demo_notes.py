@@ -18,7 +18,7 @@ from bot.domain.phones import mask
 from bot.messages import notes_blocks
 
 from .harness import wait_until
-from .slack_emulator import SlackEmulator
+from .slack import SlackEmulator
 
 if TYPE_CHECKING:
     from .demo import Demo

@@ -19,8 +19,7 @@ from bot.config import Settings
 from bot.web import create_app
 
 from .server import RunningServer, free_port, serve_in_thread
-from .slack_emulator import SlackEmulator
-from .slack_requests import SignedRequest, SlackRequests
+from .slack import SignedRequest, SlackEmulator, SlackRequests
 from .twilio_emulator import TwilioEmulator
 
 SIGNING_SECRET = "sandbox-signing-secret"

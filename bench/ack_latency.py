@@ -26,8 +26,7 @@ import aiohttp
 import httpx
 
 from bot.sandbox.server import free_port
-from bot.sandbox.slack_emulator import SlackEmulator
-from bot.sandbox.slack_requests import SignedRequest, SlackRequests
+from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
 
 BENCH = Path(__file__).resolve().parent
 COORDBOT = Path(sys.executable).with_name("coordbot")
@@ -218,7 +217,7 @@ def lower_priority(emulator: SlackEmulator) -> None:
     """The emulator stands in for Slack's servers, which are not on this machine in production:
     its threads (handler threads inherit the server thread's niceness) run at a lower CPU
     priority, the same for both servers measured, so that it does not compete with them."""
-    os.setpriority(os.PRIO_PROCESS, emulator._thread.native_id, 10)
+    os.setpriority(os.PRIO_PROCESS, emulator.thread_id, 10)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 
 
 @pytest.fixture

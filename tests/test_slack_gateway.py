@@ -9,7 +9,7 @@ import pytest
 from bot.errors import InvalidInput
 from bot.gateways.slack import SlackGateway
 from bot.ports import DeliveryError, NameTaken, PostedMessage
-from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 
 TOKEN = "xoxb-gw"
 

@@ -29,7 +29,7 @@ from bot.directory.service.files import import_file
 from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
 from bot.sandbox import demo_notes
 from bot.sandbox.harness import SMS_NUMBER, Live, live_app, wait_until
-from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 from bot.sms.blocks import NOTICE_CONFIRM_ACTION
 
 COORDINATOR = "U0COORD01"

@@ -17,7 +17,7 @@ from rich.text import Text
 from bot.directory.rules.phones import mask
 from bot.notes import blocks as notes_blocks
 from bot.sandbox.harness import wait_until
-from bot.sandbox.slack_emulator import SlackEmulator
+from bot.sandbox.slack import SlackEmulator
 
 if TYPE_CHECKING:
     from bot.sandbox.demo import Demo

@@ -17,8 +17,7 @@ from pydantic import SecretStr
 from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.sandbox.server import RunningServer, free_port, serve_in_thread
-from bot.sandbox.slack_emulator import SlackEmulator
-from bot.sandbox.slack_requests import SignedRequest, SlackRequests
+from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
 from bot.sandbox.twilio_emulator import TwilioEmulator
 from bot.web import create_app
 

@@ -46,7 +46,7 @@ from bot.domain.contacts import ContactRecord
 from bot.domain.incident import IncidentDraft, IncidentType
 from bot.domain.regions import US_REGIONS
 from bot.domain.when import ScheduleRequest
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from bot.services import calls, directory, incidents
 from bot.services.calls import REMINDER
 

@@ -34,7 +34,7 @@ from bot.db.models import DueJob
 from bot.domain.contacts import ContactRecord
 from bot.domain.incident import IncidentDraft, IncidentType
 from bot.domain.when import ScheduleRequest
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from bot.services import calls, directory, incidents
 from bot.services.calls import REMINDER
 from schedules.runner import SchedulerRunner

@@ -30,7 +30,7 @@ import pytest
 
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from bot.services.outbox import enqueue
 
 from .conftest import DEFAULT_PG

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.contacts import ContactRecord
 from bot.messages.catalog import render
 from bot.sandbox.harness import live_app, wait_until
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from bot.services import directory
 
 from .conftest import COORDINATOR

@@ -29,7 +29,7 @@ from bot.gateways.twilio_voice import (
     say_and_hang_up,
     say_language,
 )
-from bot.sandbox.twilio_emulator import Spoken, TwilioEmulator
+from bot.sandbox.twilio import Spoken, TwilioEmulator
 from bot.services.ports import DeliveryError
 
 BOT_NUMBER = "+15557650000"

@@ -21,7 +21,7 @@ from bot.web import create_app
 from .server import RunningServer, free_port, serve_in_thread
 from .slack_emulator import SlackEmulator
 from .slack_requests import SignedRequest, SlackRequests
-from .twilio_emulator import TwilioEmulator
+from .twilio import TwilioEmulator
 
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox-token"

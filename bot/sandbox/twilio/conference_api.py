@@ -115,6 +115,8 @@ def _date_filters(query: dict) -> list[tuple[str, str, object]]:
 
 
 class ConferencesApi:
+    """Answers the Conferences and Participants routes. Shares the emulator's ``lock``."""
+
     def __init__(self, *, account_sid: str, lock: threading.Lock, conferences: Conferences, faults: Faults,
                  send_later: Callable[[list[Effect]], None]):
         self.account_sid = account_sid

@@ -24,7 +24,7 @@ from .faults import Faults
 from .messages import MessagesApi
 from .records import EmulatedCall, EmulatedConference, EmulatedMessage
 from .server import ApiServer
-from .voice import CallSession, Voice
+from .voice import CallSession, VoiceSimulation
 
 
 class TwilioEmulator:
@@ -47,8 +47,8 @@ class TwilioEmulator:
                                                  signer=self._signer)
         self._voice_thread = VoiceThread(lock=self.lock, signer=self._signer)
         self._conferences = Conferences(account_sid=account_sid, lock=self.lock)
-        self._voice = Voice(account_sid=account_sid, lock=self.lock, conferences=self._conferences,
-                            thread=self._voice_thread)
+        self._voice = VoiceSimulation(account_sid=account_sid, lock=self.lock,
+                                      conferences=self._conferences, thread=self._voice_thread)
         conferences_api = ConferencesApi(account_sid=account_sid, lock=self.lock,
                                          conferences=self._conferences, faults=self._faults,
                                          send_later=self._voice.apply_later)

@@ -1,8 +1,8 @@
 """The voice simulation: incoming calls that follow an application's TwiML, and the drivers tests use
 to play the people on the phone.
 
-A call placed with :meth:`Voice.place_call` requests its voice webhook as Twilio does and follows the
-TwiML it returns (``<Say>``/``<Play>``/``<Pause>``, ``<Gather>`` for DTMF, ``<Redirect>``,
+A call placed with :meth:`VoiceSimulation.place_call` requests its voice webhook as Twilio does and
+follows the TwiML it returns (``<Say>``/``<Play>``/``<Pause>``, ``<Gather>`` for DTMF, ``<Redirect>``,
 ``<Hangup/>``, ``<Dial><Conference>``) as a :class:`CallSession`. Where Twilio's documentation says
 nothing the emulator makes a documented choice: the action of a ``<Gather>`` gets ``Digits``; a
 ``<Dial>``'s ``action`` gets ``DialCallStatus=completed`` when the conference ends.
@@ -50,7 +50,7 @@ class CallSession:
     ``after_gather`` and ``after_dial`` are where the call resumes; the simulation keeps them.
     """
 
-    def __init__(self, voice: Voice, call: EmulatedCall, voice_url: str):
+    def __init__(self, voice: VoiceSimulation, call: EmulatedCall, voice_url: str):
         self.voice = voice
         self.call = call
         self.voice_url = voice_url
@@ -100,7 +100,7 @@ class CallSession:
         return f"<CallSession {self.call.sid} {self.call.from_}->{self.call.to} {self.call.status}>"
 
 
-class Voice:
+class VoiceSimulation:
     """Calls in progress and the drivers that move them on. Shares the emulator's ``lock``."""
 
     def __init__(self, *, account_sid: str, lock: threading.Lock, conferences: Conferences,

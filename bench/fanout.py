@@ -53,7 +53,7 @@ from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.gateways.twilio_http import BaseUrlHttpClient
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FROM_NUMBER = "+12025550100"

@@ -50,7 +50,7 @@ from bot.directory.rules.regions import US_REGIONS
 from bot.directory.service import contacts as directory
 from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402

@@ -38,7 +38,7 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from schedules.runner import SchedulerRunner
 from tests.fakes import FakeClock, FakeSlack, FakeSms
 

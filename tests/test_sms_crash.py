@@ -31,7 +31,7 @@ import pytest
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from bot.outbox.worker import enqueue
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from tests.conftest import DEFAULT_PG
 
 COORDBOT = Path(sys.executable).with_name("coordbot")

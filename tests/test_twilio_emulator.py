@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 
 SENDER = "+15557650000"
 SERVICE = "MG" + "a" * 32

@@ -11,7 +11,7 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.i18n.catalog import render
 from bot.sandbox.harness import live_app, wait_until
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from tests.conftest import COORDINATOR
 
 ANA, MINH = "+12025550101", "+12025550102"

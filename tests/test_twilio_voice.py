@@ -30,7 +30,7 @@ from bot.gateways.twilio_voice import (
 )
 from bot.i18n.languages import LANGUAGES
 from bot.ports import DeliveryError
-from bot.sandbox.twilio_emulator import Spoken, TwilioEmulator
+from bot.sandbox.twilio import Spoken, TwilioEmulator
 
 BOT_NUMBER = "+15557650000"
 CALLER = "+15551230001"

@@ -9,7 +9,7 @@ import pytest
 from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from tests.specs import TWILIO_SPEC
 
 

@@ -2,7 +2,7 @@
 client, and the TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
-sandbox emulator (:mod:`bot.sandbox.twilio_emulator`).
+sandbox emulator (:mod:`bot.sandbox.twilio`).
 
 Call flow the builders are made for::
 

@@ -18,7 +18,7 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.sandbox.server import RunningServer, free_port, serve_in_thread
 from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
-from bot.sandbox.twilio_emulator import TwilioEmulator
+from bot.sandbox.twilio import TwilioEmulator
 from bot.web import create_app
 
 SIGNING_SECRET = "sandbox-signing-secret"

@@ -1,0 +1,217 @@
+"""The emulator as tests and the sandbox use it: one object that starts the server and the
+callback workers, and holds every driver and every record.
+
+The real SDK works against it unchanged::
+
+    with TwilioEmulator() as emu:
+        client = Client(emu.account_sid, emu.auth_token,
+                        http_client=BaseUrlHttpClient(emu.base_url))
+        client.messages.create(to="+15551230001", from_="+15557650000", body="hi")
+
+State lives in memory; mutate or read it under ``lock``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+
+from .callbacks import StatusCallbacks, VoiceThread, WebhookSigner
+from .conference_api import ConferencesApi
+from .conferences import Conferences
+from .faults import Faults
+from .messages import MessagesApi
+from .records import EmulatedCall, EmulatedConference, EmulatedMessage
+from .server import ApiServer
+from .voice import CallSession, VoiceSimulation
+
+
+class TwilioEmulator:
+    """A local stand-in for Twilio's 2010-04-01 REST API (Messages, Conferences and Participants),
+    which also plays the phone network: it delivers status callbacks, places calls that follow the
+    application's TwiML, and answers or hangs up dial-outs."""
+
+    CALLBACK_WORKERS = 4
+
+    def __init__(self, *, account_sid: str = "AC" + "0" * 32, auth_token: str = "emulator-auth-token",
+                 host: str = "127.0.0.1", port: int = 0, deliver_callbacks: bool = True):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.host, self.port = host, port
+        self.deliver_callbacks = deliver_callbacks
+        self.lock = threading.Lock()
+        self._faults = Faults(self.lock)
+        self._signer = WebhookSigner(auth_token)
+        self._messages = MessagesApi(account_sid=account_sid, lock=self.lock, faults=self._faults)
+        self._status_callbacks = StatusCallbacks(account_sid=account_sid, lock=self.lock, faults=self._faults,
+                                                 signer=self._signer)
+        self._voice_thread = VoiceThread(lock=self.lock, signer=self._signer)
+        self._conferences = Conferences(account_sid=account_sid, lock=self.lock)
+        self._voice = VoiceSimulation(account_sid=account_sid, lock=self.lock,
+                                      conferences=self._conferences, thread=self._voice_thread)
+        conferences_api = ConferencesApi(account_sid=account_sid, lock=self.lock,
+                                         conferences=self._conferences, faults=self._faults,
+                                         send_later=self._voice.apply_later)
+        self._server = ApiServer(host=host, port=port, account_sid=account_sid, auth_token=auth_token,
+                                 lock=self.lock, faults=self._faults, messages_api=self._messages,
+                                 conferences_api=conferences_api, status_callbacks=self._status_callbacks,
+                                 deliver_callbacks=deliver_callbacks)
+
+    # ----- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> TwilioEmulator:
+        if self._server.running:
+            return self
+        self._server.start()
+        if self.deliver_callbacks:
+            self._status_callbacks.start(self.CALLBACK_WORKERS)
+        return self
+
+    def stop(self) -> None:
+        if not self._server.running:
+            return
+        self._server.stop()
+        self._status_callbacks.stop()
+        self._voice_thread.stop()
+
+    def __enter__(self) -> TwilioEmulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if not self._server.running:
+            raise RuntimeError("TwilioEmulator is not started")
+        return f"http://{self.host}:{self._server.bound_port}"
+
+    # ----- records -------------------------------------------------------------------------------
+    @property
+    def messages(self) -> list[EmulatedMessage]:
+        """Accepted outbound messages, in order."""
+        return self._messages.outbound
+
+    @property
+    def inbound(self) -> list[EmulatedMessage]:
+        """Messages sent with :meth:`send_inbound`, in order."""
+        return self._messages.inbound
+
+    @property
+    def requests(self) -> list[dict]:
+        """Every API request answered, in order."""
+        return self._server.requests
+
+    @property
+    def callbacks(self) -> list[dict]:
+        """Every message status callback sent, in order."""
+        return self._status_callbacks.sent
+
+    @property
+    def conferences(self) -> dict[str, EmulatedConference]:
+        """Conferences by friendly name: the latest one of each name."""
+        return self._conferences.by_name
+
+    @property
+    def calls(self) -> dict[str, EmulatedCall]:
+        """Calls by CallSid, inbound and dial-outs."""
+        return self._conferences.calls
+
+    @property
+    def call_sessions(self) -> dict[str, CallSession]:
+        """Calls placed with :meth:`place_call`, by CallSid."""
+        return self._voice.sessions
+
+    @property
+    def voice_callbacks(self) -> list[dict]:
+        """Every voice webhook sent (TwiML fetches, conference and call-progress callbacks), in order."""
+        return self._voice_thread.sent
+
+    @property
+    def voice_errors(self) -> list[BaseException]:
+        """Failures of simulation steps nobody waited for."""
+        return self._voice_thread.errors
+
+    @property
+    def voice_timeout_s(self) -> float:
+        """How long a driver waits for the simulation."""
+        return self._voice_thread.timeout_s
+
+    @voice_timeout_s.setter
+    def voice_timeout_s(self, seconds: float) -> None:
+        self._voice_thread.timeout_s = seconds
+
+    def messages_to(self, number: str) -> list[EmulatedMessage]:
+        return [message for message in list(self.messages) if message.to == number]
+
+    def message(self, sid: str) -> EmulatedMessage | None:
+        return self._messages.get(sid)
+
+    def conference_callbacks(self, name: str | None = None) -> list[dict]:
+        """The conference status callbacks sent (for conference ``name`` only, if given)."""
+        with self.lock:
+            return [entry for entry in self.voice_callbacks if entry["kind"] == "conference"
+                    and (name is None or entry["params"].get("FriendlyName") == name)]
+
+    # ----- faults --------------------------------------------------------------------------------
+    def fail_next(self, count: int = 1, *, status: int = 429, code: int = 20429,
+                  message: str = "Too Many Requests", to: str | None = None) -> None:
+        """The next ``count`` message or participant creates (to ``to`` only, if given) fail with this
+        error."""
+        self._faults.fail_next(count, status=status, code=code, message=message, to=to)
+
+    def set_fault_rate(self, fraction: float, *, status: int = 500, code: int = 20500,
+                       seed: int = 0) -> None:
+        """A seeded random ``fraction`` of message and participant creates fail with this error (0 turns
+        it off)."""
+        self._faults.set_rate(fraction, status=status, code=code, seed=seed)
+
+    def set_latency(self, seconds: float) -> None:
+        """Every API request waits ``seconds`` before it is answered."""
+        self._faults.set_latency(seconds)
+
+    def mark_opted_out(self, number: str) -> None:
+        self._faults.mark_opted_out(number)
+
+    def mark_invalid(self, number: str, code: int = 21211) -> None:
+        self._faults.mark_invalid(number, code)
+
+    def mark_undeliverable(self, number: str, code: int = 30003) -> None:
+        self._faults.mark_undeliverable(number, code)
+
+    # ----- messaging -----------------------------------------------------------------------------
+    def wait_for_callbacks(self, timeout_s: float = 10) -> bool:
+        """Blocks until every status callback queued so far has been delivered (or given up)."""
+        return self._status_callbacks.wait(timeout_s)
+
+    def send_inbound(self, *, webhook_url: str, from_: str, to: str, body: str,
+                     extra: dict | None = None, timeout_s: float = 10) -> httpx.Response:
+        """POSTs a signed inbound-SMS webhook to ``webhook_url`` as Twilio does; returns the reply."""
+        message = self._messages.receive(from_=from_, to=to, body=body, extra=extra)
+        return httpx.post(webhook_url, data=message.params,
+                          headers=self._signer.headers(webhook_url, message.params), timeout=timeout_s)
+
+    # ----- voice: what tests drive ---------------------------------------------------------------
+    def place_call(self, *, voice_url: str, from_: str, to: str, method: str = "POST") -> CallSession:
+        """A phone call from ``from_`` to your number ``to``: requests ``voice_url`` as Twilio does and
+        follows the TwiML. Returns once the call waits for digits, sits in a conference or has ended."""
+        return self._voice.place_call(voice_url=voice_url, from_=from_, to=to, method=method)
+
+    def answer(self, call_sid: str) -> None:
+        """The dial-out ``call_sid`` is answered: it rings, is answered and joins its conference."""
+        self._voice.answer(call_sid)
+
+    def hang_up_participant(self, call_sid: str) -> None:
+        """The participant ``call_sid`` (dial-out or caller) hangs up."""
+        self._voice.hang_up_participant(call_sid)
+
+    def fail_participant(self, call_sid: str, *, status: str = "no-answer") -> None:
+        """The dial-out ``call_sid`` is never connected: ``no-answer``, ``busy`` or ``failed``."""
+        self._voice.fail_participant(call_sid, status)
+
+    def end_conference(self, name: str) -> None:
+        """Ends the live conference ``name`` as ``Status=completed`` on the REST API does."""
+        self._voice.end_conference(name)
+
+    def wait_for_voice_callbacks(self, timeout_s: float = 10) -> bool:
+        """Blocks until every voice webhook queued so far (also by REST requests) has been sent."""
+        return self._voice_thread.wait(timeout_s)

@@ -1,8 +1,11 @@
-"""The installed ``coordbot`` command: help, and ``serve`` answering its health check."""
+"""The installed ``coordbot`` command: its commands and options, and ``serve`` answering its health
+check; and the ``bot.cli`` package's rule that command groups share ``common`` alone."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,17 +13,78 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+import bot.cli
 from bot.sandbox.server import free_port
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
+GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes"}
 
 
-def test_help_lists_the_commands():
-    result = subprocess.run([str(COORDBOT), "--help"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0
-    for command in ("serve", "worker", "demo", "db"):
-        assert command in result.stdout
+def panel(args: list[str], title: str) -> list[str]:
+    """The rows of one box (``Commands``, ``Options``) of ``coordbot ARGS --help``."""
+    result = subprocess.run([str(COORDBOT), *args, "--help"], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"╭─ {title} "))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    return [line.removeprefix("│ ").removesuffix("│").rstrip() for line in lines[start + 1:end]]
+
+
+def commands(*args: str) -> set[str]:
+    """The names in the ``Commands`` box (a wrapped description goes on in an indented row)."""
+    return {row.split()[0] for row in panel(list(args), "Commands") if row and row[0] != " "}
+
+
+def options(*args: str) -> set[str]:
+    """Every ``--flag`` named before a row's ``<type>``, ``--no-…`` forms included."""
+    return {flag for row in panel(list(args), "Options") if "<" in row
+            for flag in re.findall(r"--[\w-]+", row.split("<")[0])}
+
+
+def test_help_lists_exactly_the_commands():
+    assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes"}
+
+
+@pytest.mark.parametrize(("group", "expected"), [
+    ("db", {"upgrade"}),
+    ("contacts", {"import", "export", "list", "show"}),
+    ("messages", {"list", "retry"}),
+    ("notes", {"export", "attach"}),
+])
+def test_each_group_lists_exactly_its_commands(group, expected):
+    assert commands(group) == expected
+
+
+def test_serve_and_worker_take_their_flags():
+    assert options("serve") == {"--config", "--host", "--port", "--socket-mode", "--no-socket-mode",
+                                "--worker", "--no-worker", "--scheduler", "--no-scheduler",
+                                "--help"}
+    assert options("worker") == {"--config", "--scheduler", "--no-scheduler", "--help"}
+
+
+def cli_imports(path: Path) -> set[str]:
+    """The ``bot.cli`` modules that one module imports, at the top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name == "bot.cli" or name.startswith("bot.cli.")}
+
+
+def test_command_groups_import_common_and_never_each_other():
+    for path in Path(bot.cli.__file__).parent.glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        imported = cli_imports(path)
+        assert "bot.cli" not in imported, path.name
+        assert not {name.removeprefix("bot.cli.") for name in imported} & GROUPS, path.name
+        if path.stem == "common":
+            assert not imported
 
 
 def test_serve_without_slack_credentials_explains_and_exits_2(tmp_path):

@@ -6,71 +6,30 @@ numbers, which are personal data. Everything else shows them masked.
 
 from __future__ import annotations
 
-import getpass
 import io
-import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.common import ConfigOption, actor, container_for, fail, write_output
+from bot.cli.contact_views import Bar, details, print_errors
 from bot.errors import DomainError
 
-if TYPE_CHECKING:  # the rest is imported when a command runs: `coordbot --help` stays quick
-    from rich.progress import Progress
-
-    from bot.config import Settings
+if TYPE_CHECKING:
     from bot.db.models import Contact
-    from bot.db.unit_of_work import Database
-    from bot.directory.rules.contact_file import FileReport
+    from bot.db.unit_of_work import UnitOfWork
 
 contacts_app = typer.Typer(
     help="The stakeholder directory (administrators): import, export, list, show. "
          "Phone numbers are personal data: only export and show --reveal print them in full.",
     no_args_is_help=True)
 
-BAR_ABOVE = 300  # rows; smaller imports finish before a bar would be any use
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
-]
-
 
 class Format(StrEnum):
     CSV = "csv"
     JSON = "json"
-
-
-def _settings(config: Path | None) -> Settings:
-    from bot.cli import _settings as load  # bot.cli imports this module: resolve at call time
-
-    return load(config)
-
-
-def _database(settings: Settings) -> Database:
-    """The database, schema brought up to date; an unreachable one is explained, exit 2."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from bot.cli import _redact
-    from bot.db.unit_of_work import Database
-
-    try:
-        database = Database(settings.database.url)
-        database.upgrade()
-    except (ArgumentError, OperationalError) as error:
-        url = _redact(settings.database.url) if not isinstance(error, ArgumentError) else "database.url"
-        typer.echo(f"coordbot: cannot use the database ({url}): {str(error).splitlines()[0]}",
-                   err=True)
-        raise typer.Exit(2) from None
-    return database
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"coordbot: {message}", err=True)
-    return typer.Exit(1)
 
 
 @contacts_app.command("import")
@@ -92,70 +51,22 @@ def import_contacts(
 
     if rejects and not skip_invalid:
         raise typer.BadParameter("only means something with --skip-invalid", param_hint="--rejects")
-    settings = _settings(config)
-    database = _database(settings)
-    with _Bar() as bar:
-        result = import_file(database, file, settings=settings, actor=_actor(),
-                             now=datetime.now(UTC), skip_invalid=skip_invalid,
+    with container_for(config) as container, Bar() as bar:
+        result = import_file(container.db, file, settings=container.settings, actor=actor(),
+                             now=container.clock.now(), skip_invalid=skip_invalid,
                              rejects_path=rejects, progress=bar.update)
-    database.dispose()
     report = result.report
-    _print_errors(report)
+    print_errors(report)
     if report.file_error:
-        raise _fail(f"{file}: {report.file_error}; nothing was imported")
+        fail(f"{file}: {report.file_error}; nothing was imported")
     if not result.written or result.summary is None:
         rows = len(report.rejected_lines)
-        raise _fail(f"{file}: {rows} bad row(s); nothing was imported. Fix them and import again, "
-                    f"or use --skip-invalid to import the {len(report.rows)} good row(s) only.")
+        fail(f"{file}: {rows} bad row(s); nothing was imported. Fix them and import again, "
+             f"or use --skip-invalid to import the {len(report.rows)} good row(s) only.")
     typer.echo(f"{file}: {result.summary.line()}")
     if result.rejects_written:
         typer.echo(f"the {len(report.rejected_lines)} rejected row(s), with the reasons, are in "
                    f"{result.rejects_written}: fix them there and import that file again")
-
-
-def _print_errors(report: FileReport) -> None:
-    """Every problem on a line of its own: easy to read, search and paste into a ticket."""
-    if not report.errors:
-        return
-    typer.echo(f"{len(report.rejected_lines)} bad row(s):", err=True)
-    for e in sorted(report.errors, key=lambda e: e.line):
-        typer.echo(f"  {report.unit} {e.line}, {e.column} {e.value!r}: {e.why}", err=True)
-
-
-class _Bar:
-    """A progress bar on stderr, shown only for imports of more than BAR_ABOVE rows."""
-
-    def __init__(self) -> None:
-        self.progress: Progress | None = None
-        self.task = None
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def update(self, done: int, total: int) -> None:
-        if total <= BAR_ABOVE:
-            return
-        if self.progress is None:
-            from rich import progress as bar
-            from rich.console import Console
-
-            self.progress = bar.Progress(bar.TextColumn("importing"), bar.BarColumn(),
-                                         bar.MofNCompleteColumn(), bar.TimeElapsedColumn(),
-                                         console=Console(stderr=True))
-            self.progress.start()
-            self.task = self.progress.add_task("import", total=total)
-        self.progress.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (OSError, KeyError):
-        return "cli"
 
 
 @contacts_app.command("export")
@@ -172,19 +83,11 @@ def export(
     """
     from bot.directory.service.files import export_contacts, write_private
 
-    settings = _settings(config)
-    database = _database(settings)
     buffer = io.StringIO()
-    count = export_contacts(database, buffer, fmt=fmt.value)
-    database.dispose()
-    if output is None:
-        sys.stdout.write(buffer.getvalue())
-        return
-    try:
-        write_private(output, buffer.getvalue())
-    except OSError as error:
-        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-    typer.echo(f"exported {count} contact(s) to {output}", err=True)
+    with container_for(config) as container:
+        count = export_contacts(container.db, buffer, fmt=fmt.value)
+    write_output(buffer.getvalue(), output, write=write_private,
+                 done=f"exported {count} contact(s) to {output}")
 
 
 @contacts_app.command("list")
@@ -200,14 +103,12 @@ def list_contacts(
 
     from bot.directory.rules.phones import mask
 
-    settings = _settings(config)
-    database = _database(settings)
-    with database.unit_of_work() as uow:  # read inside: the rollback on exit expires them
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        # read inside: the rollback on leaving the unit of work expires them
         rows = [(str(c.id), c.name, c.organisation, c.language, ", ".join(c.regions),
                  ", ".join(c.tags), mask(c.phone), c.sms_consent)
                 for c in uow.contacts.all(search=filter_, limit=limit)]
         total = uow.contacts.count()
-    database.dispose()
     if not rows:
         hint = (f"no contact matches {filter_!r}" if filter_ else
                 "the directory is empty; add contacts with `coordbot contacts import FILE.csv`")
@@ -229,23 +130,16 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """One contact in full; the phone number masked unless --reveal."""
-    from bot.directory.service.contacts import find_contact
-
-    settings = _settings(config)
-    database = _database(settings)
-    try:
-        with database.unit_of_work() as uow:
-            details = _details(_find(uow, ref, settings.directory.default_region, find_contact),
-                               reveal)
-    except DomainError as error:
-        raise _fail(str(error)) from None
-    finally:
-        database.dispose()
-    for label, value in details:
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        found = details(_find(uow, ref, container.settings.directory.default_region), reveal)
+    for label, value in found:
         typer.echo(f"{label:<15} {value}")
 
 
-def _find(uow, ref: str, region: str, find_contact) -> Contact:
+def _find(uow: UnitOfWork, ref: str, region: str) -> Contact:
+    """A short number is an id (as ``contacts list`` shows it); anything else a phone or name."""
+    from bot.directory.service.contacts import find_contact
+
     text = ref.strip().removeprefix("#")
     if text.isdigit() and len(text) < 7:
         contact = uow.contacts.get(int(text))
@@ -253,21 +147,3 @@ def _find(uow, ref: str, region: str, find_contact) -> Contact:
             raise DomainError(f"no contact has the id {text}; `coordbot contacts list` shows them")
         return contact
     return find_contact(uow, ref, default_region=region)
-
-
-def _details(c: Contact, reveal: bool) -> list[tuple[str, str]]:
-    from bot.directory.rules.phones import mask
-    from bot.i18n.languages import LANGUAGES
-
-    language = LANGUAGES.get(c.language, (c.language,))[0]
-    consent = c.sms_consent + (f" ({c.consent_source}, {c.consent_at:%Y-%m-%d})"
-                               if c.consent_source and c.consent_at else "")
-    return [("id", str(c.id)), ("name", c.name), ("organisation", c.organisation or "—"),
-            ("type", c.organisation_type or "—"), ("role", c.role or "—"),
-            ("phone", (c.phone or "—") if reveal else mask(c.phone)),
-            ("phone status", c.phone_status), ("email", c.email or "—"),
-            ("slack", c.slack_user_id or "—"), ("language", f"{c.language} ({language})"),
-            ("timezone", c.timezone), ("regions", ", ".join(c.regions) or "—"),
-            ("incident types", ", ".join(c.incident_types)), ("tags", ", ".join(c.tags) or "—"),
-            ("sms consent", consent), ("active", "yes" if c.active else "no"),
-            ("updated", f"{c.updated_at:%Y-%m-%d %H:%M} UTC")]

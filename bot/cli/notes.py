@@ -8,15 +8,13 @@ draft that is not approved.
 from __future__ import annotations
 
 import re
-import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.contacts import ConfigOption, _actor, _database, _fail, _settings
+from bot.cli.common import ConfigOption, actor, container_for, fail, write_output
 from bot.errors import DomainError
 
 if TYPE_CHECKING:
@@ -86,27 +84,15 @@ def export(
     from bot.notes.service import review as notes_review
 
     key, number = parse_ref(ref)
-    settings = _settings(config)
-    database = _database(settings)
-    try:
-        with database.unit_of_work(read_only=True) as uow:
-            found = _notes(uow, _incident(uow, key), number)
-            title, parts = notes_review.document(uow, found, settings=settings,
-                                                 one_call=number is not None)
-    except DomainError as error:
-        raise _fail(str(error)) from None
-    finally:
-        database.dispose()
+    with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
+        settings = container.settings
+        found = _notes(uow, _incident(uow, key), number)
+        title, parts = notes_review.document(uow, found, settings=settings,
+                                             one_call=number is not None)
     render = notes_html.page if fmt == Format.HTML else notes_html.markdown
-    document = render(title, parts, zone=settings.timezone)
-    if output is None:
-        sys.stdout.write(document)
-        return
-    try:
-        output.write_text(document, encoding="utf-8")
-    except OSError as error:
-        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-    typer.echo(f"exported the notes of {len(parts)} call(s) to {output}", err=True)
+    write_output(render(title, parts, zone=settings.timezone), output,
+                 write=lambda path, text: path.write_text(text, encoding="utf-8"),
+                 done=f"exported the notes of {len(parts)} call(s) to {output}")
 
 
 @notes_app.command("attach")
@@ -126,23 +112,16 @@ def attach(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise _fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again") from None
+        fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again")
     except OSError as error:
-        raise _fail(f"cannot read {file}: {error.strerror or error}") from None
-    settings = _settings(config)
-    database = _database(settings)
-    try:
-        with database.unit_of_work() as uow:
-            incident = _incident(uow, key)
-            call = uow.calls.by_number(incident.id, number)
-            if call is None:
-                raise DomainError(f"{key} has no call {number}")
-            message = notes_review.attach_transcript(
-                uow, call=call, text=text, source=f"file:{file.name}", actor=_actor(),
-                now=datetime.now(UTC), settings=settings)
-            uow.commit()
-    except DomainError as error:
-        raise _fail(str(error)) from None
-    finally:
-        database.dispose()
+        fail(f"cannot read {file}: {error.strerror or error}")
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        incident = _incident(uow, key)
+        call = uow.calls.by_number(incident.id, number)
+        if call is None:
+            raise DomainError(f"{key} has no call {number}")
+        message = notes_review.attach_transcript(
+            uow, call=call, text=text, source=f"file:{file.name}", actor=actor(),
+            now=container.clock.now(), settings=container.settings)
+        uow.commit()
     typer.echo(message.replace("`", ""))

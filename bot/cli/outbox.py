@@ -1,19 +1,22 @@
-"""``coordbot messages``: see the outbox and put failed messages back in the queue."""
+"""``coordbot messages``: see the outbox and put failed messages back in the queue.
+
+The group is named for what an operator looks for (the messages the bot sent); what it lists and
+changes is the outbox, every outbound message and its delivery.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.common import ConfigOption, actor, container_for, fail
+
+if TYPE_CHECKING:
+    from bot.db.unit_of_work import UnitOfWork
+
 messages_app = typer.Typer(help="The outbox: every message the bot sends, and its delivery.",
                            no_args_is_help=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
-]
 
 
 @messages_app.command("list")
@@ -28,11 +31,9 @@ def list_messages(
     from rich.console import Console
     from rich.table import Table
 
-    from bot.cli.contacts import _database, _settings
     from bot.directory.rules.phones import mask
 
-    database = _database(_settings(config))
-    with database.unit_of_work(read_only=True) as uow:
+    with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
         incident_id = _incident_id(uow, incident)
         rows = uow.outbox.list(status=status, incident_id=incident_id, limit=limit,
                                newest_first=True)
@@ -55,23 +56,17 @@ def retry_messages(
     failed: Annotated[bool, typer.Option("--failed", help="Retry every failed message.")] = False,
 ) -> None:
     """Put failed or undelivered messages back in the queue (never those to opted-out people)."""
-    import getpass
-
-    from bot.cli.contacts import _database, _settings
-    from bot.clock import SystemClock
     from bot.outbox.worker import retry
 
     if not ids and not failed:
-        typer.echo("coordbot: name message ids, or use --failed", err=True)
-        raise typer.Exit(2)
-    database = _database(_settings(config))
-    with database.unit_of_work() as uow:
+        fail("name message ids, or use --failed", code=2)
+    with container_for(config) as container, container.db.unit_of_work() as uow:
         chosen = list(uow.outbox.list(status="failed")) if failed else []
         missing = []
         for message_id in ids or []:
             message = uow.outbox.get(message_id)
             (chosen.append(message) if message else missing.append(message_id))
-        refused = retry(uow, chosen, actor=f"cli:{getpass.getuser()}", now=SystemClock().now())
+        refused = retry(uow, chosen, actor=actor(), now=container.clock.now())
         uow.commit()
     for line in refused + [f"#{m}: no such message" for m in missing]:
         typer.echo(line, err=True)
@@ -81,13 +76,12 @@ def retry_messages(
         raise typer.Exit(1)
 
 
-def _incident_id(uow, key: str | None) -> int | None:
+def _incident_id(uow: UnitOfWork, key: str | None) -> int | None:
     if key is None:
         return None
     from bot.incidents.rules import normalise_key
 
     incident = uow.incidents.by_key(normalise_key(key) or key)
     if incident is None:
-        typer.echo(f"coordbot: there is no incident {key}", err=True)
-        raise typer.Exit(1)
+        fail(f"there is no incident {key}")
     return incident.id

@@ -1,0 +1,121 @@
+"""What every ``coordbot`` command group shares, so that they all behave alike.
+
+One ``--config`` option, one way to report an error (``coordbot: …`` on stderr, then an exit
+code), and the product built by ``bot.bootstrap`` like the web app and the worker build it, so a
+command sees the same settings, clock and database as the running bot. This module imports no
+command module: the groups import it, never each other, and the package has no import circle.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
+]
+
+
+def complain(message: str) -> None:
+    typer.echo(f"coordbot: {message}", err=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Exit 1 for a request that cannot be done, 2 for a setup the command cannot run with."""
+    complain(message)
+    raise typer.Exit(code)
+
+
+def config_error(error: Exception) -> NoReturn:
+    fail(f"configuration error: {error}", code=2)
+
+
+def read_settings(config: Path | None) -> Settings:
+    """The settings; a bad file or variable names the key and the problem, exit 2."""
+    try:
+        return load_settings(config)
+    except ConfigError as error:
+        config_error(error)
+
+
+def redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_container(settings: Settings) -> Container:
+    """The product as ``bootstrap`` wires it, schema up to date; an unusable database, exit 2."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from bot.bootstrap import bootstrap
+
+    try:
+        return bootstrap(settings)
+    except (ArgumentError, OperationalError) as error:
+        where = "database.url" if isinstance(error, ArgumentError) else redact(settings.database.url)
+        fail(f"cannot use the database ({where}): {str(error).splitlines()[0]}", code=2)
+
+
+@contextmanager
+def container_for(config: Path | None) -> Iterator[Container]:
+    """The product for one command, stopped when it is done.
+
+    A ``DomainError`` raised inside is the user's mistake (no such contact, no such call): its
+    message, exit 1, and no traceback.
+    """
+    container = build_container(read_settings(config))
+    try:
+        yield container
+    except DomainError as error:
+        fail(str(error))
+    finally:
+        container.stop()
+
+
+def actor() -> str:
+    """Who ran the command, for audit entries: the login name, else the numeric user id.
+
+    ``getpass.getuser`` fails where the user has no passwd entry and no ``$LOGNAME``/``$USER``
+    (a container run with an arbitrary uid); the command must still work and say who ran it.
+    """
+    try:
+        name = getpass.getuser()
+    except (ImportError, KeyError, OSError):
+        name = f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{name}"[:64]
+
+
+def write_output(text: str, output: Path | None, *, done: str,
+                 write: Callable[[Path, str], None]) -> None:
+    """``text`` to standard output, or with ``write`` to the ``--output`` file, then ``done``."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write(output, text)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    typer.echo(done, err=True)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    from bot.bootstrap import quiet_vendor_loggers
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_vendor_loggers()

@@ -1,0 +1,21 @@
+"""``coordbot db``: the database schema, for a deployment that migrates before it starts.
+
+``bootstrap`` brings the schema up to date whenever it builds the product; ``db upgrade`` builds
+it and stops, so a release can migrate once before its processes start.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import ConfigOption, container_for, redact
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade(config: ConfigOption = None) -> None:
+    """Bring the database schema up to date."""
+    with container_for(config) as container:
+        url = container.settings.database.url
+    typer.echo(f"database schema is up to date ({redact(url)})")

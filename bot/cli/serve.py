@@ -1,0 +1,98 @@
+"""``coordbot serve`` and ``coordbot worker``: the long-running processes of a deployment.
+
+``serve`` answers Slack (over HTTP, or Socket Mode where there is no public URL) and by default
+also delivers the outbox and runs the scheduler; ``worker`` delivers only, for a deployment that
+runs the web and the delivery processes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.cli.common import ConfigOption, build_container, config_error, fail, read_settings, setup_logging
+from bot.config import ConfigError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+
+
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    socket_mode: Annotated[bool, typer.Option(help="Use Slack Socket Mode (no public URL).")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the outbox worker in this process.")] = True,
+    scheduler: Annotated[bool, typer.Option(
+        help="Run the scheduler (reminders, call ends). With several processes on PostgreSQL "
+             "exactly one runs it at a time; the others stand by.")] = True,
+) -> None:
+    """Run the web app (Slack events, health check) and the outbox worker."""
+    settings = read_settings(config)
+    setup_logging()
+    try:
+        settings.require_slack_credentials()
+    except ConfigError as error:
+        config_error(error)
+    container = build_container(settings)
+    if socket_mode:
+        asyncio.run(_socket_mode(container, worker, scheduler))
+        return
+    import uvicorn
+
+    from bot.web import create_app
+
+    uvicorn.run(create_app(container, run_worker=worker, run_scheduler=scheduler),
+                host=host or settings.server.host,
+                port=port if port is not None else settings.server.port, log_level="info")
+
+
+async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.dispatch.process import CommandProcess
+    from handlers.slack import build_app
+
+    if container.settings.slack.app_token is None:
+        fail("configuration error: slack.app_token: required for Socket Mode", code=2)
+    runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
+    runner.start()
+    try:
+        handler = AsyncSocketModeHandler(build_app(container, runner),
+                                         container.settings.slack.app_token.get_secret_value())
+        await handler.start_async()
+    finally:
+        runner.stop()
+        container.stop()
+
+
+def run_worker(
+    config: ConfigOption = None,
+    scheduler: Annotated[bool, typer.Option(
+        help="Also run (or stand by for) the scheduler.")] = False,
+) -> None:
+    """Run only the outbox worker (for a deployment with separate web and worker processes)."""
+    import signal
+    import threading
+
+    settings = read_settings(config)
+    setup_logging()
+    container = build_container(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runner = None
+    if scheduler:
+        from schedules.runner import SchedulerRunner
+
+        runner = SchedulerRunner(container)
+        runner.start()
+    try:
+        container.worker.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        if runner is not None:
+            runner.stop()
+        container.stop()

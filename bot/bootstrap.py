@@ -13,17 +13,18 @@ from typing import Any
 
 from bot.access.roles import Roles
 from bot.actions.delivery import ActionCards
-from bot.calls.delivery import DIAL_KIND, Dialer, VoicePort
+from bot.calls.delivery import Dialer, VoicePort
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
 from bot.db.unit_of_work import Database
 from bot.directory.service.people import SlackNames
 from bot.notes.delivery import NotesCards
+from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
 from bot.outbox.worker import OutboxWorker, Wakeup
 from bot.ports import SlackPort, SmsPort
-from bot.sms.delivery import SMS_KIND, SmsSender
+from bot.sms.delivery import SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                     events_url=f"{base}/twilio/voice/conference-events")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
-                                   SMS_KIND: sms_sender, DIAL_KIND: dialer},
+                                   Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer},
                           wakeup=wakeup)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,

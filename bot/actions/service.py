@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.actions import blocks as action_blocks
-from bot.actions.delivery import CARD_KIND
 from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
 from bot.db.unit_of_work import UnitOfWork
@@ -23,10 +22,9 @@ from bot.directory.service import contacts as directory
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.formatting import local_time
-from bot.incidents.service import POST_KIND
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
-from bot.sms.delivery import SMS_KIND
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +76,7 @@ def add(uow: UnitOfWork, *, incident: Incident, owner: Owner, text: str, due_at:
     uow.actions.add(item)
     _record(uow, item, "action.created", actor, now, owner=owner.label,
             due=due_at.isoformat() if due_at else None)
-    enqueue(uow, key=f"action-card:{item.id}:v1", kind=CARD_KIND, purpose="action_card", now=now,
+    enqueue(uow, key=f"action-card:{item.id}:v1", kind=Kind.ACTION_CARD, purpose="action_card", now=now,
             incident_id=incident.id, payload={"action_id": item.id, "first": True})
     _tell_owner(uow, item, incident, now, settings)
     _plan_reminders(uow, item, now, settings)
@@ -174,7 +172,7 @@ def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
         if incident is None or incident.status != "active" or uow.outbox.by_key(key):
             continue
         items = uow.actions.overdue(incident_id, now=now)
-        posted += enqueue(uow, key=key, kind=POST_KIND, purpose="action_digest", now=now,
+        posted += enqueue(uow, key=key, kind=Kind.POST, purpose="action_digest", now=now,
                           incident_id=incident_id,
                           payload={"channel": None, "blocks": None,
                                    "text": action_blocks.digest(incident.key, items,
@@ -198,7 +196,7 @@ def _changed(uow: UnitOfWork, item: ActionItem, action: str, actor: str, now: da
     item.version += 1
     item.updated_at = now
     _record(uow, item, action, actor, now, **details)
-    enqueue(uow, key=f"action-card:{item.id}:v{item.version}", kind=CARD_KIND,
+    enqueue(uow, key=f"action-card:{item.id}:v{item.version}", kind=Kind.ACTION_CARD,
             purpose="action_card", now=now, incident_id=item.incident_id,
             payload={"action_id": item.id})
 
@@ -246,14 +244,14 @@ def _notify(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, tem
         text = _reminder_text(item, settings, now)
     else:
         return
-    enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, payload={"channel": None, "blocks": None, "text": text})
 
 
 def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
          contact: Contact, now: datetime, settings: Settings) -> None:
     due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
-    enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=contact.phone, language=contact.language,
             payload={"body": render(template, contact.language, office=settings.office_name,
                                     number=action_blocks.label(item), text=item.text, due=due)})
@@ -265,7 +263,7 @@ def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: s
     text = (f"{verb} for {incident.key}: *{action_blocks.label(item)}* {item.text} "
             f"({action_blocks.due_text(item, settings.timezone, now)}). Mark it done with "
             f"`/incident action {incident.key} done {item.number}`.")
-    enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=user,
             payload={"channel": user, "text": text, "blocks": None})
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.actions import service as actions
 from bot.calls import text as call_text
-from bot.calls.delivery import DIAL_KIND, DIAL_OUT_TAG
+from bot.calls.delivery import DIAL_OUT_TAG
 from bot.calls.service import attendance
 from bot.calls.service.calls import CALL_END, CALL_START, REMINDER, invited, tell
 from bot.config import Settings
@@ -22,6 +22,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.i18n.catalog import render
 from bot.i18n.formatting import local_time
 from bot.notes.service import review as notes_review
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
     for invitation, contact in invited(uow, call):
         if (DIAL_OUT_TAG in (contact.tags or []) and invitation.rsvp != "no" and contact.phone
                 and contact.phone_status == "ok"):
-            enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=DIAL_KIND,
+            enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=Kind.DIAL_OUT,
                     purpose="dial_out", now=now, incident_id=call.incident_id,
                     recipient=contact.phone,
                     payload={"conference": call.conference_name, "label": f"contact-{contact.id}"})

@@ -30,6 +30,7 @@ def list_messages(
 
     from bot.cli.contacts import _database, _settings
     from bot.directory.rules.phones import mask
+    from bot.outbox.kinds import Kind
 
     database = _database(_settings(config))
     with database.unit_of_work(read_only=True) as uow:
@@ -39,7 +40,7 @@ def list_messages(
         counts = uow.outbox.count_by_status()
         table = Table("id", "key", "kind", "to", "lang", "status", "tries", "error", "provider id")
         for m in rows:
-            to = mask(m.recipient) if m.kind == "sms" else (m.recipient or "")
+            to = mask(m.recipient) if m.kind == Kind.SMS else (m.recipient or "")
             table.add_row(str(m.id), m.idempotency_key, m.kind, to, m.language or "", m.status,
                           str(m.attempts), m.error_code or "", m.provider_id or "")
     console = Console()

@@ -19,13 +19,14 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.notes import blocks as notes_blocks
 from bot.notes.service import review as notes_review
 from bot.outbox.cards import SlackCards
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import Deferred, Delivered, Sender, enqueue
 from bot.ports import DeliveryError, PostedMessage
 
 
 class NotesCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
-        return {notes_review.CARD_KIND: self.card, notes_review.PUBLISH_KIND: self.publish}
+        return {Kind.NOTES_CARD: self.card, Kind.NOTES_PUBLISH: self.publish}
 
     def card(self, message: OutboxMessage) -> Delivered:
         notes_id = message.payload["notes_id"]
@@ -89,7 +90,7 @@ class NotesCards(SlackCards):
         if part < len(messages):
             with self._db.unit_of_work() as uow:
                 enqueue(uow, key=notes_review.publish_key(notes_id, target, part + 1),
-                        kind=notes_review.PUBLISH_KIND, purpose=message.purpose,
+                        kind=Kind.NOTES_PUBLISH, purpose=message.purpose,
                         incident_id=message.incident_id, recipient=channel,
                         now=self._clock.now(),
                         payload={"notes_id": notes_id, "channel": target, "part": part + 1})

@@ -23,20 +23,17 @@ from bot.directory.service import people
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from bot.i18n.catalog import render
 from bot.i18n.formatting import local_time
-from bot.incidents.service import POST_KIND
 from bot.notes import blocks as notes_blocks
 from bot.notes import html as notes_html
 from bot.notes.rules.marks import transcript_marks
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
-from bot.sms.delivery import SMS_KIND
 from bot.sms.rules.segments import segments
 
 DRAFTER = "coordbot"
 DRAFT, CHANGES_REQUESTED, APPROVED = "draft", "changes_requested", "approved"
-CARD_KIND = "slack.notes_card"
-PUBLISH_KIND = "slack.notes_publish"
 MAX_TEXT = 30_000  # ten boxes of the edit modal
 MAX_TRANSCRIPT = 1_000_000
 SUMMARY_LIMITS = (320, 240, 160, 100, 60)
@@ -345,7 +342,7 @@ def queue_card(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Se
     if channel is None:
         return False
     notes.review_channel = channel
-    common = {"kind": CARD_KIND, "purpose": "notes_review", "incident_id": notes.incident_id,
+    common = {"kind": Kind.NOTES_CARD, "purpose": "notes_review", "incident_id": notes.incident_id,
               "recipient": channel, "now": now}
     if enqueue(uow, key=card_key(notes.id), payload={"notes_id": notes.id, "first": True},
                **common):
@@ -365,7 +362,7 @@ def _post_for_review(uow: UnitOfWork, notes: CallNotes, *, key: str, text: str, 
     channel = notes.review_channel or review_channel(settings)
     if channel is None:
         return False
-    enqueue(uow, key=key, kind=POST_KIND, purpose="notes_review", incident_id=notes.incident_id,
+    enqueue(uow, key=key, kind=Kind.POST, purpose="notes_review", incident_id=notes.incident_id,
             recipient=channel, now=now, payload={"channel": channel, "text": text, "blocks": None})
     return True
 
@@ -380,7 +377,7 @@ def publish_targets(incident: Incident, settings: Settings) -> list[str | None]:
 def _queue_publishing(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, now: datetime,
                       settings: Settings) -> int:
     for target in publish_targets(incident, settings):
-        enqueue(uow, key=publish_key(notes.id, target, 1), kind=PUBLISH_KIND,
+        enqueue(uow, key=publish_key(notes.id, target, 1), kind=Kind.NOTES_PUBLISH,
                 purpose="notes_publish", incident_id=incident.id,
                 recipient=target or incident.channel_id, now=now,
                 payload={"notes_id": notes.id, "channel": target, "part": 1})
@@ -399,7 +396,7 @@ def _queue_summaries(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, n
     texted = 0
     for contact in attendees(uow, notes.call_id):
         body = summary_body(points, contact.language, incident, settings)
-        if enqueue(uow, key=f"{summary_key_prefix(notes.id)}{contact.id}", kind=SMS_KIND,
+        if enqueue(uow, key=f"{summary_key_prefix(notes.id)}{contact.id}", kind=Kind.SMS,
                    purpose="notes_summary", incident_id=incident.id, recipient=contact.phone,
                    language=contact.language, now=now, payload={"body": body},
                    segments=segments(body).segments):

@@ -277,7 +277,7 @@ def schedule(text: str, now: datetime = NOW, zone: str = NY) -> ScheduleRequest:
 
 def test_when_alone_gets_the_defaults():
     assert schedule("tomorrow 3pm", zone=CHICAGO) == ScheduleRequest(
-        starts_at=utc(2026, 11, 28, 21), duration=timedelta(hours=1), agenda="", bridge=None,
+        starts_at=utc(2026, 11, 28, 21), duration=None, agenda="", bridge=None,
         recurrence=None, zone=CHICAGO)
 
 

@@ -21,7 +21,7 @@ from bot.directory.rules.audience import SMS, UNREACHABLE, channel_for
 from bot.directory.service import contacts as directory
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit

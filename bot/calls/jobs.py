@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.db.models import Call, DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.notes.service import review as notes_review
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue

@@ -21,7 +21,7 @@ from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
@@ -140,8 +140,9 @@ def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
 
 def _new_call(uow: UnitOfWork, incident: Incident, request: ScheduleRequest, start: datetime,
               actor: str, now: datetime, settings: Settings) -> Call:
+    duration = request.duration or timedelta(minutes=settings.calls.default_duration_min)
     call = Call(incident_id=incident.id, number=uow.calls.next_number(incident.id),
-                starts_at=start, duration_min=int(request.duration.total_seconds() // 60),
+                starts_at=start, duration_min=int(duration.total_seconds() // 60),
                 agenda=request.agenda, bridge=request.bridge or settings.calls.default_bridge,
                 pin=_free_pin(uow, start), conference_name=f"coordbot-{secrets.token_hex(8)}",
                 zone=request.zone, status="scheduled", version=1, created_by=actor,

@@ -22,7 +22,7 @@ from bot.directory.rules.contacts import Consent
 from bot.directory.service import people
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.notes import blocks as notes_blocks
 from bot.notes import html as notes_html
 from bot.notes.rules.marks import transcript_marks

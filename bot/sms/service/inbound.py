@@ -18,7 +18,7 @@ from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.slack_ui.text import escape

@@ -83,7 +83,7 @@ def export(
 ) -> None:
     """Write the notes of an incident's calls, or of one call, as one clean document."""
     from bot.notes import html as notes_html
-    from bot.notes.service import review as notes_review
+    from bot.notes.service import documents
 
     key, number = parse_ref(ref)
     settings = _settings(config)
@@ -91,8 +91,8 @@ def export(
     try:
         with database.unit_of_work(read_only=True) as uow:
             found = _notes(uow, _incident(uow, key), number)
-            title, parts = notes_review.document(uow, found, settings=settings,
-                                                 one_call=number is not None)
+            title, parts = documents.document(uow, found, settings=settings,
+                                              one_call=number is not None)
     except DomainError as error:
         raise _fail(str(error)) from None
     finally:
@@ -120,7 +120,7 @@ def attach(
     Notes nobody has edited are redrafted; edited notes are kept, and the marked lines are posted
     in the review channel for the reviewers to add.
     """
-    from bot.notes.service import review as notes_review
+    from bot.notes.service import transcripts
 
     key, number = parse_ref(ref, call_needed=True)
     try:
@@ -137,7 +137,7 @@ def attach(
             call = uow.calls.by_number(incident.id, number)
             if call is None:
                 raise DomainError(f"{key} has no call {number}")
-            message = notes_review.attach_transcript(
+            message = transcripts.attach_transcript(
                 uow, call=call, text=text, source=f"file:{file.name}", actor=_actor(),
                 now=datetime.now(UTC), settings=settings)
             uow.commit()

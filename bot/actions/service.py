@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.actions import blocks as action_blocks
 from bot.config import Settings
@@ -29,7 +28,7 @@ from bot.records import audit
 log = logging.getLogger(__name__)
 
 SLACK, CONTACT, ORGANISATION = "slack", "contact", "organisation"
-DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"
+DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"  # due jobs, fired by bot.actions.jobs
 OPEN, DONE = "open", "done"
 
 
@@ -143,43 +142,6 @@ def done_by_sms(uow: UnitOfWork, *, contact: Contact, number: int,
     return item
 
 
-# reminders and digests
-def fire_reminder(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:
-    item = uow.actions.get(job.payload["action_id"])
-    if item is None or item.status != OPEN or item.version != job.payload["version"]:
-        job.status = "cancelled"
-        return
-    incident = uow.incidents.get(item.incident_id)
-    if incident.status != "active":
-        job.status = "cancelled"
-        return
-    stage = "soon" if job.kind == DUE_SOON else "overdue"
-    key = f"action-remind:{item.id}:v{item.version}:{stage}"
-    _notify(uow, item, incident, key, "action_reminder", now, settings, channel_fallback=True)
-    job.status = "done"
-
-
-def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
-    """Once a day, from ``actions.digest_hour``, lists overdue items in each active incident."""
-    local = now.astimezone(ZoneInfo(settings.timezone))
-    if local.hour < settings.actions.digest_hour:
-        return 0
-    posted = 0
-    for incident_id in uow.actions.incidents_with_overdue(now=now):
-        key = f"action-digest:{incident_id}:{local.date().isoformat()}"
-        incident = uow.incidents.get(incident_id)
-        # Checked every scheduler tick: today's digest, once queued, is not rendered again.
-        if incident is None or incident.status != "active" or uow.outbox.by_key(key):
-            continue
-        items = uow.actions.overdue(incident_id, now=now)
-        posted += enqueue(uow, key=key, kind=Kind.POST, purpose="action_digest", now=now,
-                          incident_id=incident_id,
-                          payload={"channel": None, "blocks": None,
-                                   "text": action_blocks.digest(incident.key, items,
-                                                                settings.timezone, now)})
-    return posted
-
-
 def _require_open(item: ActionItem, what: str) -> None:
     if item.status != OPEN:
         raise InvalidTransition(f"A-{item.number} is done; only open items can be {what}.")
@@ -221,12 +183,12 @@ def _plan_reminders(uow: UnitOfWork, item: ActionItem, now: datetime, settings: 
 
 def _tell_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, now: datetime,
                 settings: Settings) -> None:
-    _notify(uow, item, incident, f"action-assigned:{item.id}:v{item.version}", "action_assigned",
-            now, settings, channel_fallback=False)
+    notify_owner(uow, item, incident, f"action-assigned:{item.id}:v{item.version}",
+                 "action_assigned", now, settings, channel_fallback=False)
 
 
-def _notify(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
-            now: datetime, settings: Settings, *, channel_fallback: bool) -> None:
+def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
+                 now: datetime, settings: Settings, *, channel_fallback: bool) -> None:
     """SMS to a contact owner in their language, a DM to a Slack owner, else the channel."""
     if item.owner_kind == SLACK:
         return _dm(uow, item, incident, key, item.owner_ref, now, settings)

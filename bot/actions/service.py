@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.actions import blocks as action_blocks
+from bot.actions.rules import check_text
 from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
 from bot.db.unit_of_work import UnitOfWork
@@ -24,12 +25,14 @@ from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
+from bot.sms.rules.segments import check_fits
 
 log = logging.getLogger(__name__)
 
 SLACK, CONTACT, ORGANISATION = "slack", "contact", "organisation"
 DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"  # due jobs, fired by bot.actions.jobs
 OPEN, DONE = "open", "done"
+OWNER_TEXTS = ("action_assigned", "action_reminder")  # what an owner reached by SMS is sent
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,18 @@ def add(uow: UnitOfWork, *, incident: Incident, owner: Owner, text: str, due_at:
         source_ts: str | None = None) -> ActionItem:
     if incident.status != "active":
         raise InvalidTransition(f"{incident.key} is closed: reopen it before adding action items.")
+    text = check_text(text)
     _check_due(due_at, now)
     uow.incidents.lock(incident.id)
     if source_ts and (existing := uow.actions.by_source(incident.id, source_ts)) is not None:
         raise InvalidInput(f"That message is already action item A-{existing.number}.")
     call = uow.calls.current(incident.id, now=now)
     item = ActionItem(incident_id=incident.id, number=uow.actions.next_number(incident.id),
-                      text=text.strip(), owner_kind=owner.kind, owner_ref=owner.ref,
+                      text=text, owner_kind=owner.kind, owner_ref=owner.ref,
                       owner_label=owner.label, call_id=call.id if call else None, status=OPEN,
                       due_at=due_at, version=1, source=source, source_ts=source_ts,
                       created_by=actor, created_at=now, updated_at=now)
+    _check_owner_sms(uow, item, settings)
     uow.actions.add(item)
     _record(uow, item, "action.created", actor, now, owner=owner.label,
             due=due_at.isoformat() if due_at else None)
@@ -106,6 +111,7 @@ def reassign(uow: UnitOfWork, *, item: ActionItem, owner: Owner, actor: str, now
         raise InvalidInput(f"A-{item.number} is already {owner.label}'s.")
     previous = item.owner_label
     item.owner_kind, item.owner_ref, item.owner_label = owner.kind, owner.ref, owner.label
+    _check_owner_sms(uow, item, settings)
     _changed(uow, item, "action.reassigned", actor, now, previous=previous, owner=owner.label)
     _tell_owner(uow, item, uow.incidents.get(item.incident_id), now, settings)
     _plan_reminders(uow, item, now, settings)
@@ -117,6 +123,7 @@ def set_due(uow: UnitOfWork, *, item: ActionItem, due_at: datetime, actor: str, 
     _check_due(due_at, now)
     previous = item.due_at
     item.due_at = due_at
+    _check_owner_sms(uow, item, settings)
     _changed(uow, item, "action.due_changed", actor, now,
              previous=previous.isoformat() if previous else None, due=due_at.isoformat())
     _plan_reminders(uow, item, now, settings)
@@ -193,8 +200,7 @@ def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str
     if item.owner_kind == SLACK:
         return _dm(uow, item, incident, key, item.owner_ref, now, settings)
     if item.owner_kind == CONTACT:
-        contact = uow.contacts.get(int(item.owner_ref))
-        reach = channel_for(contact) if contact is not None and contact.active else UNREACHABLE
+        reach, contact = _reach(uow, item)
         if reach == SMS:
             return _sms(uow, item, incident, key, template, contact, now, settings)
         if reach == SLACK_CHANNEL:
@@ -210,13 +216,37 @@ def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str
             incident_id=incident.id, payload={"channel": None, "blocks": None, "text": text})
 
 
+def _reach(uow: UnitOfWork, item: ActionItem) -> tuple[str, Contact | None]:
+    """How a contact owner is reached (SMS, Slack or not at all), and the contact."""
+    contact = uow.contacts.get(int(item.owner_ref))
+    return (channel_for(contact) if contact is not None and contact.active else UNREACHABLE), contact
+
+
 def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
          contact: Contact, now: datetime, settings: Settings) -> None:
-    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
     enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=contact.phone, language=contact.language,
-            payload={"body": render(template, contact.language, office=settings.office_name,
-                                    number=action_blocks.label(item), text=item.text, due=due)})
+            payload={"body": _sms_body(item, template, contact, settings)})
+
+
+def _sms_body(item: ActionItem, template: str, contact: Contact, settings: Settings) -> str:
+    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
+    return render(template, contact.language, office=settings.office_name,
+                  number=action_blocks.label(item), text=item.text, due=due)
+
+
+def _check_owner_sms(uow: UnitOfWork, item: ActionItem, settings: Settings) -> None:
+    """Refuses an item whose texts to an owner reached by SMS (the assignment, the reminders)
+    would not go as one SMS, before anything is written or queued."""
+    if item.owner_kind != CONTACT:
+        return
+    reach, contact = _reach(uow, item)
+    if reach != SMS:
+        return
+    for template in OWNER_TEXTS:
+        check_fits({contact.language: _sms_body(item, template, contact, settings)},
+                   settings.sms.max_segments,
+                   what=f"{action_blocks.label(item)}'s text to {item.owner_label}")
 
 
 def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: str,

@@ -21,7 +21,7 @@ from bot.notes import blocks as notes_blocks
 from bot.notes.service.versions import current, review_channel
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
-from bot.sms.rules.segments import segments
+from bot.sms.rules.segments import fits, segments
 
 SUMMARY_LIMITS = (320, 240, 160, 100, 60)
 
@@ -115,6 +115,6 @@ def summary_body(points: list[str], language: str, incident: Incident, settings:
     for limit in SUMMARY_LIMITS:
         body = render("notes_summary", language, office=settings.office_name, title=incident.title,
                       text=notes_blocks.excerpt(points, limit) or "-")
-        if segments(body).segments <= settings.sms.max_segments:
+        if fits(body, settings.sms.max_segments):
             break
     return body

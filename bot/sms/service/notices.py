@@ -10,14 +10,14 @@ from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import SMS, Member
 from bot.directory.service import audience
-from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.errors import InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
 from bot.sms.rules.preview import LanguagePreview, Preview
-from bot.sms.rules.segments import segments
+from bot.sms.rules.segments import check_fits, segments
 
 SUMMARY_THROTTLE_S = 10
 AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
@@ -33,7 +33,7 @@ def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: d
     texts = parse_notice(text)
     recipients = _recipients(uow, incident, settings)
     bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
-    _check_length(bodies, settings.sms.max_segments)
+    check_fits(bodies, settings.sms.max_segments, what="The notice")
     needs_confirmation = len(recipients) > settings.sms.confirm_threshold
     notice = Notice(incident_id=incident.id, text=text.strip(), author=actor,
                     status=AWAITING if needs_confirmation else SENT,
@@ -106,15 +106,6 @@ def _languages(recipients: list[Member]) -> list[str]:
 def _body(texts: dict[str, str], language: str, incident: Incident, settings: Settings) -> str:
     return render("incident_notice", language, office=settings.office_name, title=incident.title,
                   text=texts.get(language, texts["en"]))
-
-
-def _check_length(bodies: dict[str, str], limit: int) -> None:
-    too_long = {lang: segments(body).segments for lang, body in bodies.items()
-                if segments(body).segments > limit}
-    if too_long:
-        detail = ", ".join(f"{lang}: {count} segments" for lang, count in sorted(too_long.items()))
-        raise InvalidInput(f"The notice is too long for SMS ({detail}; the limit is {limit}). "
-                           "Shorten it.")
 
 
 def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list[Member],

@@ -10,10 +10,11 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.common import ConfigOption, settings_for
 from bot.cli.contacts import contacts_app
 from bot.cli.notes import notes_app
 from bot.cli.outbox import messages_app
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError
 
 app = typer.Typer(help="coordbot: incident-response coordination in Slack and by SMS.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -22,19 +23,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(messages_app, name="messages")
 app.add_typer(notes_app, name="notes")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as error:
-        typer.echo(f"coordbot: configuration error: {error}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _logging(level: str = "INFO") -> None:
@@ -56,7 +44,7 @@ def serve(
              "exactly one runs it at a time; the others stand by.")] = True,
 ) -> None:
     """Run the web app (Slack events, health check) and the outbox worker."""
-    settings = _settings(config)
+    settings = settings_for(config)
     _logging()
     try:
         settings.require_slack_credentials()
@@ -79,9 +67,8 @@ def serve(
 
 
 async def _socket_mode(container, worker: bool, scheduler: bool) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     from bot.dispatch.process import CommandProcess
+    from bot.gateways import slack_socket_mode
     from handlers.slack import build_app
 
     if container.settings.slack.app_token is None:
@@ -91,9 +78,8 @@ async def _socket_mode(container, worker: bool, scheduler: bool) -> None:
     runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
     runner.start()
     try:
-        handler = AsyncSocketModeHandler(build_app(container, runner),
-                                         container.settings.slack.app_token.get_secret_value())
-        await handler.start_async()
+        await slack_socket_mode.serve(build_app(container, runner),
+                                      container.settings.slack.app_token.get_secret_value())
     finally:
         runner.stop()
         container.stop()
@@ -111,7 +97,7 @@ def run_worker(
 
     from bot.bootstrap import bootstrap
 
-    settings = _settings(config)
+    settings = settings_for(config)
     _logging()
     container = bootstrap(settings)
     stop = threading.Event()
@@ -146,18 +132,12 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database schema up to date."""
-    from bot.db.unit_of_work import Database
+    from bot.db.unit_of_work import Database, redacted
 
-    settings = _settings(config)
+    settings = settings_for(config)
     database = Database(settings.database.url)
     database.upgrade()
-    typer.echo(f"database schema is up to date ({_redact(settings.database.url)})")
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    typer.echo(f"database schema is up to date ({redacted(settings.database.url)})")
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ numbers, which are personal data. Everything else shows them masked.
 
 from __future__ import annotations
 
-import getpass
 import io
 import sys
 from datetime import UTC, datetime
@@ -16,14 +15,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.common import ConfigOption, actor, database_for, fail, settings_for
 from bot.errors import DomainError
 
 if TYPE_CHECKING:  # the rest is imported when a command runs: `coordbot --help` stays quick
     from rich.progress import Progress
 
-    from bot.config import Settings
     from bot.db.models import Contact
-    from bot.db.unit_of_work import Database
     from bot.directory.rules.contact_file import FileReport
 
 contacts_app = typer.Typer(
@@ -33,44 +31,9 @@ contacts_app = typer.Typer(
 
 BAR_ABOVE = 300  # rows; smaller imports finish before a bar would be any use
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
-]
-
-
 class Format(StrEnum):
     CSV = "csv"
     JSON = "json"
-
-
-def _settings(config: Path | None) -> Settings:
-    from bot.cli import _settings as load  # bot.cli imports this module: resolve at call time
-
-    return load(config)
-
-
-def _database(settings: Settings) -> Database:
-    """The database, schema brought up to date; an unreachable one is explained, exit 2."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from bot.cli import _redact
-    from bot.db.unit_of_work import Database
-
-    try:
-        database = Database(settings.database.url)
-        database.upgrade()
-    except (ArgumentError, OperationalError) as error:
-        url = _redact(settings.database.url) if not isinstance(error, ArgumentError) else "database.url"
-        typer.echo(f"coordbot: cannot use the database ({url}): {str(error).splitlines()[0]}",
-                   err=True)
-        raise typer.Exit(2) from None
-    return database
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"coordbot: {message}", err=True)
-    return typer.Exit(1)
 
 
 @contacts_app.command("import")
@@ -92,20 +55,20 @@ def import_contacts(
 
     if rejects and not skip_invalid:
         raise typer.BadParameter("only means something with --skip-invalid", param_hint="--rejects")
-    settings = _settings(config)
-    database = _database(settings)
+    settings = settings_for(config)
+    database = database_for(settings)
     with _Bar() as bar:
-        result = import_file(database, file, settings=settings, actor=_actor(),
+        result = import_file(database, file, settings=settings, actor=actor(),
                              now=datetime.now(UTC), skip_invalid=skip_invalid,
                              rejects_path=rejects, progress=bar.update)
     database.dispose()
     report = result.report
     _print_errors(report)
     if report.file_error:
-        raise _fail(f"{file}: {report.file_error}; nothing was imported")
+        raise fail(f"{file}: {report.file_error}; nothing was imported")
     if not result.written or result.summary is None:
         rows = len(report.rejected_lines)
-        raise _fail(f"{file}: {rows} bad row(s); nothing was imported. Fix them and import again, "
+        raise fail(f"{file}: {rows} bad row(s); nothing was imported. Fix them and import again, "
                     f"or use --skip-invalid to import the {len(report.rows)} good row(s) only.")
     typer.echo(f"{file}: {result.summary.line()}")
     if result.rejects_written:
@@ -151,13 +114,6 @@ class _Bar:
             self.progress.stop()
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (OSError, KeyError):
-        return "cli"
-
-
 @contacts_app.command("export")
 def export(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="csv or json.")] = Format.CSV,
@@ -172,8 +128,8 @@ def export(
     """
     from bot.directory.service.files import export_contacts, write_private
 
-    settings = _settings(config)
-    database = _database(settings)
+    settings = settings_for(config)
+    database = database_for(settings)
     buffer = io.StringIO()
     count = export_contacts(database, buffer, fmt=fmt.value)
     database.dispose()
@@ -183,7 +139,7 @@ def export(
     try:
         write_private(output, buffer.getvalue())
     except OSError as error:
-        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
+        raise fail(f"cannot write {output}: {error.strerror or error}") from None
     typer.echo(f"exported {count} contact(s) to {output}", err=True)
 
 
@@ -200,8 +156,8 @@ def list_contacts(
 
     from bot.directory.rules.phones import mask
 
-    settings = _settings(config)
-    database = _database(settings)
+    settings = settings_for(config)
+    database = database_for(settings)
     with database.unit_of_work() as uow:  # read inside: the rollback on exit expires them
         rows = [(str(c.id), c.name, c.organisation, c.language, ", ".join(c.regions),
                  ", ".join(c.tags), mask(c.phone), c.sms_consent)
@@ -231,14 +187,14 @@ def show(
     """One contact in full; the phone number masked unless --reveal."""
     from bot.directory.service.contacts import find_contact
 
-    settings = _settings(config)
-    database = _database(settings)
+    settings = settings_for(config)
+    database = database_for(settings)
     try:
         with database.unit_of_work() as uow:
             details = _details(_find(uow, ref, settings.directory.default_region, find_contact),
                                reveal)
     except DomainError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         database.dispose()
     for label, value in details:

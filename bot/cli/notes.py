@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.contacts import ConfigOption, _actor, _database, _fail, _settings
+from bot.cli.common import ConfigOption, actor, database_for, fail, settings_for
 from bot.errors import DomainError
 
 if TYPE_CHECKING:
@@ -86,15 +86,15 @@ def export(
     from bot.notes.service import documents
 
     key, number = parse_ref(ref)
-    settings = _settings(config)
-    database = _database(settings)
+    settings = settings_for(config)
+    database = database_for(settings)
     try:
         with database.unit_of_work(read_only=True) as uow:
             found = _notes(uow, _incident(uow, key), number)
             title, parts = documents.document(uow, found, settings=settings,
                                               one_call=number is not None)
     except DomainError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         database.dispose()
     render = notes_html.page if fmt == Format.HTML else notes_html.markdown
@@ -105,7 +105,7 @@ def export(
     try:
         output.write_text(document, encoding="utf-8")
     except OSError as error:
-        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
+        raise fail(f"cannot write {output}: {error.strerror or error}") from None
     typer.echo(f"exported the notes of {len(parts)} call(s) to {output}", err=True)
 
 
@@ -126,11 +126,11 @@ def attach(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise _fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again") from None
+        raise fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again") from None
     except OSError as error:
-        raise _fail(f"cannot read {file}: {error.strerror or error}") from None
-    settings = _settings(config)
-    database = _database(settings)
+        raise fail(f"cannot read {file}: {error.strerror or error}") from None
+    settings = settings_for(config)
+    database = database_for(settings)
     try:
         with database.unit_of_work() as uow:
             incident = _incident(uow, key)
@@ -138,11 +138,11 @@ def attach(
             if call is None:
                 raise DomainError(f"{key} has no call {number}")
             message = transcripts.attach_transcript(
-                uow, call=call, text=text, source=f"file:{file.name}", actor=_actor(),
+                uow, call=call, text=text, source=f"file:{file.name}", actor=actor(),
                 now=datetime.now(UTC), settings=settings)
             uow.commit()
     except DomainError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         database.dispose()
     typer.echo(message.replace("`", ""))

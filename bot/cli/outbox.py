@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.cli.common import ConfigOption, database_for, settings_for
+
 messages_app = typer.Typer(help="The outbox: every message the bot sends, and its delivery.",
                            no_args_is_help=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (default: ./config.toml if present)."),
-]
-
 
 @messages_app.command("list")
 def list_messages(
@@ -28,11 +23,10 @@ def list_messages(
     from rich.console import Console
     from rich.table import Table
 
-    from bot.cli.contacts import _database, _settings
     from bot.directory.rules.phones import mask
     from bot.outbox.kinds import Kind
 
-    database = _database(_settings(config))
+    database = database_for(settings_for(config))
     with database.unit_of_work(read_only=True) as uow:
         incident_id = _incident_id(uow, incident)
         rows = uow.outbox.list(status=status, incident_id=incident_id, limit=limit,
@@ -58,14 +52,13 @@ def retry_messages(
     """Put failed or undelivered messages back in the queue (never those to opted-out people)."""
     import getpass
 
-    from bot.cli.contacts import _database, _settings
     from bot.clock import SystemClock
     from bot.outbox.worker import retry
 
     if not ids and not failed:
         typer.echo("coordbot: name message ids, or use --failed", err=True)
         raise typer.Exit(2)
-    database = _database(_settings(config))
+    database = database_for(settings_for(config))
     with database.unit_of_work() as uow:
         chosen = list(uow.outbox.list(status="failed")) if failed else []
         missing = []

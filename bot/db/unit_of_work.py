@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.stores.actions import ActionRepository
@@ -76,6 +77,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DatabaseUnusable(Exception):
+    """The configured database cannot be opened or upgraded; the message says which and why,
+    with no password in it."""
+
+
+def open_database(url: str) -> Database:
+    """The database with its schema brought up to date, or ``DatabaseUnusable``."""
+    try:
+        database = Database(url)
+        database.upgrade()
+    except (ArgumentError, OperationalError) as error:
+        where = "database.url" if isinstance(error, ArgumentError) else redacted(url)
+        raise DatabaseUnusable(f"cannot use the database ({where}): "
+                               f"{str(error).splitlines()[0]}") from None
+    return database
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password hidden, fit to print."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def alembic_config(connection: Any = None) -> Any:

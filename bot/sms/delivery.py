@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
-from bot.db.stores.outbox import LEASE_EXPIRED
+from bot.db.models.outbox import LEASE_EXPIRED
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.worker import Delivered, Suppressed

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
 
+# The error code of a row whose worker's lease ran out mid-send: it may already have gone out.
+LEASE_EXPIRED = "lease_expired"
+
 
 class OutboxMessage(Base):
     """One outbound message or call to a provider, written with the change that caused it."""

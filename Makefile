@@ -18,11 +18,14 @@ demo: $(STAMP)
 	$(VENV)/bin/coordbot demo
 
 # Every database test runs on SQLite and on PostgreSQL (COORDBOT_TEST_DATABASE_URL, default the
-# local server). `make test-sqlite` skips PostgreSQL.
+# local server). `make test-sqlite` skips PostgreSQL. Both first check which way the imports go
+# (the contracts in pyproject.toml).
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 test-sqlite: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest --backends sqlite
 
 lint: $(STAMP)

@@ -13,19 +13,20 @@ from typing import Any
 
 from bot.access.roles import Roles
 from bot.actions.delivery import ActionCards
-from bot.calls.delivery import DIAL_KIND, Dialer, VoicePort
+from bot.calls.delivery import Dialer, VoicePort
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
-from bot.db.unit_of_work import Database
+from bot.db.unit_of_work import Database, open_database
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.table import all_routes
 from bot.notes.delivery import NotesCards
+from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
 from bot.outbox.worker import OutboxWorker, Wakeup
 from bot.ports import SlackPort, SmsPort
-from bot.sms.delivery import SMS_KIND, SmsSender
+from bot.sms.delivery import SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
               db: Database | None = None,
               upgrade: bool = True) -> Container:
     clock = clock or _clock(settings)
-    db = db or Database(settings.database.url, echo=settings.database.echo)
-    if upgrade:
+    if db is None:
+        db = open_database(settings.database.url, echo=settings.database.echo, upgrade=upgrade)
+    elif upgrade:
         db.upgrade()
     slack = slack or _slack_gateway(settings)
     roles = Roles(coordinators=settings.roles.coordinators, officials=settings.roles.officials,
@@ -84,7 +86,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                     events_url=f"{base}/twilio/voice/conference-events")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
-                                   SMS_KIND: sms_sender, DIAL_KIND: dialer},
+                                   Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer},
                           wakeup=wakeup)
     names = SlackNames(slack, clock)
     dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,

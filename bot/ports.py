@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 
 class DeliveryError(Exception):
@@ -30,14 +30,6 @@ class NameTaken(DeliveryError):
 class PostedMessage:
     channel: str
     ts: str
-
-
-@dataclass
-class SlackUser:
-    id: str
-    name: str
-    tz: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SmsPort(Protocol):

@@ -1,4 +1,5 @@
-"""The ASGI app: Slack events (Bolt), health check; the Twilio routes join here later."""
+"""The ASGI app: Slack events (Bolt), the Twilio webhooks, the health check, and the signed
+calendar and notes links."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bot.bootstrap import Container
+from bot.calls.service.calendar import calendar_file
 from bot.dispatch.process import CommandProcess
+from bot.notes.service import page as notes_link
 
 log = logging.getLogger(__name__)
 # Fewer, cheaper young-generation passes under load (the default first threshold is 700).
@@ -48,19 +51,23 @@ def create_app(container: Container, *, run_worker: bool = True,
         return JSONResponse({"status": "ok", "database": "ok"})
 
     async def calendar(request: Request) -> Response:
-        body = await asyncio.to_thread(_calendar, container, request.path_params["call_id"],
+        body = await asyncio.to_thread(calendar_file, container.db, container.settings,
+                                       request.path_params["call_id"],
                                        request.query_params.get("t", ""))
         if body is None:
             return PlainTextResponse("not found", status_code=404)
         return Response(body, media_type="text/calendar; charset=utf-8")
 
     async def notes_page(request: Request) -> Response:
-        status, body = await asyncio.to_thread(
-            _notes_page, container, request.path_params["notes_id"],
-            request.query_params.get("e", ""), request.query_params.get("t", ""))
-        if status != 200:
-            return PlainTextResponse(body, status_code=status, headers=NOTES_HEADERS)
-        return HTMLResponse(body, headers=NOTES_HEADERS)
+        page = await asyncio.to_thread(
+            notes_link.notes_page, container.db, container.settings, request.path_params["notes_id"],
+            request.query_params.get("e", ""), request.query_params.get("t", ""),
+            now=container.clock.now())
+        if page.html is not None:
+            return HTMLResponse(page.html, headers=NOTES_HEADERS)
+        if page.expired:
+            return PlainTextResponse(notes_link.EXPIRED, status_code=410, headers=NOTES_HEADERS)
+        return PlainTextResponse("not found", status_code=404, headers=NOTES_HEADERS)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -83,39 +90,3 @@ def create_app(container: Container, *, run_worker: bool = True,
         lifespan=lifespan,
     )
 
-
-def _calendar(container: Container, call_id: int, token: str) -> bytes | None:
-    from bot.access.links import valid_token
-    from bot.calls import text as call_text
-
-    if not valid_token(container.settings, f"call:{call_id}", token):
-        return None
-    with container.db.unit_of_work(read_only=True) as uow:
-        call = uow.calls.get(call_id)
-        if call is None:
-            return None
-        incident = uow.incidents.get(call.incident_id)
-        return call_text.ics(call, incident, container.settings.calls.dial_in_number)
-
-
-def _notes_page(container: Container, notes_id: int, expires: str, token: str) -> tuple[int, str]:
-    """(200, the notes' latest version as HTML), 404 for a bad link, 410 for an expired one."""
-    from bot.access import links
-    from bot.notes import html as notes_html
-    from bot.notes.service import review as notes_review
-
-    subject = f"notes:{notes_id}"
-    if not expires.isdigit() or not links.signed_expiring(container.settings, subject,
-                                                          int(expires), token):
-        return 404, "not found"
-    if not links.valid_expiring(container.settings, subject, int(expires), token,
-                                now=container.clock.now()):
-        return 410, ("This link to call notes has expired. Run `/incident notes` in the review "
-                     "channel for a fresh one.")
-    with container.db.unit_of_work(read_only=True) as uow:
-        notes = uow.notes.get(notes_id)
-        if notes is None:
-            return 404, "not found"
-        title, parts = notes_review.document(uow, [notes], settings=container.settings,
-                                             one_call=True)
-    return 200, notes_html.page(title, parts, zone=container.settings.timezone)

@@ -1,18 +1,45 @@
-"""Thin jobs: each runs one service call in its own unit of work."""
+"""Thin jobs: each tick fires every capability's due work in one unit of work.
+
+``DUE_JOBS`` is the one table from a due job's kind to the function that fires it; each
+capability's ``jobs`` module offers its own. ``EVERY_TICK`` is work that looks at the time itself
+(the daily overdue digest).
+"""
 
 from __future__ import annotations
 
-from bot.actions.service import post_digests
+import logging
+from datetime import datetime
+
+from bot.actions import jobs as action_jobs
 from bot.bootstrap import Container
-from bot.calls.jobs import fire_due
+from bot.calls import jobs as call_jobs
+from bot.config import Settings
+from bot.db.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS}
+EVERY_TICK = (*action_jobs.EVERY_TICK,)
 
 
 def fire_due_work(container: Container) -> int:
     now, settings = container.clock.now(), container.settings
     with container.db.unit_of_work() as uow:
         fired = fire_due(uow, now=now, settings=settings)
-        fired += post_digests(uow, now=now, settings=settings)
+        fired += sum(work(uow, now=now, settings=settings) for work in EVERY_TICK)
         uow.commit()
     if fired:
         container.wakeup.notify()
     return fired
+
+
+def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:
+    """Claims due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and fires each once."""
+    jobs = uow.calls.claim_due_jobs(now=now, limit=limit)
+    for job in jobs:
+        fire = DUE_JOBS.get(job.kind)
+        if fire is None:
+            log.error("unknown due job kind %s (%s)", job.kind, job.key)
+            job.status = "failed"
+            continue
+        fire(uow, job, now, settings)
+    return len(jobs)

@@ -30,10 +30,6 @@ class SchedulerRunner:
                                 replace_existing=True, max_instances=1, coalesce=True,
                                 next_run_time=datetime.now(UTC))  # catch up at once on start
 
-    @property
-    def is_leader(self) -> bool:
-        return self._leadership.acquire()
-
     def tick(self) -> int:
         if not self._leadership.acquire():
             return 0

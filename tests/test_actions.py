@@ -7,7 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.actions import forms as action_forms
+from bot.actions import service as actions
 from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
+from bot.actions.rules import MAX_TEXT
 from bot.bootstrap import bootstrap
 from bot.db.models import ActionItem
 from bot.directory.rules.contacts import ContactRecord
@@ -273,3 +276,46 @@ def test_contacts_on_slack_get_a_dm_and_unreachable_owners_are_flagged_in_the_ch
     assert texts(sms, "+12025550105") == [] and texts(sms, WEI) == []
     [warning] = [p["text"] for p in slack.posts if "cannot be reached" in p["text"]]
     assert "A-2" in warning and "Wei Chen" in warning
+
+
+# --- limits the service holds every way in (command, shortcut form, anything else) -------------
+def _add(container, owner, text):
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key(KEY)
+        actions.add(uow, incident=incident, owner=owner, text=text, due_at=None,
+                    actor=COORDINATOR, now=container.clock.now(), settings=container.settings,
+                    source="shortcut", source_ts="1800000000.000001")
+        uow.commit()
+
+
+def _contact_owner(container, phone):
+    with container.db.unit_of_work(read_only=True) as uow:
+        return actions.directory_owner(uow, phone, default_region="US")
+
+
+def test_the_service_refuses_an_item_text_over_the_limit(commands, container, sms):
+    with pytest.raises(InvalidInput, match=f"keep it under {MAX_TEXT}"):
+        _add(container, actions.slack_owner(OWNER, "Olu"), "x" * (MAX_TEXT + 1))
+    container.worker.drain()
+    assert listing(commands, "all").count("A-") == 0
+
+
+def test_the_shortcut_form_takes_no_more_than_the_service_does():
+    view = action_forms.view("C1|1800000000.000001", "DECISION: " + "y" * 5000)
+    [text_block] = [b for b in view["blocks"] if b.get("block_id") == "text"]
+    assert text_block["element"]["max_length"] == MAX_TEXT
+    assert len(text_block["element"]["initial_value"]) == MAX_TEXT
+
+
+def test_an_owner_reached_by_sms_is_never_sent_more_than_the_segment_limit(commands, container,
+                                                                           sms):
+    limit = container.settings.sms.max_segments
+    too_long = "Confirm shelter capacity at the county fairgrounds and report back. " * 10
+    with pytest.raises(InvalidInput, match=f"A-1's text to Ana Ruiz is too long for SMS .*"
+                                           f"the limit is {limit}"):
+        _add(container, _contact_owner(container, ANA), too_long[:MAX_TEXT])
+    container.worker.drain()
+    assert texts(sms, ANA) == []
+    _add(container, _contact_owner(container, ANA), "Confirm shelter capacity")
+    container.worker.drain()
+    assert len(texts(sms, ANA)) == 1

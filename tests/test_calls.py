@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bootstrap import bootstrap
-from bot.calls.service import attendance
+from bot.calls.rules.when import parse_schedule
+from bot.calls.service import attendance, calls
 from bot.directory.rules.contacts import ContactRecord
 from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
@@ -66,6 +67,17 @@ def test_scheduling_invites_each_contact_once_in_their_language_and_zone(command
     assert any(f["filename"].endswith(".ics") for f in slack.files)
     container.worker.drain()
     assert len(sms.sent) == 4
+
+
+def test_a_call_given_no_length_lasts_the_offices_default(commands, container):
+    container.settings.calls.default_duration_min = 45
+    request = parse_schedule("2026-11-28 15:00 America/New_York", now=container.clock.now(),
+                             default_zone=container.settings.timezone)
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key("INC-2026-0001")
+        scheduled = calls.schedule(uow, incident=incident, request=request, actor=COORDINATOR,
+                                   now=container.clock.now(), settings=container.settings)
+        assert [c.duration_min for c in scheduled] == [45]
 
 
 def test_contacts_who_asked_are_dialled_in_at_the_start(commands, container, voice, clock):

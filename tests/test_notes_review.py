@@ -17,6 +17,7 @@ from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
+from bot.notes.service import publishing
 from bot.notes.service import review as notes_review
 from bot.ports import DeliveryError
 from bot.sms.service import consent
@@ -385,7 +386,7 @@ def test_sms_summaries_fit_the_segment_budget_in_every_language(container):
     points = [f"Decision number {i}: " + "open the shelter and staff it " * 3 for i in range(12)]
     incident = SimpleNamespace(title="Hurricane Xavier")
     for language in ("en", "es", "vi", "zh", "ko", "ar", "ru", "ht"):
-        body = notes_review.summary_body(points, language, incident, container.settings)
+        body = publishing.summary_body(points, language, incident, container.settings)
         assert segments(body).segments <= container.settings.sms.max_segments, language
         assert "STOP" in body and "Decision number 0" in body
     assert notes_blocks.plain_points("## Decisions\nNone recorded.\n") == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.directory.service.people import SlackNames
 from bot.dispatch.grammar import Invocation
 from bot.notes.service import review as notes_review
+from bot.notes.service import versions
 from bot.ports import DeliveryError
 from tests.conftest import COORDINATOR, OFFICIAL
 from tests.scenario import declared_with_contacts
@@ -24,7 +25,7 @@ def test_the_chair_and_approver_are_named_as_slack_shows_them(container, slack):
     Slash(container).approve(notes_id, 1, user=OFFICIAL)
     with container.db.unit_of_work(read_only=True) as uow:
         text = uow.notes.version(notes_id, 1).text
-        banner = notes_review.banner(uow, uow.notes.get(notes_id), settings=container.settings)
+        banner = versions.banner(uow, uow.notes.get(notes_id), settings=container.settings)
     assert "- Chair: Cora Coordinator" in text
     assert "Odette Official" in banner and OFFICIAL not in banner
 

@@ -178,7 +178,7 @@ def test_edt_and_est_pick_the_two_readings_of_an_ambiguous_time():
 def test_any_future_chicago_wall_time_reads_back_as_that_instant(minutes, now):
     zone = ZoneInfo(CHICAGO)
     local = (now + timedelta(minutes=minutes)).astimezone(zone)
-    wall = local.replace(tzinfo=None)
+    wall = local.replace(tzinfo=None, fold=0)  # the wall time as typed: no fold
     first, second = wall.replace(tzinfo=zone), wall.replace(tzinfo=zone, fold=1)
     assume(first.utcoffset() == second.utcoffset())  # neither skipped nor repeated
     text = f"{local:%Y-%m-%d %H:%M} America/Chicago"
@@ -277,7 +277,7 @@ def schedule(text: str, now: datetime = NOW, zone: str = NY) -> ScheduleRequest:
 
 def test_when_alone_gets_the_defaults():
     assert schedule("tomorrow 3pm", zone=CHICAGO) == ScheduleRequest(
-        starts_at=utc(2026, 11, 28, 21), duration=timedelta(hours=1), agenda="", bridge=None,
+        starts_at=utc(2026, 11, 28, 21), duration=None, agenda="", bridge=None,
         recurrence=None, zone=CHICAGO)
 
 

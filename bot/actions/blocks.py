@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.db.models import ActionItem
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.slack_ui.text import escape
 
 DONE_ACTION = "action_item_done"

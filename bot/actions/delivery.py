@@ -10,15 +10,14 @@ from bot.actions import blocks as action_blocks
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.cards import SlackCards
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import Deferred, Delivered, Sender
 from bot.ports import DeliveryError, PostedMessage
-
-CARD_KIND = "slack.action_card"
 
 
 class ActionCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
-        return {CARD_KIND: self.card}
+        return {Kind.ACTION_CARD: self.card}
 
     def card(self, message: OutboxMessage) -> Delivered:
         action_id = message.payload["action_id"]

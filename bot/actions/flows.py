@@ -27,7 +27,7 @@ from bot.calls.rules.when import parse_when
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.incidents.flows import find
+from bot.incidents.where import incident_for as find
 
 
 @dataclass(frozen=True)

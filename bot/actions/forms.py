@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.actions.rules import MAX_TEXT
 from bot.notes.rules.marks import mark_of
 from bot.slack_ui.block_kit import input_block, modal
 
 SHORTCUT_ID = "make_action_item"
 CALLBACK_ID = "action_item_form"
 REASSIGN_CALLBACK_ID = "action_item_reassign_form"
-MAX_TEXT = 3000
 MAX_OWNER = 200
 OWNER_HINT = "@name, a contact's name or phone number, or an organisation"
 

@@ -114,10 +114,17 @@ def _parse_add(rest: str) -> ActionRequest:
     due = None if cut is None else " ".join(words[cut + 1:])
     if not text:
         raise InvalidInput("Say what needs doing, in quotes.", ACTION_EXAMPLE)
+    return ActionRequest(ADD, owner=owner, text=check_text(text), due=due)
+
+
+def check_text(text: str) -> str:
+    """The item's text, trimmed; refused over ``MAX_TEXT`` (a card, a DM and an owner's SMS must
+    each carry it), whether it came from the command, the shortcut's form or anywhere else."""
+    text = text.strip()
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"The action item is {len(text)} characters; keep it under {MAX_TEXT}.",
                            ACTION_EXAMPLE)
-    return ActionRequest(ADD, owner=owner, text=text, due=due)
+    return text
 
 
 def _split(text: str) -> list[str]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.actions import blocks as action_blocks
-from bot.actions.delivery import CARD_KIND
+from bot.actions.rules import check_text
 from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
 from bot.db.unit_of_work import UnitOfWork
@@ -22,17 +21,18 @@ from bot.directory.rules.audience import SMS, UNREACHABLE, channel_for
 from bot.directory.service import contacts as directory
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
-from bot.incidents.service import POST_KIND
+from bot.i18n.rules import local_time
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
-from bot.sms.delivery import SMS_KIND
+from bot.sms.rules.segments import check_fits
 
 log = logging.getLogger(__name__)
 
 SLACK, CONTACT, ORGANISATION = "slack", "contact", "organisation"
-DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"
+DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"  # due jobs, fired by bot.actions.jobs
 OPEN, DONE = "open", "done"
+OWNER_TEXTS = ("action_assigned", "action_reminder")  # what an owner reached by SMS is sent
 
 
 @dataclass(frozen=True)
@@ -65,20 +65,22 @@ def add(uow: UnitOfWork, *, incident: Incident, owner: Owner, text: str, due_at:
         source_ts: str | None = None) -> ActionItem:
     if incident.status != "active":
         raise InvalidTransition(f"{incident.key} is closed: reopen it before adding action items.")
+    text = check_text(text)
     _check_due(due_at, now)
     uow.incidents.lock(incident.id)
     if source_ts and (existing := uow.actions.by_source(incident.id, source_ts)) is not None:
         raise InvalidInput(f"That message is already action item A-{existing.number}.")
     call = uow.calls.current(incident.id, now=now)
     item = ActionItem(incident_id=incident.id, number=uow.actions.next_number(incident.id),
-                      text=text.strip(), owner_kind=owner.kind, owner_ref=owner.ref,
+                      text=text, owner_kind=owner.kind, owner_ref=owner.ref,
                       owner_label=owner.label, call_id=call.id if call else None, status=OPEN,
                       due_at=due_at, version=1, source=source, source_ts=source_ts,
                       created_by=actor, created_at=now, updated_at=now)
+    _check_owner_sms(uow, item, settings)
     uow.actions.add(item)
     _record(uow, item, "action.created", actor, now, owner=owner.label,
             due=due_at.isoformat() if due_at else None)
-    enqueue(uow, key=f"action-card:{item.id}:v1", kind=CARD_KIND, purpose="action_card", now=now,
+    enqueue(uow, key=f"action-card:{item.id}:v1", kind=Kind.ACTION_CARD, purpose="action_card", now=now,
             incident_id=incident.id, payload={"action_id": item.id, "first": True})
     _tell_owner(uow, item, incident, now, settings)
     _plan_reminders(uow, item, now, settings)
@@ -109,6 +111,7 @@ def reassign(uow: UnitOfWork, *, item: ActionItem, owner: Owner, actor: str, now
         raise InvalidInput(f"A-{item.number} is already {owner.label}'s.")
     previous = item.owner_label
     item.owner_kind, item.owner_ref, item.owner_label = owner.kind, owner.ref, owner.label
+    _check_owner_sms(uow, item, settings)
     _changed(uow, item, "action.reassigned", actor, now, previous=previous, owner=owner.label)
     _tell_owner(uow, item, uow.incidents.get(item.incident_id), now, settings)
     _plan_reminders(uow, item, now, settings)
@@ -120,6 +123,7 @@ def set_due(uow: UnitOfWork, *, item: ActionItem, due_at: datetime, actor: str, 
     _check_due(due_at, now)
     previous = item.due_at
     item.due_at = due_at
+    _check_owner_sms(uow, item, settings)
     _changed(uow, item, "action.due_changed", actor, now,
              previous=previous.isoformat() if previous else None, due=due_at.isoformat())
     _plan_reminders(uow, item, now, settings)
@@ -145,43 +149,6 @@ def done_by_sms(uow: UnitOfWork, *, contact: Contact, number: int,
     return item
 
 
-# reminders and digests
-def fire_reminder(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:
-    item = uow.actions.get(job.payload["action_id"])
-    if item is None or item.status != OPEN or item.version != job.payload["version"]:
-        job.status = "cancelled"
-        return
-    incident = uow.incidents.get(item.incident_id)
-    if incident.status != "active":
-        job.status = "cancelled"
-        return
-    stage = "soon" if job.kind == DUE_SOON else "overdue"
-    key = f"action-remind:{item.id}:v{item.version}:{stage}"
-    _notify(uow, item, incident, key, "action_reminder", now, settings, channel_fallback=True)
-    job.status = "done"
-
-
-def post_digests(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
-    """Once a day, from ``actions.digest_hour``, lists overdue items in each active incident."""
-    local = now.astimezone(ZoneInfo(settings.timezone))
-    if local.hour < settings.actions.digest_hour:
-        return 0
-    posted = 0
-    for incident_id in uow.actions.incidents_with_overdue(now=now):
-        key = f"action-digest:{incident_id}:{local.date().isoformat()}"
-        incident = uow.incidents.get(incident_id)
-        # Checked every scheduler tick: today's digest, once queued, is not rendered again.
-        if incident is None or incident.status != "active" or uow.outbox.by_key(key):
-            continue
-        items = uow.actions.overdue(incident_id, now=now)
-        posted += enqueue(uow, key=key, kind=POST_KIND, purpose="action_digest", now=now,
-                          incident_id=incident_id,
-                          payload={"channel": None, "blocks": None,
-                                   "text": action_blocks.digest(incident.key, items,
-                                                                settings.timezone, now)})
-    return posted
-
-
 def _require_open(item: ActionItem, what: str) -> None:
     if item.status != OPEN:
         raise InvalidTransition(f"A-{item.number} is done; only open items can be {what}.")
@@ -198,7 +165,7 @@ def _changed(uow: UnitOfWork, item: ActionItem, action: str, actor: str, now: da
     item.version += 1
     item.updated_at = now
     _record(uow, item, action, actor, now, **details)
-    enqueue(uow, key=f"action-card:{item.id}:v{item.version}", kind=CARD_KIND,
+    enqueue(uow, key=f"action-card:{item.id}:v{item.version}", kind=Kind.ACTION_CARD,
             purpose="action_card", now=now, incident_id=item.incident_id,
             payload={"action_id": item.id})
 
@@ -223,18 +190,17 @@ def _plan_reminders(uow: UnitOfWork, item: ActionItem, now: datetime, settings: 
 
 def _tell_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, now: datetime,
                 settings: Settings) -> None:
-    _notify(uow, item, incident, f"action-assigned:{item.id}:v{item.version}", "action_assigned",
-            now, settings, channel_fallback=False)
+    notify_owner(uow, item, incident, f"action-assigned:{item.id}:v{item.version}",
+                 "action_assigned", now, settings, channel_fallback=False)
 
 
-def _notify(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
-            now: datetime, settings: Settings, *, channel_fallback: bool) -> None:
+def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
+                 now: datetime, settings: Settings, *, channel_fallback: bool) -> None:
     """SMS to a contact owner in their language, a DM to a Slack owner, else the channel."""
     if item.owner_kind == SLACK:
         return _dm(uow, item, incident, key, item.owner_ref, now, settings)
     if item.owner_kind == CONTACT:
-        contact = uow.contacts.get(int(item.owner_ref))
-        reach = channel_for(contact) if contact is not None and contact.active else UNREACHABLE
+        reach, contact = _reach(uow, item)
         if reach == SMS:
             return _sms(uow, item, incident, key, template, contact, now, settings)
         if reach == SLACK_CHANNEL:
@@ -246,17 +212,41 @@ def _notify(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, tem
         text = _reminder_text(item, settings, now)
     else:
         return
-    enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, payload={"channel": None, "blocks": None, "text": text})
+
+
+def _reach(uow: UnitOfWork, item: ActionItem) -> tuple[str, Contact | None]:
+    """How a contact owner is reached (SMS, Slack or not at all), and the contact."""
+    contact = uow.contacts.get(int(item.owner_ref))
+    return (channel_for(contact) if contact is not None and contact.active else UNREACHABLE), contact
 
 
 def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
          contact: Contact, now: datetime, settings: Settings) -> None:
-    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
-    enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=contact.phone, language=contact.language,
-            payload={"body": render(template, contact.language, office=settings.office_name,
-                                    number=action_blocks.label(item), text=item.text, due=due)})
+            payload={"body": _sms_body(item, template, contact, settings)})
+
+
+def _sms_body(item: ActionItem, template: str, contact: Contact, settings: Settings) -> str:
+    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
+    return render(template, contact.language, office=settings.office_name,
+                  number=action_blocks.label(item), text=item.text, due=due)
+
+
+def _check_owner_sms(uow: UnitOfWork, item: ActionItem, settings: Settings) -> None:
+    """Refuses an item whose texts to an owner reached by SMS (the assignment, the reminders)
+    would not go as one SMS, before anything is written or queued."""
+    if item.owner_kind != CONTACT:
+        return
+    reach, contact = _reach(uow, item)
+    if reach != SMS:
+        return
+    for template in OWNER_TEXTS:
+        check_fits({contact.language: _sms_body(item, template, contact, settings)},
+                   settings.sms.max_segments,
+                   what=f"{action_blocks.label(item)}'s text to {item.owner_label}")
 
 
 def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: str,
@@ -265,7 +255,7 @@ def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: s
     text = (f"{verb} for {incident.key}: *{action_blocks.label(item)}* {item.text} "
             f"({action_blocks.due_text(item, settings.timezone, now)}). Mark it done with "
             f"`/incident action {incident.key} done {item.number}`.")
-    enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+    enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=user,
             payload={"channel": user, "text": text, "blocks": None})
 

@@ -8,7 +8,6 @@ from bot.db.models import OutboxMessage
 from bot.outbox.worker import Delivered
 from bot.ports import DeliveryError
 
-DIAL_KIND = "voice.dial_out"
 DIAL_OUT_TAG = "dial-out"
 
 

@@ -16,7 +16,7 @@ from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.grammar import SUBCOMMANDS
 from bot.dispatch.reply import Reply
 from bot.i18n.formatting import local_time
-from bot.incidents.flows import find
+from bot.incidents.where import incident_for as find
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ def view(private_metadata: str) -> dict:
                  blocks=[
             input_block("when", "When", {"type": "plain_text_input"},
                    hint="e.g. tomorrow 3pm ET · fri 10:30 · 2026-12-01 15:00 America/Chicago"),
-            input_block("duration", "Length", {"type": "plain_text_input", "initial_value": "1h"}),
+            input_block("duration", "Length", {"type": "plain_text_input"}, optional=True,
+                   hint="e.g. 1h or 90m; leave empty for the office's usual length"),
             input_block("agenda", "Agenda", {"type": "plain_text_input", "multiline": True,
                                         "max_length": 500}, optional=True),
             input_block("bridge", "Bridge", {"type": "plain_text_input"}, optional=True,

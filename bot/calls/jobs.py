@@ -1,57 +1,33 @@
-"""Firing persisted due jobs: call reminders, the end of calls, action-item reminders.
+"""Calls' due work: reminders before a call, dial-outs at its start, and its scheduled end.
 
-One transaction claims due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), queues their
-messages in the outbox with per-recipient keys and marks them done, so a job fires once even if
-the scheduler restarts or two processes race. A reminder found later than the grace period
-(the scheduler was down) is skipped and logged rather than sent late.
+Each job is keyed by the call's version: a cancelled or rescheduled call's old jobs find a newer
+version and are void. The scheduler (``schedules.jobs``) claims due jobs in one transaction and
+hands each to the function ``DUE_JOBS`` names for its kind; the messages they queue go out
+through the outbox with per-recipient keys, so nothing is sent twice. A reminder found later than
+the grace period (the scheduler was down) is skipped and logged rather than sent late.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.actions import service as actions
 from bot.calls import text as call_text
-from bot.calls.delivery import DIAL_KIND, DIAL_OUT_TAG
-from bot.calls.service import attendance
+from bot.calls.delivery import DIAL_OUT_TAG
+from bot.calls.service import conference
 from bot.calls.service.calls import CALL_END, CALL_START, REMINDER, invited, tell
 from bot.config import Settings
 from bot.db.models import Call, DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
-from bot.notes.service import review as notes_review
+from bot.i18n.rules import local_time
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 
 log = logging.getLogger(__name__)
 OVERRUN_RECHECK = timedelta(minutes=15)
 MAX_OVERRUN_CHECKS = 16
-
-
-def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:
-    jobs = uow.calls.claim_due_jobs(now=now, limit=limit)
-    for job in jobs:
-        if job.kind in (actions.DUE_SOON, actions.OVERDUE):
-            actions.fire_reminder(uow, job, now, settings)
-            job.fired_at = now
-            continue
-        call = uow.calls.get(job.call_id) if job.call_id else None
-        if call is None or job.payload.get("version", call.version) != call.version:
-            job.status = "cancelled"
-            continue
-        if job.kind == REMINDER:
-            _remind(uow, job, call, now, settings)
-        elif job.kind == CALL_END:
-            _end(uow, job, call, now, settings)
-        elif job.kind == CALL_START:
-            _dial_out(uow, job, call, now)
-        else:
-            log.error("unknown due job kind %s (%s)", job.kind, job.key)
-            job.status = "failed"
-            continue
-        job.fired_at = now
-    return len(jobs)
 
 
 def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
@@ -77,7 +53,7 @@ def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: S
     job.status = "done"
 
 
-def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
+def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
     """Calls, at the start, the contacts who asked to be dialled in (tag ``dial-out``)."""
     if call.status not in ("scheduled", "in_progress"):
         job.status = "cancelled"
@@ -85,7 +61,7 @@ def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime) -> None:
     for invitation, contact in invited(uow, call):
         if (DIAL_OUT_TAG in (contact.tags or []) and invitation.rsvp != "no" and contact.phone
                 and contact.phone_status == "ok"):
-            enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=DIAL_KIND,
+            enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=Kind.DIAL_OUT,
                     purpose="dial_out", now=now, incident_id=call.incident_id,
                     recipient=contact.phone,
                     payload={"conference": call.conference_name, "label": f"contact-{contact.id}"})
@@ -107,10 +83,7 @@ def _end(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Sett
                                  payload={"version": call.version, "late": late}))
         job.status = "done"
         return
-    if call.status in ("scheduled", "in_progress"):
-        call.status, call.ended_at = "completed", now
-    attendance.post_summary(uow, call, now)
-    notes_review.draft_for_call(uow, call, now=now, settings=settings)
+    conference.call_over(uow, call, now=now, settings=settings)
     job.status = "done"
 
 
@@ -118,3 +91,26 @@ def _still_talking(uow: UnitOfWork, call: Call) -> bool:
     """Someone is still on the hosted conference."""
     return call.bridge == "twilio" and any(row.left_at is None
                                            for row in uow.calls.attendance(call.id))
+
+
+Fire = Callable[[UnitOfWork, DueJob, Call, datetime, Settings], None]
+
+
+def _for_current_call(fire: Fire) -> Callable[[UnitOfWork, DueJob, datetime, Settings], None]:
+    """The job fires only for the call as it was planned: a removed call's or an older version's
+    job is void (cancelled, never fired)."""
+
+    def fire_job(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:
+        call = uow.calls.get(job.call_id) if job.call_id else None
+        if call is None or job.payload.get("version", call.version) != call.version:
+            job.status = "cancelled"
+            return
+        fire(uow, job, call, now, settings)
+        job.fired_at = now
+
+    return fire_job
+
+
+DUE_JOBS = {REMINDER: _for_current_call(_remind),
+            CALL_START: _for_current_call(_dial_out),
+            CALL_END: _for_current_call(_end)}

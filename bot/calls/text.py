@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 
 from bot.db.models import Call, Incident
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.slack_ui.text import escape
 
 

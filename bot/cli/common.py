@@ -53,23 +53,15 @@ def read_settings(config: Path | None) -> Settings:
         config_error(error)
 
 
-def redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def build_container(settings: Settings) -> Container:
     """The product as ``bootstrap`` wires it, schema up to date; an unusable database, exit 2."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
     from bot.bootstrap import bootstrap
+    from bot.db.unit_of_work import DatabaseUnusable
 
     try:
         return bootstrap(settings)
-    except (ArgumentError, OperationalError) as error:
-        where = "database.url" if isinstance(error, ArgumentError) else redact(settings.database.url)
-        fail(f"cannot use the database ({where}): {str(error).splitlines()[0]}", code=2)
+    except DatabaseUnusable as error:
+        fail(str(error), code=2)
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import ConfigOption, container_for, redact
+from bot.cli.common import ConfigOption, container_for
+from bot.db.unit_of_work import redacted as redact
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 

@@ -81,13 +81,13 @@ def export(
 ) -> None:
     """Write the notes of an incident's calls, or of one call, as one clean document."""
     from bot.notes import html as notes_html
-    from bot.notes.service import review as notes_review
+    from bot.notes.service import documents
 
     key, number = parse_ref(ref)
     with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
         settings = container.settings
         found = _notes(uow, _incident(uow, key), number)
-        title, parts = notes_review.document(uow, found, settings=settings,
+        title, parts = documents.document(uow, found, settings=settings,
                                              one_call=number is not None)
     render = notes_html.page if fmt == Format.HTML else notes_html.markdown
     write_output(render(title, parts, zone=settings.timezone), output,
@@ -106,7 +106,7 @@ def attach(
     Notes nobody has edited are redrafted; edited notes are kept, and the marked lines are posted
     in the review channel for the reviewers to add.
     """
-    from bot.notes.service import review as notes_review
+    from bot.notes.service import transcripts
 
     key, number = parse_ref(ref, call_needed=True)
     try:
@@ -120,7 +120,7 @@ def attach(
         call = uow.calls.by_number(incident.id, number)
         if call is None:
             raise DomainError(f"{key} has no call {number}")
-        message = notes_review.attach_transcript(
+        message = transcripts.attach_transcript(
             uow, call=call, text=text, source=f"file:{file.name}", actor=actor(),
             now=container.clock.now(), settings=container.settings)
         uow.commit()

@@ -50,9 +50,8 @@ def serve(
 
 
 async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     from bot.dispatch.process import CommandProcess
+    from bot.gateways import slack_socket_mode
     from handlers.slack import build_app
 
     if container.settings.slack.app_token is None:
@@ -60,9 +59,8 @@ async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> N
     runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
     runner.start()
     try:
-        handler = AsyncSocketModeHandler(build_app(container, runner),
-                                         container.settings.slack.app_token.get_secret_value())
-        await handler.start_async()
+        await slack_socket_mode.serve(build_app(container, runner),
+                                      container.settings.slack.app_token.get_secret_value())
     finally:
         runner.stop()
         container.stop()

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.stores.actions import ActionRepository
@@ -76,6 +77,29 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DatabaseUnusable(Exception):
+    """The configured database cannot be opened or upgraded; the message says which and why,
+    with no password in it."""
+
+
+def open_database(url: str, *, echo: bool = False, upgrade: bool = True) -> Database:
+    """The database (its schema brought up to date unless told not to), or ``DatabaseUnusable``."""
+    try:
+        database = Database(url, echo=echo)
+        if upgrade:
+            database.upgrade()
+    except (ArgumentError, OperationalError) as error:
+        where = "database.url" if isinstance(error, ArgumentError) else redacted(url)
+        raise DatabaseUnusable(f"cannot use the database ({where}): "
+                               f"{str(error).splitlines()[0]}") from None
+    return database
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password hidden, fit to print."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def alembic_config(connection: Any = None) -> Any:

@@ -9,8 +9,8 @@ from bot.directory.service import audience
 from bot.directory.service import contacts as directory
 from bot.dispatch.dispatcher import Context, Route
 from bot.dispatch.reply import Reply
-from bot.incidents.flows import find
-from bot.outbox.slack_senders import UPLOAD_KIND
+from bot.incidents.where import incident_for as find
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 
 
@@ -55,7 +55,7 @@ def export(command: ExportAudience, context: Context) -> Reply:
     members = _members(context, incident)
     actor = context.actor
     enqueue(context.uow, key=f"audience-export:{incident.id}:{actor.user}:{context.now.isoformat()}",
-            kind=UPLOAD_KIND, purpose="audience_export", now=context.now, incident_id=incident.id,
+            kind=Kind.UPLOAD, purpose="audience_export", now=context.now, incident_id=incident.id,
             payload={"channel": actor.channel or actor.user,
                      "filename": f"{incident.key.lower()}-audience.csv",
                      "title": f"{incident.key} audience",

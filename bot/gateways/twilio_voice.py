@@ -1,5 +1,5 @@
-"""Coordination calls on Twilio Voice: dial-outs and conference control through the real ``twilio``
-client, and the TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
+"""Coordination calls on Twilio Voice: dial-outs through the real ``twilio`` client, and the
+TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
 sandbox emulator (:mod:`bot.sandbox.twilio`).
@@ -24,7 +24,7 @@ from bot.ports import DeliveryError
 
 # Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
 # SayLanguage list of Twilio's own helper library (twilio/twilio-node src/twiml/VoiceResponse.ts,
-# commit 000c5255); FACTS.md does not cover text-to-speech languages.
+# commit 000c5255).
 # On a real account the voice must also speak the language: the basic "man"/"woman" voices did only
 # a few (English, Spanish, French, German, Italian, per an older copy of the <Say> page), so set the
 # account's default TTS voice to a Polly/Google provider before using zh, vi, ko, ru, ar or tl.
@@ -93,24 +93,6 @@ class TwilioVoice:
         except (TwilioException, OSError) as error:
             raise DeliveryError("connection_error", str(error), permanent=False) from None
         return participant.call_sid
-
-    def end_conference(self, name: str) -> int:
-        """Ends the conference(s) named ``name`` for everyone; returns how many were ended.
-
-        Both ``in-progress`` conferences and ``init`` ones (created by dial-outs nobody has answered
-        yet, whose ringing calls are then canceled) are ended.
-        """
-        ended = 0
-        try:
-            for status in ("in-progress", "init"):
-                for conference in self._client.conferences.list(friendly_name=name, status=status):
-                    conference.update(status="completed")
-                    ended += 1
-        except TwilioRestException as error:
-            raise _delivery_error(error) from None
-        except (TwilioException, OSError) as error:
-            raise DeliveryError("connection_error", str(error), permanent=False) from None
-        return ended
 
 
 def _path(name: str) -> str:

@@ -1,12 +1,8 @@
-"""Times in the reader's zone."""
+"""Times in the reader's zone: the rule lives in ``bot.i18n.rules``, which new code imports.
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+This name stays while the slash-command flows still import it from here.
+"""
 
+from bot.i18n.rules import local_time
 
-def local_time(instant: datetime, zone: str) -> str:
-    """``Fri 27 Nov 2026, 7:12 PM EST`` in ``zone``."""
-    local = instant.astimezone(ZoneInfo(zone))
-    hour = local.strftime("%I").lstrip("0")
-    return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M %p %Z}"
-
+__all__ = ["local_time"]

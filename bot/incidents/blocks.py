@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.db.models import Incident, TimelineEntry
 from bot.directory.rules.regions import US_REGIONS
 from bot.dispatch.grammar import SUBCOMMANDS
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.incidents.rules import IncidentType
 from bot.slack_ui.text import escape
 

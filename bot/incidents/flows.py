@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.dispatch.dispatcher import Context, Route
-from bot.dispatch.grammar import SUBCOMMANDS
 from bot.dispatch.reply import Reply
 from bot.incidents import blocks as incident_blocks
 from bot.incidents import service as incidents
@@ -17,13 +16,9 @@ from bot.incidents.commands import (
     ReopenIncident,
     ShowIncident,
 )
+from bot.incidents.where import incident_for as find
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
-
-
-def find(context: Context, key: str | None, subcommand: str):
-    """The incident named by ``key``, else the one whose channel the command was run in."""
-    return incidents.find(context.uow, key=key, channel_id=context.actor.channel,
-                          example=SUBCOMMANDS[subcommand].example)
 
 
 def declare(command: DeclareIncident, context: Context) -> Reply:
@@ -74,7 +69,7 @@ def reopen(command: ReopenIncident, context: Context) -> Reply:
 
 
 def answer_mention(command: AnswerMention, context: Context) -> None:
-    enqueue(context.uow, key=f"mention:{command.channel}:{command.ts}", kind=incidents.POST_KIND,
+    enqueue(context.uow, key=f"mention:{command.channel}:{command.ts}", kind=Kind.POST,
             purpose="mention_help", now=context.now,
             payload={"channel": command.channel, "thread_ts": command.ts,
                      "text": incident_blocks.help_text()})

@@ -11,11 +11,9 @@ from bot.dispatch.grammar import SUBCOMMANDS
 from bot.errors import InvalidInput, NotFound
 from bot.incidents import blocks as incident_blocks
 from bot.incidents.rules import IncidentDraft, Status, check_transition, format_key
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
-
-PROVISION_KIND = "slack.provision_channel"
-POST_KIND = "slack.post"
 
 
 def declare(uow: UnitOfWork, *, actor: str, draft: IncidentDraft, now: datetime) -> Incident:
@@ -32,7 +30,7 @@ def declare(uow: UnitOfWork, *, actor: str, draft: IncidentDraft, now: datetime)
     audit.record(uow, at=now, actor=actor, action="incident.declared", incident_id=incident.id,
                  key=incident.key, type=incident.type, title=incident.title,
                  regions=incident.regions, severity=incident.severity)
-    enqueue(uow, key=f"provision:{incident.id}", kind=PROVISION_KIND, purpose="incident_channel",
+    enqueue(uow, key=f"provision:{incident.id}", kind=Kind.PROVISION_CHANNEL, purpose="incident_channel",
             payload={"incident_id": incident.id}, now=now, incident_id=incident.id)
     return incident
 
@@ -106,6 +104,6 @@ def _post_to_channel(uow: UnitOfWork, incident: Incident, *, key: str, purpose: 
 
     The incident's channel may not exist yet; the sender then waits for it.
     """
-    enqueue(uow, key=key, kind=POST_KIND, purpose=purpose, now=now, incident_id=incident.id,
+    enqueue(uow, key=key, kind=Kind.POST, purpose=purpose, now=now, incident_id=incident.id,
             recipient=channel or incident.channel_id,
             payload={"channel": channel, "text": text, "blocks": blocks, "pin": pin})

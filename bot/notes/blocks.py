@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.slack_ui.block_kit import input_block, modal
 from bot.slack_ui.text import escape
 

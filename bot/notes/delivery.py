@@ -17,15 +17,16 @@ from bot.access import links
 from bot.db.models import CallNotes, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.notes import blocks as notes_blocks
-from bot.notes.service import review as notes_review
+from bot.notes.service import publishing, versions
 from bot.outbox.cards import SlackCards
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import Deferred, Delivered, Sender, enqueue
 from bot.ports import DeliveryError, PostedMessage
 
 
 class NotesCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
-        return {notes_review.CARD_KIND: self.card, notes_review.PUBLISH_KIND: self.publish}
+        return {Kind.NOTES_CARD: self.card, Kind.NOTES_PUBLISH: self.publish}
 
     def card(self, message: OutboxMessage) -> Delivered:
         notes_id = message.payload["notes_id"]
@@ -46,7 +47,7 @@ class NotesCards(SlackCards):
         # The card's first post renders the latest state whenever it goes: an update row can
         # give up once that post has failed for good (an administrator may retry the post).
         with self._db.unit_of_work(read_only=True) as uow:
-            first = uow.outbox.by_key(notes_review.card_key(notes_id))
+            first = uow.outbox.by_key(publishing.card_key(notes_id))
             failed = first is not None and first.status == "failed"
         if failed:
             raise DeliveryError("review_card_not_posted", f"notes {notes_id}", permanent=True)
@@ -55,10 +56,10 @@ class NotesCards(SlackCards):
     def _facts(self, uow: UnitOfWork, notes: CallNotes) -> notes_blocks.CardFacts:
         incident = uow.incidents.get(notes.incident_id)
         call = uow.calls.get(notes.call_id)
-        latest = notes_review.current(uow, notes)
+        latest = versions.current(uow, notes)
         now = self._clock.now()
         can_link = links.can_sign(self._settings)
-        targets = notes_review.publish_targets(incident, self._settings)
+        targets = publishing.publish_targets(incident, self._settings)
         return notes_blocks.CardFacts(
             notes_id=notes.id, incident_key=incident.key, incident_title=incident.title,
             call_number=call.number, status=notes.status, version=notes.version,
@@ -68,7 +69,7 @@ class NotesCards(SlackCards):
             link_expires=(datetime.fromtimestamp(links.notes_expiry(self._settings, now=now), UTC)
                           if can_link else None),
             approved_by=notes.approved_by, approved_at=notes.approved_at,
-            comment=notes_review.latest_comment(uow, notes),
+            comment=versions.latest_comment(uow, notes),
             published_to=[t or incident.channel_id for t in targets
                           if t or incident.channel_id])
 
@@ -78,7 +79,7 @@ class NotesCards(SlackCards):
         notes_id, target, part = payload["notes_id"], payload.get("channel"), payload["part"]
         with self._db.unit_of_work(read_only=True) as uow:
             notes = _notes(uow, notes_id)
-            if notes.status != notes_review.APPROVED or notes.approved_version is None:
+            if notes.status != versions.APPROVED or notes.approved_version is None:
                 raise DeliveryError("notes_not_approved", str(notes_id), permanent=True)
             messages = self._published(uow, notes)
             channel = target or uow.incidents.get(notes.incident_id).channel_id
@@ -88,8 +89,8 @@ class NotesCards(SlackCards):
         posted = self._slack.post(channel, text, blocks)
         if part < len(messages):
             with self._db.unit_of_work() as uow:
-                enqueue(uow, key=notes_review.publish_key(notes_id, target, part + 1),
-                        kind=notes_review.PUBLISH_KIND, purpose=message.purpose,
+                enqueue(uow, key=publishing.publish_key(notes_id, target, part + 1),
+                        kind=Kind.NOTES_PUBLISH, purpose=message.purpose,
                         incident_id=message.incident_id, recipient=channel,
                         now=self._clock.now(),
                         payload={"notes_id": notes_id, "channel": target, "part": part + 1})

@@ -13,7 +13,7 @@ from html import escape
 
 from markdown_it import MarkdownIt
 
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 
 STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;

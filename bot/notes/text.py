@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.notes.rules.content import Attendance, Group, ItemRow, Marked, NotesContent, count
 
 NONE = "None recorded."

@@ -12,16 +12,13 @@ from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.incidents import blocks as incident_blocks
 from bot.incidents.channel_names import incident_channel_name
-from bot.incidents.service import POST_KIND, PROVISION_KIND
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import Deferred, Delivered, Sender, Wakeup, enqueue
 from bot.ports import DeliveryError, NameTaken, SlackPort
 from bot.records import audit
 from bot.sms import blocks as sms_blocks
 from bot.sms.service import notices
 
-INVITE_KIND = "slack.invite"
-UPLOAD_KIND = "slack.upload"
-PIN_KIND = "slack.pin"
 MAX_NAME_ATTEMPTS = 20
 
 log = logging.getLogger(__name__)
@@ -38,9 +35,9 @@ class SlackDelivery:
         self._wakeup = wakeup
 
     def senders(self) -> dict[str, Sender]:
-        return {PROVISION_KIND: self.provision_channel, INVITE_KIND: self.invite,
-                POST_KIND: self.post, PIN_KIND: self.pin,
-                notices.SUMMARY_KIND: self.delivery_summary, UPLOAD_KIND: self.upload}
+        return {Kind.PROVISION_CHANNEL: self.provision_channel, Kind.INVITE: self.invite,
+                Kind.POST: self.post, Kind.PIN: self.pin,
+                Kind.DELIVERY_SUMMARY: self.delivery_summary, Kind.UPLOAD: self.upload}
 
     def upload(self, message: OutboxMessage) -> Delivered:
         payload = message.payload
@@ -102,17 +99,17 @@ class SlackDelivery:
     def _queue_channel_setup(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
         users = [incident.declared_by, *self._roles.user_ids("coordinator")]
         users = [u for u in dict.fromkeys(users) if u.startswith(("U", "W"))]
-        enqueue(uow, key=f"invite:{incident.id}", kind=INVITE_KIND, purpose="incident_channel",
+        enqueue(uow, key=f"invite:{incident.id}", kind=Kind.INVITE, purpose="incident_channel",
                 incident_id=incident.id, recipient=incident.channel_id, now=now,
                 payload={"channel": incident.channel_id, "users": users})
         text, blocks = incident_blocks.summary(incident, self._settings.timezone)
-        enqueue(uow, key=f"summary:{incident.id}", kind=POST_KIND, purpose="incident_summary",
+        enqueue(uow, key=f"summary:{incident.id}", kind=Kind.POST, purpose="incident_summary",
                 incident_id=incident.id, recipient=incident.channel_id, now=now,
                 payload={"channel": incident.channel_id, "text": text, "blocks": blocks,
                          "pin": True, "remember_as": "summary"})
         announcements = self._settings.slack.announcements_channel
         if announcements:
-            enqueue(uow, key=f"announce:{incident.id}", kind=POST_KIND, purpose="announcement",
+            enqueue(uow, key=f"announce:{incident.id}", kind=Kind.POST, purpose="announcement",
                     incident_id=incident.id, recipient=announcements, now=now,
                     payload={"channel": announcements,
                              "text": incident_blocks.announcement(incident)})
@@ -142,7 +139,7 @@ class SlackDelivery:
             if message.payload.get("remember_as") == "summary" and message.incident_id:
                 _incident(uow, message.incident_id).summary_ts = ts
             if message.payload.get("pin"):
-                enqueue(uow, key=f"pin:{message.idempotency_key}", kind=PIN_KIND,
+                enqueue(uow, key=f"pin:{message.idempotency_key}", kind=Kind.PIN,
                         purpose=message.purpose, incident_id=message.incident_id,
                         recipient=channel, now=self._clock.now(),
                         payload={"channel": channel, "ts": ts})

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
+from bot.outbox.kinds import Kind
 from bot.ports import DeliveryError
 from bot.records import audit
 
@@ -54,13 +55,13 @@ Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 #   after_outcomes(uow, [(row, error | None), ...]) -> None     what the batch's outcomes mean
 
 
-def enqueue(uow: UnitOfWork, *, key: str, kind: str, purpose: str, payload: dict[str, Any],
+def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],
             now: Any, incident_id: int | None = None, recipient: str | None = None,
             language: str | None = None, segments: int | None = None,
             not_before: Any = None) -> bool:
     """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op."""
     return uow.outbox.add(OutboxMessage(
-        idempotency_key=key, kind=kind, purpose=purpose, incident_id=incident_id,
+        idempotency_key=key, kind=str(kind), purpose=purpose, incident_id=incident_id,
         recipient=recipient, language=language, payload=payload, status="pending",
         attempts=0, next_attempt_at=not_before or now, created_at=now, segments=segments,
     ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.directory.rules.audience import language_name
 from bot.slack_ui.text import escape
-from bot.sms.service.notices import Preview
+from bot.sms.rules.preview import Preview
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
 NOTICE_CANCEL_ACTION = "notice_cancel"

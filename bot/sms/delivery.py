@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
-from bot.db.stores.outbox import LEASE_EXPIRED
+from bot.db.models.outbox import LEASE_EXPIRED
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.worker import Delivered, Suppressed
 from bot.ports import DeliveryError, SmsPort
-from bot.sms.service import consent
+from bot.sms.service import consent, notices
 
-SMS_KIND = "sms"
 OPTED_OUT_CODE = "21610"
 UNUSABLE_NUMBER = {"21211": "invalid", "21614": "landline", "30006": "landline"}
 FINAL_STATUSES = {"delivered", "undelivered", "failed"}
@@ -70,7 +69,7 @@ class SmsSender:
             if error is not None and row.recipient:
                 self._refused(uow, row, error, now)
         for notice_id, incident_id in {_notice_of(row) for row, _ in outcomes} - {None}:
-            queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
+            notices.queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
 
     def _refused(self, uow: UnitOfWork, row: OutboxMessage, error: DeliveryError,
                  now: datetime) -> None:
@@ -86,12 +85,6 @@ def _notice_of(row: OutboxMessage) -> tuple[int, int] | None:
     if row.purpose != "incident_notice" or row.incident_id is None:
         return None
     return int(row.idempotency_key.split(":")[1]), row.incident_id
-
-
-def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime) -> None:
-    from bot.sms.service import notices
-
-    notices.queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
 
 
 def record_status(uow: UnitOfWork, *, sid: str, status: str, error_code: str | None,
@@ -115,7 +108,7 @@ def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_co
     message.status = status
     notice = _notice_of(message)
     if refresh and notice:
-        queue_summary(uow, notice_id=notice[0], incident_id=notice[1], now=now)
+        notices.queue_summary(uow, notice_id=notice[0], incident_id=notice[1], now=now)
     if status == "delivered":
         message.delivered_at = now
     else:

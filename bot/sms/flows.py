@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dispatch.dispatcher import Context, Route
 from bot.dispatch.reply import Reply
-from bot.incidents.flows import find
+from bot.incidents.where import incident_for as find
 from bot.sms import blocks as sms_blocks
 from bot.sms.commands import CancelNotice, ConfirmNotice, DraftNotice
 from bot.sms.service import notices

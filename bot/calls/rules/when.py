@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import dateparser
 
 from bot.errors import InvalidInput
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 
 EXAMPLE = "/incident call schedule tomorrow 3pm ET for 1h"
 RECURRENCE_EXAMPLE = "/incident call schedule mon 9am ET for 30m every weekday until dec 18"
@@ -302,8 +302,11 @@ def _until_date(text: str, local_start: datetime, local_now: datetime) -> date:
 
 @dataclass(frozen=True)
 class ScheduleRequest:
+    """What the coordinator wrote; ``duration`` is None when they gave none, and the service
+    then uses the office's ``calls.default_duration_min``."""
+
     starts_at: datetime
-    duration: timedelta
+    duration: timedelta | None
     agenda: str
     bridge: str | None
     recurrence: Recurrence | None
@@ -319,7 +322,7 @@ def parse_schedule(text: str, *, now: datetime, default_zone: str) -> ScheduleRe
     recurrence = options.get("every")
     return ScheduleRequest(
         starts_at=starts_at,
-        duration=parse_duration(options["for"]) if "for" in options else timedelta(hours=1),
+        duration=parse_duration(options["for"]) if "for" in options else None,
         agenda=options.get("agenda", ""),
         bridge=_bridge(options["bridge"]) if "bridge" in options else None,
         recurrence=parse_recurrence(f"every {recurrence}", start=starts_at, zone=zone, now=now)

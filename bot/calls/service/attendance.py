@@ -9,7 +9,7 @@ from bot.calls import text as call_text
 from bot.db.models import Attendance, Call
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
-from bot.incidents.service import POST_KIND
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def ended(uow: UnitOfWork, *, conference: str, at: datetime) -> Call | None:
 
 def post_summary(uow: UnitOfWork, call: Call, now: datetime) -> None:
     """Queues the attendance summary for the incident channel (once per call)."""
-    enqueue(uow, key=f"attendance:{call.id}", kind=POST_KIND, purpose="attendance",
+    enqueue(uow, key=f"attendance:{call.id}", kind=Kind.POST, purpose="attendance",
             incident_id=call.incident_id, now=now,
             payload={"channel": None, "text": summary_text(uow, call, now), "blocks": None})
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.calls.service import attendance
 from bot.config import Settings
 from bot.db.models import Call
-from bot.db.unit_of_work import UnitOfWork
+from bot.db.unit_of_work import Database, UnitOfWork
 
 
 def language_of(uow: UnitOfWork, phone: str | None) -> str:
@@ -26,3 +26,22 @@ def admit(uow: UnitOfWork, *, pin: str, call_sid: str, phone: str | None, now: d
     attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,
                       at=now)
     return call
+
+
+def caller_language(db: Database, phone: str | None) -> str:
+    """The language to greet a caller in: their contact's, else English."""
+    with db.unit_of_work(read_only=True) as uow:
+        return language_of(uow, phone)
+
+
+def answer_pin(db: Database, *, digits: str | None, call_sid: str, phone: str | None,
+               now: datetime, settings: Settings) -> tuple[str, Call | None]:
+    """(the caller's language, the call the PIN they typed opens, or None), in one transaction."""
+    with db.unit_of_work() as uow:
+        language = language_of(uow, phone)
+        call = None
+        if digits:
+            call = admit(uow, pin=digits, call_sid=call_sid, phone=phone, now=now,
+                         settings=settings)
+        uow.commit()
+        return language, call

@@ -21,12 +21,10 @@ from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
-from bot.incidents.service import POST_KIND
-from bot.outbox.slack_senders import UPLOAD_KIND
+from bot.i18n.rules import local_time
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
-from bot.sms.delivery import SMS_KIND
 
 REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
 PIN_ATTEMPTS = 50
@@ -142,8 +140,9 @@ def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
 
 def _new_call(uow: UnitOfWork, incident: Incident, request: ScheduleRequest, start: datetime,
               actor: str, now: datetime, settings: Settings) -> Call:
+    duration = request.duration or timedelta(minutes=settings.calls.default_duration_min)
     call = Call(incident_id=incident.id, number=uow.calls.next_number(incident.id),
-                starts_at=start, duration_min=int(request.duration.total_seconds() // 60),
+                starts_at=start, duration_min=int(duration.total_seconds() // 60),
                 agenda=request.agenda, bridge=request.bridge or settings.calls.default_bridge,
                 pin=_free_pin(uow, start), conference_name=f"coordbot-{secrets.token_hex(8)}",
                 zone=request.zone, status="scheduled", version=1, created_by=actor,
@@ -206,23 +205,23 @@ def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: C
           key: str, text: str, now: datetime) -> None:
     """SMS for SMS contacts; a direct message for contacts on Slack."""
     if invitation.channel == SMS and contact.phone:
-        enqueue(uow, key=key, kind=SMS_KIND, purpose=key.split(":")[0], now=now,
+        enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.phone, language=invitation.language,
                 payload={"body": text})
     elif invitation.channel == SLACK and contact.slack_user_id:
-        enqueue(uow, key=key, kind=POST_KIND, purpose=key.split(":")[0], now=now,
+        enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.slack_user_id,
                 payload={"channel": contact.slack_user_id, "text": text, "blocks": None})
 
 
 def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:
-    enqueue(uow, key=key, kind=POST_KIND, purpose="call_post", now=now, incident_id=incident.id,
+    enqueue(uow, key=key, kind=Kind.POST, purpose="call_post", now=now, incident_id=incident.id,
             payload={"channel": None, "text": text, "blocks": None})
 
 
 def _upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
                 settings: Settings) -> None:
-    enqueue(uow, key=f"call-ics:{call.id}:v{call.version}:{call.status}", kind=UPLOAD_KIND,
+    enqueue(uow, key=f"call-ics:{call.id}:v{call.version}:{call.status}", kind=Kind.UPLOAD,
             purpose="call_calendar", now=now, incident_id=incident.id,
             payload={"filename": f"{incident.key.lower()}-call-{call.number}.ics",
                      "title": f"{incident.key} call {call.number}",

@@ -38,10 +38,6 @@ class CallRepository:
             query = query.where(Call.starts_at >= now)
         return self._session.scalars(query).all()
 
-    def in_series(self, series_id: int) -> Sequence[Call]:
-        return self._session.scalars(select(Call).where(Call.series_id == series_id)
-                                     .order_by(Call.starts_at)).all()
-
     def current(self, incident_id: int, *, now: datetime) -> Call | None:
         """The incident's call under way at ``now``: in progress, or inside its scheduled time."""
         calls = self._session.scalars(

@@ -10,8 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
-
-LEASE_EXPIRED = "lease_expired"
+from bot.db.models.outbox import LEASE_EXPIRED
 
 
 class OutboxRepository:

@@ -22,7 +22,6 @@ TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 COLUMNS = ("name", "organisation", "organisation_type", "role", "phone", "email",
            "slack_user_id", "language", "timezone", "regions", "incident_types", "tags",
            "sms_consent", "active")
-REQUIRED_COLUMNS = ("name",)
 
 
 class Consent(StrEnum):

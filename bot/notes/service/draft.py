@@ -27,6 +27,7 @@ from bot.notes.rules.content import (
     unlisted,
 )
 from bot.notes.rules.marks import MARKS, transcript_marks
+from bot.notes.service import versions
 
 ITEM_EVENTS = ("action.created", "action.done", "action.reopened", "action.reassigned",
                "action.due_changed")
@@ -40,6 +41,11 @@ def _same(user_id: str) -> str:
 
 def draft(uow: UnitOfWork, call: Call, *, settings: Settings, name_of: NameOf = _same) -> str:
     return notes_text.render(gather(uow, call, settings=settings, name_of=name_of))
+
+
+def named_draft(uow: UnitOfWork, call: Call, *, settings: Settings) -> str:
+    """The draft with people named as the directory, else Slack, names them (see versions)."""
+    return draft(uow, call, settings=settings, name_of=versions.name_of(uow))
 
 
 def gather(uow: UnitOfWork, call: Call, *, settings: Settings,

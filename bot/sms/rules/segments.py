@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.errors import InvalidInput
+
 Encoding = Literal["GSM-7", "UCS-2"]
 
 GSM7: Encoding = "GSM-7"
@@ -38,6 +40,7 @@ GSM7_SINGLE = 160
 GSM7_CONCATENATED = 153
 UCS2_SINGLE = 70
 UCS2_CONCATENATED = 67
+MAX_BODY = 1600  # characters: Twilio refuses a longer body (error 21617)
 
 # GSM 03.38 basic character set, exactly as in Twilio's map (one septet each). The map has no
 # backtick and no tab; "$" and "¤" are both single septets.
@@ -99,3 +102,31 @@ def segments(text: str) -> SegmentCount:
     else:
         count = _pack(sizes, concatenated)
     return SegmentCount(encoding=enc, units=units, segments=count, characters=len(text))
+
+
+def overflow(text: str, max_segments: int) -> str | None:
+    """Why ``text`` cannot go as one SMS (over ``max_segments`` or Twilio's 1,600 characters), or
+    None when it can."""
+    count = segments(text)
+    if count.characters > MAX_BODY:
+        return f"{count.characters:,} characters, over Twilio's {MAX_BODY:,}"
+    if count.segments > max_segments:
+        return f"{count.segments} segments"
+    return None
+
+
+def fits(text: str, max_segments: int) -> bool:
+    return overflow(text, max_segments) is None
+
+
+def check_fits(bodies: dict[str, str], max_segments: int, *, what: str) -> None:
+    """Refuses, before anything is queued, texts (by language) that would not go as one SMS.
+
+    The office's ``sms.max_segments`` bounds what one text may cost; every SMS the bot sends to a
+    person is held to it (``what`` names the text, e.g. "The notice").
+    """
+    too_long = {lang: why for lang, body in bodies.items() if (why := overflow(body, max_segments))}
+    if too_long:
+        detail = ", ".join(f"{lang}: {why}" for lang, why in sorted(too_long.items()))
+        raise InvalidInput(f"{what} is too long for SMS ({detail}; the limit is {max_segments}). "
+                           "Shorten it.")

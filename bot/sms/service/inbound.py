@@ -18,8 +18,8 @@ from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
 from bot.i18n.catalog import render
-from bot.i18n.formatting import local_time
-from bot.incidents.service import POST_KIND
+from bot.i18n.rules import local_time
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.slack_ui.text import escape
 from bot.sms.rules.keywords import classify
@@ -100,6 +100,6 @@ def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,
     if stored.incident_id is None and channel is None:
         log.warning("inbound SMS %s has no incident and no announcements channel", stored.sid)
         return
-    enqueue(uow, key=f"inbound:{stored.sid}", kind=POST_KIND, purpose="inbound_sms", now=now,
+    enqueue(uow, key=f"inbound:{stored.sid}", kind=Kind.POST, purpose="inbound_sms", now=now,
             incident_id=stored.incident_id, recipient=channel,
             payload={"channel": channel, "text": text, "blocks": None, "pin": False})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Settings
@@ -11,35 +10,17 @@ from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import SMS, Member
 from bot.directory.service import audience
-from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.errors import InvalidTransition, NotFound
 from bot.i18n.catalog import render
+from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
-from bot.sms.delivery import SMS_KIND
 from bot.sms.rules.notice_text import parse_notice
-from bot.sms.rules.segments import segments
+from bot.sms.rules.preview import LanguagePreview, Preview
+from bot.sms.rules.segments import check_fits, segments
 
-SUMMARY_KIND = "slack.delivery_summary"
 SUMMARY_THROTTLE_S = 10
 AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
-
-
-@dataclass
-class LanguagePreview:
-    language: str
-    recipients: int
-    segments: int
-    example: str
-    translated: bool
-
-
-@dataclass
-class Preview:
-    notice_id: int
-    recipients: int
-    total_segments: int
-    needs_confirmation: bool
-    languages: list[LanguagePreview] = field(default_factory=list)
 
 
 def key_prefix(notice_id: int) -> str:
@@ -52,7 +33,7 @@ def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: d
     texts = parse_notice(text)
     recipients = _recipients(uow, incident, settings)
     bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
-    _check_length(bodies, settings.sms.max_segments)
+    check_fits(bodies, settings.sms.max_segments, what="The notice")
     needs_confirmation = len(recipients) > settings.sms.confirm_threshold
     notice = Notice(incident_id=incident.id, text=text.strip(), author=actor,
                     status=AWAITING if needs_confirmation else SENT,
@@ -101,7 +82,7 @@ def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: dat
     if earlier.get("pending"):
         return
     sequence = sum(earlier.values()) + 1
-    enqueue(uow, key=f"{prefix}{sequence}", kind=SUMMARY_KIND, purpose="delivery_summary",
+    enqueue(uow, key=f"{prefix}{sequence}", kind=Kind.DELIVERY_SUMMARY, purpose="delivery_summary",
             incident_id=incident_id, now=now, payload={"notice_id": notice_id},
             not_before=now + timedelta(seconds=SUMMARY_THROTTLE_S if sequence > 1 else 0))
 
@@ -127,21 +108,12 @@ def _body(texts: dict[str, str], language: str, incident: Incident, settings: Se
                   text=texts.get(language, texts["en"]))
 
 
-def _check_length(bodies: dict[str, str], limit: int) -> None:
-    too_long = {lang: segments(body).segments for lang, body in bodies.items()
-                if segments(body).segments > limit}
-    if too_long:
-        detail = ", ".join(f"{lang}: {count} segments" for lang, count in sorted(too_long.items()))
-        raise InvalidInput(f"The notice is too long for SMS ({detail}; the limit is {limit}). "
-                           "Shorten it.")
-
-
 def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list[Member],
            bodies: dict[str, str], now: datetime) -> None:
     # Keys are new by construction (the notice is new, one key per contact): one bulk insert.
     counts = {language: segments(body).segments for language, body in bodies.items()}
     uow.outbox.add_new([
-        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": SMS_KIND,
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": Kind.SMS.value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
          "segments": counts[m.contact.language], "status": "pending", "attempts": 0,

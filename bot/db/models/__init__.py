@@ -1,0 +1,32 @@
+"""SQLAlchemy 2 typed tables, one module per capability. Instants are timezone-aware UTC (see
+``UtcDateTime``).
+
+Every table is re-exported here: the code imports ``bot.db.models``, and the migrations name
+``bot.db.models.UtcDateTime``, so both keep working whichever module a table lives in. Importing
+this package registers every table on ``Base.metadata`` (what Alembic compares against).
+"""
+
+from bot.db.models.actions import ActionItem
+from bot.db.models.base import Base, UtcDateTime
+from bot.db.models.calls import Attendance, Call, Invitation
+from bot.db.models.directory import (
+    AudienceChange,
+    Contact,
+    ContactIncidentType,
+    ContactRegion,
+    ContactTag,
+    SlackUserName,
+)
+from bot.db.models.incidents import Incident, TimelineEntry
+from bot.db.models.jobs import DueJob
+from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
+from bot.db.models.outbox import OutboxMessage
+from bot.db.models.records import AuditEvent
+from bot.db.models.sms import EarlyStatus, InboundMessage, Notice, SmsOptOut
+
+__all__ = [
+    "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
+    "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
+    "ContactTag", "DueJob", "EarlyStatus", "InboundMessage", "Incident", "Invitation", "Notice",
+    "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
+]

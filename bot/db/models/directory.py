@@ -1,0 +1,86 @@
+"""The stakeholder directory, audience changes, and the names Slack shows for users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models.base import Base
+
+
+class Contact(Base):
+    """A stakeholder. Phone numbers are personal data: stored E.164, shown masked in Slack."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation_type: Mapped[str] = mapped_column(String(60), default="")
+    role: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    incident_types: Mapped[list[str]] = mapped_column(JSON)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    sms_consent: Mapped[str] = mapped_column(String(16), default="unknown")
+    consent_source: Mapped[str | None] = mapped_column(String(120))
+    consent_at: Mapped[datetime | None]
+    phone_status: Mapped[str] = mapped_column(String(16), default="ok")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ContactRegion(Base):
+    """One row per (contact, region served): lets the audience query use an index."""
+
+    __tablename__ = "contact_regions"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class ContactIncidentType(Base):
+    __tablename__ = "contact_incident_types"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    incident_type: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class ContactTag(Base):
+    __tablename__ = "contact_tags"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class AudienceChange(Base):
+    """A coordinator's explicit addition to or removal from an incident's audience."""
+
+    __tablename__ = "audience_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    action: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class SlackUserName(Base):
+    """The name Slack shows for a user who acted on an incident, for documents read outside Slack."""
+
+    __tablename__ = "slack_user_names"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime]

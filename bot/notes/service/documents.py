@@ -1,0 +1,45 @@
+"""Call notes as a document read outside Slack: one call's page, or an incident's export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.db.models import CallNotes
+from bot.db.unit_of_work import UnitOfWork
+from bot.notes import html as notes_html
+from bot.notes.service.versions import APPROVED, banner, current
+
+
+@dataclass(frozen=True)
+class NotesView:
+    """One call's notes as a document shows them."""
+
+    incident_key: str
+    incident_title: str
+    call_number: int
+    call_starts_at: datetime
+    status: str
+    version: int
+    text: str
+    banner: str
+
+
+def view(uow: UnitOfWork, notes: CallNotes, *, settings: Settings) -> NotesView:
+    incident = uow.incidents.get(notes.incident_id)
+    call = uow.calls.get(notes.call_id)
+    return NotesView(incident.key, incident.title, call.number, call.starts_at, notes.status,
+                     notes.version, current(uow, notes).text, banner(uow, notes, settings=settings))
+
+
+def document(uow: UnitOfWork, found: list[CallNotes], *, settings: Settings,
+             one_call: bool) -> tuple[str, list[notes_html.Part]]:
+    """The title and parts of a document of these notes (all of one incident)."""
+    views = [view(uow, notes, settings=settings) for notes in found]
+    first = views[0]
+    title = f"{first.incident_key}: {first.incident_title} — call notes"
+    if one_call:
+        title = f"{first.incident_key}: {first.incident_title} — notes of call {first.call_number}"
+    return title, [notes_html.Part(f"Call {v.call_number}", v.call_starts_at,
+                                   v.status == APPROVED, v.banner, v.text) for v in views]

@@ -1,0 +1,120 @@
+"""What leaves the notes' review: the review card, posts for reviewers, and, once approved, the
+published notes and the attendees' SMS summaries.
+
+Nothing leaves the review channel before an official approves: then the approved version is
+posted to the incident channel and the distribution channels, and attendees may get an SMS
+summary, each queued once (outbox keys per notes and channel or contact). Each change queues a
+re-render of the review card, keyed by version and status; the card's sender reads the notes as
+they are when it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.config import Settings
+from bot.db.models import CallNotes, Contact, Incident
+from bot.db.unit_of_work import UnitOfWork
+from bot.directory.rules.contacts import Consent
+from bot.i18n.catalog import render
+from bot.notes import blocks as notes_blocks
+from bot.notes.service.versions import current, review_channel
+from bot.outbox.kinds import Kind
+from bot.outbox.worker import enqueue
+from bot.sms.rules.segments import fits, segments
+
+SUMMARY_LIMITS = (320, 240, 160, 100, 60)
+
+
+def queue_card(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Settings,
+               extra: str = "") -> bool:
+    """Queues the card's first post, or a re-render of it; False when no channel is configured."""
+    channel = notes.review_channel or review_channel(settings)
+    if channel is None:
+        return False
+    notes.review_channel = channel
+    common = {"kind": Kind.NOTES_CARD, "purpose": "notes_review", "incident_id": notes.incident_id,
+              "recipient": channel, "now": now}
+    if enqueue(uow, key=card_key(notes.id), payload={"notes_id": notes.id, "first": True},
+               **common):
+        return True
+    enqueue(uow, key=f"notes-card:{notes.id}:v{notes.version}:{notes.status}{extra}",
+            payload={"notes_id": notes.id}, **common)
+    return True
+
+
+def card_key(notes_id: int) -> str:
+    """The key of the review card's first post (its updates add version and status)."""
+    return f"notes-card:{notes_id}"
+
+
+def post_for_review(uow: UnitOfWork, notes: CallNotes, *, key: str, text: str, now: datetime,
+                    settings: Settings) -> bool:
+    channel = notes.review_channel or review_channel(settings)
+    if channel is None:
+        return False
+    enqueue(uow, key=key, kind=Kind.POST, purpose="notes_review", incident_id=notes.incident_id,
+            recipient=channel, now=now, payload={"channel": channel, "text": text, "blocks": None})
+    return True
+
+
+def publish_targets(incident: Incident, settings: Settings) -> list[str | None]:
+    """None (the incident's channel, whenever it exists) then each distribution channel once."""
+    others = [c for c in dict.fromkeys(settings.notes.distribution_channels)
+              if c and c != incident.channel_id]
+    return [None, *others]
+
+
+def queue_publishing(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, now: datetime,
+                     settings: Settings) -> int:
+    """Queues the approved notes' posts and SMS summaries; the number of summaries queued."""
+    for target in publish_targets(incident, settings):
+        enqueue(uow, key=publish_key(notes.id, target, 1), kind=Kind.NOTES_PUBLISH,
+                purpose="notes_publish", incident_id=incident.id,
+                recipient=target or incident.channel_id, now=now,
+                payload={"notes_id": notes.id, "channel": target, "part": 1})
+    if not settings.notes.sms_summary:
+        return 0
+    return _queue_summaries(uow, notes, incident, now=now, settings=settings)
+
+
+def publish_key(notes_id: int, target: str | None, part: int) -> str:
+    return f"notes-publish:{notes_id}:{target or 'incident'}:{part}"
+
+
+def _queue_summaries(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, now: datetime,
+                     settings: Settings) -> int:
+    points = notes_blocks.plain_points(current(uow, notes).text)
+    texted = 0
+    for contact in attendees(uow, notes.call_id):
+        body = summary_body(points, contact.language, incident, settings)
+        if enqueue(uow, key=f"{summary_key_prefix(notes.id)}{contact.id}", kind=Kind.SMS,
+                   purpose="notes_summary", incident_id=incident.id, recipient=contact.phone,
+                   language=contact.language, now=now, payload={"body": body},
+                   segments=segments(body).segments):
+            texted += 1
+    return texted
+
+
+def summary_key_prefix(notes_id: int) -> str:
+    return f"notes-sms:{notes_id}:"
+
+
+def attendees(uow: UnitOfWork, call_id: int) -> list[Contact]:
+    """Contacts who joined the call by phone and can take texts (opt-outs are checked again
+    when each message is sent)."""
+    ids = {row.contact_id for row in uow.calls.attendance(call_id) if row.contact_id}
+    contacts = uow.contacts.load(ids)
+    return [c for _, c in sorted(contacts.items())
+            if c.phone and c.phone_status == "ok" and c.sms_consent != Consent.OPTED_OUT.value]
+
+
+def summary_body(points: list[str], language: str, incident: Incident, settings: Settings) -> str:
+    """The catalog's ``notes_summary`` in ``language``, its excerpt shortened to fit the budget."""
+    body = ""
+    for limit in SUMMARY_LIMITS:
+        body = render("notes_summary", language, office=settings.office_name, title=incident.title,
+                      text=notes_blocks.excerpt(points, limit) or "-")
+        if fits(body, settings.sms.max_segments):
+            break
+    return body

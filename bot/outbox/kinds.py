@@ -1,0 +1,23 @@
+"""Every kind of outbox message, in one place: each names the sender that delivers the row.
+
+The values are stored in ``outbox.kind``; rows written by earlier versions must keep matching a
+sender, so a value never changes (add a new kind instead). The producers (services) and the
+senders (``delivery`` modules, ``bootstrap``) both name kinds from here, so neither has to import
+the other for a constant.
+"""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    SMS = "sms"
+    DIAL_OUT = "voice.dial_out"
+    PROVISION_CHANNEL = "slack.provision_channel"
+    INVITE = "slack.invite"
+    POST = "slack.post"
+    PIN = "slack.pin"
+    UPLOAD = "slack.upload"
+    DELIVERY_SUMMARY = "slack.delivery_summary"
+    ACTION_CARD = "slack.action_card"
+    NOTES_CARD = "slack.notes_card"
+    NOTES_PUBLISH = "slack.notes_publish"

@@ -40,10 +40,10 @@ class Container:
     roles: Roles
     wakeup: Wakeup
     worker: OutboxWorker
+    dispatcher: Dispatcher
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
-    dispatcher: Dispatcher | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 

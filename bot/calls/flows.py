@@ -15,7 +15,7 @@ from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.grammar import SUBCOMMANDS
 from bot.dispatch.reply import Reply
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.incidents.where import incident_for as find
 
 

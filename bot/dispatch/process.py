@@ -51,7 +51,7 @@ def _run(command: Any, actor: Actor, reply_to: dict[str, Any] | None) -> None:
 
     ``reply_to`` None is for events (a message, a reaction): errors are logged, nothing is said.
     """
-    assert _container is not None and _container.dispatcher is not None
+    assert _container is not None
     try:
         reply = _container.dispatcher.run(command, actor)
     except Exception as error:

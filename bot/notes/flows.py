@@ -14,7 +14,7 @@ from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply
 from bot.errors import NotFound, PermissionDenied
-from bot.i18n.formatting import local_time
+from bot.i18n.rules import local_time
 from bot.incidents import service as incidents
 from bot.notes import blocks as notes_blocks
 from bot.notes.commands import (

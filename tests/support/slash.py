@@ -30,7 +30,6 @@ from bot.sms.commands import CancelNotice, ConfirmNotice
 class Slash:
     def __init__(self, container: Container):
         """The container's dispatcher, with the container's settings (tests replace them)."""
-        assert container.dispatcher is not None
         ports = dataclasses.replace(container.dispatcher.ports, settings=container.settings)
         self._dispatcher = Dispatcher(container.dispatcher.routes.values(), ports)
 

@@ -5,31 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from bot.db.models import ActionItem, ChannelMessage
+from bot.db.stores.numbered import NumberedRows
 
 
-class ActionRepository:
-    def __init__(self, session: Session):
-        self._session = session
-
-    def add(self, item: ActionItem) -> None:
-        self._session.add(item)
-        self._session.flush()
-
-    def get(self, action_id: int) -> ActionItem | None:
-        return self._session.get(ActionItem, action_id)
-
-    def next_number(self, incident_id: int) -> int:
-        current = self._session.scalar(select(func.max(ActionItem.number))
-                                       .where(ActionItem.incident_id == incident_id))
-        return (current or 0) + 1
-
-    def by_number(self, incident_id: int, number: int) -> ActionItem | None:
-        return self._session.scalar(select(ActionItem).where(ActionItem.incident_id == incident_id,
-                                                             ActionItem.number == number))
+class ActionRepository(NumberedRows[ActionItem]):
+    model = ActionItem
 
     def by_source(self, incident_id: int, source_ts: str) -> ActionItem | None:
         return self._session.scalar(select(ActionItem).where(ActionItem.incident_id == incident_id,

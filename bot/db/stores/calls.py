@@ -5,31 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from bot.db.models import Attendance, Call, DueJob, Invitation
+from bot.db.stores.numbered import NumberedRows
 
 
-class CallRepository:
-    def __init__(self, session: Session):
-        self._session = session
-
-    def add(self, call: Call) -> None:
-        self._session.add(call)
-        self._session.flush()
-
-    def get(self, call_id: int) -> Call | None:
-        return self._session.get(Call, call_id)
-
-    def next_number(self, incident_id: int) -> int:
-        current = self._session.scalar(select(func.max(Call.number))
-                                       .where(Call.incident_id == incident_id))
-        return (current or 0) + 1
-
-    def by_number(self, incident_id: int, number: int) -> Call | None:
-        return self._session.scalar(select(Call).where(Call.incident_id == incident_id,
-                                                       Call.number == number))
+class CallRepository(NumberedRows[Call]):
+    model = Call
 
     def for_incident(self, incident_id: int, *, include_past: bool = True,
                      now: datetime | None = None) -> Sequence[Call]:

@@ -53,7 +53,7 @@ from bot.incidents.rules import IncidentDraft, IncidentType
 from bot.sandbox.twilio_emulator import TwilioEmulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDBOT = Path(sys.executable).with_name("coordbot")

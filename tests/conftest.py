@@ -16,9 +16,9 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
-from tests.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
-pytest_plugins = ("tests.twilio_fixtures",)
+pytest_plugins = ("tests.support.twilio",)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"

@@ -16,7 +16,7 @@ from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDeni
 from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
 
 KEY = "INC-2026-0001"

@@ -15,7 +15,7 @@ from bot.i18n.formatting import local_time
 from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
 
 ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
 PEOPLE = [

@@ -40,7 +40,7 @@ from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType
 from bot.sandbox.twilio_emulator import TwilioEmulator
 from schedules.runner import SchedulerRunner
-from tests.fakes import FakeClock, FakeSlack, FakeSms
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
 LEADER_LINE = "this process now runs the scheduler"

@@ -12,7 +12,7 @@ from bot.ports import DeliveryError
 from bot.sms.delivery import record_status
 from bot.sms.service.inbound import Inbound, receive
 from tests.conftest import COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
 
 OFFICE = "Civil Rights Coordination Office"
 ANA, MINH, JEAN, LEE = "+12025550101", "+12025550102", "+12025550103", "+12025550104"

@@ -10,7 +10,7 @@ from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio_emulator import TwilioEmulator
-from tests.specs import TWILIO_SPEC
+from tests.support.specs import TWILIO_SPEC
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,167 @@
+"""Hand-written recording fakes for the ports the services use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import InvalidInput
+from bot.ports import DeliveryError, NameTaken, PostedMessage
+
+
+class FakeClock:
+    def __init__(self, start: datetime = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)):
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class FakeSlack:
+    """Records every call; ``fail`` queues errors for a method's next calls."""
+
+    taken_names: set[str] = field(default_factory=set)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    posts: list[dict] = field(default_factory=list)
+    pins: list[tuple[str, str]] = field(default_factory=list)
+    invites: list[tuple[str, list[str]]] = field(default_factory=list)
+    channels: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
+    ephemerals: list[dict] = field(default_factory=list)
+    timezones: dict[str, str] = field(default_factory=dict)
+    responses: list[dict] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> name
+    history: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) -> text
+
+    def fail(self, method: str, *errors: DeliveryError) -> None:
+        self.failures.setdefault(method, []).extend(errors)
+
+    def _record(self, method: str, **args: object) -> None:
+        self.calls.append((method, args))
+        pending = self.failures.get(method)
+        if pending:
+            raise pending.pop(0)
+
+    def create_channel(self, name: str) -> str:
+        self._record("create_channel", name=name)
+        if name in self.taken_names or name in self.channels.values():
+            raise NameTaken(name)
+        channel_id = f"C{len(self.channels) + 1:08d}"
+        self.channels[channel_id] = name
+        return channel_id
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        self._record("invite", channel=channel, users=users)
+        self.invites.append((channel, users))
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
+             thread_ts: str | None = None) -> PostedMessage:
+        self._record("post", channel=channel, text=text)
+        ts = f"1800000000.{len(self.posts) + 1:06d}"
+        self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts,
+                           "thread_ts": thread_ts})
+        return PostedMessage(channel, ts)
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        self._record("update", channel=channel, ts=ts)
+        for post in self.posts:
+            if post["channel"] == channel and post["ts"] == ts:
+                post["text"], post["blocks"] = text, blocks
+
+    def pin(self, channel: str, ts: str) -> None:
+        self._record("pin", channel=channel, ts=ts)
+        self.pins.append((channel, ts))
+
+    def usergroup_members(self, handle_or_id: str) -> list[str]:
+        self._record("usergroup_members", group=handle_or_id)
+        if handle_or_id not in self.groups:
+            raise DeliveryError("no_such_subteam", handle_or_id, permanent=True)
+        return self.groups[handle_or_id]
+
+    def upload_file(self, channel: str, *, filename: str, content: str, title: str,
+                    comment: str = "") -> None:
+        self._record("upload_file", channel=channel, filename=filename)
+        self.files.append({"channel": channel, "filename": filename, "content": content,
+                           "title": title, "comment": comment})
+
+    def user_timezone(self, user_id: str) -> str | None:
+        self._record("user_timezone", user=user_id)
+        return self.timezones.get(user_id)
+
+    def message_text(self, channel: str, ts: str) -> str | None:
+        self._record("message_text", channel=channel, ts=ts)
+        return self.history.get((channel, ts))
+
+    def permalink(self, channel: str, ts: str) -> str:
+        self._record("permalink", channel=channel, ts=ts)
+        return f"https://slack.example/archives/{channel}/p{ts.replace('.', '')}"
+
+    def user_name(self, user_id: str) -> str | None:
+        self._record("user_name", user=user_id)
+        return self.users.get(user_id)
+
+    def find_user(self, name: str) -> str | None:
+        self._record("find_user", name=name)
+        wanted = name.strip().removeprefix("@").casefold()
+        found = [uid for uid, known in self.users.items() if known.casefold() == wanted]
+        if len(found) > 1:
+            raise InvalidInput(f"Several Slack users match “{name}”: "
+                               + ", ".join(f"<@{uid}>" for uid in found) + ".")
+        return found[0] if found else None
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._record("post_ephemeral", channel=channel, user=user)
+        self.ephemerals.append({"channel": channel, "user": user, "text": text})
+
+    def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
+                replace_original: bool = False) -> None:
+        self._record("respond", url=response_url)
+        self.responses.append({"url": response_url, "text": text, "blocks": blocks})
+
+    def posts_to(self, channel: str) -> list[str]:
+        return [p["text"] for p in self.posts if p["channel"] == channel]
+
+
+@dataclass
+class FakeSms:
+    """Records every SMS; ``fail`` queues errors for the next sends."""
+
+    sent: list[dict] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
+    lookups: list[dict] = field(default_factory=list)
+
+    def fail(self, *errors: DeliveryError) -> None:
+        self.failures.extend(errors)
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        sid = f"SM{len(self.sent) + 1:032x}"
+        self.sent.append({"to": to, "body": body, "sid": sid, "callback": status_callback})
+        return sid
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        self.lookups.append({"to": to, "body": body})
+        return next((m["sid"] for m in self.sent if m["to"] == to and m["body"] == body), None)
+
+    def to(self, number: str) -> list[str]:
+        return [m["body"] for m in self.sent if m["to"] == number]
+
+
+@dataclass
+class FakeVoice:
+    """Records dial-outs; each returns a new CallSid."""
+
+    dialled: list[dict] = field(default_factory=list)
+
+    def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
+                 conference_status_callback: str | None = None) -> str:
+        sid = f"CA{len(self.dialled) + 1:032x}"
+        self.dialled.append({"conference": conference, "to": to, "label": label, "sid": sid})
+        return sid

@@ -13,14 +13,14 @@ from bot.access import links
 from bot.calls.service import attendance
 from bot.db.models import CallNotes
 from bot.directory.rules.contacts import ContactRecord
-from bot.directory.service import contacts as directory
-from bot.dispatch.grammar import Invocation, parse_declare
+from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
 from bot.notes.service import review as notes_review
 from bot.ports import DeliveryError
 from bot.sms.service import consent
 from tests.conftest import BYSTANDER, COORDINATOR, OFFICIAL
+from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
 
 KEY = "INC-2026-0001"
@@ -46,11 +46,7 @@ def settings(settings):
 @pytest.fixture
 def call(container, clock):
     """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it."""
-    commands = Slash(container)
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())
-        uow.commit()
+    commands = declared_with_contacts(container, PEOPLE)
     commands.run(Invocation("call", key=KEY, text="schedule 2026-11-28 15:00 America/New_York"),
                  user=COORDINATOR, channel=None)
     container.worker.drain()

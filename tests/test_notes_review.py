@@ -29,7 +29,6 @@ from tests.support.notes import (
     card,
     commands,
     draft,
-    finished_call,
     incident_channel,
     notes_posts,
     review_settings,
@@ -41,11 +40,6 @@ from tests.support.notes import (
 def settings(settings):
     return review_settings(settings)
 
-
-@pytest.fixture
-def call(container, clock):
-    """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it."""
-    return finished_call(container, clock)
 
 
 def test_a_draft_waits_in_the_review_channel_with_buttons_and_a_signed_link(container, call,

@@ -18,7 +18,6 @@ from tests.support.notes import (
     attach,
     commands,
     draft,
-    finished_call,
     review_settings,
     snapshot,
 )
@@ -28,11 +27,6 @@ from tests.support.notes import (
 def settings(settings):
     return review_settings(settings)
 
-
-@pytest.fixture
-def call(container, clock):
-    """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it."""
-    return finished_call(container, clock)
 
 
 def test_drafting_is_once_per_call_and_a_transcript_redrafts_unedited_notes(container, call):

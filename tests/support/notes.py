@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from bot.calls.service import attendance
 from bot.db.models import CallNotes
 from bot.directory.rules.contacts import ContactRecord
@@ -33,6 +35,14 @@ def review_settings(settings):
     notes = settings.notes.model_copy(update={
         "review_channel": REVIEW, "distribution_channels": [WIDER], "sms_summary": True})
     return settings.model_copy(update={"notes": notes})
+
+
+@pytest.fixture
+def call(container, clock):
+    """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it
+    (a fixture for the notes modules, loaded by conftest.pytest_plugins; they also set
+    ``settings`` to :func:`review_settings`)."""
+    return finished_call(container, clock)
 
 
 def finished_call(container, clock):

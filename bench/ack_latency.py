@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import re
 import shutil
@@ -24,19 +23,15 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+from _common import COORDBOT, emit, log
 
 from bot.sandbox.server import free_port
 from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
 
 BENCH = Path(__file__).resolve().parent
-COORDBOT = Path(sys.executable).with_name("coordbot")
 TOKEN, SECRET, USER, CHANNEL = "xoxb-bench", "bench-signing-secret", "UBENCH001", "CBENCH001"
 WARMUP_S, READY_TIMEOUT_S, STOP_TIMEOUT_S, MAX_FAILED = 2.0, 30.0, 15.0, 0.01
 _titles = itertools.count(1)
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args() -> argparse.Namespace:
@@ -250,7 +245,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    print(json.dumps(run(parse_args())), flush=True)
+    emit(run(parse_args()))
 
 
 if __name__ == "__main__":

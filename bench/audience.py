@@ -19,12 +19,8 @@ from a busy machine). ``matched`` is the audience of the first incident (hurrica
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import json
-import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,9 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import phonenumbers
+from _common import add_database_options, emit, fresh_database, log
 
 from bot.config import Settings
-from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from bot.directory.rules.contacts import COLUMNS
 from bot.directory.rules.regions import US_REGIONS
@@ -43,7 +39,6 @@ from bot.directory.service.files import import_file
 from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType, Severity
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ALWAYS_INCLUDE = ["interpreter"]
 INCIDENTS = [(IncidentType.HURRICANE, ("FL", "GA")), (IncidentType.WILDFIRE, ("CA",)),
              (IncidentType.ENFORCEMENT, ("IL",)), (IncidentType.FLOOD, ("LA", "MS", "TX"))]
@@ -75,18 +70,13 @@ PLACES = ["Riverside", "Lakeview", "Hillcrest", "Fairview", "Brookside", "Eastsi
           "Pine Valley", "Midtown", "Southgate", "Northfield", "Bayview"]
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=50, help="timed audience calls")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pg-url", default=os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG))
+    add_database_options(parser)
     return parser.parse_args()
 
 
@@ -139,15 +129,6 @@ def write_csv(path: Path, count: int, seed: int) -> None:
 
 
 # ----- the database --------------------------------------------------------------------------
-@contextlib.contextmanager
-def fresh_database(kind: str, tmp: Path, pg_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / 'audience.db'}"
-        return
-    with fresh_schema(pg_url, prefix="bench") as url:
-        yield url
-
-
 def timed_import(db: Database, settings: Settings, path: Path, count: int) -> float:
     started = time.perf_counter()
     result = import_file(db, path, settings=settings, actor="bench", now=datetime.now(UTC))
@@ -187,7 +168,7 @@ def run(args: argparse.Namespace) -> dict:
         write_csv(path, args.contacts, args.seed)
         log(f"wrote {args.contacts} contacts ({path.stat().st_size / 2**20:.1f} MB) in "
             f"{time.perf_counter() - started:.1f}s")
-        with fresh_database(args.db, Path(tmp_name), args.pg_url) as url:
+        with fresh_database(args.db, args.pg_url, workdir=Path(tmp_name), name="audience") as url:
             db = Database(url)
             try:
                 db.upgrade()
@@ -207,7 +188,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    print(json.dumps(run(parse_args())), flush=True)
+    emit(run(parse_args()))
 
 
 if __name__ == "__main__":

@@ -35,41 +35,29 @@ lost or duplicated or a row did not end ``sent``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
+from _common import add_database_options, emit, fresh_database, log
 from twilio.rest import Client
 
 from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.db.schemas import fresh_schema
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio import TwilioEmulator
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FROM_NUMBER = "+12025550100"
 PUBLIC_BASE_URL = "https://coordbot.example.org"
 STATUS_CALLBACK = PUBLIC_BASE_URL + "/twilio/sms/status"  # what bootstrap gives SmsSender
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=10000, help="messages (one per recipient)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--concurrency", type=int, default=4,
                         help="baseline threads and outbox.concurrency")
     parser.add_argument("--batch-size", type=int, default=200, help="outbox.batch_size")
@@ -77,7 +65,7 @@ def parse_args() -> argparse.Namespace:
                         help="seconds the emulator waits before answering each request")
     parser.add_argument("--no-second-baseline", action="store_true",
                         help="measure the bare client only before the product, not also after")
-    parser.add_argument("--pg-url", default=os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG))
+    add_database_options(parser)
     return parser.parse_args()
 
 
@@ -108,16 +96,6 @@ def baseline(emu: TwilioEmulator, count: int, concurrency: int) -> tuple[float, 
 
 
 # ----- phase (b): the product ----------------------------------------------------------------
-@contextlib.contextmanager
-def fresh_database(kind: str, pg_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'fanout.db'}"
-        return
-    with fresh_schema(pg_url, prefix="bench") as url:
-        yield url
-
-
 def product(emu: TwilioEmulator, database_url: str, count: int, concurrency: int,
             batch_size: int) -> tuple[float, float, float, dict[str, int]]:
     """(queue_s, send_s, send CPU s, outbox status counts) for the container sending ``count``."""
@@ -173,7 +151,7 @@ def run(args: argparse.Namespace) -> dict:
         log(f"baseline: {raw_runs[-1][0]:.2f}s, {count / raw_runs[-1][0]:.0f} msgs/s")
         clear(emu)
 
-        with fresh_database(args.db, args.pg_url) as url:
+        with fresh_database(args.db, args.pg_url, name="fanout") as url:
             log(f"product: outbox worker on {args.db}, batch_size {args.batch_size}")
             queue_s, send_s, send_cpu, counts = product(emu, url, count, concurrency, args.batch_size)
         log(f"product: queued in {queue_s:.2f}s, sent in {send_s:.2f}s, "
@@ -210,7 +188,7 @@ def run(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     result = run(parse_args())
-    print(json.dumps(result), flush=True)
+    emit(result)
     if result["duplicates"] or result["lost"] or result["sent"] != result["contacts"]:
         sys.exit(1)
 

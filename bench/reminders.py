@@ -22,22 +22,17 @@ the first worker's start. One JSON line on stdout, progress on stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import math
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from _common import add_database_options, emit, fresh_database, log
 
 from bot.bootstrap import bootstrap
 from bot.calls.rules.when import ScheduleRequest
@@ -50,34 +45,16 @@ from bot.directory.rules.regions import US_REGIONS
 from bot.directory.service import contacts as directory
 from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType
+from bot.sandbox.harness import wait_until
 from bot.sandbox.twilio import TwilioEmulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402
-
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-COORDBOT = Path(sys.executable).with_name("coordbot")
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms  # noqa: E402
+from tests.support.processes import Worker, clean_env, running  # noqa: E402
 
 
 def say(line: str) -> None:
-    print(f"[reminders] {line}", file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def database(kind: str, workdir: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    base, schema = os.environ.get("COORDBOT_BENCH_DATABASE_URL", DEFAULT_PG), f"b_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    log(line, tag="reminders")
 
 
 def plan(container, *, reminders: int, n_calls: int, lead_s: float, span_s: float) -> dict[str, datetime]:
@@ -106,33 +83,25 @@ def plan(container, *, reminders: int, n_calls: int, lead_s: float, span_s: floa
     return {p: dues[i % n_calls] for i, p in enumerate(phones)}
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen([str(COORDBOT), "worker", "--scheduler"], cwd=log.parent, env=env,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+def start_worker(env: dict[str, str], log_path: Path) -> Worker:
+    return Worker("--scheduler", log_path=log_path, env=env)
 
 
-def started_in(log: Path) -> bool:
-    return "scheduler started" in log.read_text(errors="replace")
+def started_in(worker: Worker) -> bool:
+    return bool(worker.lines_with("scheduler started"))
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float = 0.1,
-             worker: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if worker is not None and worker.poll() is not None:
-            raise SystemExit(f"coordbot worker exited with {worker.returncode} before {what}")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(poll_s)
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float,
+             worker: Worker) -> None:
+    """Polls ``condition`` (failing at once if ``worker`` exits) with the harness's deadline."""
+    wait_until(running([worker], condition), timeout_s=timeout_s, what=what, poll_s=poll_s)
 
 
 def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
     settings = Settings(database={"url": url}, sms={"rate_per_s": 0}, calls={"reminder_offsets_min": [60]})
     container = bootstrap(settings, clock=FakeClock(datetime.now(UTC)), slack=FakeSlack(), sms=FakeSms())
     emu = TwilioEmulator(deliver_callbacks=False).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update({f"COORDBOT_{name}": value for name, value in {
+    env = clean_env(**{f"COORDBOT_{name}": value for name, value in {
         "DATABASE__URL": url, "SMS__RATE_PER_S": "0", "OUTBOX__LEASE_S": str(args.lease_s),
         "SCHEDULER__TICK_S": str(args.tick_s),
         "SCHEDULER__LOCK_KEY": str(uuid.uuid4().int >> 66),  # our own: advisory locks are per database
@@ -140,14 +109,14 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
         "TWILIO__API_BASE_URL": emu.base_url, "TWILIO__FROM_NUMBER": "+12025550100",
         "SLACK__BOT_TOKEN": "xoxb-unused", "SLACK__SIGNING_SECRET": "unused",
         "SLACK__API_BASE_URL": "http://127.0.0.1:9/api/"}.items()})
-    workers: list[subprocess.Popen] = []
+    workers: list[Worker] = []
     try:
         started = time.monotonic()
         due = plan(container, reminders=args.reminders, n_calls=args.calls, lead_s=args.lead_s,
                    span_s=args.span_s)
         say(f"{args.reminders} reminders, {args.calls} calls planned in {time.monotonic() - started:.1f}s")
         workers.append(start_worker(env, workdir / "worker-1.log"))
-        wait_for(lambda: started_in(workdir / "worker-1.log"), 60, "the first worker", 0.01, workers[0])
+        wait_for(lambda: started_in(workers[0]), 60, "the first worker", 0.01, workers[0])
         headroom_s = (min(due.values()) - datetime.now(UTC)).total_seconds()
         if headroom_s < 0:
             say(f"WARNING: the first reminders were due {-headroom_s:.1f}s before the worker ran: "
@@ -156,15 +125,12 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
                  0.002, workers[0])
         if args.restart == "rolling":  # the replacement is up before the old process dies
             workers.append(start_worker(env, workdir / "worker-2.log"))
-            wait_for(lambda: started_in(workdir / "worker-2.log"), 60, "the new worker", 0.01,
-                     workers[1])
-        workers[0].send_signal(signal.SIGKILL)
-        workers[0].wait()
+            wait_for(lambda: started_in(workers[1]), 60, "the new worker", 0.01, workers[1])
+        workers[0].kill()
         killed, at_kill = time.monotonic(), len(emu.messages)
         if args.restart == "cold":
             workers.append(start_worker(env, workdir / "worker-2.log"))
-            wait_for(lambda: started_in(workdir / "worker-2.log"), 60, "the restart", 0.01,
-                     workers[1])
+            wait_for(lambda: started_in(workers[1]), 60, "the restart", 0.01, workers[1])
         down_s = time.monotonic() - killed
         say(f"killed with {at_kill} at the emulator; new scheduler up {down_s:.2f}s later")
 
@@ -176,8 +142,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
             return not pending and not queue.get("pending") and not queue.get("sending")
 
         wait_for(finished, 120 + args.lead_s + args.span_s, "every reminder", 0.25, workers[1])
-        workers[1].send_signal(signal.SIGTERM)
-        clean_exit = workers[1].wait(timeout=30) == 0
+        clean_exit = workers[1].terminate() == 0
         with emu.lock:
             received = [(m.to, m.date_created) for m in emu.messages]
         with container.db.unit_of_work(read_only=True) as uow:
@@ -186,7 +151,6 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
     finally:
         for worker in workers:
             worker.kill()
-            worker.wait()
         emu.stop()
         container.stop()
     per_recipient = Counter(to for to, _ in received)
@@ -209,7 +173,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reminders", type=int, default=1000)
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    add_database_options(parser)
     parser.add_argument("--calls", type=int, default=25, help="calls (and incidents); at most 56")
     parser.add_argument("--lead-s", type=float, default=20.0, help="first reminder due after this")
     parser.add_argument("--span-s", type=float, default=20.0, help="reminders come due over this")
@@ -220,8 +184,8 @@ def main() -> None:
                              "cold: SIGKILL, then start the new one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="coordbot-reminders-") as tmp, \
-            database(args.db, Path(tmp)) as url:
-        print(json.dumps(run(args, Path(tmp), url)), flush=True)
+            fresh_database(args.db, args.pg_url, workdir=Path(tmp)) as url:
+        emit(run(args, Path(tmp), url))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
-from tests.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
-pytest_plugins = ("tests.twilio_fixtures",)
+pytest_plugins = ("tests.support.twilio", "tests.support.voice", "tests.support.notes")
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"
@@ -37,6 +37,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends, indirect=False, scope="function")
 
 
+def test_server() -> str:
+    return os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
+
+
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
@@ -44,7 +48,17 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     if backend != "postgresql":
         raise pytest.UsageError(f"unknown backend {backend}")
-    with fresh_schema(os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)) as url:
+    with fresh_schema(test_server()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, for the tests that need PostgreSQL itself
+    (advisory locks, ``SKIP LOCKED`` between processes); skipped when ``--backends`` leaves it out."""
+    if "postgresql" not in request.config.getoption("backends").split(","):
+        pytest.skip("needs PostgreSQL (not in --backends)")
+    with fresh_schema(test_server()) as url:
         yield url
 
 

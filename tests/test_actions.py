@@ -16,11 +16,11 @@ from bot.db.models import ActionItem
 from bot.directory.rules.contacts import ContactRecord
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
+from tests.support.sms import sms_in
 
 KEY = "INC-2026-0001"
 ANA, MINH, WEI = "+12025550101", "+12025550102", "+12025550104"
@@ -55,15 +55,6 @@ def item(container, number, key=KEY) -> SimpleNamespace:
     with container.db.unit_of_work(read_only=True) as uow:
         row = uow.actions.by_number(uow.incidents.by_key(key).id, number)
         return SimpleNamespace(**{c.key: getattr(row, c.key) for c in ActionItem.__table__.columns})
-
-
-def sms_in(container, body, sender):
-    with container.db.unit_of_work() as uow:
-        reply = receive(uow, Inbound(f"SM{abs(hash((body, sender, container.clock.now()))):x}",
-                                     sender, "+12025550100", body),
-                        now=container.clock.now(), settings=container.settings)
-        uow.commit()
-    return reply
 
 
 def texts(sms, number):

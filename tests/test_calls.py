@@ -13,10 +13,10 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.i18n.rules import local_time
-from bot.sms.service.inbound import Inbound, receive
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
+from tests.support.sms import sms_in
 
 ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
 PEOPLE = [
@@ -41,15 +41,6 @@ def call(commands, text, user=COORDINATOR):
 
 def texts(sms, number):
     return [m["body"] for m in sms.sent if m["to"] == number]
-
-
-def sms_reply(container, body, sender=ANA):
-    with container.db.unit_of_work() as uow:
-        reply = receive(uow, Inbound(f"SM{abs(hash((body, sender, container.clock.now()))):x}",
-                                     sender, "+12025550100", body),
-                        now=container.clock.now(), settings=container.settings)
-        uow.commit()
-    return reply
 
 
 def test_scheduling_invites_each_contact_once_in_their_language_and_zone(commands, container,
@@ -122,9 +113,9 @@ def test_cancel_and_reschedule_tell_everyone_once(commands, container, sms):
 def test_rsvp_by_sms_in_several_languages(commands, container):
     call(commands, "schedule 2026-11-28 15:00 America/New_York")
     container.worker.drain()
-    assert sms_reply(container, "Sí", ANA) is not None
-    assert sms_reply(container, "2", MINH) is not None
-    assert sms_reply(container, "petèt", JEAN) is not None
+    assert sms_in(container, "Sí", ANA) is not None
+    assert sms_in(container, "2", MINH) is not None
+    assert sms_in(container, "petèt", JEAN) is not None
     rsvps = call(commands, "rsvps 1")
     assert "1 yes, 1 maybe, 1 no" in rsvps
 
@@ -133,7 +124,7 @@ def test_yes_without_an_invitation_is_start_not_an_rsvp(commands, container):
     with container.db.unit_of_work() as uow:
         uow.sms.opt_out(ANA, source="sms:STOP", at=container.clock.now())
         uow.commit()
-    sms_reply(container, "YES", ANA)
+    sms_in(container, "YES", ANA)
     with container.db.unit_of_work() as uow:
         assert not uow.sms.is_opted_out(ANA)
 
@@ -142,7 +133,7 @@ def test_reminders_fire_once_across_a_restart_and_skip_declined(commands, contai
                                                                  clock, settings, slack):
     call(commands, "schedule 2026-11-29 15:00 America/New_York")
     container.worker.drain()
-    sms_reply(container, "NO", MINH)
+    sms_in(container, "NO", MINH)
     before = len(sms.sent)
     clock.current = datetime(2026, 11, 28, 20, 0, 30, tzinfo=UTC)  # the 24 h reminder is due
     assert fire_due_work(container) == 1
@@ -175,7 +166,7 @@ def test_a_daily_series_and_per_occurrence_cancel(commands, container):
 def test_attendance_summary_after_the_call(commands, container, slack, clock):
     call(commands, "schedule 2026-11-28 15:00 America/New_York for 30m")
     container.worker.drain()
-    sms_reply(container, "1", ANA)
+    sms_in(container, "1", ANA)
     clock.current = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # the events arrive in real time
     with container.db.unit_of_work() as uow:
         the_call = uow.calls.by_number(uow.incidents.by_key("INC-2026-0001").id, 1)

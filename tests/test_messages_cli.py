@@ -12,7 +12,7 @@ import pytest
 
 from bot.outbox.worker import enqueue, retry
 from bot.ports import DeliveryError
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 def _queue(db, clock: FakeClock, key: str, recipient: str) -> None:

@@ -15,14 +15,14 @@ import pytest
 from bot.calls.service import attendance
 from bot.db.models import ActionItem, CallTranscript, ChannelMessage
 from bot.directory.rules.contacts import ContactRecord
-from bot.directory.service import contacts as directory
-from bot.dispatch.grammar import Invocation, parse_declare
+from bot.dispatch.grammar import Invocation
 from bot.notes.rules.marks import mark_of, transcript_marks
 from bot.notes.service import draft as notes_draft
 from bot.records import audit
-from bot.sms.service.inbound import Inbound, receive
 from tests.conftest import COORDINATOR
+from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
+from tests.support.sms import sms_in
 
 GOLDEN = Path(__file__).with_name("golden") / "notes_call.md"
 KEY = "INC-2026-0001"
@@ -116,10 +116,7 @@ def update(commands, clock, when: datetime, text: str) -> None:
 
 
 def rsvp_yes(container, phone: str) -> None:
-    with container.db.unit_of_work() as uow:
-        receive(uow, Inbound(f"SM{phone[-4:]}", phone, "+12025550100", "YES"),
-                now=container.clock.now(), settings=container.settings)
-        uow.commit()
+    sms_in(container, "YES", phone, sid=f"SM{phone[-4:]}")
 
 
 def item(uow, incident_id: int, number: int, text: str, created: datetime, *,
@@ -159,15 +156,10 @@ TRANSCRIPT = """[00:05:12] Ana Ruiz: DECISION: open the second shelter at Lincol
 @pytest.fixture
 def scripted(container, clock) -> int:
     """Call 2 of an incident, 3:00–4:00 PM EST on 27 Nov 2026, with all it left behind."""
-    commands = Slash(container)
     clock.current = at(14)  # 9:00 AM EST
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA severity=high '
-                                   'summary="Category 2 landfall near Cedar Key; shelters '
-                                   'opening across north Florida."'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())
-        uow.commit()
-    container.worker.drain()
+    commands = declared_with_contacts(container, PEOPLE, declare=(
+        'hurricane "Hurricane Xavier" FL,GA severity=high summary="Category 2 landfall near '
+        'Cedar Key; shelters opening across north Florida."'))
     clock.current = at(15)
     run(commands, "call", "schedule 2026-11-27 13:00 America/New_York for 30m")
     run(commands, "call", 'schedule 2026-11-27 15:00 America/New_York for 1h '
@@ -274,11 +266,7 @@ def test_window_boundaries(container, scripted):
 
 
 def test_an_external_bridge_call_says_attendance_was_not_recorded(container, clock):
-    commands = Slash(container)
-    commands.declare(parse_declare('flood "River Flood" GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())
-        uow.commit()
+    commands = declared_with_contacts(container, PEOPLE, declare='flood "River Flood" GA')
     run(commands, "call", "schedule 2026-11-27 15:00 America/New_York for 45m "
                           "bridge https://meet.example.org/flood")
     with container.db.unit_of_work(read_only=True) as uow:

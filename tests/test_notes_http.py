@@ -13,8 +13,9 @@ import pytest
 from bot.access import links
 from bot.notes import blocks as notes_blocks
 from bot.notes.service import review as notes_review
-from bot.sandbox.harness import live_app, wait_until
+from bot.sandbox.harness import live_app
 from tests.conftest import COORDINATOR, OFFICIAL
+from tests.support.waiting import wait_until
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 TEXT = ("# Call 1\n\n## Decisions\n- Open the Lincoln High shelter\n\n"

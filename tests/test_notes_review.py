@@ -1,4 +1,4 @@
-"""Call notes at the service layer: review, versions, approval, publishing, transcripts, links."""
+"""Call notes at the service layer: review, versions, approval, publishing, links."""
 
 from __future__ import annotations
 
@@ -10,103 +10,36 @@ from types import SimpleNamespace
 import pytest
 
 from bot.access import links
-from bot.calls.service import attendance
-from bot.db.models import CallNotes
-from bot.directory.rules.contacts import ContactRecord
-from bot.directory.service import contacts as directory
-from bot.dispatch.grammar import Invocation, parse_declare
+from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
 from bot.notes.service import publishing
-from bot.notes.service import review as notes_review
 from bot.ports import DeliveryError
-from bot.sms.service import consent
 from tests.conftest import BYSTANDER, COORDINATOR, OFFICIAL
-from tests.support.slash import Slash
-
-KEY = "INC-2026-0001"
-REVIEW, WIDER = "CREVIEW01", "CWIDER001"
-ANA, MINH, JEAN, STRANGER = "+12025550101", "+12025550102", "+12025550103", "+12025550199"
-PEOPLE = [
-    ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",)),
-    ContactRecord(name="Minh Tran", phone=MINH, language="vi", regions=("GA",)),
-    ContactRecord(name="Jean Pierre", phone=JEAN, language="ht", regions=("FL",)),
-    ContactRecord(name="Cora Coordinator", slack_user_id=COORDINATOR, regions=("FL",)),
-]
-TEXT = ("# Notes of call 1\n\n## Decisions\n- Open the Lincoln High shelter tonight\n"
-        "- Ask the county for 200 cots\n\n## Issues\n- No Spanish interpreter on the hotline\n")
+from tests.support.notes import (
+    ANA,
+    JEAN,
+    KEY,
+    MINH,
+    REVIEW,
+    STRANGER,
+    TEXT,
+    WIDER,
+    buttons,
+    card,
+    commands,
+    draft,
+    incident_channel,
+    notes_posts,
+    review_settings,
+    snapshot,
+)
 
 
 @pytest.fixture
 def settings(settings):
-    notes = settings.notes.model_copy(update={
-        "review_channel": REVIEW, "distribution_channels": [WIDER], "sms_summary": True})
-    return settings.model_copy(update={"notes": notes})
+    return review_settings(settings)
 
-
-@pytest.fixture
-def call(container, clock):
-    """Call 1 of the incident, over, with Ana, Minh, Jean (who texted STOP) and a stranger on it."""
-    commands = Slash(container)
-    commands.declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
-    with container.db.unit_of_work() as uow:
-        directory.import_records(uow, PEOPLE, source="t", actor="t", now=clock.now())
-        uow.commit()
-    commands.run(Invocation("call", key=KEY, text="schedule 2026-11-28 15:00 America/New_York"),
-                 user=COORDINATOR, channel=None)
-    container.worker.drain()
-    with container.db.unit_of_work() as uow:
-        the_call = uow.calls.by_number(uow.incidents.by_key(KEY).id, 1)
-        for number, phone in enumerate((ANA, MINH, JEAN, STRANGER)):
-            attendance.joined(uow, conference=the_call.conference_name, call_sid=f"CA{number}",
-                              phone=phone, at=the_call.starts_at)
-        consent.opt_out(uow, JEAN, source="sms:STOP", at=clock.now())
-        uow.commit()
-        return SimpleNamespace(id=the_call.id, number=1)
-
-
-def draft(container, call, text=TEXT, settings=None):
-    with container.db.unit_of_work() as uow:
-        notes = notes_review.open_draft(uow, uow.calls.get(call.id), text=text,
-                                        now=container.clock.now(),
-                                        settings=settings or container.settings)
-        uow.commit()
-        notes_id = notes.id
-    container.worker.drain()
-    return notes_id
-
-
-def snapshot(container, notes_id):
-    with container.db.unit_of_work(read_only=True) as uow:
-        row = uow.notes.get(notes_id)
-        notes = SimpleNamespace(**{c.key: getattr(row, c.key) for c in CallNotes.__table__.columns})
-        notes.versions = [(v.version, v.author, v.reason, v.created_at, v.text)
-                          for v in uow.notes.versions(notes_id)]
-        return notes
-
-
-def incident_channel(container):
-    with container.db.unit_of_work(read_only=True) as uow:
-        return uow.incidents.by_key(KEY).channel_id
-
-
-def card(slack, channel=REVIEW):
-    cards = [p for p in slack.posts if p["channel"] == channel
-             and p["text"].startswith("Call notes for review")]
-    assert len(cards) == 1, "the review card is posted once, then edited in place"
-    return cards[0]
-
-
-def buttons(post):
-    return [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
-
-
-def notes_posts(slack, channel):
-    return [p for p in slack.posts if p["channel"] == channel and "Call notes" in p["text"]]
-
-
-def commands(container):
-    return Slash(container)
 
 
 def test_a_draft_waits_in_the_review_channel_with_buttons_and_a_signed_link(container, call,
@@ -247,58 +180,6 @@ def test_request_changes_posts_the_comment_and_marks_the_card(container, call, s
     assert snapshot(container, notes_id).status == "draft"
 
 
-def test_drafting_is_once_per_call_and_a_transcript_redrafts_unedited_notes(container, call):
-    with container.db.unit_of_work() as uow:
-        notes = notes_review.draft_for_call(uow, uow.calls.get(call.id), now=container.clock.now(),
-                                            settings=container.settings)
-        again = notes_review.draft_for_call(uow, uow.calls.get(call.id),
-                                            now=container.clock.now(), settings=container.settings)
-        assert again.id == notes.id
-        uow.commit()
-    reply = attach(container, call, "[00:01] Ana: DECISION: open a second shelter\nhello")
-    assert "redrafted as version 2" in reply
-    notes = snapshot(container, notes.id)
-    assert notes.versions[-1][1:3] == ("coordbot", "Redrafted with the attached transcript")
-    assert "open a second shelter (Ana)" in notes.versions[-1][4]
-
-
-def test_a_transcript_never_overwrites_edits(container, call, slack):
-    notes_id = draft(container, call)
-    commands(container).save_edit(notes_id, TEXT + "- Edited by a person\n", user=COORDINATOR)
-    reply = attach(container, call, "ISSUE: generators are short\nACTION: call the utility")
-    assert "their edits are kept" in reply
-    container.worker.drain()
-    notes = snapshot(container, notes_id)
-    assert notes.version == 2 and "Edited by a person" in notes.versions[-1][4]
-    listed = [t for t in slack.posts_to(REVIEW) if "transcript was attached" in t]
-    assert len(listed) == 1 and "generators are short" in listed[0]
-    assert "call the utility" in listed[0]
-
-
-def test_empty_and_unmarked_transcripts_are_explained(container, call):
-    notes_id = draft(container, call)
-    with container.db.unit_of_work() as uow, pytest.raises(InvalidInput, match="empty"):
-        notes_review.attach_transcript(uow, call=uow.calls.get(call.id), text=" \n ",
-                                       source="t", actor=COORDINATOR, now=container.clock.now(),
-                                       settings=container.settings)
-    reply = attach(container, call, "We talked about the weather.")
-    assert "none of its lines is marked" in reply and "unchanged" in reply
-    with container.db.unit_of_work(read_only=True) as uow:
-        assert len(uow.notes.transcripts(call.id)) == 1
-    assert snapshot(container, notes_id).version == 1
-    with pytest.raises(InvalidInput, match="Paste the transcript"):
-        commands(container).run(Invocation("notes", key=KEY, text="attach 1"), user=COORDINATOR,
-                                channel=None)
-    with pytest.raises(PermissionDenied):
-        commands(container).run(Invocation("notes", key=KEY, text="attach 1 DECISION: x"),
-                                user=BYSTANDER, channel=None)
-
-
-def attach(container, call, text):
-    return commands(container).run(Invocation("notes", key=KEY, text=f"attach {call.number} {text}"),
-                                   user=COORDINATOR, channel=None).text
-
-
 def test_notes_status_gives_the_browser_link_only_in_the_review_channel(container, call, slack):
     notes_id = draft(container, call)
     elsewhere = commands(container).run(Invocation("notes", key=KEY), user=BYSTANDER,
@@ -360,24 +241,6 @@ def test_the_edit_modal_splits_long_text_and_joins_it_back():
     assert submitted.text == text
     state["values"]["more"] = {"value": {"value": "- One more line"}}
     assert notes_blocks.edit_submission({**view, "state": state}).text == text + "\n- One more line"
-
-
-def test_drafting_from_the_calls_records_names_people_and_uses_transcripts(container, call, sms):
-    with container.db.unit_of_work() as uow:
-        notes = notes_review.draft_for_call(uow, uow.calls.get(call.id), now=container.clock.now(),
-                                            settings=container.settings)
-        uow.commit()
-        notes_id = notes.id
-    first = snapshot(container, notes_id).versions[-1][4]
-    assert "Chair: Cora Coordinator" in first and COORDINATOR not in first
-    reply = attach(container, call, "[00:01] Ana: DECISION: open a second shelter")
-    assert "redrafted as version 2" in reply
-    assert "open a second shelter (Ana)" in snapshot(container, notes_id).versions[-1][4]
-    commands(container).approve(notes_id, 2, user=OFFICIAL)
-    container.worker.drain()
-    summary = sms.to(ANA)[-1]
-    assert summary.startswith("Civil Rights Coordination Office: resumen de la llamada")
-    assert "- open a second shelter (Ana)" in summary and "Incident type" not in summary
 
 
 def test_sms_summaries_fit_the_segment_budget_in_every_language(container):

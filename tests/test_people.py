@@ -8,7 +8,7 @@ from bot.notes.service import review as notes_review
 from bot.notes.service import versions
 from bot.ports import DeliveryError
 from tests.conftest import COORDINATOR, OFFICIAL
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
 
 

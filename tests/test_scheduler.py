@@ -12,17 +12,14 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -40,9 +37,10 @@ from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType
 from bot.sandbox.twilio import TwilioEmulator
 from schedules.runner import SchedulerRunner
-from tests.fakes import FakeClock, FakeSlack, FakeSms
+from tests.support.fakes import FakeClock, FakeSlack, FakeSms
+from tests.support.processes import Worker, clean_env
+from tests.support.waiting import wait_until
 
-COORDBOT = Path(sys.executable).with_name("coordbot")
 LEADER_LINE = "this process now runs the scheduler"
 REGIONS = ["FL", "GA", "TX", "LA", "NC", "SC", "AL", "MS"]  # one incident (and call) per region
 CONTACTS_PER_CALL = 5
@@ -157,21 +155,6 @@ def test_a_tick_fires_due_reminders_once(settings: Settings):
 
 
 # ----- PostgreSQL only -----------------------------------------------------------------------
-@pytest.fixture
-def backend() -> str:
-    """Only for ``postgresql_url`` below: tests that take ``database_url`` directly are
-    parametrised over ``--backends`` by conftest, which overrides this fixture."""
-    return "postgresql"
-
-
-@pytest.fixture
-def postgresql_url(request: pytest.FixtureRequest) -> str:
-    """conftest's ``database_url`` (a fresh schema) for backend postgresql only."""
-    if "postgresql" not in request.config.getoption("backends").split(","):
-        pytest.skip("needs PostgreSQL (not in --backends)")
-    return request.getfixturevalue("database_url")
-
-
 def lock_holders(engine, key: int) -> list[str]:
     """application_name of each session holding advisory lock ``key`` in this database."""
     with engine.connect() as connection:
@@ -181,17 +164,6 @@ def lock_holders(engine, key: int) -> list[str]:
             "(SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND l.classid = :high AND l.objid = :low AND l.objsubid = 1"),
             {"high": key >> 32, "low": key & 0xFFFFFFFF}).scalars())
-
-
-def poll(condition: Callable[[], bool], *, timeout_s: float, what: str,
-         describe: Callable[[], str] = lambda: "", poll_s: float = 0.05) -> float:
-    """Waits for ``condition``; returns the seconds it took."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}; {describe()}")
-        time.sleep(poll_s)
-    return time.monotonic() - started
 
 
 @pytest.mark.postgres
@@ -217,7 +189,8 @@ def test_only_one_lease_wins_and_a_release_or_a_dropped_session_hands_it_over(po
             admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE application_name = :name"), {"name": names[1]})
             admin.commit()
-        poll(a.acquire, timeout_s=5, what="lease a to take over from the dead session")
+        wait_until(a.acquire, timeout_s=5, what="lease a to take over from the dead session",
+                   poll_s=0.05)
         assert b.acquire() is False  # b notices its session is gone and stands by
         assert lock_holders(engines[0], key) == [names[0]]
     finally:
@@ -227,35 +200,12 @@ def test_only_one_lease_wins_and_a_release_or_a_dropped_session_hands_it_over(po
             engine.dispose()
 
 
-class Worker:
-    """One ``coordbot worker --scheduler`` subprocess, configured by environment variables; its
-    log goes to a file."""
-
-    def __init__(self, name: str, env: dict[str, str], log_path: Path):
-        self.name, self.log_path = name, log_path
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen([str(COORDBOT), "worker", "--scheduler"],
-                                            cwd=log_path.parent, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def leader_lines(self) -> list[str]:
-        return [line for line in self.log().splitlines() if LEADER_LINE in line]
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        if self.alive():
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
+def leader_lines(worker: Worker) -> list[str]:
+    return worker.lines_with(LEADER_LINE)
 
 
 def worker_env(url: str, name: str, emu: TwilioEmulator, lock_key: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update({
+    return clean_env(**{
         "COORDBOT_DATABASE__URL": f"{url}&application_name={name}",
         "COORDBOT_SCHEDULER__TICK_S": "0.2", "COORDBOT_SCHEDULER__LOCK_KEY": str(lock_key),
         "COORDBOT_TWILIO__ACCOUNT_SID": emu.account_sid, "COORDBOT_TWILIO__AUTH_TOKEN": emu.auth_token,
@@ -265,7 +215,6 @@ def worker_env(url: str, name: str, emu: TwilioEmulator, lock_key: int) -> dict[
         "COORDBOT_SLACK__BOT_TOKEN": "xoxb-unused", "COORDBOT_SLACK__SIGNING_SECRET": "unused",
         "COORDBOT_SLACK__API_BASE_URL": "http://127.0.0.1:9/api/",
     })
-    return env
 
 
 @pytest.fixture
@@ -295,7 +244,8 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
         starts = [now + timedelta(minutes=60, seconds=FIRST_DUE_S + i * DUE_STEP_S)
                   for i in range(len(REGIONS))]
         due = plan_calls(container, starts=starts, now=now)
-        workers = [Worker(name, worker_env(postgresql_url, name, emulator, key), tmp_path / f"{name}.log")
+        workers = [Worker("--scheduler", log_path=tmp_path / f"{name}.log", name=name,
+                          env=worker_env(postgresql_url, name, emulator, key))
                    for name in ("worker-a", "worker-b")]
 
         def logs() -> str:
@@ -305,41 +255,44 @@ def test_one_process_fires_and_the_standby_takes_over_when_it_is_killed(postgres
             with emulator.lock:
                 return Counter(message.to for message in emulator.messages)
 
-        poll(lambda: len(lock_holders(container.db.engine, key)) == 1
-             and any(w.leader_lines() for w in workers), timeout_s=START_TIMEOUT_S,
-             what="a leader", describe=logs)
+        wait_until(lambda: len(lock_holders(container.db.engine, key)) == 1
+                   and any(leader_lines(w) for w in workers), timeout_s=START_TIMEOUT_S,
+                   what="a leader", describe=logs, poll_s=0.05)
         [holder_name] = lock_holders(container.db.engine, key)
         holder, standby = sorted(workers, key=lambda w: w.name != holder_name)
-        assert len(holder.leader_lines()) == 1 and standby.leader_lines() == [], logs()
+        assert len(leader_lines(holder)) == 1 and leader_lines(standby) == [], logs()
 
         first_call = {p for p, d in due.items() if d == min(due.values())}
-        poll(lambda: first_call <= set(received()), timeout_s=START_TIMEOUT_S,
-             what="the first call's reminders", describe=logs)
+        wait_until(lambda: first_call <= set(received()), timeout_s=START_TIMEOUT_S,
+                   what="the first call's reminders", describe=logs, poll_s=0.05)
         assert all(w.alive() for w in workers), logs()
-        assert standby.leader_lines() == [] and lock_holders(container.db.engine, key) == [holder.name]
+        assert leader_lines(standby) == [] and lock_holders(container.db.engine, key) == [holder.name]
         killed_at = datetime.now(UTC)
         holder.kill()
         pending_at_kill = [job for job, (status, _) in job_states(container).items() if status == "pending"]
         sent_at_kill = sum(received().values())
         assert pending_at_kill, f"every reminder fired before the kill: the test proves nothing\n{logs()}"
 
-        took = poll(lambda: bool(standby.leader_lines()), timeout_s=TAKEOVER_LIMIT_S,
-                    what="the standby to take over", describe=logs)
+        waiting = time.monotonic()
+        wait_until(lambda: leader_lines(standby), timeout_s=TAKEOVER_LIMIT_S,
+                   what="the standby to take over", describe=logs, poll_s=0.05)
+        took = time.monotonic() - waiting
         assert lock_holders(container.db.engine, key) == [standby.name]
-        takeover_s = (log_time(standby.leader_lines()[0]) - killed_at).total_seconds()
+        takeover_s = (log_time(leader_lines(standby)[0]) - killed_at).total_seconds()
 
-        poll(lambda: not reminder_jobs(container).get("pending")
-             and set(received()) == set(due)
-             and all(status == "sent" for _, _, status in reminder_rows(container)),
-             timeout_s=DRAIN_TIMEOUT_S, what="every reminder to be sent",
-             describe=lambda: f"jobs {reminder_jobs(container)}, {len(received())} received\n{logs()}")
+        wait_until(lambda: not reminder_jobs(container).get("pending")
+                   and set(received()) == set(due)
+                   and all(status == "sent" for _, _, status in reminder_rows(container)),
+                   timeout_s=DRAIN_TIMEOUT_S, what="every reminder to be sent",
+                   describe=lambda: f"jobs {reminder_jobs(container)}, {len(received())} received\n{logs()}",
+                   poll_s=0.05)
         assert standby.alive(), logs()
         assert reminder_jobs(container) == {"done": len(REGIONS)}, "none skipped, none lost"
         duplicates = {to: n for to, n in received().items() if n > 1}
         assert not duplicates and received() == Counter(due.keys()), duplicates
         rows = reminder_rows(container)
         assert len(rows) == len(due) and {to for _, to, _ in rows} == set(due)
-        assert len(standby.leader_lines()) == 1 and len(holder.leader_lines()) == 1
+        assert len(leader_lines(standby)) == 1 and len(leader_lines(holder)) == 1
         states = job_states(container)
         assert all(states[job][1] >= killed_at for job in pending_at_kill), "the standby fired the rest"
 

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
-from bot.sandbox.harness import live_app, wait_until
+from bot.sandbox.harness import live_app
 from tests.conftest import BYSTANDER, COORDINATOR
+from tests.support.waiting import wait_until
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 

@@ -11,8 +11,9 @@ import pytest
 
 from bot.actions import forms as action_modal
 from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
-from bot.sandbox.harness import live_app, wait_until
+from bot.sandbox.harness import live_app
 from tests.conftest import BYSTANDER, COORDINATOR
+from tests.support.waiting import wait_until
 
 DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high'
 

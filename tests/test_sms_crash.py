@@ -16,11 +16,7 @@ polls with a deadline.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -28,19 +24,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from bot.outbox.worker import enqueue
 from bot.sandbox.twilio import TwilioEmulator
-from tests.conftest import DEFAULT_PG
+from tests.support.processes import Worker, logs, running
+from tests.support.waiting import wait_until
 
-COORDBOT = Path(sys.executable).with_name("coordbot")
 MESSAGES = 2000
 KILL_AFTER = 325  # messages at the emulator when the first worker is killed: mid-batch (50s)
 FROM_NUMBER = "+12025550100"
 DRAIN_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 30.0
 
 
 def recipient(i: int) -> str:
@@ -59,15 +53,6 @@ def emulator() -> Iterator[TwilioEmulator]:
         yield emu
     finally:
         emu.stop()
-
-
-@pytest.fixture
-def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh schema on the test PostgreSQL server (as ``database_url`` makes for 'postgresql')."""
-    if "postgresql" not in request.config.getoption("backends").split(","):
-        pytest.skip("two-process SKIP LOCKED test needs PostgreSQL (not in --backends)")
-    with fresh_schema(os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)) as url:
-        yield url
 
 
 # ----- helpers -------------------------------------------------------------------------------
@@ -100,66 +85,6 @@ def write_config(path: Path, *, database_url: str, emu: TwilioEmulator,
         "[sms]\nrate_per_s = 0\n\n"
         "[outbox]\nlease_s = 2\npoll_interval_s = 0.2\nconcurrency = 4\nbatch_size = 50\n")
     return path
-
-
-class Worker:
-    """One ``coordbot worker`` subprocess; its log (INFO, one line per Twilio request) goes to a
-    file, never to a pipe nobody reads."""
-
-    def __init__(self, config: Path, log_path: Path):
-        self.log_path = log_path
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen([str(COORDBOT), "worker", "--config", str(config)],
-                                            cwd=config.parent, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def log(self, tail: int = 4000) -> str:
-        try:
-            content = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return content[-tail:]
-
-    def log_lines_with(self, fragment: str) -> int:
-        return sum(fragment in line for line in self.log_path.read_text(errors="replace").splitlines())
-
-    def check_alive(self) -> None:
-        code = self.process.poll()
-        assert code is None, f"coordbot worker {self.pid} exited with {code}:\n{self.log()}"
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGKILL)
-        self.process.wait(timeout=STOP_TIMEOUT_S)
-
-    def terminate(self) -> int:
-        """SIGTERM, then the exit code (0 when the worker stopped cleanly)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(f"coordbot worker {self.pid} ignored SIGTERM:\n{self.log()}") from None
-
-
-def wait_until(condition: Callable[[], bool], *, timeout_s: float, what: str,
-               workers: list[Worker], describe: Callable[[], str] = lambda: "",
-               poll_s: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        for worker in workers:
-            worker.check_alive()
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- worker {w.pid} ---\n{w.log()}" for w in workers)
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}; "
-                                 f"{describe()}\n{logs}")
-        time.sleep(poll_s)
 
 
 def drained(db: Database) -> Callable[[], bool]:
@@ -202,28 +127,30 @@ def test_killed_worker_loses_and_duplicates_nothing(database_url, backend, emula
         enqueue_messages(db, MESSAGES)
         config = write_config(tmp_path / "worker.toml", database_url=database_url, emu=emulator)
 
-        first = Worker(config, tmp_path / "worker-1.log")
+        first = Worker("--config", str(config), log_path=tmp_path / "worker-1.log")
         workers.append(first)
-        wait_until(lambda: len(emulator.messages) >= KILL_AFTER, timeout_s=START_TIMEOUT_S,
-                   what=f"{KILL_AFTER} messages at the emulator", workers=workers,
-                   describe=lambda: f"emulator has {len(emulator.messages)}", poll_s=0.002)
+        wait_until(running(workers, lambda: len(emulator.messages) >= KILL_AFTER),
+                   timeout_s=START_TIMEOUT_S, what=f"{KILL_AFTER} messages at the emulator",
+                   describe=lambda: f"emulator has {len(emulator.messages)}\n{logs(workers)}",
+                   poll_s=0.002)
         first.kill()
         at_kill = len(emulator.messages)
         counts_at_kill = status_counts(db)
         sending_at_kill = counts_at_kill.get("sending", 0)
         workers.remove(first)
 
-        second = Worker(config, tmp_path / "worker-2.log")
+        second = Worker("--config", str(config), log_path=tmp_path / "worker-2.log")
         workers.append(second)
-        wait_until(drained(db), timeout_s=DRAIN_TIMEOUT_S, what="the outbox to drain",
-                   workers=workers, describe=lambda: f"outbox {status_counts(db)}")
+        wait_until(running(workers, drained(db)), timeout_s=DRAIN_TIMEOUT_S,
+                   what="the outbox to drain", poll_s=0.05,
+                   describe=lambda: f"outbox {status_counts(db)}\n{logs(workers)}")
         assert second.terminate() == 0, second.log()
         workers.remove(second)
 
         assert_each_recipient_once(emulator, db)
         with emulator.lock:
             lookups = sum(1 for r in emulator.requests if r["method"] == "GET")
-        recovered = second.log_lines_with("was already sent as")
+        recovered = len(second.lines_with("was already sent as"))
         report(f"{backend}: killed after {at_kill} messages at the emulator; outbox then "
                f"{counts_at_kill} ({sending_at_kill} 'sending'); the restarted worker made "
                f"{lookups} find_sent lookups, {recovered} found already sent; "
@@ -249,14 +176,17 @@ def test_two_workers_share_the_queue_without_duplicates(postgresql_url, emulator
         for n, from_number in enumerate(from_numbers, start=1):
             config = write_config(tmp_path / f"worker-{n}.toml", database_url=postgresql_url,
                                   emu=emulator, from_number=from_number)
-            workers.append(Worker(config, tmp_path / f"worker-{n}.log"))
+            workers.append(Worker("--config", str(config), log_path=tmp_path / f"worker-{n}.log"))
         # Both poll an empty outbox before the rows arrive, so neither can drain it alone.
-        wait_until(lambda: all(w.log_lines_with("outbox worker started") for w in workers),
-                   timeout_s=START_TIMEOUT_S, what="both workers to start", workers=workers)
+        wait_until(running(workers, lambda: all(w.lines_with("outbox worker started")
+                                                for w in workers)),
+                   timeout_s=START_TIMEOUT_S, what="both workers to start", poll_s=0.05,
+                   describe=lambda: logs(workers))
         enqueue_messages(db, MESSAGES)
 
-        wait_until(drained(db), timeout_s=DRAIN_TIMEOUT_S, what="the outbox to drain",
-                   workers=workers, describe=lambda: f"outbox {status_counts(db)}")
+        wait_until(running(workers, drained(db)), timeout_s=DRAIN_TIMEOUT_S,
+                   what="the outbox to drain", poll_s=0.05,
+                   describe=lambda: f"outbox {status_counts(db)}\n{logs(workers)}")
         codes = [worker.terminate() for worker in workers]
         assert codes == [0, 0], "\n".join(worker.log() for worker in workers)
         stopped, workers = workers, []
@@ -267,7 +197,7 @@ def test_two_workers_share_the_queue_without_duplicates(postgresql_url, emulator
         report(f"postgresql, two workers: messages per worker {dict(split)}")
         assert set(split) == set(from_numbers), \
             f"one worker sent nothing: {dict(split)}\n" + "\n".join(w.log() for w in stopped)
-        assert not any(w.log_lines_with("claim lost") for w in stopped)
+        assert not any(w.lines_with("claim lost") for w in stopped)
     finally:
         for worker in workers:
             worker.kill()

@@ -10,9 +10,9 @@ from bot.errors import InvalidInput, InvalidTransition
 from bot.i18n.catalog import render
 from bot.ports import DeliveryError
 from bot.sms.delivery import record_status
-from bot.sms.service.inbound import Inbound, receive
 from tests.conftest import COORDINATOR
-from tests.scenario import declared_with_contacts
+from tests.support.scenario import declared_with_contacts
+from tests.support.sms import sms_in
 
 OFFICE = "Civil Rights Coordination Office"
 ANA, MINH, JEAN, LEE = "+12025550101", "+12025550102", "+12025550103", "+12025550104"
@@ -35,12 +35,7 @@ def notify(commands, text, user=COORDINATOR):
 
 
 def inbound(container, body, sender=ANA, sid=None):
-    with container.db.unit_of_work() as uow:
-        reply = receive(uow, Inbound(sid or f"SM{abs(hash((body, sender))):032x}", sender,
-                                     "+12025550100", body),
-                        now=container.clock.now(), settings=container.settings)
-        uow.commit()
-    return reply
+    return sms_in(container, body, sender, sid=sid or f"SM{abs(hash((body, sender))):032x}")
 
 
 def statuses(container):

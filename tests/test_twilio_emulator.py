@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -19,58 +16,19 @@ from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio import TwilioEmulator
+from tests.support.twilio import raw_client
+from tests.support.webhooks import WebhookReceiver
 
 SENDER = "+15557650000"
 SERVICE = "MG" + "a" * 32
 SID = re.compile(r"^SM[0-9a-f]{32}$")
 
 
-class Receiver:
-    """A local webhook endpoint that records what it is sent and answers TwiML."""
-
-    def __init__(self) -> None:
-        self.hits: list[dict] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                params = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
-                with receiver.lock:
-                    receiver.hits.append({"url": f"{receiver.url}{self.path}", "params": params,
-                                          "headers": dict(self.headers.items())})
-                reply = b'<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    endpoint = Receiver()
+def receiver() -> Iterator[WebhookReceiver]:
+    endpoint = WebhookReceiver()
     yield endpoint
     endpoint.close()
-
-
-def _raw(emu: TwilioEmulator) -> httpx.Client:
-    return httpx.Client(base_url=emu.base_url, auth=(emu.account_sid, emu.auth_token), timeout=10)
 
 
 def _messages_uri(emu: TwilioEmulator, account_sid: str | None = None) -> str:
@@ -114,7 +72,7 @@ def test_response_fields_are_the_specs(emu: TwilioEmulator, client: Client, spec
     message_fields = set(schemas["api.v2010.account.message"]["properties"])
     list_path = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Messages.json"]
     list_schema = list_path["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    with _raw(emu) as raw:
+    with raw_client(emu) as raw:
         fetched = raw.get(f"/2010-04-01/Accounts/{emu.account_sid}/Messages/{sent.sid}.json")
         listed = raw.get(_messages_uri(emu))
     assert fetched.status_code == 200
@@ -125,7 +83,7 @@ def test_response_fields_are_the_specs(emu: TwilioEmulator, client: Client, spec
 
 
 def test_sdk_create_parameters_are_in_the_spec(emu: TwilioEmulator, client: Client, spec: dict,
-                                              receiver: Receiver) -> None:
+                                              receiver: WebhookReceiver) -> None:
     client.messages.create(to="+15551230001", from_=SENDER, body="hi", messaging_service_sid=SERVICE,
                            status_callback=f"{receiver.url}/status")
     request_body = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Messages.json"]["post"]["requestBody"]
@@ -162,7 +120,7 @@ def test_list_filters_by_to_and_date_sent(emu: TwilioEmulator, client: Client) -
     assert client.messages.list(to="+15551230001", date_sent_after=now + timedelta(minutes=5)) == []
     assert client.messages.list(date_sent_before=now - timedelta(minutes=5)) == []
     assert len(client.messages.list(date_sent=now.date())) == 4
-    with _raw(emu) as raw:  # the day-only forms from the API reference
+    with raw_client(emu) as raw:  # the day-only forms from the API reference
         today = now.strftime("%Y-%m-%d")
         assert len(raw.get(_messages_uri(emu), params={"DateSent>": today}).json()["messages"]) == 4
         assert len(raw.get(_messages_uri(emu), params={"DateSent<": today}).json()["messages"]) == 4
@@ -176,7 +134,7 @@ def test_list_pages_with_next_page_uri(emu: TwilioEmulator, client: Client) -> N
     assert [m.sid for m in client.messages.list(limit=3, page_size=2)] == sids[::-1][:3]
     page = client.messages.page(page_size=2)
     assert page.next_page_url is not None and page.previous_page_url is None
-    with _raw(emu) as raw:
+    with raw_client(emu) as raw:
         body = raw.get(_messages_uri(emu), params={"PageSize": 2}).json()
     assert (body["page"], body["page_size"], body["start"], body["end"]) == (0, 2, 0, 1)
 
@@ -263,7 +221,7 @@ def test_validation_errors(emu: TwilioEmulator, client: Client) -> None:
     emu.mark_invalid("+15551230004")
     assert refusal(to="+15551230004", from_=SENDER, body="hi") == (400, 21211)
     assert client.messages.create(to="+15551230001", from_=SENDER, body="x" * 1600).num_segments == "11"
-    with _raw(emu) as raw:
+    with raw_client(emu) as raw:
         missing_to = raw.post(_messages_uri(emu), data={"From": SENDER, "Body": "hi", "Colour": "red"})
     assert missing_to.status_code == 400
     assert missing_to.json() == {"code": 21604, "message": "A 'To' phone number is required.",
@@ -273,7 +231,7 @@ def test_validation_errors(emu: TwilioEmulator, client: Client) -> None:
 
 
 def test_status_callbacks_are_signed_and_update_status(emu: TwilioEmulator, client: Client,
-                                                      receiver: Receiver) -> None:
+                                                      receiver: WebhookReceiver) -> None:
     url = f"{receiver.url}/twilio/status?attempt=1"
     sent = client.messages.create(to="+15551230001", from_=SENDER, body="hi", status_callback=url)
     assert emu.wait_for_callbacks(10)
@@ -296,7 +254,7 @@ def test_status_callbacks_are_signed_and_update_status(emu: TwilioEmulator, clie
 
 
 def test_undeliverable_number_gets_undelivered_callback(emu: TwilioEmulator, client: Client,
-                                                       receiver: Receiver) -> None:
+                                                       receiver: WebhookReceiver) -> None:
     emu.mark_undeliverable("+15551230005")
     sent = client.messages.create(to="+15551230005", from_=SENDER, body="hi",
                                   status_callback=f"{receiver.url}/status")
@@ -308,7 +266,7 @@ def test_undeliverable_number_gets_undelivered_callback(emu: TwilioEmulator, cli
     assert (fetched.status, fetched.error_code) == ("undelivered", 30003)
 
 
-def test_no_callbacks_when_disabled(receiver: Receiver) -> None:
+def test_no_callbacks_when_disabled(receiver: WebhookReceiver) -> None:
     with TwilioEmulator(deliver_callbacks=False) as emu:
         client = Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))
         client.messages.create(to="+15551230001", from_=SENDER, body="hi",
@@ -319,7 +277,7 @@ def test_no_callbacks_when_disabled(receiver: Receiver) -> None:
 
 
 def test_send_inbound_posts_a_signed_webhook(emu: TwilioEmulator, client: Client,
-                                             receiver: Receiver) -> None:
+                                             receiver: WebhookReceiver) -> None:
     url = f"{receiver.url}/twilio/sms"
     response = emu.send_inbound(webhook_url=url, from_="+15551230001", to=SENDER, body="STOP á",
                                 extra={"MessagingServiceSid": SERVICE})

@@ -10,9 +10,10 @@ import pytest
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.i18n.catalog import render
-from bot.sandbox.harness import live_app, wait_until
+from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import TwilioEmulator
 from tests.conftest import COORDINATOR
+from tests.support.waiting import wait_until
 
 ANA, MINH = "+12025550101", "+12025550102"
 PEOPLE = [ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",)),

@@ -26,16 +26,20 @@ BOT_TOKEN = "xoxb-sandbox-token"
 SMS_NUMBER = "+12025550100"
 
 
-def wait_until(predicate: Callable[[], Any], *, timeout_s: float = 10.0, what: str = "") -> Any:
-    """Polls a condition the server reaches asynchronously, failing after a deadline."""
+def wait_until(predicate: Callable[[], Any], *, timeout_s: float = 10.0, what: str = "",
+               describe: Callable[[], str] | None = None, poll_s: float = 0.02) -> Any:
+    """Polls a condition reached asynchronously (by a server, a thread or another process) and
+    returns its first true value, failing after ``timeout_s``; ``describe`` adds the state seen
+    then to the failure (a count, the processes' logs)."""
     deadline = time.monotonic() + timeout_s
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.02)
+            seen = f"; {describe()}" if describe else ""
+            raise AssertionError(f"timed out after {timeout_s:g}s waiting for {what or predicate}{seen}")
+        time.sleep(poll_s)
 
 
 @dataclass

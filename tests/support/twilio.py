@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio import TwilioEmulator
-from tests.specs import TWILIO_SPEC
+from tests.support.specs import TWILIO_SPEC
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +30,8 @@ def emu() -> Iterator[TwilioEmulator]:
 @pytest.fixture
 def client(emu: TwilioEmulator) -> Client:
     return Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))
+
+
+def raw_client(emu: TwilioEmulator) -> httpx.Client:
+    """Plain HTTP to the emulator's REST API, authenticated as its account."""
+    return httpx.Client(base_url=emu.base_url, auth=(emu.account_sid, emu.auth_token), timeout=10)

@@ -1,0 +1,120 @@
+"""Demo steps for the coordination call (see ``bot.sandbox.demo``).
+
+The coordinator schedules a call "in 30 minutes" (compressed time): SMS invitations go out in
+each contact's language with a calendar file in the channel; contacts RSVP by SMS; two callers
+dial in with the PIN and hear the reminder go out; when they hang up the attendance is posted.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from typing import TYPE_CHECKING
+
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.directory.rules.audience import language_name
+from bot.directory.rules.phones import mask
+from bot.sandbox.harness import SMS_NUMBER, wait_until
+
+if TYPE_CHECKING:
+    from bot.sandbox.demo import Demo
+
+
+def step_call(demo: Demo) -> None:
+    sent_before = len(demo.live.twilio.messages)
+    reply = demo.type_command('call schedule in 30 minutes for 2h agenda "Shelters, water, '
+                              'interpreters"', channel=demo.channel)
+    demo.check("Scheduled call 1" in reply, "the call is scheduled and invitations go out")
+    demo.pin = re.search(r"PIN (\d{6})", reply).group(1)
+    twilio = demo.live.twilio
+    invited = _invited_by_sms(demo)
+    wait_until(lambda: len(twilio.messages) >= sent_before + invited, timeout_s=30,
+               what="the SMS invitations")
+    invitations = twilio.messages[sent_before:]
+    demo.check(len({m.to for m in invitations}) == len(invitations) == invited,
+               f"{invited} SMS contacts got exactly one invitation each")
+    _show_one_per_language(demo, invitations, "SMS invitations (one per language)")
+    files = wait_until(lambda: [f for f in demo.live.emulator.files.values()
+                                if f["filename"].endswith(".ics")], timeout_s=20,
+                       what="the calendar file")
+    demo.check(files, "a calendar file (.ics) is posted in the incident channel")
+    demo.invitees = [m.to for m in invitations]
+
+
+def step_rsvp(demo: Demo) -> None:
+    spanish = _invitee(demo, "es")
+    vietnamese = _invitee(demo, "vi")
+    for phone, body in ((spanish, "Sí"), (vietnamese, "2")):
+        demo.console.print(Text.assemble("\n", (f"contact {mask(phone)}", "bold magenta"),
+                                         " texts: ", (body, "bold")))
+        reply = ElementTree.fromstring(demo.live.text_in(body, sender=phone).text)
+        demo.console.print(Panel(Text(reply.findtext("Message") or "(no reply)"),
+                                 title="SMS reply", expand=False))
+    rsvps = demo.type_command("call rsvps", channel=demo.channel)
+    demo.check("1 yes" in rsvps and "1 no" in rsvps, "the RSVPs are counted")
+    demo.spanish = spanish
+
+
+def step_bridge_and_reminder(demo: Demo) -> None:
+    twilio, base = demo.live.twilio, demo.live.server.url
+    callers: list = []
+    for phone in (demo.spanish, _invitee(demo, "ht")):
+        caller = twilio.place_call(voice_url=f"{base}/twilio/voice", from_=phone,
+                                   to=SMS_NUMBER)
+        caller.press(demo.pin)
+        demo.console.print(f"{mask(phone)} calls in, hears “{caller.spoken[0].text}”, "
+                           f"enters the PIN → in the conference: {caller.conference is not None}")
+        callers.append(caller)
+    demo.check(all(c.conference for c in callers), "callers join the bridge with the PIN")
+    spanish_texts = lambda: [m for m in twilio.messages_to(demo.spanish)]  # noqa: E731
+    wait_until(lambda: len(spanish_texts()) >= 3, timeout_s=30, what="the reminder")
+    reminder = spanish_texts()[-1]
+    demo.console.print(Panel(Text(reminder.body), expand=False,
+                             title=f"reminder · {mask(demo.spanish)}"))
+    demo.check(True, "a reminder went out 20 (compressed) minutes before the call")
+    demo.callers = callers
+
+
+def step_call_ends(demo: Demo) -> None:
+    twilio = demo.live.twilio
+    demo.console.print("\nthe callers hang up; the conference ends")
+    for caller in demo.callers:
+        caller.hang_up()
+    twilio.wait_for_voice_callbacks(10)
+    messages = demo.live.emulator.channels[demo.channel].messages
+    summary = wait_until(lambda: next((m.text for m in messages
+                                       if m.text.startswith("*Attendance")), None),
+                         timeout_s=30, what="the attendance summary")
+    demo.console.print(Panel(Text(summary), title="incident channel", expand=False))
+    demo.check("2 joined" in summary, "attendance is recorded and posted after the call")
+
+
+def _invited_by_sms(demo: Demo) -> int:
+    with demo.live.container.db.unit_of_work() as uow:
+        return sum(1 for c in uow.calls.for_incident(1) for i in uow.calls.invitations(c.id)
+                   if i.channel == "sms")
+
+
+def _invitee(demo: Demo, language: str) -> str:
+    with demo.live.container.db.unit_of_work() as uow:
+        return next(p for p in demo.invitees
+                    if (c := uow.contacts.by_phone(p)) and c.language == language)
+
+
+def _show_one_per_language(demo: Demo, messages: list, title: str) -> None:
+    demo.console.rule(title)
+    shown: set[str] = set()
+    for message in messages:
+        language = language_of(demo, message.to)
+        if language not in shown and len(shown) < 4:
+            shown.add(language)
+            demo.console.print(Panel(Text(message.body), expand=False,
+                                     title=f"{language} · {mask(message.to)}"))
+
+
+def language_of(demo: Demo, phone: str) -> str:
+    with demo.live.container.db.unit_of_work() as uow:
+        contact = uow.contacts.by_phone(phone)
+        return language_name(contact.language) if contact else "?"

@@ -21,6 +21,19 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class OutcomeUnknown(DeliveryError):
+    """The request may have reached the provider, but its answer was lost.
+
+    Raised by a gateway for a timeout or a connection reset *after* the request was written, or a
+    5xx that does not say the request was refused. The worker never sends such a message again
+    blindly: it marks the row ``unknown`` and asks the sender's ``reconcile`` first (see
+    ``bot.outbox.worker``). A row whose worker died mid-send is treated the same way.
+    """
+
+    def __init__(self, code: str, message: str = "", *, retry_after: float | None = None):
+        super().__init__(code, message, permanent=False, retry_after=retry_after)
+
+
 class NameTaken(DeliveryError):
     def __init__(self, name: str):
         super().__init__("name_taken", f"a channel named {name} exists", permanent=True)

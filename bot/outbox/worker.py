@@ -53,6 +53,11 @@ Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # A sender may also offer, as attributes:
 #   prepare(uow, messages) -> dict[message id, Suppressed]     checks a claimed batch at once
 #   after_outcomes(uow, [(row, error | None), ...]) -> None     what the batch's outcomes mean
+#   reconcile(row) -> Delivered | None                          for a row whose outcome is unknown
+#       (ports.OutcomeUnknown, or a lease that expired mid-send): asks the provider whether the
+#       message exists. Delivered: it does, record it; None: it does not, send it; raising
+#       DeliveryError: the provider could not say, so the row stays unknown and is asked again
+#       later (never sent blindly).
 
 
 def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],

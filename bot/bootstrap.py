@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.db.unit_of_work import Database, open_database
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
+from bot.dispatch.replies import ReplySender
 from bot.dispatch.table import all_routes
 from bot.notes.delivery import NotesCards
 from bot.outbox.kinds import Kind
@@ -86,7 +87,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                     events_url=f"{base}/twilio/voice/conference-events")
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
-                                   Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer},
+                                   Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,
+                                   Kind.REPLY: ReplySender(slack)},
                           wakeup=wakeup)
     names = SlackNames(slack, clock)
     dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from bot.bootstrap import Container
 from bot.calls.service.calendar import calendar_file
+from bot.dispatch.intake import Intake
 from bot.dispatch.process import CommandProcess
 from bot.notes.service import page as notes_link
 
@@ -37,18 +38,25 @@ def create_app(container: Container, *, run_worker: bool = True,
 
     runner = CommandProcess(container.settings, run_outbox=run_worker,
                             run_scheduler=run_scheduler)
-    slack = AsyncSlackRequestHandler(build_app(container, runner))
+    slack = AsyncSlackRequestHandler(build_app(container, Intake(container.db, container.clock,
+                                                                 runner)))
 
     async def slack_events(request: Request):
         return await slack.handle(request)
 
     async def healthz(_: Request) -> JSONResponse:
+        """200 only when the database answers and the command worker process is alive."""
+        body = {"status": "ok", "database": "ok",
+                "command_worker": "ok" if runner.alive else "down"}
         try:
             await asyncio.to_thread(container.db.ping)
         except Exception as error:
             log.warning("health check failed: %s", error)
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+            body["database"] = "unreachable"
+        if body["database"] != "ok" or body["command_worker"] != "ok":
+            body["status"] = "error"
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     async def calendar(request: Request) -> Response:
         body = await asyncio.to_thread(calendar_file, container.db, container.settings,
@@ -81,7 +89,7 @@ def create_app(container: Container, *, run_worker: bool = True,
         await asyncio.to_thread(runner.stop)
         await asyncio.to_thread(container.stop)
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/slack/events", slack_events, methods=["POST"]),
                 Route("/healthz", healthz, methods=["GET"]),
                 *twilio_sms.routes(container), *twilio_voice.routes(container),
@@ -89,4 +97,6 @@ def create_app(container: Container, *, run_worker: bool = True,
                 Route("/notes/{notes_id:int}", notes_page, methods=["GET"])],
         lifespan=lifespan,
     )
+    app.state.command_process = runner  # for health checks and the supervision tests
+    return app
 

@@ -113,7 +113,7 @@ def test_serve_answers_healthz(database_url, tmp_path):
                 assert time.monotonic() < deadline, "coordbot serve did not start"
                 time.sleep(0.1)
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "database": "ok"}
+        assert response.json() == {"status": "ok", "database": "ok", "command_worker": "ok"}
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

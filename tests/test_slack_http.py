@@ -29,7 +29,7 @@ def incident_count(live) -> int:
 def test_health_check_answers_json(live):
     response = live.http.get(f"{live.server.url}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "command_worker": "ok"}
 
 
 def test_forged_and_stale_requests_are_rejected_and_change_nothing(live):

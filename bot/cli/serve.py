@@ -50,6 +50,7 @@ def serve(
 
 
 async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> None:
+    from bot.dispatch.intake import Intake
     from bot.dispatch.process import CommandProcess
     from bot.gateways import slack_socket_mode
     from handlers.slack import build_app
@@ -59,7 +60,8 @@ async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> N
     runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
     runner.start()
     try:
-        await slack_socket_mode.serve(build_app(container, runner),
+        intake = Intake(container.db, container.clock, runner)
+        await slack_socket_mode.serve(build_app(container, intake),
                                       container.settings.slack.app_token.get_secret_value())
     finally:
         runner.stop()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.stores.actions import ActionRepository
 from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
+from bot.db.stores.inbox import InboxRepository
 from bot.db.stores.incidents import IncidentRepository
 from bot.db.stores.notes import NotesRepository
 from bot.db.stores.outbox import OutboxRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.incidents = IncidentRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         self.contacts = ContactRepository(self.session)
         self.sms = SmsRepository(self.session)
         self.calls = CallRepository(self.session)

@@ -102,8 +102,13 @@ class Dispatcher:
     def routes(self) -> Mapping[type, Route]:
         return self._routes
 
-    def run(self, command: Any, actor: Actor) -> Any:
-        """Runs ``command`` for ``actor``; returns its reply (a ``Reply``, a view, or None)."""
+    def run(self, command: Any, actor: Actor, *,
+            before_commit: Callable[[UnitOfWork, Any], None] | None = None) -> Any:
+        """Runs ``command`` for ``actor``; returns its reply (a ``Reply``, a view, or None).
+
+        ``before_commit`` joins the flow's transaction (the inbox marks its request done there),
+        for routes that write and have no ``after`` step.
+        """
         route = self._routes.get(type(command))
         if route is None:
             raise LookupError(f"no route for {type(command).__name__}")
@@ -116,6 +121,8 @@ class Dispatcher:
                               prepared=prepared)
             result = route.flow(command, context)
             if not route.read_only:
+                if before_commit is not None and route.after is None:
+                    before_commit(uow, result)
                 uow.commit()
         if not route.read_only:
             ports.wakeup.notify()

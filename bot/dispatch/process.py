@@ -1,80 +1,39 @@
-"""Slash-command work runs in a separate worker process, away from the process that acks.
+"""Acknowledged requests run in a separate, supervised worker process.
 
-The web process only verifies, parses and acknowledges Slack's requests (Slack's deadline is
-3 seconds); a burst of commands must never slow those acks down. So the database work, rendering
-and the reply through ``response_url`` happen in one worker process, which also runs the outbox
-worker. A job that fails is answered with the error message; nothing is retried blindly.
+The web process only verifies, parses, writes each request to the durable inbox and
+acknowledges it (Slack's deadline is 3 seconds); a burst of commands must never slow those acks
+down. So the database work, rendering and replies happen in one worker process, at a lower CPU
+priority, which also runs the outbox worker (and the scheduler when asked). The web process
+wakes it through a queue at once; it also polls the inbox, so requests written by another
+replica, or while it was down, are picked up. When it dies it is restarted with a backoff, and
+``alive`` says so meanwhile (``/healthz`` reports it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from typing import Any
 
-from bot.bootstrap import Container, bootstrap, quiet_vendor_loggers
+from bot.bootstrap import bootstrap, quiet_vendor_loggers
 from bot.config import Settings
-from bot.dispatch.dispatcher import Actor
-from bot.slack_ui.errors import message_for
+from bot.dispatch.inbox import InboxRunner
 
 log = logging.getLogger(__name__)
-_container: Container | None = None
-_scheduler = None
-
 
 WORKER_NICENESS = 10
-
-
-def _start(settings: Settings, run_outbox: bool, log_level: int,
-           run_scheduler: bool = False) -> None:
-    global _container, _scheduler
-    # Background work yields the CPU to the process that must ack within Slack's deadline.
-    os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
-    quiet_vendor_loggers()
-    _container = bootstrap(settings, upgrade=False)
-    if run_outbox:
-        _container.start_worker()
-    if run_scheduler:
-        from schedules.runner import SchedulerRunner
-
-        _scheduler = SchedulerRunner(_container)
-        _scheduler.start()
-
-
-def _run(command: Any, actor: Actor, reply_to: dict[str, Any] | None) -> None:
-    """Runs a typed command and sends its reply (or the error) back to the user.
-
-    ``reply_to`` None is for events (a message, a reaction): errors are logged, nothing is said.
-    """
-    assert _container is not None
-    try:
-        reply = _container.dispatcher.run(command, actor)
-    except Exception as error:
-        if reply_to is None:
-            log.exception("%s failed", type(command).__name__)
-            return
-        text, blocks = message_for(error), None
-    else:
-        if reply_to is None or reply is None:
-            return
-        text, blocks = reply.text, reply.blocks
-    try:
-        if reply_to.get("response_url"):
-            _container.slack.respond(reply_to["response_url"], text=text, blocks=blocks,
-                                     replace_original=reply_to.get("replace_original", False))
-        else:
-            _container.slack.post_ephemeral(reply_to["channel"], reply_to["user"], text)
-    except Exception:
-        log.exception("could not deliver the reply to %s", reply_to.get("user"))
+POLL_S = 1.0
+FIRST_BACKOFF_S, MAX_BACKOFF_S = 1.0, 30.0
+HEALTHY_AFTER_S = 60.0
 
 
 class CommandProcess:
-    """One worker process fed through a queue (one feeder thread in the web process)."""
+    """The worker process and its supervisor thread (in the web process)."""
 
     def __init__(self, settings: Settings, *, run_outbox: bool = True,
                  run_scheduler: bool = False):
@@ -82,49 +41,120 @@ class CommandProcess:
         self._run_outbox = run_outbox
         self._run_scheduler = run_scheduler
         self._context = multiprocessing.get_context("spawn")
-        self._jobs = self._context.Queue()  # put() never blocks the event loop
-        self._ready = self._context.Event()
+        self._wake = self._context.Queue()  # put() never blocks the event loop
         self._process: multiprocessing.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self.restarts = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def start(self, timeout_s: float = 60) -> None:
-        self._process = self._context.Process(
-            target=_serve, args=(self._settings, self._run_outbox, self._run_scheduler,
-                                 logging.getLogger().level, self._jobs, self._ready),
-            name="coordbot-worker", daemon=True)
-        self._process.start()
-        if not self._ready.wait(timeout_s):
-            self.stop()
-            raise RuntimeError("the command worker process did not start")
+        self._spawn(timeout_s)
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True,
+                                            name="command-worker-supervisor")
+        self._supervisor.start()
 
-    def submit(self, command: Any, actor: Actor, *, reply_to: dict[str, Any] | None) -> None:
-        """Queues a typed command (a frozen dataclass: it pickles) for the worker process."""
-        if self._process is None or not self._process.is_alive():
-            raise RuntimeError("the command worker process is not running")
-        self._jobs.put((command, actor, reply_to))
+    def wake(self) -> None:
+        """A new request is in the inbox (a lost token only costs a poll interval)."""
+        with contextlib.suppress(queue.Full, ValueError, OSError):
+            self._wake.put_nowait(1)
 
     def stop(self, timeout_s: float = 30) -> None:
-        if self._process is None:
+        self._stopping.set()
+        process, self._process = self._process, None
+        if process is None:
             return
-        if self._process.is_alive():
-            self._jobs.put(None)
-            self._process.join(timeout_s)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
-        self._process = None
+        if process.is_alive():
+            self._wake.put(None)
+            process.join(timeout_s)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+
+    def _spawn(self, timeout_s: float = 60) -> None:
+        ready = self._context.Event()
+        process = self._context.Process(
+            target=_serve, args=(self._settings, self._run_outbox, self._run_scheduler,
+                                 logging.getLogger().level, self._wake, ready),
+            name="coordbot-worker", daemon=True)
+        process.start()
+        if not ready.wait(timeout_s):
+            process.terminate()
+            raise RuntimeError("the command worker process did not start")
+        self._process = process  # alive only once it is ready to run requests
+
+    def _supervise(self) -> None:
+        backoff = FIRST_BACKOFF_S
+        started = time.monotonic()
+        while not self._stopping.is_set():
+            process = self._process
+            if process is None or self._stopping.wait(0.5) or process.is_alive():
+                if time.monotonic() - started > HEALTHY_AFTER_S:
+                    backoff = FIRST_BACKOFF_S
+                continue
+            log.warning("the command worker process stopped (exit code %s); restarting it in "
+                        "%.0f s. Acknowledged requests wait in the inbox meanwhile.",
+                        process.exitcode, backoff)
+            if self._stopping.wait(backoff):
+                return
+            try:
+                self._spawn()
+                self.restarts += 1
+                started = time.monotonic()
+                log.warning("the command worker process is running again")
+            except Exception:
+                log.exception("the command worker process did not restart")
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
 
 
 def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level: int,
-           jobs: Any, ready: Any) -> None:
+           wake: Any, ready: Any) -> None:
     _exit_with_parent()
-    _start(settings, run_outbox, log_level, run_scheduler)
+    # Background work yields the CPU to the process that must ack within Slack's deadline.
+    os.nice(WORKER_NICENESS)
+    logging.basicConfig(level=log_level,
+                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    quiet_vendor_loggers()
+    container = bootstrap(settings, upgrade=False)
+    if run_outbox:
+        container.start_worker()
+    scheduler = None
+    if run_scheduler:
+        from schedules.runner import SchedulerRunner
+
+        scheduler = SchedulerRunner(container)
+        scheduler.start()
+    runner = InboxRunner(db=container.db, dispatcher=container.dispatcher, clock=container.clock,
+                         wakeup=container.wakeup)
     ready.set()
-    while (job := jobs.get()) is not None:
-        _run(*job)
-    if _scheduler is not None:
-        _scheduler.stop()
-    assert _container is not None
-    _container.stop()
+    try:
+        while _drain_then_wait(runner, wake):
+            pass
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        container.stop()
+
+
+def _drain_then_wait(runner: InboxRunner, wake: Any) -> bool:
+    """One round; False when the web process asked this worker to stop."""
+    try:
+        if runner.drain_once():
+            return True
+    except Exception:
+        log.exception("could not read the inbox; trying again")
+    try:
+        token = wake.get(timeout=POLL_S)
+    except queue.Empty:
+        return True
+    return token is not None
 
 
 def _exit_with_parent() -> None:

@@ -21,3 +21,4 @@ class Kind(StrEnum):
     ACTION_CARD = "slack.action_card"
     NOTES_CARD = "slack.notes_card"
     NOTES_PUBLISH = "slack.notes_publish"
+    REPLY = "slack.reply"

@@ -50,6 +50,7 @@ class Live:
     requests: SlackRequests
     http: httpx.Client
     twilio: TwilioEmulator
+    worker: Any = None  # the supervised command worker process (bot.dispatch.process)
 
     def text_in(self, body: str, *, sender: str) -> httpx.Response:
         """An SMS arriving from ``sender``, posted to the bot as Twilio would (signed)."""
@@ -103,10 +104,11 @@ def live_app(settings: Settings, *, coordinators: list[str],
             "roles": settings.roles.model_copy(update={"coordinators": coordinators}),
         })
         container = bootstrap(configured)
-        server = serve_in_thread(create_app(container), port=port)
+        app = create_app(container)
+        server = serve_in_thread(app, port=port)
         try:
             with httpx.Client(timeout=10) as http:
                 yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http,
-                           twilio)
+                           twilio, app.state.command_process)
         finally:
             server.stop()

@@ -6,24 +6,28 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Container
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from handlers.slack import actions, calls, errors, events, incidents, notes, slash_command, sms
 
 
-def build_app(container: Container, runner: CommandProcess) -> AsyncApp:
+def build_app(container: Container, intake: Intake) -> AsyncApp:
+    """``process_before_response``: Bolt answers Slack only when the listener has returned, so
+    every request a listener wrote to the inbox is durable before the 200 (events included,
+    which Bolt would otherwise acknowledge first)."""
     settings = container.settings
     settings.require_slack_credentials()
     token = settings.slack.bot_token.get_secret_value()
     app = AsyncApp(
         signing_secret=settings.slack.signing_secret.get_secret_value(),
         client=AsyncWebClient(token=token, base_url=settings.slack.api_base_url),
+        process_before_response=True,
     )
     errors.register(app)
-    slash_command.register(app, container.roles, runner)
-    incidents.register(app, runner)
-    sms.register(app, runner)
-    calls.register(app, runner, container)
-    actions.register(app, runner)
-    notes.register(app, runner, container.dispatcher)
-    events.register(app, runner)
+    slash_command.register(app, container.roles, intake)
+    incidents.register(app, intake)
+    sms.register(app, intake)
+    calls.register(app, intake, container)
+    actions.register(app, intake)
+    notes.register(app, intake, container.dispatcher)
+    events.register(app, intake)
     return app

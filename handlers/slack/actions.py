@@ -13,27 +13,25 @@ from slack_bolt.async_app import AsyncApp
 from bot.actions import forms as action_modal
 from bot.actions.blocks import DONE_ACTION, REASSIGN_ACTION
 from bot.actions.commands import AddActionFromMessage, MarkActionDoneById, ReassignActionById
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from bot.errors import InvalidInput
 from bot.slack_ui.block_kit import field_values
+from handlers.slack.accept import accept_then_ack
 from handlers.slack.errors import report
 from handlers.slack.payloads import actor_of, channel_of, number, reply_to
 
 
-async def _accepted(ack: Any, view: dict, fields: tuple[str, ...], *,
-                    acked: bool = True) -> dict[str, str] | None:
-    """The form's values (acked unless ``acked`` is False); or None after showing its mistakes."""
+async def _checked(ack: Any, view: dict, fields: tuple[str, ...]) -> dict[str, str] | None:
+    """The form's values; or None after showing its mistakes in the form."""
     values = field_values(view["state"], fields)
     errors = action_modal.problems(values)
     if errors:
         await ack(response_action="errors", errors=errors)
         return None
-    if acked:
-        await ack()
     return values
 
 
-def register(app: AsyncApp, runner: CommandProcess) -> None:
+def register(app: AsyncApp, intake: Intake) -> None:
     @app.shortcut(action_modal.SHORTCUT_ID)
     async def make_action_item(ack: Any, shortcut: dict, client: Any, respond: Any = None) -> None:
         await ack()
@@ -48,26 +46,28 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
             await report(error, respond)
 
     @app.view(action_modal.CALLBACK_ID)
-    async def create(ack: Any, body: dict, view: dict) -> None:
-        values = await _accepted(ack, view, ("owner", "text", "due"))
+    async def create(ack: Any, request: Any, body: dict, view: dict) -> None:
+        values = await _checked(ack, view, ("owner", "text", "due"))
         if values is None:
             return
         channel, message_ts = action_modal.split_metadata(view.get("private_metadata"))
-        runner.submit(AddActionFromMessage(channel, message_ts, values["owner"], values["text"],
-                                           values["due"]),
-                      actor_of(body, channel or None), reply_to=reply_to(body, channel=channel))
+        command = AddActionFromMessage(channel, message_ts, values["owner"], values["text"],
+                                       values["due"])
+        await accept_then_ack(intake, ack, request, body, command,
+                              actor_of(body, channel or None),
+                              reply_to=reply_to(body, channel=channel), say_queued=False)
 
     @app.action(DONE_ACTION)
-    async def done(ack: Any, body: dict, action: dict, respond: Any = None) -> None:
-        await ack()
+    async def done(ack: Any, request: Any, body: dict, action: dict, respond: Any = None) -> None:
         try:
             command = MarkActionDoneById(number(action.get("value")))
         except InvalidInput as error:
+            await ack()
             await report(error, respond)
             return
         actor = actor_of(body)
-        runner.submit(command, actor, reply_to={"channel": actor.channel or actor.user,
-                                                "user": actor.user})
+        await accept_then_ack(intake, ack, request, body, command, actor,
+                              reply_to={"channel": actor.channel or actor.user, "user": actor.user})
 
     @app.action(REASSIGN_ACTION)
     async def reassign(ack: Any, body: dict, action: dict, client: Any, respond: Any = None) -> None:
@@ -80,8 +80,8 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
             await report(error, respond)
 
     @app.view(action_modal.REASSIGN_CALLBACK_ID)
-    async def reassign_submitted(ack: Any, body: dict, view: dict) -> None:
-        values = await _accepted(ack, view, ("owner",), acked=False)
+    async def reassign_submitted(ack: Any, request: Any, body: dict, view: dict) -> None:
+        values = await _checked(ack, view, ("owner",))
         if values is None:
             return
         item_id, channel = action_modal.split_metadata(view.get("private_metadata"))
@@ -90,6 +90,5 @@ def register(app: AsyncApp, runner: CommandProcess) -> None:
         except InvalidInput as error:
             await ack(response_action="errors", errors={"owner": error.problem})
             return
-        await ack()
-        runner.submit(command, actor_of(body, channel or None),
-                      reply_to=reply_to(body, channel=channel))
+        await accept_then_ack(intake, ack, request, body, command, actor_of(body, channel or None),
+                              reply_to=reply_to(body, channel=channel), say_queued=False)

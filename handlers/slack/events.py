@@ -10,14 +10,17 @@ remove a prefix, or change the text of a message marked by a reaction).
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.dispatch.dispatcher import Actor
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from bot.incidents.commands import AnswerMention
 from bot.notes.commands import RecordChannelMessage, RecordReaction
 from bot.notes.rules.marks import mark_of
 from bot.notes.service.marks import EDITED, RECORDED_SUBTYPES
+from handlers.slack.accept import accept_then_ack
 
 
 def message_job(event: dict) -> RecordChannelMessage | None:
@@ -42,24 +45,34 @@ def message_job(event: dict) -> RecordChannelMessage | None:
                                 event.get("text") or "", subtype)
 
 
-def register(app: AsyncApp, runner: CommandProcess) -> None:
+def register(app: AsyncApp, intake: Intake) -> None:
+    async def take(ack: Any, request: Any, body: dict, command: Any, actor: Actor) -> None:
+        await accept_then_ack(intake, ack, request, body, command, actor, reply_to=None,
+                              say_queued=False)
+
     @app.event("app_mention")
-    async def on_mention(event: dict) -> None:
-        if event.get("channel") and event.get("ts"):
-            runner.submit(AnswerMention(event["channel"], event["ts"]),
-                          Actor(event.get("user") or "", event["channel"]), reply_to=None)
+    async def on_mention(ack: Any, request: Any, body: dict, event: dict) -> None:
+        if not (event.get("channel") and event.get("ts")):
+            await ack()
+            return
+        await take(ack, request, body, AnswerMention(event["channel"], event["ts"]),
+                   Actor(event.get("user") or "", event["channel"]))
 
     @app.event("message")
-    async def on_message(event: dict) -> None:
+    async def on_message(ack: Any, request: Any, body: dict, event: dict) -> None:
         command = message_job(event)
-        if command is not None:
-            runner.submit(command, Actor(command.user or "", command.channel), reply_to=None)
+        if command is None:
+            await ack()
+            return
+        await take(ack, request, body, command, Actor(command.user or "", command.channel))
 
     @app.event("reaction_added")
-    async def on_reaction(event: dict) -> None:
+    async def on_reaction(ack: Any, request: Any, body: dict, event: dict) -> None:
         item = event.get("item") or {}
         if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+            await ack()
             return
         user = event.get("user", "")
-        runner.submit(RecordReaction(item["channel"], item["ts"], event.get("reaction", ""), user),
-                      Actor(user, item["channel"]), reply_to=None)
+        await take(ack, request, body,
+                   RecordReaction(item["channel"], item["ts"], event.get("reaction", ""), user),
+                   Actor(user, item["channel"]))

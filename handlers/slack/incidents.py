@@ -7,13 +7,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.directory.rules.regions import parse_regions
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from bot.errors import InvalidInput
 from bot.incidents import forms as declare_modal
 from bot.incidents.blocks import CLOSE_CANCEL_ACTION, CLOSE_CONFIRM_ACTION
 from bot.incidents.commands import CloseIncident, DeclareIncident
 from bot.incidents.rules import IncidentDraft, IncidentType, Severity
 from bot.slack_ui.text import escape
+from handlers.slack.accept import accept_then_ack
 from handlers.slack.payloads import actor_of, reply_to
 
 
@@ -41,23 +42,23 @@ def draft_from(values: dict[str, str]) -> tuple[IncidentDraft | None, dict[str, 
         return None, {"summary" if "summary" in error.problem else "title": error.problem}
 
 
-def register(app: AsyncApp, runner: CommandProcess) -> None:
+def register(app: AsyncApp, intake: Intake) -> None:
     @app.view(declare_modal.CALLBACK_ID)
-    async def declare(ack: Any, body: dict, view: dict) -> None:
+    async def declare(ack: Any, request: Any, body: dict, view: dict) -> None:
         draft, errors = draft_from(declare_modal.submitted_values(view["state"]))
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         channel = view.get("private_metadata") or None
-        runner.submit(DeclareIncident(draft), actor_of(body, channel),
-                      reply_to=reply_to(body, channel=channel))
+        await accept_then_ack(intake, ack, request, body, DeclareIncident(draft),
+                              actor_of(body, channel), reply_to=reply_to(body, channel=channel),
+                              say_queued=False)
 
     @app.action(CLOSE_CONFIRM_ACTION)
-    async def confirm_close(ack: Any, body: dict, action: dict) -> None:
-        await ack()
-        runner.submit(CloseIncident(str(action.get("value") or "")), actor_of(body),
-                      reply_to=reply_to(body, replace=True))
+    async def confirm_close(ack: Any, request: Any, body: dict, action: dict) -> None:
+        await accept_then_ack(intake, ack, request, body,
+                              CloseIncident(str(action.get("value") or "")), actor_of(body),
+                              reply_to=reply_to(body, replace=True))
 
     @app.action(CLOSE_CANCEL_ACTION)
     async def cancel_close(ack: Any, action: dict, respond: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.dispatch.dispatcher import Dispatcher
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from bot.errors import InvalidInput
 from bot.notes import blocks as notes_blocks
 from bot.notes.commands import (
@@ -23,6 +23,7 @@ from bot.notes.commands import (
     SaveNotesEdit,
 )
 from bot.notes.service.review import MAX_TEXT
+from handlers.slack.accept import accept_then_ack
 from handlers.slack.errors import report
 from handlers.slack.payloads import actor_of, number
 
@@ -36,17 +37,18 @@ def _ephemeral(actor) -> dict:
     return {"channel": actor.channel or actor.user, "user": actor.user}
 
 
-def register(app: AsyncApp, runner: CommandProcess, dispatcher: Dispatcher) -> None:
+def register(app: AsyncApp, intake: Intake, dispatcher: Dispatcher) -> None:
     @app.action(notes_blocks.APPROVE_ACTION)
-    async def approve(ack: Any, body: dict, action: dict, respond: Any) -> None:
-        await ack()
+    async def approve(ack: Any, request: Any, body: dict, action: dict, respond: Any) -> None:
         try:
             command = ApproveNotes(*_numbers(action.get("value")))
         except InvalidInput as error:
+            await ack()
             await report(error, respond)
             return
         actor = actor_of(body)
-        runner.submit(command, actor, reply_to=_ephemeral(actor))
+        await accept_then_ack(intake, ack, request, body, command, actor,
+                              reply_to=_ephemeral(actor))
 
     async def open_modal(command_type: type, body: dict, action: dict, client: Any,
                          respond: Any) -> None:
@@ -69,7 +71,7 @@ def register(app: AsyncApp, runner: CommandProcess, dispatcher: Dispatcher) -> N
         await open_modal(OpenChangesForm, body, action, client, respond)
 
     @app.view(notes_blocks.EDIT_CALLBACK)
-    async def save(ack: Any, body: dict, view: dict) -> None:
+    async def save(ack: Any, request: Any, body: dict, view: dict) -> None:
         submitted = notes_blocks.edit_submission(view)
         problem = ("The notes cannot be empty." if not submitted.text.strip() else
                    f"Too long: {len(submitted.text):,} characters (limit {MAX_TEXT:,})."
@@ -77,17 +79,17 @@ def register(app: AsyncApp, runner: CommandProcess, dispatcher: Dispatcher) -> N
         if problem:
             await ack(response_action="errors", errors={"part_1": problem})
             return
-        await ack()
         actor = actor_of(body, submitted.channel or None)
-        runner.submit(SaveNotesEdit(submitted.notes_id, submitted.text, submitted.version),
-                      actor, reply_to=_ephemeral(actor))
+        await accept_then_ack(intake, ack, request, body,
+                              SaveNotesEdit(submitted.notes_id, submitted.text, submitted.version),
+                              actor, reply_to=_ephemeral(actor), say_queued=False)
 
     @app.view(notes_blocks.CHANGES_CALLBACK)
-    async def send_changes(ack: Any, body: dict, view: dict) -> None:
+    async def send_changes(ack: Any, request: Any, body: dict, view: dict) -> None:
         notes_id, channel, comment = notes_blocks.changes_submission(view)
         if not comment:
             await ack(response_action="errors", errors={"comment": "Say what should change."})
             return
-        await ack()
         actor = actor_of(body, channel or None)
-        runner.submit(RequestNotesChanges(notes_id, comment), actor, reply_to=_ephemeral(actor))
+        await accept_then_ack(intake, ack, request, body, RequestNotesChanges(notes_id, comment),
+                              actor, reply_to=_ephemeral(actor), say_queued=False)

@@ -7,10 +7,28 @@ forged, replayed from an old card, or damaged: every number is parsed here, and 
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from bot.dispatch.dispatcher import Actor
 from bot.errors import InvalidInput
 
 DAMAGED = "This button is damaged: use the buttons of the latest card."
+
+
+def request_key(request: Any, body: dict) -> str:
+    """The dedupe key of a request: Slack's ``event_id`` for events (its retries carry the same),
+    else its signature and timestamp (a replayed request carries the same pair)."""
+    if body.get("event_id"):
+        return f"slack-event:{body['event_id']}"
+    headers = getattr(request, "headers", None) or {}
+
+    def header(name: str) -> str:
+        value = headers.get(name) or [""]
+        return value[0] if isinstance(value, (list, tuple)) else str(value)
+
+    signed = f"{header('x-slack-request-timestamp')}:{header('x-slack-signature')}"
+    return "slack:" + hashlib.sha256(signed.encode()).hexdigest()
 
 
 def channel_of(body: dict) -> str | None:

@@ -1,8 +1,8 @@
-"""``/incident``: parsed into a typed command in the ack; the work goes to the worker process.
+"""``/incident``: parsed into a typed command, written to the inbox, then acknowledged.
 
 Mistakes in the text and help are answered in the ack itself (pure and fast). Every other
-command is handed, after the ack, to the worker process, which replies through the
-``response_url``. The declare and call forms are opened here, right after the ack, because
+command is written to the durable inbox before the ack; the worker process runs it and
+replies through the ``response_url``. The declare and call forms are opened here, right after the ack, because
 their ``trigger_id`` expires in 3 s. (No lazy listener: Bolt would run its machinery for every
 command, and the work is elsewhere.)
 """
@@ -18,17 +18,19 @@ from bot.access.roles import Roles
 from bot.calls import forms as call_modal
 from bot.dispatch.dispatcher import Actor
 from bot.dispatch.grammar import Invocation, parse_invocation
-from bot.dispatch.process import CommandProcess
+from bot.dispatch.intake import Intake
 from bot.dispatch.slash import command_for
 from bot.errors import DomainError
 from bot.incidents import blocks as incident_blocks
 from bot.incidents import forms as declare_modal
 from bot.slack_ui.errors import message_for
+from handlers.slack.accept import accept_then_ack
 from handlers.slack.errors import report
 
 
-def register(app: AsyncApp, roles: Roles, runner: CommandProcess) -> None:
-    async def acknowledge(ack: Any, command: dict, client: Any, respond: Any) -> None:
+def register(app: AsyncApp, roles: Roles, intake: Intake) -> None:
+    async def acknowledge(ack: Any, command: dict, body: dict, request: Any, client: Any,
+                          respond: Any) -> None:
         try:
             invocation = parse_invocation(command.get("text", ""))
             if invocation.name == "help":
@@ -40,12 +42,13 @@ def register(app: AsyncApp, roles: Roles, runner: CommandProcess) -> None:
         except DomainError as error:
             await ack(text=message_for(error), response_type="ephemeral")
             return
-        await ack()
         if form:
+            await ack()
             await open_form(form, command, invocation, client, respond)
             return
-        runner.submit(typed, Actor(command["user_id"], command.get("channel_id") or None),
-                      reply_to={"response_url": command["response_url"]})
+        await accept_then_ack(intake, ack, request, body, typed,
+                              Actor(command["user_id"], command.get("channel_id") or None),
+                              reply_to={"response_url": command["response_url"]})
 
     async def open_form(form: str, command: dict, invocation: Invocation, client: Any,
                         respond: Any) -> None:

@@ -28,9 +28,11 @@ from bot.outbox.worker import Wakeup, enqueue
 from bot.slack_ui.errors import message_for
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
+# A request whose worker died is claimed again once its lease has passed: short, and renewed
+# before each request of a claimed batch, so recovery takes seconds, not minutes.
+LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 3
-BATCH = 20
+BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,15 @@ class InboxRunner:
             uow.commit()
         if given_up:
             log.warning("%d acknowledged request(s) failed: their worker stopped every time", given_up)
-        for request in claimed:
+        for index, request in enumerate(claimed):
+            self._renew([r.id for r in claimed[index:]])
             self._run(request)
         return len(claimed)
+
+    def _renew(self, ids: list[int]) -> None:
+        with self._db.unit_of_work() as uow:
+            uow.inbox.extend(ids, until=self._clock.now() + LEASE)
+            uow.commit()
 
     def _run(self, request: InboxRequest) -> None:
         try:

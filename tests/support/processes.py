@@ -23,14 +23,16 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 class Worker:
-    """One ``coordbot worker ARGS…`` subprocess, started in its log's folder; its log goes to
-    that file, never to a pipe nobody reads."""
+    """One ``coordbot worker ARGS…`` (or ``coordbot serve …`` with ``command="serve"``)
+    subprocess, started in its log's folder; its log goes to that file, never to a pipe nobody
+    reads. It leads its own process group, so ``kill_group`` takes its children too."""
 
     def __init__(self, *args: str, log_path: Path, env: dict[str, str] | None = None,
-                 name: str | None = None):
+                 name: str | None = None, command: str = "worker"):
         self.name, self.log_path = name or log_path.stem, log_path
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen([str(COORDBOT), "worker", *args], cwd=log_path.parent,
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen([str(COORDBOT), command, *args], cwd=log_path.parent,
+                                            start_new_session=True,
                                             env=clean_env() if env is None else env,
                                             stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT)
@@ -63,6 +65,14 @@ class Worker:
     def kill(self) -> None:
         if self.alive():
             os.kill(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def kill_group(self) -> None:
+        """SIGKILL to the process and every child it started (a crash of the whole service)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.wait(timeout=STOP_TIMEOUT_S)
 
     def terminate(self) -> int:

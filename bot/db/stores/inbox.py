@@ -53,6 +53,12 @@ class InboxRepository:
                     error="its worker stopped while running it, every attempt"))
         return result.rowcount or 0
 
+    def extend(self, ids: list[int], *, until: datetime) -> None:
+        """Renews the lease of requests this worker still holds."""
+        self._session.execute(update(InboxRequest)
+                              .where(InboxRequest.id.in_(ids), InboxRequest.status == "running")
+                              .values(claimed_until=until))
+
     def finish(self, request_id: int, *, now: datetime, error: str | None = None) -> None:
         self._session.execute(update(InboxRequest).where(InboxRequest.id == request_id)
                               .values(status="failed" if error else "done", finished_at=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -69,10 +70,8 @@ class Worker:
 
     def kill_group(self) -> None:
         """SIGKILL to the process and every child it started (a crash of the whole service)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=STOP_TIMEOUT_S)
 
     def terminate(self) -> int:

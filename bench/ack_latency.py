@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 import httpx
-from _common import COORDBOT, emit, log
+from _common import COORDBOT, add_database_options, emit, fresh_database, log
 
 from bot.sandbox.server import free_port
 from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
@@ -41,6 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--port", type=int, default=0,
                         help="coordbot's port (the floor gets PORT+1); default: free ports")
+    add_database_options(parser)
     return parser.parse_args()
 
 
@@ -63,10 +64,10 @@ def write_request_file(path: Path, requests: list[SignedRequest]) -> Path:
 
 
 # ----- servers -------------------------------------------------------------------------------
-def write_config(tmp: Path, api_base_url: str) -> Path:
+def write_config(tmp: Path, api_base_url: str, database_url: str) -> Path:
     config = tmp / "config.toml"
     config.write_text(
-        f'[database]\nurl = "sqlite:///{tmp}/bench.db"\n\n'
+        f'[database]\nurl = "{database_url}"\n\n'
         f'[slack]\nbot_token = "{TOKEN}"\nsigning_secret = "{SECRET}"\n'
         f'api_base_url = "{api_base_url}"\n\n'
         f'[roles]\ncoordinators = ["{USER}"]\n')
@@ -104,15 +105,15 @@ def port_open(port: int) -> bool:
         return False
 
 
-def start_coordbot(tmp: Path, port: int, api_base_url: str) -> subprocess.Popen:
-    config, log_path = write_config(tmp, api_base_url), tmp / "coordbot.log"
+def start_coordbot(tmp: Path, port: int, api_base_url: str, database_url: str) -> subprocess.Popen:
+    config, log_path = write_config(tmp, api_base_url, database_url), tmp / "coordbot.log"
     proc = spawn([str(COORDBOT), "serve", "--config", str(config), "--host", "127.0.0.1",
                   "--port", str(port)], log_path)
     wait_ready(proc, lambda: healthz_ok(f"http://127.0.0.1:{port}"), "coordbot serve", log_path)
     return proc
 
 
-def start_floor(tmp: Path, port: int, api_base_url: str) -> subprocess.Popen:
+def start_floor(tmp: Path, port: int, api_base_url: str, database_url: str) -> subprocess.Popen:
     log_path = tmp / "floor.log"
     proc = spawn([sys.executable, str(BENCH / "floor_app.py"), "--port", str(port),
                   "--api-base-url", api_base_url], log_path,
@@ -223,13 +224,14 @@ def run(args: argparse.Namespace) -> dict:
     lower_priority(emulator)
     try:
         response_url = emulator.new_response_url()
-        with tempfile.TemporaryDirectory(prefix="coordbot-bench-") as tmp_name:
+        with tempfile.TemporaryDirectory(prefix="coordbot-bench-") as tmp_name, \
+                fresh_database(args.db, args.pg_url, workdir=Path(tmp_name)) as database_url:
             tmp = Path(tmp_name)
             results = {}
             for name, start, port in (("floor", start_floor, floor_port),
                                       ("coordbot", start_coordbot, coordbot_port)):
                 log(f"{name}: starting on port {port}")
-                proc = start(tmp, port, emulator.base_url)
+                proc = start(tmp, port, emulator.base_url, database_url)
                 try:
                     results[name] = measure(name, loader, port, tmp, response_url, args)
                 finally:
@@ -237,7 +239,7 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         emulator.stop()
     bot, floor = results["coordbot"], results["floor"]
-    return {"loader": loader, "commands": bot["ok"], "concurrency": args.concurrency,
+    return {"loader": loader, "db": args.db, "commands": bot["ok"], "concurrency": args.concurrency,
             "p50_ms": round(bot["p50_ms"], 2), "p99_ms": round(bot["p99_ms"], 2),
             "rps": round(bot["rps"], 1), "floor_p50_ms": round(floor["p50_ms"], 2),
             "floor_p99_ms": round(floor["p99_ms"], 2), "floor_rps": round(floor["rps"], 1),

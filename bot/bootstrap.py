@@ -16,7 +16,7 @@ from bot.actions.delivery import ActionCards
 from bot.calls.delivery import Dialer, VoicePort
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
-from bot.db.unit_of_work import Database, open_database
+from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
@@ -42,6 +42,7 @@ class Container:
     wakeup: Wakeup
     worker: OutboxWorker
     dispatcher: Dispatcher
+    inbox_db: Database
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
@@ -61,6 +62,8 @@ class Container:
             thread.join(timeout=10)
         self.worker.close()
         self.db.dispose()
+        if self.inbox_db is not self.db:
+            self.inbox_db.dispose()
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
@@ -93,10 +96,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     names = SlackNames(slack, clock)
     dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,
                                                 roles=roles, wakeup=wakeup, names=names))
+    inbox_db = open_inbox(settings.database.url, db)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings), names=names,
-                     dispatcher=dispatcher)
+                     dispatcher=dispatcher, inbox_db=inbox_db)
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:

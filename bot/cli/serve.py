@@ -60,7 +60,7 @@ async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> N
     runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
     runner.start()
     try:
-        intake = Intake(container.db, container.clock, runner)
+        intake = Intake(container.inbox_db, container.clock, runner)
         await slack_socket_mode.serve(build_app(container, intake),
                                       container.settings.slack.app_token.get_secret_value())
     finally:

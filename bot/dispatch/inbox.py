@@ -29,10 +29,10 @@ from bot.slack_ui.errors import message_for
 
 log = logging.getLogger(__name__)
 # A request whose worker died is claimed again once its lease has passed: short, and renewed
-# before each request of a claimed batch, so recovery takes seconds, not minutes.
+# while a claimed batch is still running, so recovery takes seconds, not minutes.
 LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 3
-BATCH = 10
+BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,21 @@ class Work:
     reply_to: dict[str, Any] | None
 
 
-def record(db: Database, clock: Clock, *, key: str, work: Work) -> bool:
-    """Writes an acknowledged request durably; False when its key was seen (a replay)."""
+def record(db: Database, clock: Clock, requests: list[tuple[str, Work]]) -> list[bool]:
+    """Writes acknowledged requests durably in one transaction; for each, False when its key
+    was seen before (a replay or a retry, or the same request twice in this batch)."""
+    now = clock.now()
+    rows = [{"dedupe_key": key, "kind": type(work.command).__name__, "work": pickle.dumps(work),
+             "status": "pending", "attempts": 0, "received_at": now} for key, work in requests]
     with db.unit_of_work() as uow:
-        added = uow.inbox.add(InboxRequest(
-            dedupe_key=key, kind=type(work.command).__name__, work=pickle.dumps(work),
-            status="pending", attempts=0, received_at=clock.now()))
+        added = uow.inbox.add_new(rows)
         uow.commit()
-    return added
+    seen: set[str] = set()
+    result = []
+    for key, _ in requests:
+        result.append(key in added and key not in seen)
+        seen.add(key)
+    return result
 
 
 def queue_reply(uow: UnitOfWork, request_id: int, reply_to: dict[str, Any] | None,
@@ -61,64 +68,87 @@ def queue_reply(uow: UnitOfWork, request_id: int, reply_to: dict[str, Any] | Non
 
 
 class InboxRunner:
-    def __init__(self, *, db: Database, dispatcher: Dispatcher, clock: Clock, wakeup: Wakeup):
-        self._db, self._dispatcher, self._clock, self._wakeup = db, dispatcher, clock, wakeup
+    """Runs requests from ``inbox`` (their own database, or the main one) against ``db``."""
+
+    def __init__(self, *, db: Database, inbox: Database, dispatcher: Dispatcher, clock: Clock,
+                 wakeup: Wakeup):
+        self._db, self._inbox, self._dispatcher = db, inbox, dispatcher
+        self._clock, self._wakeup = clock, wakeup
 
     def drain_once(self) -> int:
         """Runs the requests waiting now; returns how many were claimed."""
         now = self._clock.now()
-        with self._db.unit_of_work() as uow:
+        with self._inbox.unit_of_work() as uow:
             given_up = uow.inbox.give_up_exhausted(now=now, max_attempts=MAX_ATTEMPTS)
             claimed = uow.inbox.claim(now=now, limit=BATCH, lease=LEASE, max_attempts=MAX_ATTEMPTS)
             uow.commit()
         if given_up:
             log.warning("%d acknowledged request(s) failed: their worker stopped every time", given_up)
+        if not claimed:
+            return 0
+        with self._db.unit_of_work(read_only=True) as uow:
+            already = uow.inbox_done.done([r.dedupe_key for r in claimed])
+        renewed = self._clock.now()
+        finished: list[tuple[int, str | None]] = []
         for index, request in enumerate(claimed):
-            self._renew([r.id for r in claimed[index:]])
-            self._run(request)
+            if self._clock.now() - renewed > LEASE / 3:
+                renewed = self._clock.now()
+                self._renew([r.id for r in claimed[index:]])
+            error = None if request.dedupe_key in already else self._run(request)
+            finished.append((request.id, error))
+        self._finish(finished)
+        self._wakeup.notify()
         return len(claimed)
 
     def _renew(self, ids: list[int]) -> None:
-        with self._db.unit_of_work() as uow:
+        with self._inbox.unit_of_work() as uow:
             uow.inbox.extend(ids, until=self._clock.now() + LEASE)
             uow.commit()
 
-    def _run(self, request: InboxRequest) -> None:
+    def _finish(self, finished: list[tuple[int, str | None]]) -> None:
+        with self._inbox.unit_of_work() as uow:
+            for request_id, error in finished:
+                uow.inbox.finish(request_id, now=self._clock.now(), error=error)
+            uow.commit()
+
+    def _run(self, request: InboxRequest) -> str | None:
+        """Runs one request; its error, if it failed (it is then done too: never run again)."""
         try:
             work: Work = pickle.loads(request.work)
         except Exception as error:  # written by a version whose classes are gone
             log.error("inbox request %s (%s) cannot be read: %s", request.id, request.kind, error)
-            self._finish(request.id, None, error=f"unreadable: {error}")
-            return
-        done = False
+            self._record(request, None, text=None)
+            return f"unreadable: {error}"
+        recorded = False
 
-        def finish_with_effects(uow: UnitOfWork, result: Any) -> None:
-            nonlocal done
-            uow.inbox.finish(request.id, now=self._clock.now())
-            if isinstance(result, Reply):
-                queue_reply(uow, request.id, work.reply_to, result.text, result.blocks,
-                            self._clock.now())
-            done = True
+        def with_effects(uow: UnitOfWork, result: Any) -> None:
+            nonlocal recorded
+            self._mark(uow, request, work.reply_to, result)
+            recorded = True
 
         try:
-            result = self._dispatcher.run(work.command, work.actor, before_commit=finish_with_effects)
+            result = self._dispatcher.run(work.command, work.actor, before_commit=with_effects)
         except Exception as error:
             if work.reply_to is None:
                 log.exception("%s failed", request.kind)
-            self._finish(request.id, work.reply_to, error=str(error) or type(error).__name__,
-                         text=message_for(error))
-            return
-        if not done:
-            self._finish(request.id, work.reply_to, result=result)
+            self._record(request, work.reply_to, text=message_for(error))
+            return str(error) or type(error).__name__
+        if not recorded:
+            self._record(request, work.reply_to, result=result)
+        return None
 
-    def _finish(self, request_id: int, reply_to: dict[str, Any] | None, *, result: Any = None,
-                error: str | None = None, text: str | None = None) -> None:
+    def _mark(self, uow: UnitOfWork, request: InboxRequest, reply_to: dict[str, Any] | None,
+              result: Any = None, text: str | None = None) -> None:
         now = self._clock.now()
+        uow.inbox_done.mark(request.dedupe_key, now=now)
+        if text is not None:
+            queue_reply(uow, request.id, reply_to, text, None, now)
+        elif isinstance(result, Reply):
+            queue_reply(uow, request.id, reply_to, result.text, result.blocks, now)
+
+    def _record(self, request: InboxRequest, reply_to: dict[str, Any] | None, *,
+                result: Any = None, text: str | None = None) -> None:
+        """Done (and its reply) for a request that ran without writing, or failed."""
         with self._db.unit_of_work() as uow:
-            uow.inbox.finish(request_id, now=now, error=error)
-            if text is not None:
-                queue_reply(uow, request_id, reply_to, text, None, now)
-            elif isinstance(result, Reply):
-                queue_reply(uow, request_id, reply_to, result.text, result.blocks, now)
+            self._mark(uow, request, reply_to, result, text)
             uow.commit()
-        self._wakeup.notify()

@@ -131,7 +131,8 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
 
         scheduler = SchedulerRunner(container)
         scheduler.start()
-    runner = InboxRunner(db=container.db, dispatcher=container.dispatcher, clock=container.clock,
+    runner = InboxRunner(db=container.db, inbox=container.inbox_db,
+                         dispatcher=container.dispatcher, clock=container.clock,
                          wakeup=container.wakeup)
     ready.set()
     try:

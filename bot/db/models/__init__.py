@@ -17,7 +17,7 @@ from bot.db.models.directory import (
     ContactTag,
     SlackUserName,
 )
-from bot.db.models.inbox import InboxRequest
+from bot.db.models.inbox import InboxDone, InboxRequest
 from bot.db.models.incidents import Incident, TimelineEntry
 from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
@@ -28,7 +28,7 @@ from bot.db.models.sms import EarlyStatus, InboundMessage, Notice, SmsOptOut
 __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactTag", "DueJob", "EarlyStatus", "InboundMessage", "InboxRequest", "Incident",
+    "ContactTag", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone", "InboxRequest", "Incident",
     "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
 ]

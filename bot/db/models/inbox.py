@@ -32,3 +32,16 @@ class InboxRequest(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_inbox_due", "status", "id"),)
+
+
+class InboxDone(Base):
+    """A request whose effects are committed: written in the same transaction as they are.
+
+    It lives with the effects (the main database) while the request itself may live in a
+    separate inbox file (SQLite), so "ran once" holds across the two.
+    """
+
+    __tablename__ = "inbox_done"
+
+    request_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    done_at: Mapped[datetime]

@@ -6,24 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db.models import InboxRequest
+from bot.db.models import InboxDone, InboxRequest
 
 
 class InboxRepository:
     def __init__(self, session: Session):
         self._session = session
 
-    def add(self, request: InboxRequest) -> bool:
-        """Adds the request unless its dedupe key is known (a replay); True if added."""
-        try:
-            with self._session.begin_nested():
-                self._session.add(request)
-        except IntegrityError:
-            return False
-        return True
+    def add_new(self, rows: list[dict]) -> set[str]:
+        """Inserts the rows whose dedupe key is new in one statement; returns those keys.
+
+        ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (SQLite and PostgreSQL alike): a replay,
+        or the same request twice in one batch, inserts nothing and raises nothing.
+        """
+        if not rows:
+            return set()
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (insert(InboxRequest)
+                     .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                     .returning(InboxRequest.dedupe_key))
+        # One cached statement for any batch size (SQLAlchemy's "insertmanyvalues").
+        return set(self._session.scalars(statement, rows))
 
     def claim(self, *, now: datetime, limit: int, lease: timedelta,
               max_attempts: int) -> list[InboxRequest]:
@@ -73,3 +81,19 @@ class InboxRepository:
         if status is not None:
             query = query.where(InboxRequest.status == status)
         return self._session.scalars(query).all()
+
+
+class InboxDoneRepository:
+    """In the main database: which requests' effects are committed."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def mark(self, key: str, *, now: datetime) -> None:
+        self._session.add(InboxDone(request_key=key, done_at=now))
+
+    def done(self, keys: list[str]) -> set[str]:
+        if not keys:
+            return set()
+        return set(self._session.scalars(select(InboxDone.request_key)
+                                         .where(InboxDone.request_key.in_(keys))))

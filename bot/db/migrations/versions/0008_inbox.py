@@ -32,8 +32,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('dedupe_key')
     )
     op.create_index('ix_inbox_due', 'inbox', ['status', 'id'], unique=False)
+    op.create_table('inbox_done',
+    sa.Column('request_key', sa.String(length=200), nullable=False),
+    sa.Column('done_at', bot.db.models.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('request_key')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('inbox_done')
     op.drop_index('ix_inbox_due', table_name='inbox')
     op.drop_table('inbox')

@@ -14,6 +14,7 @@ from bot.ports import DeliveryError
 from tests.conftest import COORDINATOR
 from tests.support.scenario import declared_with_contacts
 from tests.support.slash import Slash
+from tests.test_messages_cli import run_cli
 
 DECLARE = 'hurricane "Hurricane Xavier" FL,GA'
 LEAD = "ULEAD0001"  # a coordinator through the @incident-leads group
@@ -158,3 +159,17 @@ def test_an_action_card_edit_gives_up_when_its_first_post_failed(container, slac
     assert cards == {"action-card:1:v1": ("failed", "msg_too_long"),
                      "action-card:1:v2": ("failed", "card_not_posted")}
     assert len(slack.posts_to(COORDINATOR)) == 1  # about the first post only
+
+
+def test_messages_list_shows_the_failed_rows_and_the_ones_that_waited_on_them(
+        commands, container, slack, clock, database_url):
+    slack.fail("create_channel", DeliveryError("restricted_action", permanent=True))
+    commands.declare(parse_declare(DECLARE), user=COORDINATOR)
+    update(commands, "Evacuations ordered", user=COORDINATOR, channel=None)
+    drain_for_an_hour(container, clock)
+
+    listed = run_cli(database_url, "list", "--status", "failed")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "provision:1" in listed.stdout and "restricted_action" in listed.stdout
+    assert "update:1" in listed.stdout and "channel_not_created" in listed.stdout

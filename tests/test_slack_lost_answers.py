@@ -92,7 +92,7 @@ def test_history_leaves_metadata_out_unless_asked(emu, gateway):
     assert "metadata" not in plain[0] and asked[0]["metadata"] == KEY_METADATA
 
 
-def test_find_post_in_a_dm_and_in_a_thread(emu, gateway):
+def test_find_post_in_a_dm_in_a_thread_and_by_channel_name(emu, gateway):
     dm = gateway.post("UALICE001", "You own A-1", key="action-assigned:1")
     found = gateway.find_post("UALICE001", "action-assigned:1", since=an_hour_ago())
     assert found == dm and found.channel.startswith("D")
@@ -102,6 +102,9 @@ def test_find_post_in_a_dm_and_in_a_thread(emu, gateway):
     assert gateway.find_post(channel.id, "mention:1", since=an_hour_ago(),
                              thread_ts=parent) == reply
     assert gateway.find_post(channel.id, "mention:1", since=an_hour_ago()) is None
+    by_name = gateway.post("ops", "Posted by name", key="announce:1")
+    assert gateway.find_post("#ops", "announce:1", since=an_hour_ago()) == by_name
+    assert gateway.find_post("no-such-channel", "announce:1", since=an_hour_ago()) is None
 
 
 def test_not_in_channel_joins_and_posts_once(emu, gateway):

@@ -35,6 +35,7 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 UNSURE_ERRORS = {"internal_error", "fatal_error"}
 IGNORED_ERRORS = {"already_in_channel", "already_pinned"}
 _ERROR_CODE = re.compile(r"^[a-z0-9_]{1,60}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
 class RetryAfterHandler(RetryHandler):
@@ -116,6 +117,11 @@ class SlackGateway:
         """
         if channel.startswith(("U", "W")):
             channel = self._call("conversations_open", users=channel)["channel"]["id"]
+        elif not _CHANNEL_ID.match(channel):  # posted to by name: the history wants the id
+            named = self.find_channel(channel.removeprefix("#"))
+            if named is None:
+                return None
+            channel = named.id
         method, extra = (("conversations_replies", {"ts": thread_ts}) if thread_ts
                          else ("conversations_history", {}))
         cursor = None

@@ -45,6 +45,13 @@ class PostedMessage:
     ts: str
 
 
+@dataclass(frozen=True)
+class ChannelInfo:
+    id: str
+    name: str
+    creator: str  # the user id of whoever created it
+
+
 class SmsPort(Protocol):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str: ...
 
@@ -52,12 +59,29 @@ class SmsPort(Protocol):
 
 
 class SlackPort(Protocol):
-    def create_channel(self, name: str) -> str: ...
+    def bot_user_id(self) -> str: ...
+
+    def create_channel(self, name: str) -> str:
+        """The new channel's id; raises ``NameTaken`` when a channel has that name."""
+        ...
+
+    def find_channel(self, name: str) -> ChannelInfo | None:
+        """The unarchived public channel called ``name``, if there is one."""
+        ...
 
     def invite(self, channel: str, users: list[str]) -> None: ...
 
     def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
-             thread_ts: str | None = None) -> PostedMessage: ...
+             thread_ts: str | None = None, key: str | None = None) -> PostedMessage:
+        """Posts (joining a public channel the bot is not in); ``key`` marks the message so
+        that ``find_post`` can tell, after a lost answer, whether it was posted."""
+        ...
+
+    def find_post(self, channel: str, key: str, *, since: datetime,
+                  thread_ts: str | None = None) -> PostedMessage | None:
+        """The bot's message marked with ``key`` posted since ``since`` (in the thread
+        ``thread_ts`` for a reply); None when there is none."""
+        ...
 
     def pin(self, channel: str, ts: str) -> None: ...
 

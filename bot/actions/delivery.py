@@ -17,9 +17,15 @@ from bot.ports import DeliveryError, PostedMessage
 
 class ActionCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
-        return {Kind.ACTION_CARD: self.card}
+        return {Kind.ACTION_CARD: self.sender(self.card, self.reconcile_card)}
 
     def card(self, message: OutboxMessage) -> Delivered:
+        return self._card(message, looking=False)
+
+    def reconcile_card(self, message: OutboxMessage) -> Delivered | None:
+        return self._card(message, looking=True)
+
+    def _card(self, message: OutboxMessage, *, looking: bool) -> Delivered | None:
         action_id = message.payload["action_id"]
         with self._db.unit_of_work(read_only=True) as uow:
             item = uow.actions.get(action_id)
@@ -32,6 +38,14 @@ class ActionCards(SlackCards):
             incident_channel = uow.incidents.get(item.incident_id).channel_id
 
         def not_posted_yet() -> None:
+            # An edit waits for the card's first post, unless that post failed for good (the
+            # edit would wait forever; an administrator may retry the post, which shows the
+            # latest state).
+            with self._db.unit_of_work(read_only=True) as uow:
+                first = uow.outbox.by_key(f"action-card:{action_id}:v1")
+                failed = first is not None and first.status == "failed"
+            if failed:
+                raise DeliveryError("card_not_posted", f"action {action_id}", permanent=True)
             raise Deferred(f"action {action_id} is not posted yet")
 
         def remember(uow: UnitOfWork, new: PostedMessage) -> None:
@@ -39,4 +53,4 @@ class ActionCards(SlackCards):
             item.post_channel, item.post_ts = new.channel, new.ts
 
         return self.show(message, text, blocks, posted=posted, post_to=incident_channel,
-                         before_first=not_posted_yet, remember=remember)
+                         before_first=not_posted_yet, remember=remember, looking=looking)

@@ -20,15 +20,23 @@ from bot.notes import blocks as notes_blocks
 from bot.notes.service import publishing, versions
 from bot.outbox.cards import SlackCards
 from bot.outbox.kinds import Kind
+from bot.outbox.slack_failures import incident_channel
 from bot.outbox.worker import Deferred, Delivered, Sender, enqueue
 from bot.ports import DeliveryError, PostedMessage
 
 
 class NotesCards(SlackCards):
     def senders(self) -> dict[str, Sender]:
-        return {Kind.NOTES_CARD: self.card, Kind.NOTES_PUBLISH: self.publish}
+        return {Kind.NOTES_CARD: self.sender(self.card, self.reconcile_card),
+                Kind.NOTES_PUBLISH: self.sender(self.publish, self.reconcile_publish)}
 
     def card(self, message: OutboxMessage) -> Delivered:
+        return self._card(message, looking=False)
+
+    def reconcile_card(self, message: OutboxMessage) -> Delivered | None:
+        return self._card(message, looking=True)
+
+    def _card(self, message: OutboxMessage, *, looking: bool) -> Delivered | None:
         notes_id = message.payload["notes_id"]
         with self._db.unit_of_work(read_only=True) as uow:
             notes = _notes(uow, notes_id)
@@ -41,7 +49,8 @@ class NotesCards(SlackCards):
 
         return self.show(message, text, blocks, posted=posted,
                          post_to=message.recipient or posted[0],
-                         before_first=lambda: self._wait_for_first(notes_id), remember=remember)
+                         before_first=lambda: self._wait_for_first(notes_id), remember=remember,
+                         looking=looking)
 
     def _wait_for_first(self, notes_id: int) -> None:
         # The card's first post renders the latest state whenever it goes: an update row can
@@ -75,6 +84,13 @@ class NotesCards(SlackCards):
 
     def publish(self, message: OutboxMessage) -> Delivered:
         """Posts one part of the approved notes to one channel, then queues the next part."""
+        return self._publish(message, looking=False)
+
+    def reconcile_publish(self, message: OutboxMessage) -> Delivered | None:
+        """Delivered (and the next part queued) when this part is in its channel, else None."""
+        return self._publish(message, looking=True)
+
+    def _publish(self, message: OutboxMessage, *, looking: bool) -> Delivered | None:
         payload = message.payload
         notes_id, target, part = payload["notes_id"], payload.get("channel"), payload["part"]
         with self._db.unit_of_work(read_only=True) as uow:
@@ -82,11 +98,17 @@ class NotesCards(SlackCards):
             if notes.status != versions.APPROVED or notes.approved_version is None:
                 raise DeliveryError("notes_not_approved", str(notes_id), permanent=True)
             messages = self._published(uow, notes)
-            channel = target or uow.incidents.get(notes.incident_id).channel_id
-        if channel is None:
-            raise Deferred(f"the incident of notes {notes_id} has no channel yet")
-        text, blocks = messages[part - 1]
-        posted = self._slack.post(channel, text, blocks)
+            incident = uow.incidents.get(notes.incident_id)
+            channel = target or (incident.channel_id if looking
+                                 else incident_channel(uow, incident))
+        if looking:
+            posted = self.find(message, channel) if channel else None
+            if posted is None:
+                return None
+        else:
+            text, blocks = messages[part - 1]
+            posted = (self.find(message, channel) if message.attempts > 1 else None) or (
+                self._slack.post(channel, text, blocks, key=message.idempotency_key))
         if part < len(messages):
             with self._db.unit_of_work() as uow:
                 enqueue(uow, key=publishing.publish_key(notes_id, target, part + 1),

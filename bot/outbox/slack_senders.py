@@ -1,9 +1,16 @@
-"""Senders for the Slack outbox kinds: create an incident's channel, invite, post, pin."""
+"""Senders for the Slack outbox kinds: create an incident's channel, invite, post, pin.
+
+Each post carries its row's key (``SlackPort.post(key=…)``), so that a post whose answer was lost
+is found instead of posted again: ``reconcile`` looks for it, and a retried post looks before it
+posts. A channel whose ``conversations.create`` answer was lost is found the same way: the name
+is taken, by a channel our bot created that no incident has, so it is adopted rather than
+creating ``…-2`` next to an orphan.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.access.roles import Roles
 from bot.clock import Clock
@@ -13,13 +20,16 @@ from bot.db.unit_of_work import Database, UnitOfWork
 from bot.incidents import blocks as incident_blocks
 from bot.incidents.channel_names import incident_channel_name
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Deferred, Delivered, Sender, Wakeup, enqueue
-from bot.ports import DeliveryError, NameTaken, SlackPort
+from bot.outbox.slack_failures import SlackSender, incident_channel
+from bot.outbox.worker import Delivered, Sender, Wakeup, enqueue
+from bot.ports import ChannelInfo, DeliveryError, NameTaken, PostedMessage, SlackPort
 from bot.records import audit
 from bot.sms import blocks as sms_blocks
 from bot.sms.service import notices
 
 MAX_NAME_ATTEMPTS = 20
+# How much earlier than the row's creation a post may carry Slack's ts (clocks differ).
+CLOCK_SLACK = timedelta(minutes=2)
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +45,13 @@ class SlackDelivery:
         self._wakeup = wakeup
 
     def senders(self) -> dict[str, Sender]:
-        return {Kind.PROVISION_CHANNEL: self.provision_channel, Kind.INVITE: self.invite,
-                Kind.POST: self.post, Kind.PIN: self.pin,
-                Kind.DELIVERY_SUMMARY: self.delivery_summary, Kind.UPLOAD: self.upload}
+        def sender(send, reconcile=None) -> SlackSender:
+            return SlackSender(send, clock=self._clock, reconcile=reconcile)
+
+        return {Kind.PROVISION_CHANNEL: sender(self.provision_channel, self.reconcile_channel),
+                Kind.INVITE: sender(self.invite), Kind.POST: sender(self.post, self.reconcile_post),
+                Kind.PIN: sender(self.pin), Kind.DELIVERY_SUMMARY: sender(self.delivery_summary),
+                Kind.UPLOAD: sender(self.upload)}
 
     def upload(self, message: OutboxMessage) -> Delivered:
         payload = message.payload
@@ -60,7 +74,8 @@ class SlackDelivery:
         if ts:
             self._slack.update(channel, ts, text)
             return Delivered(ts)
-        posted = self._slack.post(channel, text)
+        posted = self._posted_before(message, channel) or self._slack.post(
+            channel, text, key=message.idempotency_key)
         with self._db.unit_of_work() as uow:
             notice = uow.sms.notice(notice_id)
             notice.summary_channel, notice.summary_ts = posted.channel, posted.ts
@@ -68,33 +83,65 @@ class SlackDelivery:
         return Delivered(posted.ts)
 
     def provision_channel(self, message: OutboxMessage) -> Delivered:
+        return self._provision(message, create=True)
+
+    def reconcile_channel(self, message: OutboxMessage) -> Delivered | None:
+        """After a lost answer: adopts the channel that ``conversations.create`` made, if any."""
+        return self._provision(message, create=False)
+
+    def _provision(self, message: OutboxMessage, *, create: bool) -> Delivered | None:
         incident_id = message.payload["incident_id"]
         with self._db.unit_of_work() as uow:
             incident = _incident(uow, incident_id)
             if incident.channel_id:
                 return Delivered(incident.channel_id)
             key, title = incident.key, incident.title
-        channel_id, name = self._create_channel(key, title)
+        found = self._create_channel(incident_id, key, title, create=create)
+        if found is None:
+            return None
+        channel_id, name, adopted = found
         now = self._clock.now()
         with self._db.unit_of_work() as uow:
             incident = _incident(uow, incident_id)
             incident.channel_id, incident.channel_name = channel_id, name
             audit.record(uow, at=now, actor="coordbot", action="incident.channel_created",
-                         incident_id=incident_id, channel_id=channel_id, channel_name=name)
+                         incident_id=incident_id, channel_id=channel_id, channel_name=name,
+                         **({"adopted": True} if adopted else {}))
             self._queue_channel_setup(uow, incident, now)
             uow.commit()
         self._wakeup.notify()
         return Delivered(channel_id)
 
-    def _create_channel(self, key: str, title: str) -> tuple[str, str]:
+    def _create_channel(self, incident_id: int, key: str, title: str, *,
+                        create: bool) -> tuple[str, str, bool] | None:
+        """(id, name, adopted) of the incident's channel: the first name that is free, or taken
+        by a channel of ours that a lost answer left behind. Without ``create``, only looks:
+        None when no such channel exists (the first free name was never created)."""
         prefix = self._settings.slack.channel_prefix
         for attempt in range(MAX_NAME_ATTEMPTS):
             name = incident_channel_name(prefix, key, title, attempt)
-            try:
-                return self._slack.create_channel(name), name
-            except NameTaken:
-                log.info("channel name %s is taken; trying the next suffix", name)
+            if create:
+                try:
+                    return self._slack.create_channel(name), name, False
+                except NameTaken:
+                    pass
+            existing = self._slack.find_channel(name)
+            if existing is None and not create:
+                return None
+            if existing is not None and self._ours(incident_id, existing):
+                log.info("adopting channel %s (%s): created for %s, its answer lost",
+                         name, existing.id, key)
+                return existing.id, name, True
+            log.info("channel name %s is taken; trying the next suffix", name)
         raise DeliveryError("name_taken", f"no free channel name for {key}", permanent=True)
+
+    def _ours(self, incident_id: int, channel: ChannelInfo) -> bool:
+        """Whether our bot created ``channel`` and no other incident has it."""
+        if channel.creator != self._slack.bot_user_id():
+            return False
+        with self._db.unit_of_work(read_only=True) as uow:
+            owner = uow.incidents.by_channel(channel.id)
+        return owner is None or owner.id == incident_id
 
     def _queue_channel_setup(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
         users = [incident.declared_by, *self._roles.user_ids("coordinator")]
@@ -123,11 +170,35 @@ class SlackDelivery:
     def post(self, message: OutboxMessage) -> Delivered:
         payload = message.payload
         channel = payload.get("channel") or self._incident_channel(message.incident_id)
-        posted = self._slack.post(channel, payload["text"], payload.get("blocks"),
-                                  thread_ts=payload.get("thread_ts"))
+        posted = self._posted_before(message, channel) or self._slack.post(
+            channel, payload["text"], payload.get("blocks"), thread_ts=payload.get("thread_ts"),
+            key=message.idempotency_key)
         if payload.get("pin") or payload.get("remember_as"):
             self._after_post(message, posted.channel, posted.ts)
         return Delivered(posted.ts)
+
+    def reconcile_post(self, message: OutboxMessage) -> Delivered | None:
+        """Delivered when the post is in its channel (found by its key), else None."""
+        payload = message.payload
+        channel = payload.get("channel")
+        if channel is None:
+            with self._db.unit_of_work(read_only=True) as uow:
+                channel = _incident(uow, message.incident_id).channel_id
+        found = channel and self._find(message, channel)
+        if not found:
+            return None
+        if payload.get("pin") or payload.get("remember_as"):
+            self._after_post(message, found.channel, found.ts)
+        return Delivered(found.ts)
+
+    def _posted_before(self, message: OutboxMessage, channel: str) -> PostedMessage | None:
+        """On a second attempt, the post an earlier attempt made (its answer lost), if any."""
+        return self._find(message, channel) if message.attempts > 1 else None
+
+    def _find(self, message: OutboxMessage, channel: str) -> PostedMessage | None:
+        return self._slack.find_post(channel, message.idempotency_key,
+                                     since=message.created_at - CLOCK_SLACK,
+                                     thread_ts=message.payload.get("thread_ts"))
 
     def pin(self, message: OutboxMessage) -> Delivered:
         self._slack.pin(message.payload["channel"], message.payload["ts"])
@@ -147,11 +218,8 @@ class SlackDelivery:
         self._wakeup.notify()
 
     def _incident_channel(self, incident_id: int | None) -> str:
-        with self._db.unit_of_work() as uow:
-            incident = _incident(uow, incident_id)
-            if incident.channel_id is None:
-                raise Deferred(f"{incident.key} has no channel yet")
-            return incident.channel_id
+        with self._db.unit_of_work(read_only=True) as uow:
+            return incident_channel(uow, _incident(uow, incident_id))
 
 
 def _incident(uow: UnitOfWork, incident_id: int | None) -> Incident:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import InvalidInput
-from bot.ports import DeliveryError, NameTaken, PostedMessage
+from bot.ports import ChannelInfo, DeliveryError, NameTaken, OutcomeUnknown, PostedMessage
+
+FAKE_BOT_USER = "UBOT0001"
 
 
 class FakeClock:
@@ -22,7 +24,11 @@ class FakeClock:
 
 @dataclass
 class FakeSlack:
-    """Records every call; ``fail`` queues errors for a method's next calls."""
+    """Records every call; ``fail`` queues errors for a method's next calls, ``lose_answer``
+    makes a method's next calls take effect and then raise ``OutcomeUnknown``.
+
+    Channels made by ``create_channel`` are the bot's; ``taken_names`` are someone else's.
+    """
 
     taken_names: set[str] = field(default_factory=set)
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -38,9 +44,13 @@ class FakeSlack:
     responses: list[dict] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)  # user id -> name
     history: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) -> text
+    lost: dict[str, int] = field(default_factory=dict)  # method -> answers still to lose
 
     def fail(self, method: str, *errors: DeliveryError) -> None:
         self.failures.setdefault(method, []).extend(errors)
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        self.lost[method] = self.lost.get(method, 0) + times
 
     def _record(self, method: str, **args: object) -> None:
         self.calls.append((method, args))
@@ -48,12 +58,30 @@ class FakeSlack:
         if pending:
             raise pending.pop(0)
 
+    def _answer(self, method: str) -> None:
+        """Called once the call took effect: raises when its answer is to be lost."""
+        if self.lost.get(method):
+            self.lost[method] -= 1
+            raise OutcomeUnknown("timeout", f"the answer to {method} was lost")
+
+    def bot_user_id(self) -> str:
+        return FAKE_BOT_USER
+
+    def find_channel(self, name: str) -> ChannelInfo | None:
+        self._record("find_channel", name=name)
+        ours = next((cid for cid, known in self.channels.items() if known == name), None)
+        if ours is not None:
+            return ChannelInfo(id=ours, name=name, creator=FAKE_BOT_USER)
+        return ChannelInfo(id="C0THEIRS01", name=name, creator="USOMEONE1") if (
+            name in self.taken_names) else None
+
     def create_channel(self, name: str) -> str:
         self._record("create_channel", name=name)
         if name in self.taken_names or name in self.channels.values():
             raise NameTaken(name)
         channel_id = f"C{len(self.channels) + 1:08d}"
         self.channels[channel_id] = name
+        self._answer("create_channel")
         return channel_id
 
     def invite(self, channel: str, users: list[str]) -> None:
@@ -61,12 +89,20 @@ class FakeSlack:
         self.invites.append((channel, users))
 
     def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
-             thread_ts: str | None = None) -> PostedMessage:
+             thread_ts: str | None = None, key: str | None = None) -> PostedMessage:
         self._record("post", channel=channel, text=text)
         ts = f"1800000000.{len(self.posts) + 1:06d}"
         self.posts.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts,
-                           "thread_ts": thread_ts})
+                           "thread_ts": thread_ts, "key": key})
+        self._answer("post")
         return PostedMessage(channel, ts)
+
+    def find_post(self, channel: str, key: str, *, since: datetime,
+                  thread_ts: str | None = None) -> PostedMessage | None:
+        self._record("find_post", channel=channel, key=key)
+        return next((PostedMessage(channel, p["ts"]) for p in self.posts
+                     if p["channel"] == channel and p["key"] == key
+                     and p["thread_ts"] == thread_ts), None)
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
         self._record("update", channel=channel, ts=ts)

@@ -8,9 +8,11 @@ from .wire import check, json_value
 PERMALINK_BASE = "https://emulator.slack"
 
 
-def message_json(ws: Workspace, m: Message) -> dict:
-    """A message object as ``chat.*`` and ``conversations.history`` return it."""
-    optional = {"blocks": m.blocks, "thread_ts": m.thread_ts, "metadata": m.metadata,
+def message_json(ws: Workspace, m: Message, *, metadata: bool = True) -> dict:
+    """A message object as ``chat.*`` and ``conversations.history`` return it; the history
+    leaves ``metadata`` out unless asked (``include_all_metadata``), as Slack does."""
+    optional = {"blocks": m.blocks, "thread_ts": m.thread_ts,
+                "metadata": m.metadata if metadata else None,
                 "files": m.files, "attachments": m.attachments}
     sender = ({"bot_id": ws.bot_id, "app_id": ws.app_id}
               if m.user == ws.bot_user_id else {})  # a person's message has no bot_id

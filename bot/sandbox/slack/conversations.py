@@ -91,15 +91,13 @@ def set_archived(ws: Workspace, p: dict, archived: bool) -> dict:
     return {}
 
 
-def _window(p: dict) -> Callable[[Message], bool]:
-    """Whether a message is top-level (no thread reply) and within ``oldest``..``latest``."""
+def _bounds(p: dict) -> Callable[[Message], bool]:
+    """Whether a message is within ``oldest``..``latest`` (ends only with ``inclusive``)."""
     latest = ts_param(p.get("latest"), "invalid_ts_latest")
     oldest = ts_param(p.get("oldest"), "invalid_ts_oldest")
     inclusive = flag(p.get("inclusive"))
 
     def wanted(m: Message) -> bool:
-        if m.thread_ts and m.thread_ts != m.ts:
-            return False
         ts = Decimal(m.ts)
         if latest is not None and (ts > latest or (ts == latest and not inclusive)):
             return False
@@ -108,16 +106,48 @@ def _window(p: dict) -> Callable[[Message], bool]:
     return wanted
 
 
+def _window(p: dict) -> Callable[[Message], bool]:
+    """Whether a message is top-level (no thread reply) and within ``oldest``..``latest``."""
+    within = _bounds(p)
+    return lambda m: not (m.thread_ts and m.thread_ts != m.ts) and within(m)
+
+
 def history(ws: Workspace, p: dict) -> dict:
     """Top-level messages, newest first, a page at a time."""
     channel = ws.channel(p.get("channel"))
     check(channel.is_im or ws.bot_user_id in channel.members, "not_in_channel")
     wanted = _window(p)
     page, meta = paginate([m for m in reversed(channel.messages) if wanted(m)], p)
-    return {"messages": [message_json(ws, m) for m in page],
+    metadata = flag(p.get("include_all_metadata"))
+    return {"messages": [message_json(ws, m, metadata=metadata) for m in page],
             "has_more": bool(meta["next_cursor"]), "pin_count": len(channel.pins),
             "channel_actions_ts": None, "channel_actions_count": 0,
             "response_metadata": meta}
+
+
+def replies(ws: Workspace, p: dict) -> dict:
+    """A thread: its parent first, then the replies within ``oldest``..``latest``, oldest first."""
+    channel = ws.channel(p.get("channel"))
+    check(channel.is_im or ws.bot_user_id in channel.members, "not_in_channel")
+    parent = ws.message(channel, p.get("ts"))
+    within = _bounds(p)
+    thread = [parent] + [m for m in channel.messages
+                         if m.thread_ts == parent.ts and m.ts != parent.ts and within(m)]
+    page, meta = paginate(thread, p)
+    metadata = flag(p.get("include_all_metadata"))
+    return {"messages": [message_json(ws, m, metadata=metadata) for m in page],
+            "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
+
+
+def open_(ws: Workspace, p: dict) -> dict:
+    """The bot's DM with the one user in ``users`` (group DMs are not emulated)."""
+    users = csv(p.get("users"))
+    check(users or p.get("channel"), "users_list_not_supplied")
+    check(len(users) <= 1, "method_not_supported_for_channel_type")
+    if users:
+        check(ws.known_user(users[0]), "user_not_found")
+        return {"channel": {"id": ws.dm(users[0]).id}}
+    return {"channel": {"id": ws.channel(p.get("channel")).id}}
 
 
 def list_(ws: Workspace, p: dict) -> dict:
@@ -148,4 +178,6 @@ METHODS = {
     "conversations.unarchive": partial(set_archived, archived=False),
     "conversations.list": list_,
     "conversations.history": history,
+    "conversations.replies": replies,
+    "conversations.open": open_,
 }

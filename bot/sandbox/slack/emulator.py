@@ -2,7 +2,8 @@
 
 Point ``slack_sdk.WebClient(token=..., base_url=emu.base_url)`` (or ``AsyncWebClient``) at a
 started :class:`SlackEmulator`. State lives in memory, every Web API request is recorded in
-``calls`` and failures such as rate limits can be injected with :meth:`SlackEmulator.fail_next`.
+``calls`` and failures such as rate limits can be injected with :meth:`SlackEmulator.fail_next`,
+answers lost after the call took effect with :meth:`SlackEmulator.lose_answer`.
 
 The emulator imports no Slack SDK: it stands for Slack's servers, so that the product's use of
 the SDK is what the tests exercise, and a bug shared by client and stand-in cannot hide itself.
@@ -121,6 +122,15 @@ class SlackEmulator:
         """The next ``times`` calls of ``method`` fail so (by default: rate limited, 1 s)."""
         with self.lock:
             self.faults.add(method, Fault(error, status, retry_after), times)
+
+    def lose_answer(self, method: str, *, status: int = 0, error: str = "internal_error",
+                    times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` that take effect (a refused call does not
+        count) lose their answer: the connection is closed without one (``status`` 0, as after
+        a timeout or a reset), or ``error`` is answered with ``status`` (e.g. a 503) although
+        the change was made."""
+        with self.lock:
+            self.faults.add(method, Fault(error, status, None, applied=True), times)
 
     def new_response_url(self) -> str:
         """A fresh ``response_url`` to put in a signed command or interaction."""

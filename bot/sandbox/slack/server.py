@@ -143,6 +143,9 @@ class SlackServer:
         kind, _, key = url.path.strip("/").partition("/")
         if kind == "api":
             status, payload, headers = self.call(key, url.query, body, req.headers)
+            if status == 0:  # an injected lost answer: close the connection, answer nothing
+                req.close_connection = True
+                return None
             return _send(req, status, "application/json; charset=utf-8", json.dumps(payload),
                          headers)
         status, text = self._route(kind, key, req.command, body, url.path)
@@ -170,12 +173,15 @@ class SlackServer:
         if token != self.bot_token:
             return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
         fault = self.faults.take(method)
-        if fault is not None:
+        if fault is not None and not fault.applied:
             return fault.answer()
         try:
             check(body_error is None, body_error)
-            return 200, {"ok": True, **METHODS[method](self.workspace, params)}, {}
+            answer = 200, {"ok": True, **METHODS[method](self.workspace, params)}, {}
+            return answer if fault is None else fault.answer()
         except SlackError as exc:
+            if fault is not None:
+                self.faults.put_back(method, fault)
             return 200, {"ok": False, "error": exc.args[0]}, {}
         except Exception:  # a bug in the emulator: make it loud, keep serving
             traceback.print_exc(file=sys.stderr)

@@ -8,14 +8,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from bot.db.models import OutboxMessage
 from bot.ports import DeliveryError
 from bot.sms.delivery import record_status
 from bot.sms.service import consent
 from tests.support.contacts import EXAMPLE, run_import
-from tests.test_sms_service import ANA, JEAN, MINH, commands, notify, statuses  # noqa: F401
+from tests.support.scenario import declared_with_contacts
+from tests.test_sms_service import ANA, JEAN, MINH, PEOPLE, notify, statuses
 
 LOOKUP_DOWN = DeliveryError("20500", "lookup failed", permanent=False)
+
+
+@pytest.fixture
+def commands(container):
+    return declared_with_contacts(container, PEOPLE)
 
 
 def rows(container) -> dict[str, OutboxMessage]:

@@ -44,9 +44,10 @@ TWILIO_ERRORS = {
 }
 OPTED_OUT_CODE = "21610"
 FINAL_STATUSES = {"delivered", "undelivered", "failed"}
-# Twilio's dates have whole seconds, and its clock is not ours: the lookup window starts this
-# much before the row's first attempt.
-LOOKUP_SKEW = timedelta(seconds=30)
+# Twilio's dates have whole seconds, and its clock is not quite ours: the lookup window starts
+# this much before the row's first attempt. Wider would risk taking an identical text sent just
+# before (another notice with the same words) for this one.
+LOOKUP_SKEW = timedelta(seconds=5)
 
 log = logging.getLogger(__name__)
 

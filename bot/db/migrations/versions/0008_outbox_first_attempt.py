@@ -21,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_attempted_at', bot.db.models.UtcDateTime(timezone=True),
                                       nullable=True))
+    # Rows already attempted: their creation is the earliest their first attempt can have been.
+    op.execute("UPDATE outbox SET first_attempted_at = created_at WHERE attempts > 0")
 
 
 def downgrade() -> None:

@@ -83,7 +83,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                              wakeup=wakeup)
     sms = sms or _sms_gateway(settings)
     sms_sender = SmsSender(
-        sms=sms, clock=clock, limiter=RateLimiter(settings.sms.rate_per_s),
+        sms=sms, clock=clock,
+        limiter=RateLimiter(settings.sms.rate_per_s, clock=lambda: clock.now().timestamp()),
         status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status")
     base = settings.server.public_base_url.rstrip("/")
     dialer = Dialer(voice=voice or _voice_gateway(settings),
@@ -132,7 +133,8 @@ def _sms_gateway(settings: Settings) -> SmsPort | None:
                      auth_token=twilio.auth_token.get_secret_value(),
                      base_url=twilio.api_base_url,
                      messaging_service_sid=twilio.messaging_service_sid,
-                     from_number=twilio.from_number)
+                     from_number=twilio.from_number,
+                     timeout_s=settings.sms.request_timeout_s)
 
 
 def _voice_gateway(settings: Settings) -> VoicePort | None:

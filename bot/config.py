@@ -74,6 +74,9 @@ class SmsSettings(_Section):
     confirm_threshold: int = Field(default=25, ge=0)
     rate_per_s: float = Field(default=1.0, ge=0)
     max_segments: int = Field(default=4, ge=1, le=10)
+    # How long to wait for Twilio's answer to one request; a send that times out is looked up
+    # at Twilio before it is sent again.
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
 
 class CallsSettings(_Section):

@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import os
+import threading
 
+import requests
 from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
+from urllib3.exceptions import ConnectTimeoutError
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 
@@ -29,10 +32,26 @@ class BaseUrlHttpClient(TwilioHttpClient):
                        if max_retries is not None else HTTPAdapter(pool_maxsize=pool_size))
             self.session.mount("http://", adapter)
 
+        self._local = threading.local()
+
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
                 allow_redirects=False) -> Response:
-        return super().request(method, self.rewrite(url), params=params, data=data, headers=headers,
-                               auth=auth, timeout=timeout, allow_redirects=allow_redirects)
+        self._local.response = None
+        response = super().request(method, self.rewrite(url), params=params, data=data,
+                                   headers=headers, auth=auth, timeout=timeout,
+                                   allow_redirects=allow_redirects)
+        self._local.response = response
+        return response
+
+    def last_header(self, name: str) -> str | None:
+        """A header of the last response this thread received (the SDK's errors drop them, and
+        ``Retry-After`` is one)."""
+        response = getattr(self._local, "response", None)
+        if response is None or not response.headers:
+            return None
+        wanted = name.lower()
+        return next((value for key, value in response.headers.items() if key.lower() == wanted),
+                    None)
 
     def rewrite(self, url: str) -> str:
         """``url`` with a leading ``https://api.twilio.com`` replaced by ``base_url``."""
@@ -41,3 +60,17 @@ class BaseUrlHttpClient(TwilioHttpClient):
             if not rest or rest[0] in "/?#":
                 return self.base_url + rest
         return url
+
+
+def failed_before_sending(error: BaseException) -> bool:
+    """Whether a transport error happened before the request could reach the server: the
+    connection was never made (refused, unresolvable, timed out connecting). A reset or timeout
+    later (reading the answer, or on a kept-alive connection) may follow a request the server
+    received and acted on."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if isinstance(error, requests.ConnectionError):
+        reason = error.args[0] if error.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+        return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
+    return False

@@ -1,9 +1,16 @@
 """The durable outbox: messages are written with the change that causes them, then delivered.
 
 ``enqueue`` runs inside the caller's unit of work, so a message exists if and only if its cause
-was committed. ``OutboxWorker`` claims due rows (a lease, ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL), hands each to the sender registered for its kind, and records the outcome: sent with
-the provider's id, retried later with exponential backoff and jitter, or failed for good.
+was committed. ``OutboxWorker`` claims due rows (a lease, kept alive while the batch is in
+flight; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), hands each to the sender registered for its
+kind, and records the outcome: sent with the provider's id, retried later with exponential
+backoff and jitter, ``unknown`` when the provider's answer was lost, or failed for good.
+
+A row whose previous attempt may have reached the provider (``unknown``, or reclaimed after its
+lease ran out mid-send) is never sent again blindly: the sender's ``reconcile`` asks the provider
+first, and a lookup that fails leaves the row ``unknown`` to be asked again later. Attempts are
+bounded by ``outbox.max_attempts`` on every path: once they are spent, an uncertain row gets one
+last look (never a send) and is recorded ``sent`` or ``failed``.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
+from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.ports import DeliveryError
+from bot.outbox.lease import LeaseKeeper
+from bot.ports import DeliveryError, OutcomeUnknown
 from bot.records import audit
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,8 @@ Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 #       message exists. Delivered: it does, record it; None: it does not, send it; raising
 #       DeliveryError: the provider could not say, so the row stays unknown and is asked again
 #       later (never sent blindly).
+#   rate_per_s -> float                                          its sustained rate (0: unlimited),
+#       so that a claim is no bigger than can be sent within one lease
 
 
 def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],
@@ -130,11 +141,12 @@ class OutboxWorker:
         """Claims one batch of due messages, sends them, records the outcomes in one transaction.
 
         Provider calls happen outside any transaction, ``outbox.concurrency`` at a time, so a
-        slow provider holds no database locks.
+        slow provider holds no database locks; the lease is renewed while they run.
         """
         with self._db.unit_of_work() as uow:
-            ids = uow.outbox.claim_due(now=self._clock.now(), limit=self._settings.batch_size,
-                                       lease=timedelta(seconds=self._settings.lease_s))
+            ids = uow.outbox.claim_due(now=self._clock.now(), limit=self.claim_limit(),
+                                       lease=timedelta(seconds=self._settings.lease_s),
+                                       max_attempts=self._settings.max_attempts)
             claimed = uow.outbox.load(ids)
             refused = self._prepare(uow, claimed)
             for message in claimed:
@@ -143,15 +155,32 @@ class OutboxWorker:
         if not claimed:
             return 0
         to_send = [m for m in claimed if m.id not in refused]
-        if self._pool is None or len(to_send) <= 1:
-            sent = [self._send(message) for message in to_send]
-        else:
-            sent = list(self._pool.map(self._send, to_send))
+        with LeaseKeeper(db=self._db, clock=self._clock, held={m.id: m.attempts for m in claimed},
+                         lease_s=self._settings.lease_s) as lease:
+            def send(message: OutboxMessage) -> Outcome:
+                lease.beat_if_due()
+                return self._send(message)
+
+            if self._pool is None or len(to_send) <= 1:
+                sent = [send(message) for message in to_send]
+            else:
+                sent = list(self._pool.map(send, to_send))
+            lease.beat_if_due()
         outcomes = dict(zip((m.id for m in to_send), sent, strict=True))
         for message_id, error in refused.items():
             outcomes[message_id] = self._failure_outcome(error)
         self._record(claimed, [outcomes[m.id] for m in claimed])
         return len(claimed)
+
+    def claim_limit(self) -> int:
+        """``batch_size``, or fewer when a sender's rate could not send that many in half a lease
+        (the lease is renewed anyway; this keeps a claim from hoarding what others could send)."""
+        limit = self._settings.batch_size
+        for sender in self._senders.values():
+            rate = getattr(sender, "rate_per_s", 0) or 0
+            if rate > 0:
+                limit = min(limit, max(1, int(rate * self._settings.lease_s / 2)))
+        return limit
 
     def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
         refused: dict[int, Suppressed] = {}
@@ -207,6 +236,19 @@ class OutboxWorker:
             if sender is None:
                 raise DeliveryError("unknown_kind", f"no sender for {message.kind}",
                                     permanent=True)
+            reconcile = getattr(sender, "reconcile", None)
+            if message.error_code in UNCERTAIN and reconcile is not None:
+                found = self._reconcile(reconcile, message)
+                if not isinstance(found, Delivered | None):
+                    return found
+                if found is not None:
+                    log.info("outbox %s was already sent as %s", message.idempotency_key,
+                             found.provider_id)
+                    return self._sent_outcome(found)
+            if message.error_code == LAST_LOOK:
+                return self._failure_outcome(DeliveryError(
+                    "gave_up", f"not sent after {message.attempts} attempt(s) (outcome of the "
+                    "last one unknown, and it is not at the provider)", permanent=True))
             result = sender(message)
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
@@ -219,6 +261,27 @@ class OutboxWorker:
         except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
             log.exception("outbox %s (%s) raised", message.idempotency_key, message.kind)
             return self._failure_outcome(DeliveryError("exception", repr(error), permanent=False))
+        return self._sent_outcome(result)
+
+    def _reconcile(self, reconcile: Callable[[OutboxMessage], Delivered | None],
+                   message: OutboxMessage) -> Delivered | None | Outcome:
+        """The provider's answer about an uncertain row, or the outcome of not getting one: the
+        row stays ``unknown`` (failed for good at its last look). Never a send."""
+        try:
+            return reconcile(message)
+        except Exception as error:  # DeliveryError or not, the provider could not say
+            if not isinstance(error, DeliveryError):
+                log.exception("outbox %s: reconcile raised", message.idempotency_key)
+            retry_after = getattr(error, "retry_after", None)
+            code = getattr(error, "code", "exception")
+            if message.error_code == LAST_LOOK:
+                return self._failure_outcome(DeliveryError(
+                    "gave_up", f"outcome unknown after {message.attempts} attempt(s); the "
+                    f"last lookup failed ({code})", permanent=True))
+            return self._failure_outcome(OutcomeUnknown(
+                code, f"lookup failed: {error}", retry_after=retry_after))
+
+    def _sent_outcome(self, result: Delivered) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> None:
             self._mark_sent(row, result)
 
@@ -240,24 +303,31 @@ class OutboxWorker:
 
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
         if isinstance(error, Suppressed):
-            log.info("outbox %s suppressed: %s", message.idempotency_key, error)
+            log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
             message.status = "suppressed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
             return
-        if error.permanent or message.attempts >= self._settings.max_attempts:
-            log.warning("outbox %s failed for good: %s", message.idempotency_key, error)
+        unknown = isinstance(error, OutcomeUnknown)
+        # An unknown outcome at the last attempt still gets its last look (LAST_LOOK).
+        if error.permanent or (message.attempts >= self._settings.max_attempts and not unknown):
+            # The reason is stored; the log names the key and code only (no phone numbers).
+            log.warning("outbox %s failed for good after %d attempt(s): %s",
+                        message.idempotency_key, message.attempts, error.code)
             message.status = "failed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
             return
         delay = min(self._settings.backoff_max_s,
-                    self._settings.backoff_base_s * 2 ** (message.attempts - 1))
+                    self._settings.backoff_base_s * 2 ** (max(message.attempts, 1) - 1))
         delay = delay * (0.5 + self._rng.random() / 2)
         if error.retry_after is not None:
             delay = max(delay, error.retry_after)
-        log.info("outbox %s retry in %.1fs: %s", message.idempotency_key, delay, error)
+        log.info("outbox %s %s in %.1fs: %s", message.idempotency_key,
+                 "outcome unknown, to be looked up" if unknown else "retry", delay, error.code)
         self._retry_later(message, error.code, str(error), delay)
+        if unknown:
+            message.status = "unknown"
 
     def _retry_later(self, message: OutboxMessage, code: str, text: str, delay_s: float,
                      count_attempt: bool = True) -> None:

@@ -78,7 +78,7 @@ class Demo:
     def _outbox_idle(self) -> bool:
         with self.live.container.db.unit_of_work() as uow:
             counts = uow.outbox.count_by_status()
-        return not counts.get("pending") and not counts.get("sending")
+        return not any(counts.get(status) for status in ("pending", "sending", "unknown"))
 
 
 def _visible(payload: dict) -> str:

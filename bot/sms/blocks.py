@@ -45,7 +45,7 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
 
 def delivery_summary(notice_id: int, recipients: int, counts: dict[str, int],
                      errors: dict[str, int]) -> str:
-    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    pending = counts.get("pending", 0) + counts.get("sending", 0) + counts.get("unknown", 0)
     parts = [f"{counts.get('delivered', 0)} delivered"]
     if counts.get("sent"):
         parts.append(f"{counts['sent']} sent, awaiting the carrier")

@@ -1,27 +1,53 @@
-"""The SMS sender for the outbox, and what Twilio's status callbacks mean for a message.
+"""The SMS sender for the outbox, and what Twilio's answers and status callbacks mean.
 
 Before a claimed batch goes out, one query finds recipients who texted STOP (their messages are
-``suppressed``). A message reclaimed after its worker died may already have reached Twilio, so
-before sending it again the sender asks Twilio whether that body went to that number.
+``suppressed``). A message whose last attempt may have reached Twilio (its answer was lost, or its
+worker died mid-send) is looked up at Twilio (``reconcile``) before the worker sends it again.
+A 429 pauses every send of this sender until its ``Retry-After`` has passed: the limit is the
+account's, not one message's.
+
+``TWILIO_ERRORS`` is the one table of what Twilio's error codes mean for a contact, whether the
+code comes with a refused send or with a status callback.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from enum import Enum
 
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
-from bot.db.models.outbox import LEASE_EXPIRED
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.rate_limit import RateLimiter
-from bot.outbox.worker import Delivered, Suppressed
-from bot.ports import DeliveryError, SmsPort
+from bot.outbox.worker import Deferred, Delivered, Suppressed
+from bot.ports import DeliveryError, OutcomeUnknown, SmsPort
 from bot.sms.service import consent, notices
 
+
+class NumberIs(Enum):
+    """What an error code says about the number (``Contact.phone_status``, or the opt-out list)."""
+    OPTED_OUT = "opted_out"
+    LANDLINE = "landline"
+    INVALID = "invalid"
+    UNREACHABLE = "unreachable"
+
+
+# Twilio's error codes (its error dictionary) that say something lasting about the number.
+TWILIO_ERRORS = {
+    "21610": NumberIs.OPTED_OUT,    # the recipient replied STOP: until they text START
+    "21614": NumberIs.LANDLINE,     # 'To' is not a valid mobile number
+    "30006": NumberIs.LANDLINE,     # landline or unreachable carrier
+    "21211": NumberIs.INVALID,      # invalid 'To' phone number
+    "30005": NumberIs.INVALID,      # unknown destination handset (the number does not exist)
+    "30003": NumberIs.UNREACHABLE,  # unreachable destination handset
+}
 OPTED_OUT_CODE = "21610"
-UNUSABLE_NUMBER = {"21211": "invalid", "21614": "landline", "30006": "landline"}
 FINAL_STATUSES = {"delivered", "undelivered", "failed"}
+# Twilio's dates have whole seconds, and its clock is not quite ours: the lookup window starts
+# this much before the row's first attempt. Wider would risk taking an identical text sent just
+# before (another notice with the same words) for this one.
+LOOKUP_SKEW = timedelta(seconds=5)
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +65,36 @@ class SmsSender:
         return {m.id: Suppressed("opted_out", f"{m.recipient} texted STOP")
                 for m in messages if m.recipient in stopped}
 
+    @property
+    def rate_per_s(self) -> float:
+        return self._limiter.rate_per_s
+
+    def reconcile(self, message: OutboxMessage) -> Delivered | None:
+        """Whether Twilio has this message (exact number and body, from us, since its first
+        attempt); raises ``DeliveryError`` when Twilio cannot say."""
+        if self._sms is None:
+            return None
+        since = (message.first_attempted_at or message.created_at) - LOOKUP_SKEW
+        sid = self._sms.find_sent(to=message.recipient or "", body=message.payload["body"],
+                                  since=since)
+        return Delivered(sid) if sid else None
+
     def __call__(self, message: OutboxMessage) -> Delivered:
         if self._sms is None:
             raise DeliveryError("sms_not_configured", "set twilio.account_sid and auth_token",
                                 permanent=True)
-        to, body = message.recipient or "", message.payload["body"]
-        if message.error_code == LEASE_EXPIRED:
-            # The previous worker died mid-send: this body may already be on its way.
-            # Twilio's dates have whole seconds: allow for the rounding.
-            sid = self._sms.find_sent(to=to, body=body,
-                                      since=message.created_at - timedelta(seconds=1))
-            if sid:
-                log.info("outbox %s was already sent as %s", message.idempotency_key, sid)
-                return Delivered(sid)
         self._limiter.acquire()
-        return Delivered(self._sms.send(to=to, body=body, status_callback=self._callback))
+        paused = self._limiter.paused_for()
+        if paused > 0:  # Twilio said to wait: every message of this sender waits, uncounted
+            raise Deferred("Twilio asked to retry later", paused)
+        try:
+            sid = self._sms.send(to=message.recipient or "", body=message.payload["body"],
+                                 status_callback=self._callback)
+        except DeliveryError as error:
+            if error.retry_after is not None and not isinstance(error, OutcomeUnknown):
+                self._limiter.pause(error.retry_after)
+            raise
+        return Delivered(sid)
 
     def after_outcomes(self, uow: UnitOfWork,
                        outcomes: list[tuple[OutboxMessage, DeliveryError | None]]) -> None:
@@ -75,10 +116,20 @@ class SmsSender:
                  now: datetime) -> None:
         if error.code == OPTED_OUT_CODE:
             row.status = "suppressed"
-            consent.opt_out(uow, row.recipient, source="twilio:21610", at=now)
-        elif error.code in UNUSABLE_NUMBER:
-            consent.mark_number(uow, row.recipient, status=UNUSABLE_NUMBER[error.code],
-                                code=error.code, at=now)
+        if error.permanent:
+            apply_error_code(uow, row.recipient, error.code, now)
+
+
+def apply_error_code(uow: UnitOfWork, phone: str | None, code: str | None, at: datetime) -> None:
+    """What Twilio's error ``code`` says about ``phone``, recorded: an opt-out that holds until
+    the person texts START, or a number that cannot take texts (landline, invalid, unreachable)."""
+    meaning = TWILIO_ERRORS.get(code or "")
+    if meaning is None or not phone:
+        return
+    if meaning is NumberIs.OPTED_OUT:
+        consent.opt_out(uow, phone, source=f"twilio:{code}", at=at)
+    else:
+        consent.mark_number(uow, phone, status=meaning.value, code=code, at=at)
 
 
 def _notice_of(row: OutboxMessage) -> tuple[int, int] | None:
@@ -113,6 +164,4 @@ def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_co
         message.delivered_at = now
     else:
         message.error_code = error_code or message.error_code
-        if error_code in UNUSABLE_NUMBER and message.recipient:
-            consent.mark_number(uow, message.recipient, status=UNUSABLE_NUMBER[error_code],
-                                code=error_code, at=now)
+        apply_error_code(uow, message.recipient, error_code, now)

@@ -166,24 +166,39 @@ class FakeSlack:
 
 @dataclass
 class FakeSms:
-    """Records every SMS; ``fail`` queues errors for the next sends."""
+    """Records every SMS; ``fail`` queues errors for the next sends, ``lose_answers`` makes the
+    next sends reach "Twilio" and then lose their answer (``OutcomeUnknown``), ``fail_lookups``
+    queues errors for the next ``find_sent`` calls."""
 
     sent: list[dict] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
     lookups: list[dict] = field(default_factory=list)
+    lookup_failures: list[DeliveryError] = field(default_factory=list)
+    answers_to_lose: int = 0
 
     def fail(self, *errors: DeliveryError) -> None:
         self.failures.extend(errors)
+
+    def lose_answers(self, count: int = 1) -> None:
+        self.answers_to_lose += count
+
+    def fail_lookups(self, *errors: DeliveryError) -> None:
+        self.lookup_failures.extend(errors)
 
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         if self.failures:
             raise self.failures.pop(0)
         sid = f"SM{len(self.sent) + 1:032x}"
         self.sent.append({"to": to, "body": body, "sid": sid, "callback": status_callback})
+        if self.answers_to_lose:
+            self.answers_to_lose -= 1
+            raise OutcomeUnknown("connection_lost", "reset after the request was written")
         return sid
 
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
-        self.lookups.append({"to": to, "body": body})
+        self.lookups.append({"to": to, "body": body, "since": since})
+        if self.lookup_failures:
+            raise self.lookup_failures.pop(0)
         return next((m["sid"] for m in self.sent if m["to"] == to and m["body"] == body), None)
 
     def to(self, number: str) -> list[str]:

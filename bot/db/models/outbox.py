@@ -12,6 +12,13 @@ from bot.db.models.base import Base
 
 # The error code of a row whose worker's lease ran out mid-send: it may already have gone out.
 LEASE_EXPIRED = "lease_expired"
+# The error code of a row claimed again after the provider's answer was lost (status "unknown").
+OUTCOME_UNKNOWN = "outcome_unknown"
+# The error code of a row claimed for a last look after its attempts ran out with an unknown
+# outcome: the provider is asked, but the message is never sent again.
+LAST_LOOK = "last_look"
+# Rows whose previous attempt may have reached the provider: asked about before any resend.
+UNCERTAIN = frozenset({LEASE_EXPIRED, OUTCOME_UNKNOWN, LAST_LOOK})
 
 
 class OutboxMessage(Base):
@@ -36,6 +43,7 @@ class OutboxMessage(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     segments: Mapped[int | None]
     created_at: Mapped[datetime]
+    first_attempted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
-from bot.db.models.outbox import LEASE_EXPIRED
+from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN
 
 
 class OutboxRepository:
@@ -55,17 +55,23 @@ class OutboxRepository:
         return list(self._session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
 
-    def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    def claim_due(self, *, now: datetime, limit: int, lease: timedelta,
+                  max_attempts: int | None = None) -> list[int]:
         """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
 
-        Due means pending and past its next attempt time, or ``sending`` under an expired lease
-        (its worker died). On PostgreSQL the inner select skips rows another worker has locked.
+        Due means pending or ``unknown`` and past its next attempt time, or ``sending`` under an
+        expired lease (its worker died or stalled). On PostgreSQL the inner select skips rows
+        another worker has locked. A row whose last attempt may have reached the provider (an
+        expired lease, an unknown outcome) gets an error code that makes the worker ask the
+        provider before sending; once its attempts reached ``max_attempts`` the claim counts no
+        further attempt and marks it for a last look only (``LAST_LOOK``: never sent again).
         """
         due = (
             select(OutboxMessage.id)
             .where(
                 or_(
-                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    OutboxMessage.status.in_(["pending", "unknown"])
+                    & (OutboxMessage.next_attempt_at <= now),
                     (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
                 )
             )
@@ -73,17 +79,41 @@ class OutboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        uncertain = OutboxMessage.status.in_(["sending", "unknown"])
+        spent = (OutboxMessage.attempts >= max_attempts if max_attempts is not None
+                 else OutboxMessage.attempts < 0)
         claimed = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1,
-                    # A reclaimed "sending" row may have reached the provider: senders check.
-                    error_code=case((OutboxMessage.status == "sending", LEASE_EXPIRED),
+            .values(status="sending", claimed_until=now + lease,
+                    attempts=case((uncertain & spent, OutboxMessage.attempts),
+                                  else_=OutboxMessage.attempts + 1),
+                    first_attempted_at=func.coalesce(OutboxMessage.first_attempted_at, now),
+                    error_code=case((uncertain & spent, LAST_LOOK),
+                                    (OutboxMessage.status == "sending", LEASE_EXPIRED),
+                                    (OutboxMessage.status == "unknown", OUTCOME_UNKNOWN),
                                     else_=OutboxMessage.error_code))
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
         return sorted(claimed.scalars().all())
+
+    def renew(self, held: dict[int, int], *, until: datetime) -> int:
+        """Extends the lease of the rows this worker still holds (id -> the attempt it claimed);
+        a row another worker has reclaimed since (its attempt changed) is left alone."""
+        renewed = 0
+        by_attempt: dict[int, list[int]] = {}
+        for message_id, attempt in held.items():
+            by_attempt.setdefault(attempt, []).append(message_id)
+        for attempt, ids in by_attempt.items():
+            result = self._session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.attempts == attempt,
+                       OutboxMessage.status == "sending")
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False))
+            renewed += result.rowcount or 0
+        return renewed
 
     def count_by_status(self, *, key_prefix: str | None = None) -> dict[str, int]:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

@@ -43,17 +43,19 @@ def import_records(uow: UnitOfWork, records: Sequence[ContactRecord], *, source:
     matches = [(record, (record.phone and phones.get(record.phone))
                 or (record.email and emails.get(record.email)) or None) for record in records]
     existing = uow.contacts.load(cid for _, cid in matches if cid)
+    # The opt-out list (a STOP texted, or Twilio's 21610) wins over the file.
+    opted_out = uow.sms.opted_out_among([record.phone for record in records if record.phone])
     summary = ImportSummary()
     creates, updates = [], []
     for done, (record, contact_id) in enumerate(matches, 1):
         row = _row(record)
         if contact_id is None:
-            creates.append({**row, **_consent(record, None, source, now, summary),
+            creates.append({**row, **_consent(record, None, source, now, summary, opted_out),
                             "phone_status": "ok", "created_at": now, "updated_at": now})
         else:
             current = existing[contact_id]
             changes = {k: v for k, v in row.items() if _stored(current, k) != v}
-            changes.update(_consent(record, current, source, now, summary))
+            changes.update(_consent(record, current, source, now, summary, opted_out))
             if changes:
                 updates.append({**row, **changes, "id": contact_id, "updated_at": now})
             else:
@@ -81,9 +83,19 @@ def _stored(contact: Contact, key: str) -> Any:
 
 
 def _consent(record: ContactRecord, current: Contact | None, source: str, now: datetime,
-             summary: ImportSummary) -> dict[str, Any]:
-    """Consent from a file never overrides a STOP the person texted us."""
+             summary: ImportSummary, opted_out: set[str]) -> dict[str, Any]:
+    """Consent from a file never overrides an opt-out: a STOP the person texted us, or a number
+    on the opt-out list (STOP, or Twilio's 21610 from a send or a status callback)."""
     wanted = record.sms_consent.value
+    listed = bool(record.phone) and record.phone in opted_out
+    if listed and wanted != Consent.OPTED_OUT.value:
+        if current is None or current.sms_consent != Consent.OPTED_OUT.value:
+            summary.kept_opt_outs.append(mask(record.phone))
+            return {"sms_consent": Consent.OPTED_OUT.value, "consent_source": "sms_opt_out_list",
+                    "consent_at": now}
+        if record.sms_consent is not Consent.UNKNOWN:
+            summary.kept_opt_outs.append(mask(current.phone))
+        return {}
     if current is None:
         return {"sms_consent": wanted, "consent_source": f"import:{source}", "consent_at": now}
     if current.sms_consent == wanted or (record.sms_consent is Consent.UNKNOWN):

@@ -154,10 +154,36 @@ class TwilioEmulator:
 
     # ----- faults --------------------------------------------------------------------------------
     def fail_next(self, count: int = 1, *, status: int = 429, code: int = 20429,
-                  message: str = "Too Many Requests", to: str | None = None) -> None:
+                  message: str = "Too Many Requests", to: str | None = None,
+                  retry_after: float | None = None) -> None:
         """The next ``count`` message or participant creates (to ``to`` only, if given) fail with this
-        error."""
-        self._faults.fail_next(count, status=status, code=code, message=message, to=to)
+        error (with ``Retry-After: retry_after`` if given; a 429 says 1 otherwise)."""
+        self._faults.fail_next(count, status=status, code=code, message=message, to=to,
+                               retry_after=retry_after)
+
+    def drop_next(self, count: int = 1, *, kind: str = "reset_after", to: str | None = None,
+                  hold_s: float = 0.0) -> None:
+        """The next ``count`` message creates (to ``to`` only, if given) lose their answer: the
+        connection is reset before the message is accepted (``reset_before``), or the message is
+        accepted and then the connection is reset (``reset_after``) or held ``hold_s`` and reset
+        (``timeout_after``: longer than the client's timeout)."""
+        self._faults.drop_next(count, kind=kind, to=to, hold_s=hold_s)
+
+    def set_chaos(self, fraction: float, *, seed: int = 0, retry_after: float = 1.0,
+                  hold_s: float = 1.5) -> None:
+        """A seeded random ``fraction`` of message creates meet one fault, chosen evenly: 429 or
+        503 with ``Retry-After``, 500, reset before acceptance, reset or timeout after (0: off)."""
+        self._faults.set_chaos(fraction, seed=seed, retry_after=retry_after, hold_s=hold_s)
+
+    def fail_next_lookup(self, count: int = 1) -> None:
+        """The next ``count`` message reads (list or fetch) answer 500."""
+        self._faults.fail_next_lookup(count)
+
+    @property
+    def dropped(self) -> list[tuple[str, str | None]]:
+        """(kind, to) of every answer lost so far."""
+        with self.lock:
+            return list(self._faults.dropped)
 
     def set_fault_rate(self, fraction: float, *, status: int = 500, code: int = 20500,
                        seed: int = 0) -> None:
@@ -176,6 +202,8 @@ class TwilioEmulator:
         self._faults.mark_invalid(number, code)
 
     def mark_undeliverable(self, number: str, code: int = 30003) -> None:
+        """Messages to ``number`` end "undelivered" (or "failed") with ``code`` in their final
+        status callback: 30003 unreachable, 30005 unknown handset, 30006 landline, 21610 STOP."""
         self._faults.mark_undeliverable(number, code)
 
     # ----- messaging -----------------------------------------------------------------------------

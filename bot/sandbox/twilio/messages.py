@@ -132,6 +132,8 @@ class MessagesApi:
         if sid is None and method == "POST":
             message = self.create(record)
             return 201, self.json(message), message
+        if method == "GET":
+            self._faults.raise_lookup_failure()
         if sid is None and method == "GET":
             return 200, self.list(path, record["query"]), None
         if sid is not None and method == "GET":
@@ -147,6 +149,7 @@ class MessagesApi:
         if unknown:
             record["ignored_params"] = unknown
         to = text(params, "To")
+        dropped = self._faults.before_create(to)  # raises a reset-before at once
         self._faults.raise_injected(to)
         from_, service = text(params, "From"), text(params, "MessagingServiceSid")
         body = text(params, "Body") or ""
@@ -164,6 +167,9 @@ class MessagesApi:
             self._faults.refuse_opted_out_locked(to)
             self.outbound.append(message)
             self._remember_locked(message)
+        if dropped is not None:  # accepted, but the answer is lost
+            dropped.message = message
+            raise dropped
         return message
 
     def receive(self, *, from_: str, to: str, body: str, extra: dict | None) -> EmulatedMessage:

@@ -11,6 +11,7 @@ import contextlib
 import hmac
 import json
 import socket
+import struct
 import threading
 import time
 from http import HTTPStatus
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import conference_api, messages
 from .callbacks import StatusCallbacks
 from .conference_api import ConferencesApi
-from .faults import Faults
+from .faults import ConnectionFault, Faults
 from .messages import MessagesApi
 from .records import EmulatedMessage
 from .wire import ApiError, form, http_date, new_sid, not_found
@@ -204,6 +205,9 @@ class ApiServer:
         headers: dict = {}
         try:
             status, payload, queued = self._route(method, path, req.header_map.get("authorization"), record)
+        except ConnectionFault as fault:
+            self._drop(req, record, fault)
+            return
         except ApiError as error:
             status, headers = error.status, error.headers
             record["code"] = error.code
@@ -219,6 +223,23 @@ class ApiServer:
         req.reply(status, payload, headers)
         if queued is not None:
             self._status_callbacks.queue(queued)
+
+    def _drop(self, req: _Handler, record: dict, fault: ConnectionFault) -> None:
+        """Answers nothing: holds the connection ``hold_s`` (past the client's timeout), then
+        resets it. A message accepted first still gets its status callbacks."""
+        record["status"], record["dropped"] = None, fault.kind
+        with self._lock:
+            self.requests.append(record)
+        message = fault.message
+        if message is not None and message.status_callback and self._deliver_callbacks:
+            self._status_callbacks.expect_one()
+            self._status_callbacks.queue(message)
+        if fault.hold_s:
+            time.sleep(fault.hold_s)
+        req.close_connection = True
+        with contextlib.suppress(OSError):  # RST rather than FIN: linger on, timeout zero
+            req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            req.connection.shutdown(socket.SHUT_RDWR)
 
     def _route(self, method: str, path: str, authorization: str | None,
                record: dict) -> tuple[int, dict | None, EmulatedMessage | None]:

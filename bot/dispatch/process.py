@@ -11,11 +11,9 @@ replica, or while it was down, are picked up. When it dies it is restarted with 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import os
-import queue
 import threading
 import time
 from typing import Any
@@ -41,7 +39,9 @@ class CommandProcess:
         self._run_outbox = run_outbox
         self._run_scheduler = run_scheduler
         self._context = multiprocessing.get_context("spawn")
-        self._wake = self._context.Queue()  # put() never blocks the event loop
+        # Events, not a queue: setting one costs no feeder thread in the web process.
+        self._wake = self._context.Event()
+        self._halt = self._context.Event()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -62,9 +62,8 @@ class CommandProcess:
         self._supervisor.start()
 
     def wake(self) -> None:
-        """A new request is in the inbox (a lost token only costs a poll interval)."""
-        with contextlib.suppress(queue.Full, ValueError, OSError):
-            self._wake.put_nowait(1)
+        """A new request is in the inbox."""
+        self._wake.set()
 
     def stop(self, timeout_s: float = 30) -> None:
         self._stopping.set()
@@ -72,7 +71,8 @@ class CommandProcess:
         if process is None:
             return
         if process.is_alive():
-            self._wake.put(None)
+            self._halt.set()
+            self._wake.set()
             process.join(timeout_s)
         if process.is_alive():
             process.terminate()
@@ -82,7 +82,7 @@ class CommandProcess:
         ready = self._context.Event()
         process = self._context.Process(
             target=_serve, args=(self._settings, self._run_outbox, self._run_scheduler,
-                                 logging.getLogger().level, self._wake, ready),
+                                 logging.getLogger().level, self._wake, self._halt, ready),
             name="coordbot-worker", daemon=True)
         process.start()
         if not ready.wait(timeout_s):
@@ -115,7 +115,7 @@ class CommandProcess:
 
 
 def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level: int,
-           wake: Any, ready: Any) -> None:
+           wake: Any, halt: Any, ready: Any) -> None:
     _exit_with_parent()
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
@@ -136,26 +136,23 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
                          wakeup=container.wakeup)
     ready.set()
     try:
-        while _drain_then_wait(runner, wake):
-            pass
+        while not halt.is_set():
+            _drain_then_wait(runner, wake)
     finally:
         if scheduler is not None:
             scheduler.stop()
         container.stop()
 
 
-def _drain_then_wait(runner: InboxRunner, wake: Any) -> bool:
-    """One round; False when the web process asked this worker to stop."""
+def _drain_then_wait(runner: InboxRunner, wake: Any) -> None:
+    """One round: cleared first, so a request written while draining sets it again."""
+    wake.clear()
     try:
         if runner.drain_once():
-            return True
+            return
     except Exception:
         log.exception("could not read the inbox; trying again")
-    try:
-        token = wake.get(timeout=POLL_S)
-    except queue.Empty:
-        return True
-    return token is not None
+    wake.wait(POLL_S)
 
 
 def _exit_with_parent() -> None:

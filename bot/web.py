@@ -9,7 +9,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.async_app import AsyncBoltRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -19,6 +20,7 @@ from bot.bootstrap import Container
 from bot.calls.service.calendar import calendar_file
 from bot.dispatch.process import CommandProcess
 from bot.notes.service import page as notes_link
+from bot.web_guard import slack_guard
 
 log = logging.getLogger(__name__)
 # Fewer, cheaper young-generation passes under load (the default first threshold is 700).
@@ -37,10 +39,19 @@ def create_app(container: Container, *, run_worker: bool = True,
 
     runner = CommandProcess(container.settings, run_outbox=run_worker,
                             run_scheduler=run_scheduler)
-    slack = AsyncSlackRequestHandler(build_app(container, runner))
+    bolt = build_app(container, runner)
 
-    async def slack_events(request: Request):
-        return await slack.handle(request)
+    async def slack_events(request: Request, body: bytes, headers: dict[str, str]) -> Response:
+        """Bolt gets the body the guard checked (and cleaned); a payload whose shape Bolt still
+        cannot build a request from is refused, never a 500."""
+        try:
+            bolt_request = AsyncBoltRequest(body=body.decode("utf-8"),
+                                            query=dict(request.query_params), headers=headers)
+        except Exception as error:
+            log.info("refused an unreadable Slack payload: %s", type(error).__name__)
+            return PlainTextResponse("unreadable request: the payload's shape is unexpected",
+                                     status_code=400)
+        return to_starlette_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(_: Request) -> JSONResponse:
         try:
@@ -82,7 +93,10 @@ def create_app(container: Container, *, run_worker: bool = True,
         await asyncio.to_thread(container.stop)
 
     return Starlette(
-        routes=[Route("/slack/events", slack_events, methods=["POST"]),
+        routes=[Route("/slack/events", slack_guard(
+                    slack_events,
+                    signing_secret=container.settings.slack.signing_secret.get_secret_value()),
+                      methods=["POST"]),
                 Route("/healthz", healthz, methods=["GET"]),
                 *twilio_sms.routes(container), *twilio_voice.routes(container),
                 Route("/calls/{call_id:int}.ics", calendar, methods=["GET"]),

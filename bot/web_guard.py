@@ -157,8 +157,8 @@ def _needs(payload: dict[str, Any]) -> None:
         raise Refused(400, f"a {kind} payload without trigger_id")
     if kind in ("view_submission", "view_closed"):
         view = payload.get("view")
-        if not isinstance(view, dict) or not view.get("callback_id"):
-            raise Refused(400, f"a {kind} payload without view.callback_id")
+        if not isinstance(view, dict) or not view.get("callback_id") or not view.get("type"):
+            raise Refused(400, f"a {kind} payload without view.callback_id or view.type")
         values = (view.get("state") or {}).get("values")
         if kind == "view_submission" and not _values_ok(values):
             raise Refused(400, "a view_submission payload without view.state.values")

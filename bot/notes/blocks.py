@@ -162,7 +162,7 @@ def preview(markdown: str, limit: int = PREVIEW_LIMIT) -> tuple[str, bool]:
 # ----- the review card ---------------------------------------------------------------------------
 def review_card(facts: CardFacts) -> tuple[str, list[dict]]:
     title = f"{facts.incident_key}: {facts.incident_title}, call {facts.call_number}"
-    text = f"Call notes for review — {title} ({status_label(facts.status, facts.version)})"
+    text = f"Call notes for review — {escape(title)} ({status_label(facts.status, facts.version)})"
     shown, cut = preview(facts.text)
     blocks: list[dict] = [
         _section(f":memo: *Call notes — {escape(title)}*\n{_status_line(facts)}"),
@@ -242,7 +242,7 @@ def published(*, incident_key: str, incident_title: str, call_number: int, versi
         if part:
             blocks.append({"type": "context", "elements": [
                 {"type": "mrkdwn", "text": f"Call notes {escape(title)}{part}"}]})
-        messages.append((f"Call notes — {title}{part}", blocks))
+        messages.append((f"Call notes — {escape(title)}{part}", blocks))
     return messages
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any
 
+from bot import logs
 from bot.bootstrap import Container, bootstrap, quiet_vendor_loggers
 from bot.config import Settings
 from bot.dispatch.dispatcher import Actor
@@ -33,8 +34,7 @@ def _start(settings: Settings, run_outbox: bool, log_level: int,
     global _container, _scheduler
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    logs.setup(log_level, fmt="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
     quiet_vendor_loggers()
     _container = bootstrap(settings, upgrade=False)
     if run_outbox:

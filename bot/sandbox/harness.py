@@ -76,7 +76,8 @@ class Live:
 
 @contextmanager
 def live_app(settings: Settings, *, coordinators: list[str],
-             prepare: Callable[[SlackEmulator], dict | None] | None = None) -> Iterator[Live]:
+             prepare: Callable[[SlackEmulator], dict | None] | None = None,
+             access_log: bool = False) -> Iterator[Live]:
     """Starts both emulators and the real app wired to them.
 
     ``prepare`` seeds Slack's emulator and may return settings to change by section, e.g.
@@ -103,7 +104,7 @@ def live_app(settings: Settings, *, coordinators: list[str],
             "roles": settings.roles.model_copy(update={"coordinators": coordinators}),
         })
         container = bootstrap(configured)
-        server = serve_in_thread(create_app(container), port=port)
+        server = serve_in_thread(create_app(container), port=port, access_log=access_log)
         try:
             with httpx.Client(timeout=10) as http:
                 yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http,

@@ -63,8 +63,7 @@ def create_app(container: Container, *, run_worker: bool = True,
 
     async def calendar(request: Request) -> Response:
         body = await asyncio.to_thread(calendar_file, container.db, container.settings,
-                                       request.path_params["call_id"],
-                                       request.query_params.get("t", ""))
+                                       request.path_params["call_id"], _query(request, "t"))
         if body is None:
             return PlainTextResponse("not found", status_code=404)
         return Response(body, media_type="text/calendar; charset=utf-8")
@@ -72,7 +71,7 @@ def create_app(container: Container, *, run_worker: bool = True,
     async def notes_page(request: Request) -> Response:
         page = await asyncio.to_thread(
             notes_link.notes_page, container.db, container.settings, request.path_params["notes_id"],
-            request.query_params.get("e", ""), request.query_params.get("t", ""),
+            _query(request, "e"), _query(request, "t"),
             now=container.clock.now())
         if page.html is not None:
             return HTMLResponse(page.html, headers=NOTES_HEADERS)
@@ -104,3 +103,10 @@ def create_app(container: Container, *, run_worker: bool = True,
         lifespan=lifespan,
     )
 
+
+
+def _query(request: Request, name: str) -> str:
+    """A link's query parameter as we write them (short, ASCII); anything else is no value, so
+    that a forged link is a 404 like any wrong token (a non-ASCII one made the check raise)."""
+    value = request.query_params.get(name, "")
+    return value if value.isascii() and len(value) <= 512 else ""

@@ -42,6 +42,7 @@ TEXTS = ("type", "subtype", "callback_id", "action_id", "trigger_id", "response_
          "message_ts", "private_metadata", "value", "id", "function_execution_id", "block_id",
          "challenge", "reaction", "bot_id", "view_id")
 # What the listeners read without a default, by payload type.
+NOT_NULL = ("event", "actions", "response_urls", "state", "view", "item", "container")  # Bolt: x.get
 INTERACTIVE = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action")
 
 
@@ -80,6 +81,8 @@ def read_body(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
     if content_type == "application/json" or text.startswith("{"):
         payload = _json_object(text, "the JSON body")
         _check(payload)
+        if payload.get("type") in INTERACTIVE:  # Bolt dispatches these whatever the encoding
+            _needs(payload)
         cleaned = _clean(payload)
         return cleaned, (body if cleaned == payload else _dumps(cleaned).encode())
     try:
@@ -126,6 +129,8 @@ def _check(node: Any, depth: int = 0, path: str = "$") -> None:
     for key, value in node.items():
         where = f"{path}.{key}"
         if value is None:
+            if key in NOT_NULL:
+                raise Refused(400, f"{where} must not be null")
             continue
         if key in OBJECTS and not isinstance(value, dict):
             raise Refused(400, f"{where} must be an object")

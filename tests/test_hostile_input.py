@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.directory.rules.contact_file import MAX_CELL
+from bot.config import Settings
 from bot.notes.blocks import DAMAGED_FORM
 from bot.sandbox.harness import live_app
 from bot.slack_ui.errors import message_for
@@ -27,6 +28,14 @@ def live(settings):
         yield running
 
 
+@pytest.fixture(scope="module")
+def door(tmp_path_factory):
+    """One live app (on SQLite) for the checks that refuse a request before any database work."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('door') / 'coordbot.db'}"
+    with live_app(Settings(database={"url": url}), coordinators=[COORDINATOR]) as running:
+        yield running
+
+
 # ---------------------------------------------------------------- Slack: signature first
 
 @pytest.mark.parametrize("headers", [
@@ -37,15 +46,15 @@ def live(settings):
     {},
 ])
 @pytest.mark.parametrize("body", [b"\xff\xfe{", b"payload=%7B", b"{", b"\x00" * 10, b""])
-def test_unsigned_requests_are_401_whatever_the_body(live, headers, body):
-    response = post_slack(live, body, signed=False, headers=headers)
+def test_unsigned_requests_are_401_whatever_the_body(door, headers, body):
+    response = post_slack(door, body, signed=False, headers=headers)
     assert response.status_code == 401, response.text
 
 
-def test_a_signature_in_non_ascii_is_401(live):
+def test_a_signature_in_non_ascii_is_401(door):
     body = b"command=%2Fincident"
     headers = {**slack_headers(body), "X-Slack-Signature": "v0=é".encode()}
-    assert post_slack(live, body, signed=False, headers=headers).status_code == 401
+    assert post_slack(door, body, signed=False, headers=headers).status_code == 401
 
 
 @pytest.mark.parametrize(("body", "content_type", "reason"), [
@@ -68,8 +77,8 @@ def test_a_signature_in_non_ascii_is_401(live):
     (urlencode({"command": "/incident", "text": "list"}).encode(),
      "application/x-www-form-urlencoded", "without user_id"),
 ])
-def test_signed_but_malformed_bodies_are_400_with_the_reason(live, body, content_type, reason):
-    response = post_slack(live, body, content_type=content_type)
+def test_signed_but_malformed_bodies_are_400_with_the_reason(door, body, content_type, reason):
+    response = post_slack(door, body, content_type=content_type)
     assert response.status_code == 400 and reason in response.text, response.text
 
 
@@ -83,7 +92,7 @@ def test_a_signed_command_with_a_nul_is_answered(live):
 
 
 @pytest.mark.parametrize("metadata", ["{", "[]", '{"n": "x", "v": 1}', '{"n": 1}', "null"])
-def test_a_damaged_form_is_answered_in_the_form(live, metadata):
+def test_a_damaged_form_is_answered_in_the_form(door, metadata):
     """The notes editor's metadata is read before the ack: a damaged one raised there, Slack got
     a 500 and the person a generic "trouble connecting"; now the form says what is wrong."""
     payload = {"type": "view_submission", "user": {"id": COORDINATOR}, "trigger_id": "t",
@@ -91,7 +100,7 @@ def test_a_damaged_form_is_answered_in_the_form(live, metadata):
                         "blocks": [{"type": "input", "block_id": "part_1"}],
                         "state": {"values": {"part_1": {"value": {"type": "plain_text_input",
                                                                   "value": "Notes"}}}}}}
-    response = post_slack(live, urlencode({"payload": json.dumps(payload)}).encode())
+    response = post_slack(door, urlencode({"payload": json.dumps(payload)}).encode())
     assert response.status_code == 200, response.text
     assert response.json() == {"response_action": "errors",
                                "errors": {"part_1": f":warning: {DAMAGED_FORM}"}}
@@ -112,8 +121,8 @@ def test_an_unexpected_error_before_the_ack_is_shown_with_its_id():
 
 @pytest.mark.parametrize("query", ["?attempt=abc", "?attempt=", "?attempt=-1", "?attempt=1e9",
                                    "?attempt=" + "9" * 5000, "?attempt=%00", ""])
-def test_a_damaged_pin_attempt_gets_twiml(live, query):
-    response = post_twilio(live, f"/twilio/voice/pin{query}", {"Digits": "12", "CallSid": "CA1"})
+def test_a_damaged_pin_attempt_gets_twiml(door, query):
+    response = post_twilio(door, f"/twilio/voice/pin{query}", {"Digits": "12", "CallSid": "CA1"})
     assert response.status_code == 200 and response.text.startswith("<?xml"), response.text
 
 

@@ -69,8 +69,9 @@ def _run(command: Any, actor: Actor, reply_to: dict[str, Any] | None) -> None:
                                      replace_original=reply_to.get("replace_original", False))
         else:
             _container.slack.post_ephemeral(reply_to["channel"], reply_to["user"], text)
-    except Exception:
-        log.exception("could not deliver the reply to %s", reply_to.get("user"))
+    except Exception as error:  # an expired or unusable response_url: a line, not a traceback
+        log.warning("could not deliver the reply to %s: %s: %s", reply_to.get("user"),
+                    type(error).__name__, str(error)[:200])
 
 
 class CommandProcess:

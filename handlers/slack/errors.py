@@ -8,20 +8,46 @@ generic "trouble connecting" and no id to quote), a slash command as an ephemera
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from aiohttp import ClientError
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.slack_ui.errors import message_for
 
 FORM_ERROR_LIMIT = 1_000  # characters of the message shown under a form's field
+log = logging.getLogger(__name__)
+
+
+def text_for(error: Exception) -> str:
+    """Slack refusing a call made for the person (a form whose ``trigger_id`` has expired, or
+    was never Slack's) is said with Slack's code, and a ``response_url`` that does not answer
+    as such; neither is a fault of ours, so neither is logged with a traceback."""
+    if isinstance(error, SlackApiError):
+        code = str((error.response.get("error") if error.response is not None else None)
+                   or "unknown")[:60]
+        log.warning("Slack refused a call made for a request: %s", code)
+        return (f":warning: Slack refused that (`{code}`). If a form was to open, click the "
+                "button or run the command again: Slack gives us 3 seconds to open it.")
+    if isinstance(error, ClientError | TimeoutError):  # the request's response_url did not answer
+        log.warning("could not reach Slack for a request: %s", type(error).__name__)
+        return ":warning: Slack could not be reached; please try again."
+    return message_for(error)
 
 
 async def report(error: Exception, respond: Any) -> None:
-    text = message_for(error)
-    if respond is not None:
+    """Tells the person through the request's ``response_url``; one that cannot be used (none
+    given, or not answering) is logged in a line, as the error itself already was."""
+    text = text_for(error)
+    if respond is None:
+        return
+    try:
         await respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception as failure:
+        log.warning("could not tell the person about an error: %s", type(failure).__name__)
 
 
 def answer(text: str, body: Any) -> BoltResponse:
@@ -52,6 +78,6 @@ def register(app: AsyncApp) -> None:
     async def on_error(error: Exception, body: dict, respond: Any = None,
                        response: BoltResponse | None = None) -> BoltResponse | None:
         if response is not None:  # not acknowledged yet: the answer tells the person
-            return answer(message_for(error), body)
+            return answer(text_for(error), body)
         await report(error, respond)
         return None

@@ -6,10 +6,10 @@ stored. Bounded so that the module runs in well under a minute on each backend.
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import json
-import logging
 import os
 from collections.abc import Iterator
 from urllib.parse import quote, urlencode
@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot import logs
 from bot.sandbox.harness import Live, live_app
 from bot.storable import storable
 from tests.conftest import COORDINATOR
 from tests.support.contacts import run_import
-from tests.support.hostile import inbound_bodies, post_slack, post_twilio
+from tests.support.hostile import captured_logs, inbound_bodies, post_slack, post_twilio
 from tests.support.sms import sms_in
 
 # COORDBOT_FUZZ_EXAMPLES=2000 for a long hunt; the default keeps `make test` quick.
@@ -103,14 +102,8 @@ slack_bodies = st.one_of(
 
 @pytest.fixture
 def logged() -> Iterator[io.StringIO]:
-    root, buffer = logging.getLogger(), io.StringIO()
-    level = root.level
-    handler = logs.setup("WARNING", stream=buffer)
-    try:
+    with captured_logs("WARNING") as buffer:
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 @pytest.fixture
@@ -184,8 +177,6 @@ def test_the_importer_reports_rather_than_raises(db, settings, clock, tmp_path, 
     """Whatever the cells, the file is read, good rows imported, bad ones reported: the
     database (PostgreSQL refuses NULs) never sees what it cannot store."""
     out = io.StringIO()
-    import csv
-
     csv.writer(out).writerows([["name", "phone", "timezone"], *rows])
     path = tmp_path / "fuzz.csv"
     path.write_bytes(out.getvalue().encode("utf-8", "replace"))

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.directory.rules.contact_file import MAX_CELL
 from bot.config import Settings
+from bot.directory.rules.contact_file import MAX_CELL
 from bot.notes.blocks import DAMAGED_FORM
 from bot.sandbox.harness import live_app
 from bot.slack_ui.errors import message_for

@@ -4,7 +4,6 @@ nothing lost"): the lines of real flows, written through the logging ``coordbot 
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,6 +22,7 @@ from bot.incidents import service as incidents
 from bot.sandbox.harness import live_app
 from bot.sms.service import consent
 from tests.conftest import COORDINATOR
+from tests.support.hostile import captured_logs
 from tests.support.scenario import declared_with_contacts
 
 ANA = "+12025550101"
@@ -31,16 +31,8 @@ FULL_NUMBER = re.compile(r"\+?1?[\s.(-]*202[\s.)-]*555[\s.-]*0101")
 
 @pytest.fixture
 def logged() -> Iterator[io.StringIO]:
-    """Everything logged while the test runs, as ``coordbot serve`` would write it."""
-    root = logging.getLogger()
-    level = root.level
-    buffer = io.StringIO()
-    handler = logs.setup("INFO", stream=buffer)
-    try:
+    with captured_logs("INFO") as buffer:
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 @pytest.mark.parametrize(("line", "kept"), [

@@ -11,12 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import httpx
 
+from bot import logs
 from bot.sandbox.harness import SIGNING_SECRET, Live
 
 MENTIONS = ("<!channel>", "<!here>", "<@U123>", "@channel", "<!everyone>", "@here")
@@ -75,3 +79,16 @@ def stored_body(live: Live, sid: str) -> str | None:
     with live.container.db.unit_of_work(read_only=True) as uow:
         message = uow.sms.inbound_by_sid(sid)
         return None if message is None else message.body
+
+
+@contextmanager
+def captured_logs(level: str) -> Iterator[io.StringIO]:
+    """Everything logged meanwhile, written as ``coordbot serve`` writes it (through bot.logs)."""
+    root, buffer = logging.getLogger(), io.StringIO()
+    previous = root.level
+    handler = logs.setup(level, stream=buffer)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)

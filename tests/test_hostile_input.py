@@ -28,6 +28,14 @@ def live(settings):
         yield running
 
 
+@pytest.fixture
+def on_postgresql(postgresql_url):
+    """The live app on PostgreSQL, which refuses a NUL in text and a value longer than its column
+    (SQLite keeps both): where a message used to be lost."""
+    with live_app(Settings(database={"url": postgresql_url}), coordinators=[COORDINATOR]) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def door(tmp_path_factory):
     """One live app (on SQLite) for the checks that refuse a request before any database work."""
@@ -40,12 +48,11 @@ def door(tmp_path_factory):
 
 @pytest.mark.parametrize("headers", [
     {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},
-    {"X-Slack-Request-Timestamp": "1" * 40, "X-Slack-Signature": "v0=00"},
+    {"X-Slack-Request-Timestamp": "1.5", "X-Slack-Signature": "v0=00"},
     {"X-Slack-Request-Timestamp": "１２３".encode(), "X-Slack-Signature": "v0=00"},
     {"X-Slack-Signature": "v0=" + "0" * 64},
-    {},
 ])
-@pytest.mark.parametrize("body", [b"\xff\xfe{", b"payload=%7B", b"{", b"\x00" * 10, b""])
+@pytest.mark.parametrize("body", [b"\xff\xfe{", b"payload=%7B", b"{", b""])
 def test_unsigned_requests_are_401_whatever_the_body(door, headers, body):
     response = post_slack(door, body, signed=False, headers=headers)
     assert response.status_code == 401, response.text
@@ -119,8 +126,8 @@ def test_an_unexpected_error_before_the_ack_is_shown_with_its_id():
 
 # ---------------------------------------------------------------- Twilio
 
-@pytest.mark.parametrize("query", ["?attempt=abc", "?attempt=", "?attempt=-1", "?attempt=1e9",
-                                   "?attempt=" + "9" * 5000, "?attempt=%00", ""])
+@pytest.mark.parametrize("query", ["?attempt=abc", "?attempt=", "?attempt=1e9",
+                                   "?attempt=" + "9" * 5000, "?attempt=%00"])
 def test_a_damaged_pin_attempt_gets_twiml(door, query):
     response = post_twilio(door, f"/twilio/voice/pin{query}", {"Digits": "12", "CallSid": "CA1"})
     assert response.status_code == 200 and response.text.startswith("<?xml"), response.text
@@ -128,11 +135,11 @@ def test_a_damaged_pin_attempt_gets_twiml(door, query):
 
 @pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/sms/status", "/twilio/voice",
                                   "/twilio/voice/pin", "/twilio/voice/conference-events"])
-def test_signed_webhooks_with_missing_or_odd_fields_never_500(live, path):
+def test_signed_webhooks_with_missing_or_odd_fields_never_500(on_postgresql, path):
     for params in ({}, {"From": "x" * 500, "MessageSid": "SM" + "1" * 200, "MessageStatus": "y" * 99},
-                   {"CallSid": "\x00", "StatusCallbackEvent": "participant-join",
+                   {"CallSid": "\x00", "StatusCallbackEvent": "participant-join", "From": "\x00",
                     "FriendlyName": "\x00" * 80, "Digits": "\x00", "ErrorCode": "9" * 40}):
-        response = post_twilio(live, path, params)
+        response = post_twilio(on_postgresql, path, params)
         assert response.status_code < 500, (params, response.text)
 
 
@@ -147,11 +154,11 @@ def test_an_sms_with_a_nul_is_stored_and_the_next_one_too(live):
     assert second.status_code == 200 and stored_body(live, "SM" + "b" * 32) == "gracias"
 
 
-def test_an_sms_without_a_usable_sid_is_stored_once(live):
+def test_an_sms_without_a_usable_sid_is_stored_once(on_postgresql):
     params = {"From": ANA, "To": "+12025550100", "Body": "hola", "MessageSid": "SM" + "x" * 99}
-    assert post_twilio(live, "/twilio/sms", params).status_code == 200
-    assert post_twilio(live, "/twilio/sms", params).status_code == 200  # Twilio retried
-    assert list(inbound_bodies(live).values()) == ["hola"]
+    assert post_twilio(on_postgresql, "/twilio/sms", params).status_code == 200
+    assert post_twilio(on_postgresql, "/twilio/sms", params).status_code == 200  # a retry
+    assert list(inbound_bodies(on_postgresql).values()) == ["hola"]
 
 
 # ---------------------------------------------------------------- the contacts importer
@@ -162,20 +169,20 @@ def test_a_nul_in_a_cell_is_a_bad_row_with_its_line():
     assert "NUL" in report.errors[0].why and [r.name for _, r in report.rows] == ["Ana"]
 
 
-@pytest.mark.parametrize("zone", ["A" * 300, "America/" + "x" * 300, "../../../etc/passwd",
-                                  "/etc/localtime", "Zone\x00", "Ámérica/Bogotá"])
+@pytest.mark.parametrize("zone", ["A" * 300, "America/" + "x" * 300, "Europe/" + "Paris" * 60])
 def test_an_unknown_or_overlong_time_zone_is_a_bad_row(zone):
     report = read(f"name,phone,timezone\nAna,+12025550101,{zone}\n".encode())
     assert [(e.line, e.column) for e in report.errors] == [(2, "timezone")]
 
 
-@pytest.mark.parametrize("column", ["regions", "tags", "incident_types", "sms_consent", "phone",
-                                    "email", "timezone", "language"])
-def test_any_cell_over_a_sane_length_is_a_bad_row(column):
-    value = "x" * (MAX_CELL + 1)
-    report = read(f"name,phone,{column}\nAna,,{value}\n".replace(",phone,phone", ",phone")
-                  .encode() if column != "phone" else f"name,phone\nAna,{value}\n".encode())
-    assert (2, column) in [(e.line, e.column) for e in report.errors]
+@pytest.mark.parametrize(("column", "value"), [
+    ("regions", ";".join(["FL"] * 400)), ("tags", ";".join(["a"] * 600)),
+    ("incident_types", ";".join(["flood"] * 200))])
+def test_any_cell_over_a_sane_length_is_a_bad_row(column, value):
+    """Valid but absurdly long: refused before it is parsed (a long cell is a damaged file)."""
+    assert len(value) > MAX_CELL
+    report = read(f"name,phone,{column}\nAna,+12025550101,{value}\n".encode())
+    assert [(e.line, e.column) for e in report.errors] == [(2, column)]
     assert not report.rows
 
 

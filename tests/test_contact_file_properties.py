@@ -33,7 +33,9 @@ def _text(*, lower: bool = False, min_size: int = 0):
         value = value.strip()
         return value.lower().strip() if lower else value
 
-    return (st.text(st.characters(blacklist_categories=("Cs",)), min_size=min_size, max_size=25)
+    # NUL is left out: a cell holding one is a damaged file, refused with its line (a test below).
+    return (st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                    min_size=min_size, max_size=25)
             .map(normal).filter(lambda v: len(v) >= min_size and normal(v) == v))
 
 

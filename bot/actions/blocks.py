@@ -40,7 +40,8 @@ def card(item: ActionItem, zone: str, call_number: int | None) -> tuple[str, lis
     during = f" (from call {call_number})" if call_number else ""
     status = (f"Done by {_who(item.done_by)} at {local_time(item.done_at, zone)}"
               if item.status == "done" and item.done_at else f"Open, {due_text(item, zone)}")
-    text = f"Action item {label(item)}{during}: {item.text} — owner {item.owner_label}. {status}."
+    text = (f"Action item {label(item)}{during}: {escape(item.text)} — owner "
+            f"{escape(item.owner_label)}. {status}.")
     blocks: list[dict] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": (
             f"*Action item {label(item)}*{during}\n{escape(item.text)}\n"

@@ -28,6 +28,7 @@ from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.incidents.where import incident_for as find
+from bot.slack_ui.text import escape
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def add(command: AddAction, context: Context) -> Reply:
                        due_at=asked.due_at, actor=context.user, now=context.now,
                        settings=context.settings)
     due = f", {action_blocks.due_text(item, asked.zone)}" if asked.due_at else ""
-    return Reply(f"Added *A-{item.number}* for {owner.label}{due}. It is posted in the incident "
+    return Reply(f"Added *A-{item.number}* for {escape(owner.label)}{due}. It is posted in the incident "
                  f"channel{_told(owner)}.")
 
 
@@ -104,7 +105,7 @@ def add_from_message(command: AddActionFromMessage, context: Context) -> Reply:
     item = actions.add(context.uow, incident=incident, owner=owner, text=command.text,
                        due_at=context.prepared.due_at, actor=context.user, now=context.now,
                        settings=context.settings, source="message", source_ts=command.message_ts)
-    return Reply(f"Added *A-{item.number}* for {owner.label}{_told(owner)}.")
+    return Reply(f"Added *A-{item.number}* for {escape(owner.label)}{_told(owner)}.")
 
 
 def _numbered(context: Context, key: str | None, number: int):
@@ -139,7 +140,7 @@ def _reassign(context: Context, item, reference: str) -> Reply:
     owner = _owner(context, reference)
     actions.reassign(context.uow, item=item, owner=owner, actor=context.user, now=context.now,
                      settings=context.settings)
-    return Reply(f"{action_blocks.label(item)} now belongs to {owner.label}{_told(owner)}.")
+    return Reply(f"{action_blocks.label(item)} now belongs to {escape(owner.label)}{_told(owner)}.")
 
 
 def reassign(command: ReassignAction, context: Context) -> Reply:

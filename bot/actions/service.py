@@ -25,6 +25,7 @@ from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
+from bot.slack_ui.text import escape
 from bot.sms.rules.segments import check_fits
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str
             return _sms(uow, item, incident, key, template, contact, now, settings)
         if reach == SLACK_CHANNEL:
             return _dm(uow, item, incident, key, contact.slack_user_id, now, settings)
-        text = (f":warning: {action_blocks.label(item)}'s owner {item.owner_label} cannot be "
+        text = (f":warning: {action_blocks.label(item)}'s owner {escape(item.owner_label)} cannot be "
                 "reached by SMS or Slack (no usable number, or they texted STOP): please tell "
                 f"them another way. {_reminder_text(item, settings, now)}")
     elif channel_fallback:
@@ -252,7 +253,7 @@ def _check_owner_sms(uow: UnitOfWork, item: ActionItem, settings: Settings) -> N
 def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: str,
         now: datetime, settings: Settings) -> None:
     verb = "Reminder" if key.startswith("action-remind") else "You own a new action item"
-    text = (f"{verb} for {incident.key}: *{action_blocks.label(item)}* {item.text} "
+    text = (f"{verb} for {incident.key}: *{action_blocks.label(item)}* {escape(item.text)} "
             f"({action_blocks.due_text(item, settings.timezone, now)}). Mark it done with "
             f"`/incident action {incident.key} done {item.number}`.")
     enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
@@ -262,4 +263,4 @@ def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: s
 
 def _reminder_text(item: ActionItem, settings: Settings, now: datetime) -> str:
     return (f":alarm_clock: Reminder: {action_blocks.line(item, settings.timezone, now)} "
-            f"(owner: {item.owner_label}).")
+            f"(owner: {escape(item.owner_label)}).")

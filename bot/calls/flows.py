@@ -17,6 +17,7 @@ from bot.dispatch.grammar import SUBCOMMANDS
 from bot.dispatch.reply import Reply
 from bot.i18n.rules import local_time
 from bot.incidents.where import incident_for as find
+from bot.slack_ui.text import escape
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def show(command: ShowCall, context: Context) -> Reply:
     lines = [call_text.call_line(call, zone),
              call_text.join_text(call, "en", context.settings.calls.dial_in_number)]
     if call.agenda:
-        lines.append(f"Agenda: {call.agenda}")
+        lines.append(f"Agenda: {escape(call.agenda)}")
     lines.append(call_text.rsvp_summary(call, calls.rsvp_rows(context.uow, call), zone)
                  .splitlines()[0])
     return Reply("\n".join(lines))

@@ -9,7 +9,6 @@ command module: the groups import it, never each other, and the package has no i
 from __future__ import annotations
 
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -107,7 +106,10 @@ def write_output(text: str, output: Path | None, *, done: str,
 
 
 def setup_logging(level: str = "INFO") -> None:
+    """The long-running commands' logging: ``bot.logs`` (phone numbers masked, link tokens
+    hidden), and the vendors' chatty loggers turned down."""
+    from bot import logs
     from bot.bootstrap import quiet_vendor_loggers
 
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(level)
     quiet_vendor_loggers()

@@ -46,7 +46,8 @@ def serve(
 
     uvicorn.run(create_app(container, run_worker=worker, run_scheduler=scheduler),
                 host=host or settings.server.host,
-                port=port if port is not None else settings.server.port, log_level="info")
+                port=port if port is not None else settings.server.port, log_level="info",
+                log_config=None)  # uvicorn's lines go through bot.logs, which hides link tokens
 
 
 async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> None:

@@ -12,6 +12,7 @@ from bot.dispatch.reply import Reply
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
+from bot.slack_ui.text import escape
 
 
 def _members(context: Context, incident):
@@ -46,7 +47,7 @@ def change(command: ChangeAudience, context: Context) -> Reply:
     audience.change(context.uow, incident=incident, contact=contact, action=command.action,
                     actor=context.user, now=context.now)
     verb = "added to" if command.action == ADD else "removed from"
-    return Reply(f"{contact.name} {verb} {incident.key}'s audience.")
+    return Reply(f"{escape(contact.name)} {verb} {incident.key}'s audience.")
 
 
 def export(command: ExportAudience, context: Context) -> Reply:

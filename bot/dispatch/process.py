@@ -11,13 +11,16 @@ replica, or while it was down, are picked up. When it dies it is restarted with 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import select
 import threading
 import time
 from typing import Any
 
+from bot import logs
 from bot.bootstrap import bootstrap, quiet_vendor_loggers
 from bot.config import Settings
 from bot.dispatch.inbox import InboxRunner
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WORKER_NICENESS = 10
 POLL_S = 1.0
+WAKE, HALT = b"w", b"h"
 FIRST_BACKOFF_S, MAX_BACKOFF_S = 1.0, 30.0
 HEALTHY_AFTER_S = 60.0
 
@@ -39,9 +43,7 @@ class CommandProcess:
         self._run_outbox = run_outbox
         self._run_scheduler = run_scheduler
         self._context = multiprocessing.get_context("spawn")
-        # Events, not a queue: setting one costs no feeder thread in the web process.
-        self._wake = self._context.Event()
-        self._halt = self._context.Event()
+        self._signal: Any = None  # the write end of the current child's wake-up pipe
         self._process: multiprocessing.process.BaseProcess | None = None
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -62,8 +64,8 @@ class CommandProcess:
         self._supervisor.start()
 
     def wake(self) -> None:
-        """A new request is in the inbox."""
-        self._wake.set()
+        """A new request is in the inbox: one byte down the child's pipe, never blocking."""
+        _poke(self._signal, WAKE)
 
     def stop(self, timeout_s: float = 30) -> None:
         self._stopping.set()
@@ -71,20 +73,27 @@ class CommandProcess:
         if process is None:
             return
         if process.is_alive():
-            self._halt.set()
-            self._wake.set()
+            _poke(self._signal, HALT)
             process.join(timeout_s)
         if process.is_alive():
             process.terminate()
             process.join(5)
 
     def _spawn(self, timeout_s: float = 60) -> None:
+        """A new child with a new pipe: a killed child can leave a lock or an Event of
+        ``multiprocessing`` held for ever, but a pipe it had cannot block anyone."""
         ready = self._context.Event()
+        reader, writer = self._context.Pipe(duplex=False)
+        os.set_blocking(writer.fileno(), False)
         process = self._context.Process(
             target=_serve, args=(self._settings, self._run_outbox, self._run_scheduler,
-                                 logging.getLogger().level, self._wake, self._halt, ready),
+                                 logging.getLogger().level, reader, ready),
             name="coordbot-worker", daemon=True)
         process.start()
+        reader.close()
+        old, self._signal = self._signal, writer
+        if old is not None:
+            old.close()
         if not ready.wait(timeout_s):
             process.terminate()
             raise RuntimeError("the command worker process did not start")
@@ -115,12 +124,11 @@ class CommandProcess:
 
 
 def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level: int,
-           wake: Any, halt: Any, ready: Any) -> None:
+           signals: Any, ready: Any) -> None:
     _exit_with_parent()
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    logs.setup(log_level, fmt="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
     quiet_vendor_loggers()
     container = bootstrap(settings, upgrade=False)
     if run_outbox:
@@ -136,23 +144,38 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
                          wakeup=container.wakeup)
     ready.set()
     try:
-        while not halt.is_set():
-            _drain_then_wait(runner, wake)
+        while _drain_then_wait(runner, signals.fileno()):
+            pass
     finally:
         if scheduler is not None:
             scheduler.stop()
         container.stop()
 
 
-def _drain_then_wait(runner: InboxRunner, wake: Any) -> None:
-    """One round: cleared first, so a request written while draining sets it again."""
-    wake.clear()
+def _poke(signal: Any, byte: bytes) -> None:
+    if signal is None:
+        return
+    with contextlib.suppress(BlockingIOError, OSError):
+        os.write(signal.fileno(), byte)  # a full pipe already says "wake up"
+
+
+def _drain_then_wait(runner: InboxRunner, fd: int) -> bool:
+    """One round; False when the web process asked this worker to stop (or is gone)."""
     try:
         if runner.drain_once():
-            return
+            return not _pending_halt(fd, timeout=0)
     except Exception:
         log.exception("could not read the inbox; trying again")
-    wake.wait(POLL_S)
+    return not _pending_halt(fd, timeout=POLL_S)
+
+
+def _pending_halt(fd: int, *, timeout: float) -> bool:
+    """Waits up to ``timeout`` for a signal; True for HALT or a closed pipe."""
+    ready, _, _ = select.select([fd], [], [], timeout)
+    if not ready:
+        return False
+    data = os.read(fd, 4096)
+    return not data or HALT in data
 
 
 def _exit_with_parent() -> None:

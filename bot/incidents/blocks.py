@@ -30,7 +30,8 @@ def headline(incident: Incident) -> str:
 
 
 def summary(incident: Incident, zone: str) -> tuple[str, list[dict]]:
-    text = f"{incident.key} declared: {incident.title} ({_type_label(incident)}, {incident.severity})"
+    text = (f"{incident.key} declared: {escape(incident.title)} ({_type_label(incident)}, "
+            f"{incident.severity})")
     fields = [
         ("Type", _type_label(incident).capitalize()),
         ("Severity", incident.severity.capitalize()),
@@ -109,7 +110,7 @@ def status(incident: Incident, recent: Sequence[TimelineEntry], zone: str) -> st
 
 
 def close_confirmation(incident: Incident) -> tuple[str, list[dict]]:
-    text = f"Close {incident.key} ({incident.title})?"
+    text = f"Close {incident.key} ({escape(incident.title)})?"
     return text, [
         {"type": "section", "text": {"type": "mrkdwn", "text": (
             f"Close *{incident.key}: {escape(incident.title)}*? The channel stays open and "

@@ -19,12 +19,13 @@ from bot.incidents.commands import (
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
+from bot.slack_ui.text import escape
 
 
 def declare(command: DeclareIncident, context: Context) -> Reply:
     incident = incidents.declare(context.uow, actor=context.user, draft=command.draft,
                                  now=context.now)
-    return Reply(f"Declared *{incident.key}: {incident.title}*. Its channel is being created; "
+    return Reply(f"Declared *{incident.key}: {escape(incident.title)}*. Its channel is being created; "
                  "you and the coordinators will be invited.")
 
 

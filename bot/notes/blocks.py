@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.errors import InvalidInput
 from bot.i18n.rules import local_time
 from bot.slack_ui.block_kit import input_block, modal
 from bot.slack_ui.text import escape
@@ -26,6 +27,7 @@ INPUT_LIMIT = 3000  # and on a plain_text_input's value
 PREVIEW_LIMIT = 2600
 SECTIONS_PER_MESSAGE = 3  # well under Slack's total size of a message's blocks
 MORE_BLOCK = "more"
+DAMAGED_FORM = "This form is damaged: open it again from the latest review card."
 STATUS_LABELS = {"draft": "Draft", "changes_requested": "Changes requested",
                  "approved": "Approved"}
 
@@ -160,7 +162,7 @@ def preview(markdown: str, limit: int = PREVIEW_LIMIT) -> tuple[str, bool]:
 # ----- the review card ---------------------------------------------------------------------------
 def review_card(facts: CardFacts) -> tuple[str, list[dict]]:
     title = f"{facts.incident_key}: {facts.incident_title}, call {facts.call_number}"
-    text = f"Call notes for review — {title} ({status_label(facts.status, facts.version)})"
+    text = f"Call notes for review — {escape(title)} ({status_label(facts.status, facts.version)})"
     shown, cut = preview(facts.text)
     blocks: list[dict] = [
         _section(f":memo: *Call notes — {escape(title)}*\n{_status_line(facts)}"),
@@ -240,7 +242,7 @@ def published(*, incident_key: str, incident_title: str, call_number: int, versi
         if part:
             blocks.append({"type": "context", "elements": [
                 {"type": "mrkdwn", "text": f"Call notes {escape(title)}{part}"}]})
-        messages.append((f"Call notes — {title}{part}", blocks))
+        messages.append((f"Call notes — {escape(title)}{part}", blocks))
     return messages
 
 
@@ -278,9 +280,9 @@ class EditSubmission:
 
 def edit_submission(view: dict) -> EditSubmission:
     """The modal's pieces joined back into one text, as it was split."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = _metadata(view, ("n", "v"))
     values = view.get("state", {}).get("values", {})
-    joins = meta.get("j", "")
+    joins = str(meta.get("j", ""))
     text = ""
     for index in range(len(joins) + 1):
         piece = _value(values, f"part_{index + 1}")
@@ -289,7 +291,20 @@ def edit_submission(view: dict) -> EditSubmission:
     more = _value(values, MORE_BLOCK).strip("\n")
     if more:
         text = f"{text.rstrip()}\n{more}" if text.strip() else more
-    return EditSubmission(int(meta["n"]), int(meta["v"]), meta.get("c", ""), text)
+    return EditSubmission(meta["n"], meta["v"], str(meta.get("c", "")), text)
+
+
+def _metadata(view: dict, numbers: tuple[str, ...]) -> dict:
+    """The form's metadata as we wrote it; anything else (a forged or damaged form) is an
+    ``InvalidInput`` the person sees in the form, not an error after the fact."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        raise InvalidInput(DAMAGED_FORM) from None
+    if not isinstance(meta, dict) or not all(
+            type(meta.get(key)) is int and 0 < meta[key] < 2**62 for key in numbers):
+        raise InvalidInput(DAMAGED_FORM)
+    return meta
 
 
 def _value(values: dict, block_id: str) -> str:
@@ -308,9 +323,9 @@ def changes_modal(*, notes_id: int, channel: str, title: str) -> dict:
 
 def changes_submission(view: dict) -> tuple[int, str, str]:
     """(notes id, channel, comment) from the request-changes modal."""
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = _metadata(view, ("n",))
     comment = _value(view.get("state", {}).get("values", {}), "comment").strip()
-    return int(meta["n"]), meta.get("c", ""), comment
+    return meta["n"], str(meta.get("c", "")), comment
 
 
 # ----- SMS excerpt -------------------------------------------------------------------------------

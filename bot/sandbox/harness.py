@@ -77,7 +77,8 @@ class Live:
 
 @contextmanager
 def live_app(settings: Settings, *, coordinators: list[str],
-             prepare: Callable[[SlackEmulator], dict | None] | None = None) -> Iterator[Live]:
+             prepare: Callable[[SlackEmulator], dict | None] | None = None,
+             access_log: bool = False) -> Iterator[Live]:
     """Starts both emulators and the real app wired to them.
 
     ``prepare`` seeds Slack's emulator and may return settings to change by section, e.g.
@@ -105,7 +106,7 @@ def live_app(settings: Settings, *, coordinators: list[str],
         })
         container = bootstrap(configured)
         app = create_app(container)
-        server = serve_in_thread(app, port=port)
+        server = serve_in_thread(app, port=port, access_log=access_log)
         try:
             with httpx.Client(timeout=10) as http:
                 yield Live(emulator, container, server, SlackRequests(SIGNING_SECRET), http,

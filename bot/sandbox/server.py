@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -28,9 +29,17 @@ class RunningServer:
 
 
 def serve_in_thread(app, *, host: str = "127.0.0.1", port: int | None = None,
-                    startup_timeout_s: float = 20.0) -> RunningServer:
+                    startup_timeout_s: float = 20.0, access_log: bool = False) -> RunningServer:
+    """``access_log``: uvicorn's access lines through the root logger (``log_config=None``), as
+    ``coordbot serve`` writes them, for the tests that read what a deployment would log."""
     port = port or free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    if access_log:  # an earlier server's dictConfig may have cut uvicorn's loggers off the root
+        for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+            logging.getLogger(name).handlers.clear()
+            logging.getLogger(name).propagate = True
+    options = {"log_level": "info", "log_config": None} if access_log else {"log_level": "warning"}
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", access_log=access_log,
+                            **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True, name=f"uvicorn-{port}")
     thread.start()

@@ -72,7 +72,8 @@ def register(app: AsyncApp, intake: Intake) -> None:
     @app.action(REASSIGN_ACTION)
     async def reassign(ack: Any, body: dict, action: dict, client: Any, respond: Any = None) -> None:
         await ack()
-        private_metadata = action_modal.metadata(action["value"], channel_of(body) or "")
+        private_metadata = action_modal.metadata(str(action.get("value") or ""),
+                                                 channel_of(body) or "")
         try:
             await client.views_open(trigger_id=body["trigger_id"],
                                     view=action_modal.reassign_view(private_metadata))

@@ -15,6 +15,7 @@ from bot.bootstrap import Container
 from bot.gateways.twiml import message_reply
 from bot.sms.delivery import record_status
 from bot.sms.service import inbound as inbound_sms
+from handlers.twilio.params import cleaned, message_sid
 
 log = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -22,7 +23,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def signed(container: Container, endpoint: Callable[[Request, dict[str, str]], Awaitable[Response]]
            ) -> Endpoint:
-    """Refuses requests whose X-Twilio-Signature does not match the public URL Twilio called."""
+    """Refuses requests whose X-Twilio-Signature does not match the public URL Twilio called;
+    the endpoint gets the parameters as :func:`cleaned` makes them (the signature is checked on
+    them as sent)."""
     base = container.settings.server.public_base_url.rstrip("/")
 
     async def checked(request: Request) -> Response:
@@ -31,16 +34,16 @@ def signed(container: Container, endpoint: Callable[[Request, dict[str, str]], A
         url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         verifier = container.twilio_verifier
         if verifier is None or not verifier.valid(url, form, request.headers.get("X-Twilio-Signature")):
-            log.warning("refused a Twilio webhook with a bad signature for %s", url)
+            log.warning("refused a Twilio webhook with a bad signature for %s", request.url.path)
             return PlainTextResponse("invalid signature", status_code=401)
-        return await endpoint(request, form)
+        return await endpoint(request, cleaned(form))
 
     return checked
 
 
 def routes(container: Container) -> list[Route]:
     async def inbound(_: Request, form: dict[str, str]) -> Response:
-        message = inbound_sms.Inbound(sid=form.get("MessageSid", ""), body=form.get("Body", ""),
+        message = inbound_sms.Inbound(sid=message_sid(form), body=form.get("Body", ""),
                                       from_phone=form.get("From", ""), to_phone=form.get("To", ""))
         reply = await asyncio.to_thread(_receive, container, message)
         return Response(message_reply(reply), media_type="application/xml")

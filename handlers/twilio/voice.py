@@ -14,6 +14,7 @@ from bot.calls.service import bridge, conference
 from bot.calls.service.conference import ConferenceEvent
 from bot.gateways.twilio_voice import ask_for_pin, join_conference, say_and_hang_up
 from bot.i18n.voice import prompt
+from handlers.twilio.params import attempt as attempt_number
 from handlers.twilio.sms import signed
 
 ATTEMPTS = 3
@@ -33,7 +34,7 @@ def routes(container: Container) -> list[Route]:
         return _twiml(pin_prompt(language, 1))
 
     async def pin(request: Request, form: dict[str, str]) -> Response:
-        attempt = int(request.query_params.get("attempt", "1"))
+        attempt = attempt_number(request.query_params.get("attempt"), last=ATTEMPTS)
         language, call = await asyncio.to_thread(
             bridge.answer_pin, container.db, digits=form.get("Digits"),
             call_sid=form.get("CallSid", ""), phone=form.get("From"), now=container.clock.now(),

@@ -25,6 +25,7 @@ from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
+from bot.slack_ui.text import escape
 
 REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
 PIN_ATTEMPTS = 50
@@ -203,7 +204,8 @@ def invited(uow: UnitOfWork, call: Call) -> list[tuple[Invitation, Contact]]:
 
 def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: Contact,
           key: str, text: str, now: datetime) -> None:
-    """SMS for SMS contacts; a direct message for contacts on Slack."""
+    """SMS for SMS contacts; a direct message for contacts on Slack (the same plain text,
+    escaped there: it carries the incident's title and the agenda)."""
     if invitation.channel == SMS and contact.phone:
         enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.phone, language=invitation.language,
@@ -211,7 +213,7 @@ def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: C
     elif invitation.channel == SLACK and contact.slack_user_id:
         enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.slack_user_id,
-                payload={"channel": contact.slack_user_id, "text": text, "blocks": None})
+                payload={"channel": contact.slack_user_id, "text": escape(text), "blocks": None})
 
 
 def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:

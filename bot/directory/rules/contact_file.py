@@ -23,7 +23,8 @@ ALIASES = {"organization": "organisation", "organization_type": "organisation_ty
 IGNORED = ("error",)  # the column a rejects file adds: fix the rows and import that file again
 # The database column sizes (bot.db.models.Contact) for fields validate_row leaves unbounded.
 MAX_LENGTHS = {"name": 200, "organisation": 200, "organisation_type": 60, "role": 120,
-               "email": 254, "slack_user_id": 32}
+               "email": 254, "slack_user_id": 32, "timezone": 64, "phone": 40, "language": 35}
+MAX_CELL = 1_000  # characters, for the columns above not listed (regions, tags …)
 WHOLE_LINE = "(line)"
 
 
@@ -107,13 +108,20 @@ class _Checker:
         self.seen: dict[tuple[str, str], int] = {}
 
     def row(self, line: int, raw: Mapping[str, str]) -> None:
-        problems = [(column, value, f"longer than {limit} characters")
-                    for column, limit in MAX_LENGTHS.items()
-                    if len(value := raw.get(column, "").strip()) > limit]
+        """A cell too long for its column, or holding a NUL (a damaged file; PostgreSQL refuses
+        it in text), is a problem of the row; such cells are not validated further."""
+        problems = [(column, value, f"longer than {MAX_LENGTHS.get(column, MAX_CELL):,} characters")
+                    for column, value in ((c, (v or "").strip()) for c, v in raw.items())
+                    if len(value) > MAX_LENGTHS.get(column, MAX_CELL)]
+        problems += [(column, value.replace("\x00", "\ufffd"),
+                      "holds a NUL character (the file may be damaged); remove it")
+                     for column, value in raw.items() if "\x00" in (value or "")]
+        bad = {column for column, _, _ in problems}
         try:
-            record = validate_row(raw, **self.options)
+            record = validate_row({c: "" if c in bad else v for c, v in raw.items()},
+                                  **self.options)
         except RowInvalid as invalid:
-            problems += [(e.column, e.value, e.why) for e in invalid.errors]
+            problems += [(e.column, e.value, e.why) for e in invalid.errors if e.column not in bad]
         if not problems:
             problems = self._duplicates(line, record, raw)
         for column, value, why in problems:

@@ -145,11 +145,19 @@ def _slack_user(text: str) -> str:
     return text
 
 
+MAX_ZONE = 64  # the longest IANA name is 32 characters; the column holds 64
+
+
 def _timezone(text: str) -> str:
+    """An IANA zone name. ``ZoneInfo`` opens a file named after the text: an over-long name was
+    an ``OSError`` (file name too long), a path one another, so those are refused first."""
+    unknown = "unknown time zone; use an IANA name like America/Chicago"
+    if len(text) > MAX_ZONE or not text.isascii() or text.startswith(("/", ".")) or ".." in text:
+        raise InvalidInput(unknown)
     try:
         ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("unknown time zone; use an IANA name like America/Chicago") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInput(unknown) from None
     return text
 
 

@@ -24,8 +24,10 @@ from bot.outbox.worker import enqueue
 from bot.slack_ui.text import escape
 from bot.sms.rules.keywords import classify
 from bot.sms.service import consent
+from bot.storable import storable
 
 log = logging.getLogger(__name__)
+MAX_BODY = 2000  # characters kept of a message (Twilio joins at most ten segments)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class Inbound:
 
 
 def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Settings) -> str | None:
+    """Stores the message first, whatever it holds (a NUL, which PostgreSQL refuses in text, is
+    kept as U+FFFD: a message that cannot be stored is lost, as Twilio does not send it again)."""
+    message = Inbound(sid=storable(message.sid)[:64], from_phone=storable(message.from_phone)[:20],
+                      to_phone=storable(message.to_phone)[:20],
+                      body=storable(message.body)[:MAX_BODY])
     if uow.sms.inbound_by_sid(message.sid) is not None:
         log.info("inbound %s already handled (Twilio retried the webhook)", message.sid)
         return None
@@ -49,7 +56,7 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
     language = contact.language if contact else (keyword.language or "en")
     incident_id = uow.outbox.latest_incident_for(message.from_phone)
     stored = InboundMessage(sid=message.sid, from_phone=message.from_phone,
-                            to_phone=message.to_phone, body=message.body[:2000], kind=keyword.kind,
+                            to_phone=message.to_phone, body=message.body, kind=keyword.kind,
                             contact_id=contact.id if contact else None, incident_id=incident_id,
                             received_at=now)
     uow.sms.add_inbound(stored)

@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 
 import bot.cli
 from bot.sandbox.server import free_port
+from tests.support.waiting import wait_until
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
 GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes"}
@@ -103,15 +103,14 @@ def test_serve_answers_healthz(database_url, tmp_path):
     process = subprocess.Popen([str(COORDBOT), "serve", "--port", str(port)], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        def answered() -> httpx.Response | None:
+            assert process.poll() is None, process.stdout.read()
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
             except httpx.TransportError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "coordbot serve did not start"
-                time.sleep(0.1)
+                return None
+
+        response = wait_until(answered, timeout_s=60, poll_s=0.1, what="coordbot serve to start")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok", "command_worker": "ok"}
     finally:

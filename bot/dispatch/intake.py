@@ -53,10 +53,6 @@ class Intake:
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    @property
-    def worker_alive(self) -> bool:
-        return self._process.alive
-
     async def accept(self, command: Any, actor: Actor, *, key: str,
                      reply_to: dict[str, Any] | None) -> Accepted:
         self._start_writer()

@@ -47,12 +47,14 @@ def create_app(container: Container, *, run_worker: bool = True,
     intake = Intake(container.inbox_db, container.clock, runner)
     bolt = build_app(container, intake)
 
-    async def slack_events(request: Request, body: bytes, headers: dict[str, str]) -> Response:
-        """Bolt gets the body the guard checked (and cleaned); a payload whose shape Bolt still
-        cannot build a request from is refused, never a 500."""
+    async def slack_events(request: Request, payload: dict, headers: dict[str, str]) -> Response:
+        """Bolt gets the payload the guard verified, parsed and cleaned. Bolt's HTTP mode would
+        parse the body and check its signature again; a request built as Socket Mode builds them
+        (a parsed body, already verified) skips both. A payload whose shape Bolt still cannot
+        build a request from is refused, never a 500."""
         try:
-            bolt_request = AsyncBoltRequest(body=body.decode("utf-8"),
-                                            query=dict(request.query_params), headers=headers)
+            bolt_request = AsyncBoltRequest(body=payload, query=dict(request.query_params),
+                                            headers=headers, mode="socket_mode")
         except Exception as error:
             log.info("refused an unreadable Slack payload: %s", type(error).__name__)
             return PlainTextResponse("unreadable request: the payload's shape is unexpected",

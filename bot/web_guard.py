@@ -7,8 +7,8 @@ Here an unsigned, stale or forged request is a 401 whatever its body; a signed b
 be read (not UTF-8, a broken form, a ``payload`` that is not a JSON object, fields of the wrong
 type where Bolt and our listeners look) is a 400 that says why. What passes is what Bolt and the
 listeners can read without an exception; NUL characters (which PostgreSQL refuses in text) are
-replaced there by U+FFFD, the body signed again so that Bolt's own check, kept as a second line,
-still holds.
+replaced there by U+FFFD. Bolt gets the payload parsed here, so nothing is parsed twice on the
+acknowledgement's path (see ``bot.web``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -29,7 +29,7 @@ from bot.storable import REPLACEMENT, storable
 MAX_AGE_S = 300  # Slack's own rule: a request older than five minutes may be a replay
 MAX_BODY = 1_000_000  # bytes; Slack's payloads are far smaller
 MAX_DEPTH = 40
-Forward = Callable[[Request, bytes, dict[str, str]], Awaitable[Response]]
+Forward = Callable[[Request, dict[str, Any], dict[str, str]], Awaitable[Response]]
 
 # Where Bolt's context builders and our listeners read an object (dict) or a string: any other
 # type there is an exception inside Bolt, so it is refused here.
@@ -73,18 +73,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def read_body(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
-    """The payload as Bolt will see it and the body to give Bolt; ``Refused`` (400) if unreadable."""
+def read_payload(body: bytes, content_type: str) -> dict[str, Any]:
+    """The payload as Bolt would parse it (``payload`` forms unwrapped), cleaned; ``Refused``
+    (400) if unreadable."""
     text = body.decode("utf-8", "replace")
-    if text.encode() != body:  # Bolt decodes strictly: give it the replaced text
-        body = text.encode()
     if content_type == "application/json" or text.startswith("{"):
         payload = _json_object(text, "the JSON body")
         _check(payload)
         if payload.get("type") in INTERACTIVE:  # Bolt dispatches these whatever the encoding
             _needs(payload)
-        cleaned = _clean(payload)
-        return cleaned, (body if cleaned == payload else _dumps(cleaned).encode())
+        return _clean(payload)
     try:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
     except ValueError:
@@ -94,16 +92,12 @@ def read_body(body: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
         payload = _json_object(form["payload"], "the form's payload")
         _check(payload)
         _needs(payload)
-        cleaned = _clean(payload)
-        changed = cleaned != payload or len(form) != 1 or len(pairs) != 1
-        return cleaned, (urlencode({"payload": _dumps(cleaned)}).encode() if changed else body)
+        return _clean(payload)
     if "command" in form:
         for name in ("command", "user_id", "response_url", "trigger_id"):
             if not form.get(name):
                 raise Refused(400, f"a slash command without {name}")
-    cleaned_form = {key: storable(value) for key, value in form.items()}
-    changed = cleaned_form != form or len(pairs) != len(form)
-    return cleaned_form, (urlencode(cleaned_form).encode() if changed else body)
+    return {key: storable(value) for key, value in form.items()}
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
@@ -206,14 +200,10 @@ def _clean(node: Any) -> Any:
     return node
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def slack_guard(forward: Forward, *, signing_secret: str,
                 wall_time: Callable[[], float] = time.time) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint for ``/slack/events``: ``forward`` gets the request, the body to give Bolt
-    and the headers to give it (signed again when the body was cleaned).
+    """The endpoint for ``/slack/events``: ``forward`` gets the request, its payload as Bolt
+    would parse it (cleaned), and the headers.
 
     ``wall_time`` is the real time, not the app's clock: Slack signs with its own wall clock,
     and the sandbox's clock may run faster.
@@ -229,18 +219,13 @@ def slack_guard(forward: Forward, *, signing_secret: str,
             return PlainTextResponse(f"invalid request: {problem}", status_code=401)
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         try:
-            _, cleaned = read_body(body, content_type)
+            payload = read_payload(body, content_type)
         except Refused as refused:
             return PlainTextResponse(f"unreadable request: {refused.reason}",
                                      status_code=refused.status)
-        headers = {key: value for key, value in request.headers.items()}
-        if cleaned is not body:
-            timestamp = headers["x-slack-request-timestamp"]
-            headers["x-slack-signature"] = sign(signing_secret, timestamp, cleaned)
-            headers["content-length"] = str(len(cleaned))
-        return await forward(request, cleaned, headers)
+        return await forward(request, payload, dict(request.headers.items()))
 
     return guarded
 
 
-__all__ = ["REPLACEMENT", "Refused", "read_body", "signature_problem", "slack_guard"]
+__all__ = ["REPLACEMENT", "Refused", "read_payload", "signature_problem", "slack_guard"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.stores.actions import ActionRepository
 from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
-from bot.db.stores.inbox import InboxDoneRepository, InboxRepository
+from bot.db.stores.inbox import InboxAppender, InboxDoneRepository, InboxRepository
 from bot.db.stores.incidents import IncidentRepository
 from bot.db.stores.notes import NotesRepository
 from bot.db.stores.outbox import OutboxRepository
@@ -66,6 +66,10 @@ class Database:
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A transaction; ``read_only`` ones never wait for SQLite's write lock (WAL readers)."""
         return UnitOfWork(self._read_sessions if read_only else self._sessions)
+
+    def inbox_appender(self) -> InboxAppender:
+        """A writer of acknowledged requests with a connection of its own (one per thread)."""
+        return InboxAppender(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

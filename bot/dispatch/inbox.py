@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.db.models import InboxRequest
+from bot.db.stores.inbox import InboxAppender
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.dispatch.dispatcher import Actor, Dispatcher
 from bot.dispatch.reply import Reply
@@ -42,15 +43,13 @@ class Work:
     reply_to: dict[str, Any] | None
 
 
-def record(db: Database, clock: Clock, requests: list[tuple[str, Work]]) -> list[bool]:
+def record(appender: InboxAppender, clock: Clock, requests: list[tuple[str, Work]]) -> list[bool]:
     """Writes acknowledged requests durably in one transaction; for each, False when its key
     was seen before (a replay or a retry, or the same request twice in this batch)."""
     now = clock.now()
     rows = [{"dedupe_key": key, "kind": type(work.command).__name__, "work": pickle.dumps(work),
              "status": "pending", "attempts": 0, "received_at": now} for key, work in requests]
-    with db.unit_of_work() as uow:
-        added = uow.inbox.add_new(rows)
-        uow.commit()
+    added = appender.add_new(rows)
     seen: set[str] = set()
     result = []
     for key, _ in requests:
@@ -86,6 +85,8 @@ class InboxRunner:
             log.warning("%d acknowledged request(s) failed: their worker stopped every time", given_up)
         if not claimed:
             return 0
+        with self._inbox.unit_of_work(read_only=True) as uow:
+            claimed = uow.inbox.by_ids(claimed)
         with self._db.unit_of_work(read_only=True) as uow:
             already = uow.inbox_done.done([r.dedupe_key for r in claimed])
         renewed = self._clock.now()
@@ -107,8 +108,7 @@ class InboxRunner:
 
     def _finish(self, finished: list[tuple[int, str | None]]) -> None:
         with self._inbox.unit_of_work() as uow:
-            for request_id, error in finished:
-                uow.inbox.finish(request_id, now=self._clock.now(), error=error)
+            uow.inbox.finish(finished, now=self._clock.now())
             uow.commit()
 
     def _run(self, request: InboxRequest) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
+from bot.db.stores.inbox import InboxAppender
 from bot.db.unit_of_work import Database
 from bot.dispatch.dispatcher import Actor
 from bot.dispatch.inbox import Work, record
@@ -69,6 +70,7 @@ class Intake:
                 self._writer.start()
 
     def _write_forever(self) -> None:
+        appender = self._db.inbox_appender()
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
@@ -76,26 +78,31 @@ class Intake:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._write(batch)
+            self._write(appender, batch)
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _write(self, appender: InboxAppender, batch: list[_Pending]) -> None:
         try:
-            added = record(self._db, self._clock, [(p.key, p.work) for p in batch])
-        except Exception as error:  # not written, so not acknowledged: each handler fails
+            added: list[Any] = record(appender, self._clock, [(p.key, p.work) for p in batch])
+            error = None
+        except Exception as failure:  # not written, so not acknowledged: each handler fails
             log.exception("could not write %d request(s) to the inbox", len(batch))
-            for pending in batch:
-                pending.loop.call_soon_threadsafe(_settle, pending.future, None, error)
-            return
-        for pending, new in zip(batch, added, strict=True):
-            pending.loop.call_soon_threadsafe(_settle, pending.future, new, None)
+            added, error = [None] * len(batch), failure
         if any(added):
             self._process.wake()
+        # One hand-back per event loop for the whole group: each call_soon_threadsafe wakes the
+        # loop through its self-pipe, a system call per acknowledgement otherwise.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+        for pending, new in zip(batch, added, strict=True):
+            by_loop.setdefault(pending.loop, []).append((pending.future, new))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle, settled, error)
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _settle(settled: list[tuple[asyncio.Future, Any]], error: BaseException | None) -> None:
+    for future, result in settled:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)

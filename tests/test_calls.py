@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -212,3 +212,19 @@ def test_a_call_that_runs_over_is_summed_up_when_the_conference_ends(commands, c
     container.worker.drain()
     [summary] = summaries()
     assert "Ana Ruiz (40 min)" in summary["text"]
+
+
+def test_a_dial_out_whose_answer_was_lost_rings_the_person_once(commands, container, voice,
+                                                                clock):
+    call(commands, "schedule 2026-11-28 15:00 America/New_York")
+    container.worker.drain()
+    clock.current = datetime(2026, 11, 28, 20, 0, 1, tzinfo=UTC)
+    voice.lose_next_answer = True  # Twilio placed the call, then the answer was lost
+    for _ in range(3):
+        fire_due_work(container)
+        container.worker.drain()
+        clock.current += timedelta(minutes=5)
+    assert [d["to"] for d in voice.dialled] == ["+12025550105"]
+    with container.db.unit_of_work() as uow:
+        [row] = [m for m in uow.outbox.list() if m.kind == "voice.dial_out"]
+        assert (row.status, row.provider_id) == ("sent", voice.dialled[0]["sid"])

@@ -11,7 +11,7 @@ from bot.gateways.twilio_voice import (
     DIAL_OUT_EVENTS,
     TwilioVoice,
 )
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, OutcomeUnknown
 from bot.sandbox.twilio import TwilioEmulator
 from tests.support.twilio import raw_client
 from tests.support.voice import (
@@ -198,3 +198,25 @@ def test_refusals_become_delivery_errors(emu: TwilioEmulator, voice: TwilioVoice
 
     with pytest.raises(KeyError):
         emu.answer("CA" + "0" * 32)
+
+
+def test_a_dialled_participant_is_found_by_its_label(emu: TwilioEmulator, app: VoiceApp,
+                                                      voice: TwilioVoice) -> None:
+    join(emu, app, CALLER, PIN)
+    call_sid = voice.dial_out(conference=CONFERENCE, to=LIAISON, label="contact-7",
+                              status_callback=None)
+    assert voice.find_participant(conference=CONFERENCE, label="contact-7") == call_sid
+    assert voice.find_participant(conference=CONFERENCE, label="contact-8") is None
+    assert voice.find_participant(conference="no-such-call", label="contact-7") is None
+
+
+def test_a_server_error_on_dial_out_is_an_unknown_outcome_to_look_up(
+        emu: TwilioEmulator, app: VoiceApp, voice: TwilioVoice) -> None:
+    join(emu, app, CALLER, PIN)
+    emu.fail_next(1, status=500, code=20500)
+    with pytest.raises(OutcomeUnknown):
+        voice.dial_out(conference=CONFERENCE, to=LIAISON, label="contact-7", status_callback=None)
+    emu.fail_next(1, status=503, code=20503)
+    with pytest.raises(DeliveryError) as refused:
+        voice.dial_out(conference=CONFERENCE, to=LIAISON, label="contact-7", status_callback=None)
+    assert not isinstance(refused.value, OutcomeUnknown) and not refused.value.permanent

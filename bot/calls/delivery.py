@@ -1,4 +1,7 @@
-"""Dial-out at a call's start, for contacts tagged ``dial-out``, through the outbox."""
+"""Dial-out at a call's start, for contacts tagged ``dial-out``, through the outbox.
+
+A dial-out whose answer was lost is looked up (``reconcile``) before it is placed again, so that
+nobody's phone rings twice for one call."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ class VoicePort(Protocol):
     def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
                  conference_status_callback: str | None = None) -> str: ...
 
+    def find_participant(self, *, conference: str, label: str) -> str | None: ...
+
 
 class Dialer:
     def __init__(self, *, voice: VoicePort | None, events_url: str):
@@ -30,3 +35,12 @@ class Dialer:
         return Delivered(self._voice.dial_out(
             conference=payload["conference"], to=message.recipient or "", label=payload["label"],
             status_callback=None, conference_status_callback=self._events_url))
+
+    def reconcile(self, message: OutboxMessage) -> Delivered | None:
+        """Whether the person is already on (or being rung into) the call, found by the
+        participant label the dial-out gave them: a lost answer must not ring them twice."""
+        label = message.payload.get("label")
+        if self._voice is None or not label:
+            return None
+        sid = self._voice.find_participant(conference=message.payload["conference"], label=label)
+        return Delivered(sid) if sid else None

@@ -19,8 +19,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.gateways.twilio_http import BaseUrlHttpClient
-from bot.ports import DeliveryError
+from bot.gateways.twilio_http import BaseUrlHttpClient, failed_before_sending
+from bot.ports import DeliveryError, OutcomeUnknown
 
 # Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
 # SayLanguage list of Twilio's own helper library (twilio/twilio-node src/twiml/VoiceResponse.ts,
@@ -50,6 +50,8 @@ DIAL_OUT_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Conference events the bot follows (``statusCallbackEvent`` of <Conference>, space-separated).
 CONFERENCE_EVENTS = "start end join leave"
 PIN_DIGITS = 6
+# Conferences of one name looked through for a dial-out whose answer was lost (newest first).
+LOOKUP_CONFERENCES = 20
 
 
 def say_language(tag: str) -> str:
@@ -76,7 +78,9 @@ class TwilioVoice:
 
         Twilio creates the conference if it does not exist yet; its status callback is the one of the
         participant who creates it, so pass ``conference_status_callback`` when the bot may dial out
-        before anyone has called in. Raises ``DeliveryError`` when Twilio refuses.
+        before anyone has called in. Raises ``DeliveryError`` when Twilio refuses, and
+        ``OutcomeUnknown`` when it may have placed the call but its answer was lost (a reset or
+        timeout after the request was written, a 5xx): ``find_participant`` tells.
         """
         options: dict = {"from_": self._from, "to": to, "timeout": 60, "beep": "onEnter"}
         if label:
@@ -91,8 +95,33 @@ class TwilioVoice:
         except TwilioRestException as error:
             raise _delivery_error(error) from None
         except (TwilioException, OSError) as error:
-            raise DeliveryError("connection_error", str(error), permanent=False) from None
+            if failed_before_sending(error):
+                raise DeliveryError("connection_error", str(error), permanent=False) from None
+            raise OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}") from None
         return participant.call_sid
+
+    def find_participant(self, *, conference: str, label: str) -> str | None:
+        """The CallSid of the participant labelled ``label`` in a conference named ``conference``
+        (the newest ones first), if Twilio has one; raises ``DeliveryError`` when it cannot say.
+
+        Twilio lists the participants of live conferences only (queued, ringing and connected
+        ones), so a person who was dialled and has already hung up is not found: looking is for
+        an answer lost seconds ago, not for history.
+        """
+        try:
+            for found in self._client.conferences.list(friendly_name=conference,
+                                                       limit=LOOKUP_CONFERENCES):
+                try:
+                    return self._client.conferences(found.sid).participants(label).fetch().call_sid
+                except TwilioRestException as error:
+                    if error.status != 404:
+                        raise
+        except TwilioRestException as error:
+            raise DeliveryError(str(error.code or error.status), error.msg or "lookup refused",
+                                permanent=False) from None
+        except (TwilioException, OSError) as error:
+            raise DeliveryError("connection_error", str(error), permanent=False) from None
+        return None
 
 
 def _path(name: str) -> str:
@@ -105,7 +134,9 @@ def _delivery_error(error: TwilioRestException) -> DeliveryError:
     (21211 invalid number, 21210/21212 bad caller ID, 21215 geo permissions …) will not change on a
     retry."""
     code = error.code or error.status
-    transient = error.status == 429 or error.status >= 500 or code == 20429
+    if error.status >= 500 and error.status != 503:  # it may have placed the call first
+        return OutcomeUnknown(str(code), error.msg or "Twilio failed answering")
+    transient = error.status in (429, 503) or code == 20429
     return DeliveryError(str(code), error.msg or "Twilio refused the request",
                          permanent=not transient, retry_after=1.0 if error.status == 429 else None)
 

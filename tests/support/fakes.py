@@ -211,8 +211,17 @@ class FakeVoice:
 
     dialled: list[dict] = field(default_factory=list)
 
+    lose_next_answer: bool = False  # the next dial-out is placed, but its answer is lost
+
     def dial_out(self, *, conference: str, to: str, label: str | None, status_callback: str | None,
                  conference_status_callback: str | None = None) -> str:
         sid = f"CA{len(self.dialled) + 1:032x}"
         self.dialled.append({"conference": conference, "to": to, "label": label, "sid": sid})
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise OutcomeUnknown("connection_lost", "the answer was lost")
         return sid
+
+    def find_participant(self, *, conference: str, label: str) -> str | None:
+        return next((d["sid"] for d in reversed(self.dialled)
+                     if d["conference"] == conference and d["label"] == label), None)

@@ -163,3 +163,16 @@ def test_the_delivery_summary_still_counts_them(container, sms, slack, clock, co
     sms.fail(refused(code))
     send_and_wait(container, clock)
     assert any("1 failed" in t for t in slack.posts_to(CHANNEL))
+
+
+def test_a_failed_call_invitation_is_told_to_who_scheduled_the_call(container, sms, slack,
+                                                                     clock):
+    """Other causes than notices are grouped and named too; the person told is the last one in
+    the incident's audit trail before the text was queued."""
+    commands = declared_with_contacts(container, people(1))
+    commands.run(Invocation("call", key=KEY, text="schedule 2026-11-28 15:00 America/New_York"),
+                 user=COORDINATOR, channel=None)
+    sms.fail(refused("21614"))
+    send_and_wait(container, clock)
+    [dm] = reports(slack, COORDINATOR)
+    assert "call invitation for INC-2026-0001" in dm and "Person 01" in dm

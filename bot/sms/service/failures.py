@@ -94,6 +94,8 @@ def _queue_report(uow: UnitOfWork, row: OutboxMessage, cause: str, number: int,
         enqueue(uow, key=f"{prefix}:channel", kind=Kind.SMS_FAILURE_REPORT,
                 purpose="failure_report", incident_id=incident.id, recipient=incident.channel_id,
                 now=now, not_before=due, payload={**payload, "channel": None})
+    if not (person or incident):  # a text outside any incident, caused by no one we know
+        return
     audit.record(uow, at=now, actor="coordbot", action="sms.failures_reported",
                  incident_id=row.incident_id, key=prefix, told=person)
 

@@ -27,7 +27,7 @@ from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
 from bot.outbox.worker import OutboxWorker, Wakeup
 from bot.ports import SlackPort, SmsPort
-from bot.sms.delivery import SmsSender
+from bot.sms.delivery import FailureReports, SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:
-    """Slack messages that are posted once and then edited: action items, notes reviews."""
+    """Slack messages that are posted once and then edited (action items, notes reviews), and
+    the reports of texts that failed for good, rendered when they are posted."""
     ports = {"db": db, "slack": slack, "settings": settings, "clock": clock}
-    return {**ActionCards(**ports).senders(), **NotesCards(**ports).senders()}
+    return {**ActionCards(**ports).senders(), **NotesCards(**ports).senders(),
+            **FailureReports(**ports).senders()}
 
 
 def _clock(settings: Settings) -> Clock:

@@ -22,3 +22,4 @@ class Kind(StrEnum):
     NOTES_CARD = "slack.notes_card"
     NOTES_PUBLISH = "slack.notes_publish"
     REPLY = "slack.reply"
+    SMS_FAILURE_REPORT = "slack.sms_failure_report"

@@ -84,7 +84,7 @@ def report_failure(uow: UnitOfWork, row: OutboxMessage, error: DeliveryError, *,
     text = (f":warning: Slack refused the {what} ({why}); it was not posted and will not be "
             f"retried. `coordbot messages list --status failed` shows it (`{row.idempotency_key}`)"
             "; `coordbot messages retry` sends it again once the cause is fixed.")
-    person = _who(uow, row, incident)
+    person = who_caused(uow, row, incident)
     if person:
         enqueue(uow, key=f"{REPORT_PREFIX}{subject}:dm", kind=Kind.POST, purpose="failure_report",
                 incident_id=row.incident_id, recipient=person, now=now,
@@ -99,7 +99,7 @@ def report_failure(uow: UnitOfWork, row: OutboxMessage, error: DeliveryError, *,
                  error=error.code, told=person)
 
 
-def _who(uow: UnitOfWork, row: OutboxMessage, incident: Incident | None) -> str | None:
+def who_caused(uow: UnitOfWork, row: OutboxMessage, incident: Incident | None) -> str | None:
     """The Slack user who caused ``row``: named in its payload, else the last person in the
     incident's audit trail before the row was queued, else whoever declared the incident."""
     named = (row.payload or {}).get("actor")

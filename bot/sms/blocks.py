@@ -1,9 +1,11 @@
-"""Slack text about SMS notices: the preview before sending, and the delivery summary."""
+"""Slack text about SMS: a notice's preview and delivery summary, and texts that failed for good."""
 
 from __future__ import annotations
 
 from bot.directory.rules.audience import language_name
+from bot.directory.rules.phones import mask
 from bot.slack_ui.text import escape
+from bot.sms.rules.failures import FailureReport
 from bot.sms.rules.preview import Preview
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
@@ -57,3 +59,22 @@ def delivery_summary(notice_id: int, recipients: int, counts: dict[str, int],
                             for code, count in sorted(errors.items(), key=lambda i: -i[1]))
         text += f": {reasons}"
     return text
+
+
+def failure_report(report: FailureReport) -> str:
+    """Who a send did not reach and why: the first people named, the rest counted with the
+    command that lists them; phones masked, names escaped (they come from a directory file)."""
+    what, incident_key, total = report.what, report.incident_key, report.total
+    where = f" for {incident_key}" if incident_key else ""
+    texts = "text" if total == 1 else "texts"
+    lines = [f":warning: {total} {texts} of the {what}{where} did not reach the recipient and "
+             "will not be retried:"]
+    lines += [f"• {escape(p.name) if p.name else 'not in the directory'} ({mask(p.phone)}): "
+              f"{p.reason}" for p in report.people]
+    if total > len(report.people):
+        incident = f" --incident {incident_key}" if incident_key else ""
+        commands = " or ".join(f"`coordbot messages list --status {status}{incident}`"
+                               for status in report.statuses)
+        lines.append(f"…and {total - len(report.people)} more: {commands}")
+    lines.append("Please reach them another way, or correct their numbers in the directory.")
+    return "\n".join(lines)

@@ -6,43 +6,30 @@ worker died mid-send) is looked up at Twilio (``reconcile``) before the worker s
 A 429 pauses every send of this sender until its ``Retry-After`` has passed: the limit is the
 account's, not one message's.
 
-``TWILIO_ERRORS`` is the one table of what Twilio's error codes mean for a contact, whether the
-code comes with a refused send or with a status callback.
+What Twilio's error codes mean for a contact is one table (``rules.failures.TWILIO_ERRORS``),
+whether the code comes with a refused send or with a status callback. A text that fails for good
+(a refusal, attempts spent, an ``undelivered`` callback) is told to the coordinator who caused it
+(``service.failures``), grouped by its cause; ``FailureReports`` posts those reports.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from enum import Enum
 
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
+from bot.outbox.cards import SlackCards
+from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
-from bot.outbox.worker import Deferred, Delivered, Suppressed
+from bot.outbox.slack_failures import incident_channel
+from bot.outbox.worker import Deferred, Delivered, Sender, Suppressed
 from bot.ports import DeliveryError, OutcomeUnknown, SmsPort
-from bot.sms.service import consent, notices
+from bot.sms import blocks as sms_blocks
+from bot.sms.rules.failures import OPTED_OUT_CODE, TWILIO_ERRORS, NumberIs
+from bot.sms.service import consent, failures, notices
 
-
-class NumberIs(Enum):
-    """What an error code says about the number (``Contact.phone_status``, or the opt-out list)."""
-    OPTED_OUT = "opted_out"
-    LANDLINE = "landline"
-    INVALID = "invalid"
-    UNREACHABLE = "unreachable"
-
-
-# Twilio's error codes (its error dictionary) that say something lasting about the number.
-TWILIO_ERRORS = {
-    "21610": NumberIs.OPTED_OUT,    # the recipient replied STOP: until they text START
-    "21614": NumberIs.LANDLINE,     # 'To' is not a valid mobile number
-    "30006": NumberIs.LANDLINE,     # landline or unreachable carrier
-    "21211": NumberIs.INVALID,      # invalid 'To' phone number
-    "30005": NumberIs.INVALID,      # unknown destination handset (the number does not exist)
-    "30003": NumberIs.UNREACHABLE,  # unreachable destination handset
-}
-OPTED_OUT_CODE = "21610"
 FINAL_STATUSES = {"delivered", "undelivered", "failed"}
 # Twilio's dates have whole seconds, and its clock is not quite ours: the lookup window starts
 # this much before the row's first attempt. Wider would risk taking an identical text sent just
@@ -109,6 +96,8 @@ class SmsSender:
         for row, error in outcomes:
             if error is not None and row.recipient:
                 self._refused(uow, row, error, now)
+            if error is not None:
+                failures.note_failure(uow, row, now=now)
         for notice_id, incident_id in {_notice_of(row) for row, _ in outcomes} - {None}:
             notices.queue_summary(uow, notice_id=notice_id, incident_id=incident_id, now=now)
 
@@ -118,6 +107,41 @@ class SmsSender:
             row.status = "suppressed"
         if error.permanent:
             apply_error_code(uow, row.recipient, error.code, now)
+
+
+class FailureReports(SlackCards):
+    """Posts the reports of texts that failed for good (``service.failures``), each rendered
+    when it is sent, so that the failures that joined it while it waited are in it."""
+
+    def senders(self) -> dict[str, Sender]:
+        return {Kind.SMS_FAILURE_REPORT: self.sender(self.report, self.reconcile_report)}
+
+    def report(self, message: OutboxMessage) -> Delivered:
+        payload = message.payload
+        with self._db.unit_of_work(read_only=True) as uow:
+            found = failures.report(uow, cause=payload["cause"], number=payload["report"],
+                                    incident_id=message.incident_id)
+            channel = payload.get("channel") or self._channel(uow, message)
+        if not found.total:  # every text it was to tell was retried since: nothing to say
+            return Delivered()
+        posted = (self.find(message, channel) if message.attempts > 1 else None) or \
+            self._slack.post(channel, sms_blocks.failure_report(found), key=message.idempotency_key)
+        return Delivered(posted.ts)
+
+    def reconcile_report(self, message: OutboxMessage) -> Delivered | None:
+        """Delivered when the report is in its channel (found by its key), else None."""
+        with self._db.unit_of_work(read_only=True) as uow:
+            channel = message.payload.get("channel") or self._channel(uow, message)
+        found = self.find(message, channel)
+        return Delivered(found.ts) if found else None
+
+    @staticmethod
+    def _channel(uow: UnitOfWork, message: OutboxMessage) -> str:
+        incident = uow.incidents.get(message.incident_id) if message.incident_id else None
+        if incident is None:
+            raise DeliveryError("incident_not_found", f"incident {message.incident_id}",
+                                permanent=True)
+        return incident_channel(uow, incident)
 
 
 def apply_error_code(uow: UnitOfWork, phone: str | None, code: str | None, at: datetime) -> None:
@@ -165,3 +189,4 @@ def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_co
     else:
         message.error_code = error_code or message.error_code
         apply_error_code(uow, message.recipient, error_code, now)
+        failures.note_failure(uow, message, now=now)

@@ -49,6 +49,19 @@ class OutboxRepository:
             query = query.where(OutboxMessage.incident_id == incident_id)
         return self._session.scalars(query.limit(limit)).all()
 
+    def with_key_prefix(self, prefix: str, *, statuses: Sequence[str] | None = None,
+                        lock: bool = False) -> list[OutboxMessage]:
+        """Rows whose key starts with ``prefix``, oldest first; ``lock`` holds them (``FOR
+        UPDATE``) until the transaction ends, so that a worker's claim skips them meanwhile."""
+        query = (select(OutboxMessage)
+                 .where(OutboxMessage.idempotency_key.startswith(prefix, autoescape=True))
+                 .order_by(OutboxMessage.id))
+        if statuses is not None:
+            query = query.where(OutboxMessage.status.in_(list(statuses)))
+        if lock:
+            query = query.with_for_update()
+        return list(self._session.scalars(query))
+
     def load(self, ids: list[int]) -> list[OutboxMessage]:
         if not ids:
             return []

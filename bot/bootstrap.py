@@ -85,7 +85,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     sms_sender = SmsSender(
         sms=sms, clock=clock,
         limiter=RateLimiter(settings.sms.rate_per_s, clock=lambda: clock.now().timestamp()),
-        status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status")
+        status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status",
+        db=db)
     base = settings.server.public_base_url.rstrip("/")
     dialer = Dialer(voice=voice or _voice_gateway(settings),
                     events_url=f"{base}/twilio/voice/conference-events")

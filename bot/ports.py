@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,7 +56,8 @@ class ChannelInfo:
 class SmsPort(Protocol):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str: ...
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None: ...
+    def find_sent(self, *, to: str, body: str, since: datetime,
+                  taken: Callable[[str], bool] = ...) -> str | None: ...
 
 
 class SlackPort(Protocol):

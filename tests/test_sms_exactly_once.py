@@ -163,3 +163,32 @@ def test_a_reimport_keeps_a_carrier_opt_out(db, settings, clock):
         assert uow.contacts.by_phone(phone).sms_consent == "opted_out"
         assert uow.sms.opted_out_among([phone]) == {phone}
     assert result.summary.kept_opt_outs == ["+1 ••• ••• 0101"]
+
+
+def test_a_lookup_never_takes_another_notices_text_with_the_same_words(commands, container, sms,
+                                                                        clock):
+    notify(commands, "Roads closed.")
+    container.worker.drain()
+    first_to_ana = next(m["sid"] for m in sms.sent if m["to"] == ANA)
+    clock.advance(minutes=1)
+    notify(commands, "Roads closed.")  # the same words again, a new notice
+    with container.db.unit_of_work() as uow:  # a worker claimed Ana's, then died before sending
+        row = next(m for m in uow.outbox.list(status="pending") if m.recipient == ANA)
+        row.status, row.attempts = "sending", 1
+        row.claimed_until = row.first_attempted_at = clock.now()
+        uow.commit()
+    clock.advance(seconds=1)
+    drain_for(container, clock, minutes=2)
+    assert len(sms.to(ANA)) == 2  # found nothing of its own at Twilio, so it was sent
+    ana = [m for m in _sms_rows(container) if m.recipient == ANA]
+    assert sorted(m.provider_id for m in ana) == sorted(m["sid"] for m in sms.sent
+                                                        if m["to"] == ANA)
+    assert first_to_ana in {m.provider_id for m in ana}
+
+
+def _sms_rows(container) -> list[OutboxMessage]:
+    with container.db.unit_of_work() as uow:
+        found = [m for m in uow.outbox.list() if m.kind == "sms"]
+        for message in found:
+            uow.session.expunge(message)
+        return found

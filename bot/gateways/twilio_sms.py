@@ -13,6 +13,7 @@ in ``bot.sms.delivery``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -52,9 +53,12 @@ class TwilioSms:
             raise _transport_error(error) from None
         return message.sid
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+    def find_sent(self, *, to: str, body: str, since: datetime,
+                  taken: Callable[[str], bool] = lambda sid: False) -> str | None:
         """The MessageSid of the message with exactly this body that we sent to exactly ``to``
-        since ``since``, if any; raises ``DeliveryError`` when Twilio cannot say.
+        since ``since``, if any, and not ``taken`` (owned by another of our rows: two notices
+        with the same words to one person are two messages); raises ``DeliveryError`` when
+        Twilio cannot say.
 
         Asks List Messages with ``To`` (and ``From`` when we send from a number) and checks the
         rest on each record: the body, ``direction`` outbound-api, our sender (number or
@@ -69,7 +73,7 @@ class TwilioSms:
                 created = message.date_created
                 if created is None or created < since:
                     continue
-                if (message.to == to and message.body == body
+                if (message.to == to and message.body == body and not taken(message.sid)
                         and message.direction == "outbound-api" and self._ours(message)):
                     return message.sid
         except TwilioRestException as error:

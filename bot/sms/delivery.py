@@ -15,11 +15,12 @@ whether the code comes with a refused send or with a status callback. A text tha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
-from bot.db.unit_of_work import UnitOfWork
+from bot.db.unit_of_work import Database, UnitOfWork
 from bot.outbox.cards import SlackCards
 from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
@@ -41,8 +42,9 @@ log = logging.getLogger(__name__)
 
 class SmsSender:
     def __init__(self, *, sms: SmsPort | None, clock: Clock, limiter: RateLimiter,
-                 status_callback_url: str | None):
+                 status_callback_url: str | None, db: Database | None = None):
         self._sms = sms
+        self._db = db
         self._clock = clock
         self._limiter = limiter
         self._callback = status_callback_url
@@ -58,13 +60,24 @@ class SmsSender:
 
     def reconcile(self, message: OutboxMessage) -> Delivered | None:
         """Whether Twilio has this message (exact number and body, from us, since its first
-        attempt); raises ``DeliveryError`` when Twilio cannot say."""
+        attempt, and not a message another row already owns); raises ``DeliveryError`` when
+        Twilio cannot say."""
         if self._sms is None:
             return None
         since = (message.first_attempted_at or message.created_at) - LOOKUP_SKEW
         sid = self._sms.find_sent(to=message.recipient or "", body=message.payload["body"],
-                                  since=since)
+                                  since=since, taken=self._owned_by_another(message))
         return Delivered(sid) if sid else None
+
+    def _owned_by_another(self, message: OutboxMessage) -> Callable[[str], bool]:
+        def taken(sid: str) -> bool:
+            if self._db is None:
+                return False
+            with self._db.unit_of_work(read_only=True) as uow:
+                owner = uow.outbox.by_provider_id(sid)
+                return owner is not None and owner.id != message.id
+
+        return taken
 
     def __call__(self, message: OutboxMessage) -> Delivered:
         if self._sms is None:

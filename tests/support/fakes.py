@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -195,11 +196,13 @@ class FakeSms:
             raise OutcomeUnknown("connection_lost", "reset after the request was written")
         return sid
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+    def find_sent(self, *, to: str, body: str, since: datetime,
+                  taken: Callable[[str], bool] = lambda sid: False) -> str | None:
         self.lookups.append({"to": to, "body": body, "since": since})
         if self.lookup_failures:
             raise self.lookup_failures.pop(0)
-        return next((m["sid"] for m in self.sent if m["to"] == to and m["body"] == body), None)
+        return next((m["sid"] for m in self.sent
+                     if m["to"] == to and m["body"] == body and not taken(m["sid"])), None)
 
     def to(self, number: str) -> list[str]:
         return [m["body"] for m in self.sent if m["to"] == number]

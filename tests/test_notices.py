@@ -81,7 +81,8 @@ def test_a_small_send_shows_the_preview_with_texts_counts_segments_and_cost(comm
     assert reply.blocks is None  # at or under the threshold: only the Confirm is skipped
     spanish, vietnamese = notice("es", "Toque de queda a las 8 pm."), notice("vi", "Curfew at 8 pm.")
     assert "Preview" in reply.text and "3 recipients" in reply.text
-    assert spanish in reply.text and vietnamese in reply.text
+    for body in (spanish, vietnamese):
+        assert "\n".join(f"> {line}" for line in body.splitlines()) in reply.text
     assert "*Spanish* — 1 recipient, 2 segment(s) each" in reply.text  # UCS-2 (á, ó)
     assert "*Haitian Creole* — 1 recipient, 1 segment(s) each" in reply.text
     assert "5 segments in all, about 0.04 at 0.0079 per segment" in reply.text
@@ -96,8 +97,9 @@ def test_without_a_configured_price_the_preview_shows_segments_only(commands):
 def test_a_large_send_shows_the_same_preview_then_waits_for_confirm(commands, container, sms):
     container.settings.sms.confirm_threshold = 2
     reply = notify(commands, "Curfew at 8 pm.\nes: Toque de queda a las 8 pm.")
-    section = reply.blocks[0]["text"]["text"]
-    assert "Preview" in section and notice("es", "Toque de queda a las 8 pm.") in section
+    sections = "\n".join(b["text"]["text"] for b in reply.blocks if b["type"] == "section")
+    quoted = "\n".join(f"> {line}" for line in notice("es", "Toque de queda a las 8 pm.").splitlines())
+    assert sections.startswith("*Preview") and quoted in sections
     container.worker.drain()
     assert sms.sent == []
 
@@ -113,7 +115,7 @@ def test_a_closed_incident_gets_no_notice(commands, container, sms):
 def test_a_notice_awaiting_confirmation_is_not_sent_once_the_incident_is_closed(
         commands, container, sms):
     container.settings.sms.confirm_threshold = 2
-    notice_id = notify(commands, "Curfew at 8 pm.").blocks[1]["elements"][0]["value"]
+    notice_id = notify(commands, "Curfew at 8 pm.").blocks[-1]["elements"][0]["value"]
     commands.confirm_close(KEY, user=COORDINATOR)
     with pytest.raises(InvalidTransition, match="is closed"):
         commands.confirm_notice(notice_id, user=COORDINATOR)

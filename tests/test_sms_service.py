@@ -65,10 +65,10 @@ def test_the_preview_warns_about_missing_translations(commands):
 def test_over_the_threshold_nothing_goes_before_confirm(commands, container, sms):
     container.settings.sms.confirm_threshold = 2
     reply = notify(commands, "Curfew at 8 pm.")
-    assert reply.blocks and reply.blocks[1]["elements"][0]["action_id"] == "notice_confirm"
+    assert reply.blocks and reply.blocks[-1]["elements"][0]["action_id"] == "notice_confirm"
     container.worker.drain()
     assert sms.sent == []
-    notice_id = reply.blocks[1]["elements"][0]["value"]
+    notice_id = reply.blocks[-1]["elements"][0]["value"]
     commands.confirm_notice(notice_id, user=COORDINATOR)
     with pytest.raises(InvalidTransition, match="already sent"):
         commands.confirm_notice(notice_id, user=COORDINATOR)
@@ -78,7 +78,7 @@ def test_over_the_threshold_nothing_goes_before_confirm(commands, container, sms
 
 def test_a_cancelled_notice_sends_nothing(commands, container, sms):
     container.settings.sms.confirm_threshold = 2
-    notice_id = notify(commands, "Curfew at 8 pm.").blocks[1]["elements"][0]["value"]
+    notice_id = notify(commands, "Curfew at 8 pm.").blocks[-1]["elements"][0]["value"]
     commands.cancel_notice(notice_id, user=COORDINATOR)
     with pytest.raises(InvalidTransition):
         commands.confirm_notice(notice_id, user=COORDINATOR)

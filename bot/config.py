@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,6 +75,9 @@ class SmsSettings(_Section):
     confirm_threshold: int = Field(default=25, ge=0)
     rate_per_s: float = Field(default=1.0, ge=0)
     max_segments: int = Field(default=4, ge=1, le=10)
+    # What the office pays per SMS segment (your Twilio price, in your billing currency). When
+    # set, notice previews show the cost; when not, they show segments only.
+    price_per_segment: Decimal | None = Field(default=None, ge=0)
     # How long to wait for Twilio's answer to one request; a send that times out is looked up
     # at Twilio before it is sent again.
     request_timeout_s: float = Field(default=10.0, gt=0, le=120)

@@ -44,8 +44,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "(changes: coordinators)."),
         Subcommand("notify", "notify [KEY] TEXT (then optional `es: …` lines, one per language)",
                    "/incident notify Shelters are open at Lincoln High School.",
-                   "Text the incident's SMS contacts, each in their language (previewed first "
-                   "when many).", True),
+                   "Text the incident's SMS contacts, each in their language: always previewed "
+                   "first, with a Confirm button when many. A translation line starts with a "
+                   "language code of 2-3 letters or a language's name, then a colon (`es:`, "
+                   "`Español:`); other colons are ordinary text. Closed incidents get no notices.",
+                   True),
         Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
                            "[every day|weekday|week until DATE] | list | show [N] | cancel [N] | "
                            "reschedule N WHEN | rsvps [N]",

@@ -28,6 +28,7 @@ from bot.incidents.commands import (
 from bot.notes.commands import AttachTranscript, ShowNotes, ShowNotesStatus
 from bot.notes.rules.subcommand import parse_notes_action
 from bot.sms.commands import DraftNotice
+from bot.sms.rules.notice_text import parse_notice
 
 
 def _contacts(invocation: Invocation) -> Any:
@@ -68,6 +69,11 @@ def _action(invocation: Invocation) -> Any:
     return SetActionDue(key, request.number, request.due)
 
 
+def _notify(invocation: Invocation) -> DraftNotice:
+    parse_notice(invocation.text)  # a mistyped language line is refused in the ack, before any work
+    return DraftNotice(invocation.key, invocation.text)
+
+
 def _notes(invocation: Invocation) -> Any:
     action, number, rest = parse_notes_action(invocation.text)
     if action == "attach":
@@ -85,7 +91,7 @@ BUILDERS: dict[str, Callable[[Invocation], Any]] = {
     "close": lambda i: AskToClose(i.key),
     "reopen": lambda i: ReopenIncident(i.key),
     "contacts": _contacts,
-    "notify": lambda i: DraftNotice(i.key, i.text),
+    "notify": _notify,
     "call": _call,
     "action": _action,
     "actions": lambda i: ListActions(i.key, parse_filter(i.text)),

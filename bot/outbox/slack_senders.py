@@ -61,14 +61,14 @@ class SlackDelivery:
         return Delivered()
 
     def delivery_summary(self, message: OutboxMessage) -> Delivered:
-        """Posts, then keeps editing, one summary message per notice in the incident channel."""
+        """Posts the sent notice (its texts, languages and counts) in the incident channel, then
+        keeps editing that one message as the delivery summary changes."""
         notice_id = message.payload["notice_id"]
         with self._db.unit_of_work(read_only=True) as uow:
             notice = uow.sms.notice(notice_id)
             if notice is None:
                 raise DeliveryError("notice_not_found", str(notice_id), permanent=True)
-            counts, errors = notices.delivery_counts(uow, notice_id)
-            text = sms_blocks.delivery_summary(notice_id, notice.recipients, counts, errors)
+            text = sms_blocks.notice_post(notices.channel_post(uow, notice_id))
             ts = notice.summary_ts
         channel = self._incident_channel(message.incident_id)
         if ts:

@@ -2,7 +2,8 @@
 
 It plays a coordinator (and a bystander, and SMS contacts) sending signed requests exactly as
 Slack and Twilio would: declares an incident, imports the sample directory, shows the audience,
-sends an SMS notice in each contact's language through the Twilio emulator, answers STOP and
+refuses a notice with a mistyped language line, previews a notice and sends it in each
+contact's language through the Twilio emulator, posts it in the incident channel, answers STOP and
 HELP replies, follows the delivery summary, and closes the incident. It checks
 that every step did what it should, and prints a transcript of what Slack would show.
 """
@@ -38,6 +39,7 @@ SAMPLE_CONTACTS = Path(__file__).resolve().parents[2] / "examples" / "contacts.c
 NOTICE = ("notify Shelters are open at Lincoln High School and Hope Church. Bring ID and "
           "medicine.\nes: Los refugios están abiertos en Lincoln High School y Hope Church. "
           "Traiga identificación y medicinas.")
+MISTYPED_NOTICE = "notify Shelters are open at Hope Church.\nsp: Los refugios están abiertos."
 DECLARE = ('declare hurricane "Hurricane Xavier" FL,GA,PR severity=high '
            'summary="Category 3 landfall expected near Apalachicola Thursday night."')
 
@@ -225,9 +227,18 @@ def step_directory(demo: Demo) -> None:
                "the audience is shown with reasons and masked phone numbers")
 
 
+def step_mistyped_notice(demo: Demo) -> None:
+    reply = demo.type_command(MISTYPED_NOTICE, channel=demo.channel)
+    demo.check("`sp:` is not a language" in reply and "es (Spanish, Español)" in reply,
+               "a mistyped language line is refused with the valid codes and names")
+    demo.check(not demo.live.twilio.messages and _sms_recipients(demo) == 0,
+               "nothing was queued or sent")
+
+
 def step_notice(demo: Demo) -> None:
     reply = demo.type_command(NOTICE, channel=demo.channel)
-    demo.check("recipients" in reply, "the notice is previewed by language")
+    demo.check("Preview" in reply and "segment(s) each" in reply and "Los refugios" in reply,
+               "the notice is previewed by language, with counts and segments, before any send")
     twilio = demo.live.twilio
     if "Nothing has been sent" in reply:
         demo.check(not twilio.messages, "nothing is sent before the coordinator confirms")
@@ -257,6 +268,8 @@ def step_notice(demo: Demo) -> None:
     summary = wait_until(lambda: _final_summary(messages, expected), timeout_s=40,
                          what="the delivery summary")
     demo.console.print(f"\nIncident channel: {summary}")
+    demo.check("Los refugios están abiertos" in summary and "Shelters are open" in summary,
+               "the sent notice is in the incident channel, in each language")
     demo.check(f"{expected} delivered" in summary, "the delivery summary counts every delivery")
 
 
@@ -298,12 +311,14 @@ def _phone_for(demo: Demo, language: str) -> str:
 
 def _final_summary(messages: list, expected: int) -> str | None:
     summaries = [m.text for m in messages if m.text.startswith("SMS notice")]
-    return summaries[-1] if summaries and f"{expected} delivered" in summaries[-1] else None
+    return summaries[-1] if summaries and f"Delivery: {expected} delivered" in summaries[-1] \
+        else None
 
 
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
-    step_list_and_status, step_directory, step_notice, step_sms_replies, demo_calls.step_call,
+    step_list_and_status, step_directory, step_mistyped_notice, step_notice, step_sms_replies,
+    demo_calls.step_call,
     demo_calls.step_rsvp, demo_calls.step_bridge_and_reminder, demo_notes.step_actions_during_call,
     demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done, step_close,
     step_forged,

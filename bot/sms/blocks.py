@@ -6,7 +6,7 @@ from bot.directory.rules.audience import language_name
 from bot.directory.rules.phones import mask
 from bot.slack_ui.text import escape
 from bot.sms.rules.failures import FailureReport
-from bot.sms.rules.preview import Preview
+from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
 NOTICE_CANCEL_ACTION = "notice_cancel"
@@ -19,41 +19,79 @@ ERROR_LABELS = {
 
 
 def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]:
+    """Every notice's preview: each language's text as it will arrive, who gets it, segments and
+    (with ``sms.price_per_segment``) the cost. Over the threshold it ends with Confirm/Cancel and
+    nothing is queued yet; at or under it, the same preview says the notice was queued.
+
+    Each language is a section of its own (a section holds at most 3,000 characters), so that
+    no language's text is cut off however many there are.
+    """
     head = (f"SMS notice for {incident_key}: {result.recipients} recipients, "
-            f"{result.total_segments} segments in all.")
-    lines = [f"*{head}*"]
-    for lang in result.languages:
-        note = "" if lang.translated or lang.language == "en" else \
-            " :warning: no translation given: the text inside is in English"
-        people = "recipient" if lang.recipients == 1 else "recipients"
-        lines.append(f"*{language_name(lang.language)}* — {lang.recipients} {people}, "
-                     f"{lang.segments} segment(s) each{note}\n> {escape(lang.example)}")
+            f"{result.total_segments} segments in all{_cost(result)}.")
+    parts = [f"*Preview — {head}*", *(_language_part(lang) for lang in result.languages)]
     if not result.needs_confirmation:
-        lines.append("Queued for sending. Delivery progress will appear in the incident channel.")
-        return "\n".join(lines), None
-    lines.append("Nothing has been sent. Check the texts, then confirm.")
-    blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}},
-        {"type": "actions", "elements": [
-            {"type": "button", "action_id": NOTICE_CONFIRM_ACTION, "style": "primary",
-             "value": str(result.notice_id),
-             "text": {"type": "plain_text", "text": f"Send to {result.recipients}"}},
-            {"type": "button", "action_id": NOTICE_CANCEL_ACTION, "value": str(result.notice_id),
-             "text": {"type": "plain_text", "text": "Cancel"}},
-        ]},
-    ]
+        parts.append(f"No confirmation needed for {result.recipients} recipients (at most "
+                     f"{result.confirm_threshold}): queued for sending. Delivery progress will "
+                     "appear in the incident channel.")
+        return "\n".join(parts), None
+    parts.append("Nothing has been sent. Check the texts, then confirm.")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}}
+              for part in parts]
+    blocks.append({"type": "actions", "elements": [
+        {"type": "button", "action_id": NOTICE_CONFIRM_ACTION, "style": "primary",
+         "value": str(result.notice_id),
+         "text": {"type": "plain_text", "text": f"Send to {result.recipients}"}},
+        {"type": "button", "action_id": NOTICE_CANCEL_ACTION, "value": str(result.notice_id),
+         "text": {"type": "plain_text", "text": "Cancel"}},
+    ]})
     return head, blocks
 
 
-def delivery_summary(notice_id: int, recipients: int, counts: dict[str, int],
-                     errors: dict[str, int]) -> str:
+def _language_part(lang: LanguagePreview) -> str:
+    note = "" if lang.translated or lang.language == "en" else \
+        " :warning: no translation given: the text inside is in English"
+    people = "recipient" if lang.recipients == 1 else "recipients"
+    return (f"*{language_name(lang.language)}* — {lang.recipients} {people}, "
+            f"{lang.segments} segment(s) each{note}\n{_quote(lang.example)}")
+
+
+def _quote(text: str) -> str:
+    """Every line of ``text`` escaped and quoted (Slack quotes only the line after ``>``)."""
+    return "\n".join(f"> {line}" for line in escape(text).splitlines())
+
+
+def _cost(result: Preview) -> str:
+    cost = result.cost
+    if cost is None:
+        return ""
+    return f", about {cost:.2f} at {result.price_per_segment} per segment"
+
+
+def notice_post(post: NoticePost) -> str:
+    """The sent notice in the incident channel: posted once, then edited as deliveries come in.
+
+    The texts are the coordinator's, escaped, so that a notice never pings ``@channel``.
+    """
+    languages = ", ".join(sorted(f"{language_name(tag)} {count}"
+                                 for tag, count in post.recipients_by_language.items()))
+    lines = [f"SMS notice {post.notice_id} sent by <@{post.author}> to {post.recipients} "
+             f"recipients ({languages or 'none'}):"]
+    for tag, text in post.texts.items():
+        also = " (and every language without its own line)" if tag == "en" else ""
+        lines.append(f"*{language_name(tag)}*{also}\n{_quote(text)}")
+    lines.append(f"Delivery: {delivery_line(post.counts, post.errors)}")
+    return "\n".join(lines)
+
+
+def delivery_line(counts: dict[str, int], errors: dict[str, int]) -> str:
+    """``1 delivered, 0 pending, 1 failed: 1 landline`` from a notice's outbox counts."""
     pending = counts.get("pending", 0) + counts.get("sending", 0) + counts.get("unknown", 0)
     parts = [f"{counts.get('delivered', 0)} delivered"]
     if counts.get("sent"):
         parts.append(f"{counts['sent']} sent, awaiting the carrier")
     parts.append(f"{pending} pending")
     failed = counts.get("failed", 0) + counts.get("undelivered", 0) + counts.get("suppressed", 0)
-    text = f"SMS notice {notice_id} ({recipients} recipients): {', '.join(parts)}, {failed} failed"
+    text = f"{', '.join(parts)}, {failed} failed"
     if errors:
         reasons = ", ".join(f"{count} {ERROR_LABELS.get(code, 'error ' + code)}"
                             for code, count in sorted(errors.items(), key=lambda i: -i[1]))

@@ -134,6 +134,12 @@ class OutboxRepository:
             query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
         return {status: count for status, count in self._session.execute(query)}
 
+    def count_by_language(self, *, key_prefix: str) -> dict[str, int]:
+        query = (select(OutboxMessage.language, func.count())
+                 .where(OutboxMessage.idempotency_key.startswith(key_prefix))
+                 .group_by(OutboxMessage.language))
+        return {language or "": count for language, count in self._session.execute(query)}
+
     def error_counts(self, *, key_prefix: str) -> dict[str, int]:
         query = (select(OutboxMessage.error_code, func.count())
                  .where(OutboxMessage.idempotency_key.startswith(key_prefix),

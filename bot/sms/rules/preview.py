@@ -1,12 +1,14 @@
-"""What a coordinator is shown before an SMS notice goes out: values, no I/O.
+"""What a coordinator is shown before an SMS notice goes out, and what the channel is shown
+once it went: values, no I/O.
 
-The notices service builds a ``Preview``; the Slack blocks render it. Keeping the value type
-here lets the blocks read it without importing the service that queues messages.
+The notices service builds them; the Slack blocks render them. Keeping the value types here
+lets the blocks read them without importing the service that queues messages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 
 @dataclass
@@ -20,8 +22,38 @@ class LanguagePreview:
 
 @dataclass
 class Preview:
+    """Every notice's preview. ``needs_confirmation`` False: the notice is small enough (at most
+    ``sms.confirm_threshold`` recipients) that it was queued without a Confirm; the preview is
+    still the coordinator's answer, with the same texts, counts and segments."""
+
     notice_id: int
     recipients: int
     total_segments: int
     needs_confirmation: bool
     languages: list[LanguagePreview] = field(default_factory=list)
+    price_per_segment: Decimal | None = None
+    confirm_threshold: int = 0
+
+    @property
+    def cost(self) -> Decimal | None:
+        """The send's cost at the configured price; None when no price is configured."""
+        if self.price_per_segment is None:
+            return None
+        return self.price_per_segment * self.total_segments
+
+
+@dataclass(frozen=True)
+class NoticePost:
+    """The sent notice as the incident channel shows it: each language's text (the coordinator's,
+    not the SMS frame) and how many people get it, then the delivery counts."""
+
+    notice_id: int
+    author: str
+    texts: dict[str, str]
+    recipients_by_language: dict[str, int]
+    counts: dict[str, int]
+    errors: dict[str, int]
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.recipients_by_language.values())

@@ -10,13 +10,13 @@ from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import SMS, Member
 from bot.directory.service import audience
-from bot.errors import InvalidTransition, NotFound
+from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
-from bot.sms.rules.preview import LanguagePreview, Preview
+from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 from bot.sms.rules.segments import check_fits, segments
 
 SUMMARY_THROTTLE_S = 10
@@ -29,7 +29,9 @@ def key_prefix(notice_id: int) -> str:
 
 def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: datetime,
            settings: Settings) -> Preview:
-    """Records the notice; queues it at once unless it goes to more than the threshold."""
+    """Records the notice and returns its preview; queues it at once (no Confirm) only when it
+    goes to at most ``sms.confirm_threshold`` people. A closed incident gets no notice."""
+    _refuse_if_closed(incident)
     texts = parse_notice(text)
     recipients = _recipients(uow, incident, settings)
     bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
@@ -43,7 +45,7 @@ def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: d
                  notice_id=notice.id, recipients=len(recipients))
     if not needs_confirmation:
         _queue(uow, notice, incident, recipients, bodies, now)
-    return _preview(notice, recipients, bodies, texts, needs_confirmation)
+    return _preview(notice, recipients, bodies, texts, needs_confirmation, settings)
 
 
 def confirm(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime,
@@ -52,6 +54,7 @@ def confirm(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime,
     if notice.status != AWAITING:
         raise InvalidTransition(f"This notice was already {notice.status.replace('_', ' ')}.")
     incident = uow.incidents.get(notice.incident_id)
+    _refuse_if_closed(incident)
     texts = parse_notice(notice.text)
     recipients = _recipients(uow, incident, settings)
     bodies = {lang: _body(texts, lang, incident, settings) for lang in _languages(recipients)}
@@ -92,6 +95,31 @@ def delivery_counts(uow: UnitOfWork, notice_id: int) -> tuple[dict[str, int], di
     return uow.outbox.count_by_status(key_prefix=prefix), uow.outbox.error_counts(key_prefix=prefix)
 
 
+def channel_post(uow: UnitOfWork, notice_id: int) -> NoticePost:
+    """The sent notice with its languages, counts and delivery so far, for the channel."""
+    notice = _notice(uow, notice_id)
+    prefix = key_prefix(notice_id)
+    by_language = uow.outbox.count_by_language(key_prefix=prefix)
+    counts, errors = delivery_counts(uow, notice_id)
+    return NoticePost(notice.id, notice.author, _stored_texts(notice.text), by_language, counts,
+                      errors)
+
+
+def _stored_texts(text: str) -> dict[str, str]:
+    # A notice stored before language lines were parsed strictly may not parse now: it is shown
+    # as it was typed rather than not at all.
+    try:
+        return parse_notice(text)
+    except InvalidInput:
+        return {"en": text}
+
+
+def _refuse_if_closed(incident: Incident) -> None:
+    if incident.status != "active":
+        raise InvalidTransition(f"{incident.key} is closed: reopen it before sending notices. "
+                                "Nothing was sent.")
+
+
 def _recipients(uow: UnitOfWork, incident: Incident, settings: Settings) -> list[Member]:
     members = audience.members(uow, incident, settings.directory.always_include_tags)
     sms = [m for m in members if m.channel == SMS]
@@ -123,12 +151,13 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
 
 
 def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
-             texts: dict[str, str], needs_confirmation: bool) -> Preview:
+             texts: dict[str, str], needs_confirmation: bool, settings: Settings) -> Preview:
     counts = Counter(m.contact.language for m in recipients)
     languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
                                  bodies[lang], lang in texts) for lang in sorted(counts)]
     total = sum(p.recipients * p.segments for p in languages)
-    return Preview(notice.id, len(recipients), total, needs_confirmation, languages)
+    return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
+                   settings.sms.price_per_segment, settings.sms.confirm_threshold)
 
 
 def _notice(uow: UnitOfWork, notice_id: int) -> Notice:

@@ -104,6 +104,8 @@ def test_an_update_before_the_channel_exists_says_it_waits_for_it(container, run
           dedupe="req-0", reply_to={"response_url": f"{URL}-declare"})
     slash(container, runner, f"update {KEY} Roads closed")
     container.worker.drain()
+    container.clock.advance(seconds=5)  # the post that waited for the channel
+    container.worker.drain()
     first, edit = responses(slack)
     assert "as soon as it is created" in first["text"]
     assert edit["replace_original"] and "Update added" in edit["text"]

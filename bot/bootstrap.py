@@ -22,6 +22,7 @@ from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
 from bot.dispatch.table import all_routes
 from bot.notes.delivery import NotesCards
+from bot.outbox import follow_ups
 from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
@@ -93,8 +94,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
                                    Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,
-                                   Kind.REPLY: ReplySender(slack)},
-                          wakeup=wakeup)
+                                   Kind.REPLY: ReplySender(slack, db=db, clock=clock)},
+                          wakeup=wakeup, after_record=follow_ups.queue_edits)
     names = SlackNames(slack, clock)
     dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,
                                                 roles=roles, wakeup=wakeup, names=names))

@@ -46,7 +46,7 @@ def texts(sms, number):
 def test_scheduling_invites_each_contact_once_in_their_language_and_zone(commands, container,
                                                                             sms, slack):
     reply = call(commands, 'schedule 2026-11-28 15:00 America/New_York for 1h agenda "Shelters"')
-    assert "Scheduled call 1" in reply and "Inviting 5 contacts" in reply
+    assert "Scheduled call 1" in reply and "Invitations to 5 contacts are queued" in reply
     container.worker.drain()
     ana = texts(sms, ANA)
     assert len(ana) == 1 and "Hurricane Xavier" in ana[0]

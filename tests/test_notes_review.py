@@ -209,7 +209,7 @@ def test_without_a_review_channel_the_draft_waits_and_nothing_is_posted(containe
     assert "No review channel is configured" in reply and "the draft waits" in reply
     reply = commands(container).run(Invocation("notes", key=KEY), user=COORDINATOR,
                                     channel=None).text
-    assert f"now being posted to <#{REVIEW}>" in reply
+    assert f"now queued for <#{REVIEW}>" in reply
     container.worker.drain()
     assert buttons(card(slack))[0]["value"] == f"{notes_id}:1"
 

@@ -25,7 +25,7 @@ from bot.actions.rules import mention
 from bot.actions.service import Owner
 from bot.calls.rules.when import parse_when
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import Reply, queued
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.incidents.where import incident_for as find
 from bot.slack_ui.text import escape
@@ -80,8 +80,8 @@ def _owner(context: Context, reference: str) -> Owner:
 
 
 def _told(owner: Owner) -> str:
-    return {actions.SLACK: "; they get a direct message",
-            actions.CONTACT: "; they get an SMS in their language (or a Slack message)",
+    return {actions.SLACK: "; a direct message to them is queued",
+            actions.CONTACT: "; an SMS to them in their language (or a Slack message) is queued",
             }.get(owner.kind, "")
 
 
@@ -92,8 +92,13 @@ def add(command: AddAction, context: Context) -> Reply:
                        due_at=asked.due_at, actor=context.user, now=context.now,
                        settings=context.settings)
     due = f", {action_blocks.due_text(item, asked.zone)}" if asked.due_at else ""
-    return Reply(f"Added *A-{item.number}* for {escape(owner.label)}{due}. It is posted in the incident "
-                 f"channel{_told(owner)}.")
+    return _added(item, f"Added *A-{item.number}* for {escape(owner.label)}{due}{_told(owner)}.",
+                  incident)
+
+
+def _added(item, lead: str, incident) -> Reply:
+    return queued(lead, key=actions.card_key(item.id), what="its card",
+                  channel=incident.channel_id)
 
 
 def add_from_message(command: AddActionFromMessage, context: Context) -> Reply:
@@ -105,7 +110,8 @@ def add_from_message(command: AddActionFromMessage, context: Context) -> Reply:
     item = actions.add(context.uow, incident=incident, owner=owner, text=command.text,
                        due_at=context.prepared.due_at, actor=context.user, now=context.now,
                        settings=context.settings, source="message", source_ts=command.message_ts)
-    return Reply(f"Added *A-{item.number}* for {escape(owner.label)}{_told(owner)}.")
+    return _added(item, f"Added *A-{item.number}* for {escape(owner.label)}{_told(owner)}.",
+                  incident)
 
 
 def _numbered(context: Context, key: str | None, number: int):

@@ -81,11 +81,16 @@ def add(uow: UnitOfWork, *, incident: Incident, owner: Owner, text: str, due_at:
     uow.actions.add(item)
     _record(uow, item, "action.created", actor, now, owner=owner.label,
             due=due_at.isoformat() if due_at else None)
-    enqueue(uow, key=f"action-card:{item.id}:v1", kind=Kind.ACTION_CARD, purpose="action_card", now=now,
+    enqueue(uow, key=card_key(item.id), kind=Kind.ACTION_CARD, purpose="action_card", now=now,
             incident_id=incident.id, payload={"action_id": item.id, "first": True})
     _tell_owner(uow, item, incident, now, settings)
     _plan_reminders(uow, item, now, settings)
     return item
+
+
+def card_key(action_id: int) -> str:
+    """The outbox key of the item's card's first post (later rows edit it)."""
+    return f"action-card:{action_id}:v1"
 
 
 def find(uow: UnitOfWork, incident: Incident, number: int) -> ActionItem:

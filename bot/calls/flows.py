@@ -14,7 +14,7 @@ from bot.calls.service import calls
 from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.grammar import SUBCOMMANDS
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import Reply, queued
 from bot.i18n.rules import local_time
 from bot.incidents.where import incident_for as find
 from bot.slack_ui.text import escape
@@ -46,9 +46,11 @@ def schedule(command: ScheduleCall, context: Context) -> Reply:
     first = scheduled[0]
     invited = len(uow.calls.invitations(first.id))
     series = f" and {len(scheduled) - 1} more in the series" if len(scheduled) > 1 else ""
-    return Reply(f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
-                 f"{series}. Inviting {invited} contacts (SMS in their languages, Slack "
-                 f"for staff); PIN {first.pin}.")
+    lead = (f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
+            f"{series}; PIN {first.pin}. Invitations to {invited} contacts are queued (SMS in "
+            "their languages, Slack for staff).")
+    return queued(lead, key=calls.ics_key(first), what="the calendar file",
+                  channel=incident.channel_id)
 
 
 def list_calls(command: ListCalls, context: Context) -> Reply:
@@ -80,7 +82,8 @@ def cancel(command: CancelCall, context: Context) -> Reply:
     call = calls.find(context.uow, incident, command.reference or None, now=context.now)
     calls.cancel(context.uow, incident=incident, call=call, actor=context.user, now=context.now,
                  settings=context.settings)
-    return Reply(f"Call {call.number} is cancelled; everyone invited is told once.")
+    return Reply(f"Call {call.number} is cancelled; a message to everyone invited is queued "
+                 "(each is told once).")
 
 
 def reschedule(command: RescheduleCall, context: Context) -> Reply:
@@ -90,8 +93,8 @@ def reschedule(command: RescheduleCall, context: Context) -> Reply:
     starts_at = parse_when(command.when, now=context.now, default_zone=zone)
     calls.reschedule(context.uow, incident=incident, call=call, starts_at=starts_at,
                      actor=context.user, now=context.now, settings=context.settings)
-    return Reply(f"Call {call.number} moved to {local_time(starts_at, zone)}; "
-                 "everyone invited is told once and asked to answer again.")
+    return Reply(f"Call {call.number} moved to {local_time(starts_at, zone)}; a message to "
+                 "everyone invited is queued (each is told once and asked to answer again).")
 
 
 def rsvps(command: ShowRsvps, context: Context) -> Reply:

@@ -8,7 +8,7 @@ from bot.directory.rules.audience import ADD, REMOVE
 from bot.directory.service import audience
 from bot.directory.service import contacts as directory
 from bot.dispatch.dispatcher import Context, Route
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import Reply, queued
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
@@ -55,14 +55,16 @@ def export(command: ExportAudience, context: Context) -> Reply:
     incident = find(context, command.key, "contacts")
     members = _members(context, incident)
     actor = context.actor
-    enqueue(context.uow, key=f"audience-export:{incident.id}:{actor.user}:{context.now.isoformat()}",
+    key = f"audience-export:{incident.id}:{actor.user}:{context.now.isoformat()}"
+    enqueue(context.uow, key=key,
             kind=Kind.UPLOAD, purpose="audience_export", now=context.now, incident_id=incident.id,
             payload={"channel": actor.channel or actor.user,
                      "filename": f"{incident.key.lower()}-audience.csv",
                      "title": f"{incident.key} audience",
                      "comment": f"Audience of {incident.key} for <@{actor.user}> (phone numbers masked).",
                      "content": audience_blocks.export_csv(members)})
-    return Reply(f"Posting {incident.key}'s audience ({len(members)} contacts) as a CSV file.")
+    return queued(f"{incident.key}'s audience ({len(members)} contacts) is ready as a CSV file.",
+                  key=key, what="the file", channel=actor.channel or actor.user)
 
 
 ROUTES = (

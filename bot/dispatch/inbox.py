@@ -23,7 +23,8 @@ from bot.db.models import InboxRequest
 from bot.db.stores.inbox import InboxAppender
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.dispatch.dispatcher import Actor, Dispatcher
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import FollowUp, Reply
+from bot.outbox import follow_ups
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import Wakeup, enqueue
 from bot.slack_ui.errors import message_for
@@ -64,6 +65,17 @@ def queue_reply(uow: UnitOfWork, request_id: int, reply_to: dict[str, Any] | Non
         return
     enqueue(uow, key=f"reply:{request_id}", kind=Kind.REPLY, purpose="reply", now=now,
             payload={**reply_to, "text": text, "blocks": blocks})
+
+
+def _follow(uow: UnitOfWork, request: InboxRequest, reply_to: dict[str, Any],
+            follow_up: FollowUp, text: str, now: Any) -> str:
+    """The reply's text, told how the person will know the post is out: this very message is
+    edited when it can be (``follow_ups``), else they look in the channel."""
+    if follow_ups.editable(reply_to) and follow_ups.attach(
+            uow, key=follow_up.key, lead=follow_up.lead, what=follow_up.what,
+            request_id=request.id, reply_to=reply_to, received_at=request.received_at, now=now):
+        return f"{text} {follow_ups.EDITABLE_SUFFIX}"
+    return f"{text} {follow_ups.NOT_EDITABLE_SUFFIX}"
 
 
 class InboxRunner:
@@ -144,7 +156,10 @@ class InboxRunner:
         if text is not None:
             queue_reply(uow, request.id, reply_to, text, None, now)
         elif isinstance(result, Reply):
-            queue_reply(uow, request.id, reply_to, result.text, result.blocks, now)
+            text = result.text
+            if result.follow_up is not None and reply_to is not None:
+                text = _follow(uow, request, reply_to, result.follow_up, text, now)
+            queue_reply(uow, request.id, reply_to, text, result.blocks, now)
 
     def _record(self, request: InboxRequest, reply_to: dict[str, Any] | None, *,
                 result: Any = None, text: str | None = None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatch.dispatcher import Context, Route
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import FollowUp, Reply, queued
 from bot.incidents import blocks as incident_blocks
 from bot.incidents import service as incidents
 from bot.incidents.commands import (
@@ -25,8 +25,10 @@ from bot.slack_ui.text import escape
 def declare(command: DeclareIncident, context: Context) -> Reply:
     incident = incidents.declare(context.uow, actor=context.user, draft=command.draft,
                                  now=context.now)
-    return Reply(f"Declared *{incident.key}: {escape(incident.title)}*. Its channel is being created; "
-                 "you and the coordinators will be invited.")
+    lead = f"Declared *{incident.key}: {escape(incident.title)}*."
+    return Reply(f"{lead} Its channel is queued to be created; you and the coordinators will be "
+                 "invited to it once it exists.",
+                 follow_up=FollowUp(incidents.provision_key(incident.id), lead, "its channel"))
 
 
 def list_incidents(command: ListIncidents, context: Context) -> Reply:
@@ -43,9 +45,11 @@ def show(command: ShowIncident, context: Context) -> Reply:
 
 def update(command: PostUpdate, context: Context) -> Reply:
     incident = find(context, command.key, "update")
-    incidents.add_update(context.uow, actor=context.user, incident=incident, text=command.text,
-                         now=context.now, zone=context.settings.timezone)
-    return Reply(f"Update added to {incident.key} and posted to its channel.")
+    entry = incidents.add_update(context.uow, actor=context.user, incident=incident,
+                                 text=command.text, now=context.now,
+                                 zone=context.settings.timezone)
+    return queued(f"Update added to {incident.key}'s timeline.", key=incidents.update_key(entry.id),
+                  what="the update", channel=incident.channel_id)
 
 
 def ask_to_close(command: AskToClose, context: Context) -> Reply:

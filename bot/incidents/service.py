@@ -30,9 +30,19 @@ def declare(uow: UnitOfWork, *, actor: str, draft: IncidentDraft, now: datetime)
     audit.record(uow, at=now, actor=actor, action="incident.declared", incident_id=incident.id,
                  key=incident.key, type=incident.type, title=incident.title,
                  regions=incident.regions, severity=incident.severity)
-    enqueue(uow, key=f"provision:{incident.id}", kind=Kind.PROVISION_CHANNEL, purpose="incident_channel",
+    enqueue(uow, key=provision_key(incident.id), kind=Kind.PROVISION_CHANNEL, purpose="incident_channel",
             payload={"incident_id": incident.id}, now=now, incident_id=incident.id)
     return incident
+
+
+def provision_key(incident_id: int) -> str:
+    """The outbox key of the creation of the incident's channel."""
+    return f"provision:{incident_id}"
+
+
+def update_key(entry_id: int) -> str:
+    """The outbox key of a timeline entry's post in the incident channel."""
+    return f"update:{entry_id}"
 
 
 def find(uow: UnitOfWork, *, key: str | None, channel_id: str | None, example: str) -> Incident:
@@ -64,7 +74,7 @@ def add_update(uow: UnitOfWork, *, actor: str, incident: Incident, text: str, no
     uow.session.flush()
     audit.record(uow, at=now, actor=actor, action="incident.updated", incident_id=incident.id,
                  entry_id=entry.id, text=text)
-    _post_to_channel(uow, incident, key=f"update:{entry.id}", purpose="timeline_update",
+    _post_to_channel(uow, incident, key=update_key(entry.id), purpose="timeline_update",
                      text=incident_blocks.update_post(incident, entry, zone), now=now)
     return entry
 

@@ -117,8 +117,9 @@ def _review_line(ports: Ports, channel: str | None, ts: str | None, *, queued_no
                 f"(`{failure}`). Invite the bot to that channel, then an administrator can "
                 "run `coordbot messages retry --failed`.")
     if channel:
-        verb = "is now being posted" if queued_now else "is on its way"
-        return f"The review card {verb} to <#{channel}>."
+        verb = "is now queued" if queued_now else "is queued"
+        return (f"The review card {verb} for <#{channel}>; `/incident notes` gives its link "
+                "once it is posted.")
     return ("No review channel is configured (`notes.review_channel`, or else "
             "`slack.announcements_channel`), so the draft waits: ask an administrator to set "
             "one. Nothing is posted anywhere before it is reviewed and approved.")
@@ -205,10 +206,11 @@ def approve(command: ApproveNotes, context: Context) -> Reply:
     summaries = sum(uow.outbox.count_by_status(
         key_prefix=notes_review.summary_key_prefix(notes.id)).values())
     places = len(notes_review.publish_targets(incident, context.settings))
-    texts = f" and texted as a summary to {summaries} attendee(s)" if summaries else ""
-    return Reply(f"Approved version {notes.approved_version}. The notes are being posted to "
-                 f"the incident channel{f' and {places - 1} more' if places > 1 else ''}"
-                 f"{texts}.")
+    texts = f", and an SMS summary to {summaries} attendee(s)" if summaries else ""
+    return Reply(f"Approved version {notes.approved_version}. Publishing is queued: the notes "
+                 f"go to the incident channel{f' and {places - 1} more' if places > 1 else ''}"
+                 f"{texts}. They appear there once posted; if Slack refuses a post, the bot tells "
+                 "you in a direct message.")
 
 
 def save_edit(command: SaveNotesEdit, context: Context) -> Reply:
@@ -216,8 +218,8 @@ def save_edit(command: SaveNotesEdit, context: Context) -> Reply:
     notes = notes_review.edit(context.uow, notes_id=command.notes_id, text=command.text,
                               actor=context.user, roles=context.ports.roles, now=context.now,
                               settings=context.settings, base_version=command.base_version)
-    return Reply(f"Saved as version {notes.version}. The review card shows it; it is "
-                 "published only when an official approves it.")
+    return Reply(f"Saved as version {notes.version}. The review card's update is queued and "
+                 "will show it; it is published only when an official approves it.")
 
 
 def request_changes(command: RequestNotesChanges, context: Context) -> Reply:
@@ -225,8 +227,8 @@ def request_changes(command: RequestNotesChanges, context: Context) -> Reply:
     notes_review.request_changes(context.uow, notes_id=command.notes_id, comment=command.comment,
                                  actor=context.user, roles=context.ports.roles, now=context.now,
                                  settings=context.settings)
-    return Reply("Changes requested: your comment is posted in the review channel and the "
-                 "card is marked. Nothing is published until an official approves.")
+    return Reply("Changes requested: your comment and the card's new mark are queued for the "
+                 "review channel. Nothing is published until an official approves.")
 
 
 def editor(command: OpenNotesEditor, context: Context) -> dict:

@@ -59,6 +59,9 @@ class Suppressed(DeliveryError):
 
 Sender = Callable[[OutboxMessage], Delivered]
 Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
+# What runs in the recording transaction after every batch's outcomes, whatever their kinds
+# (``bot.outbox.follow_ups.queue_edits``: replies edited once their post is out).
+AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | None]], Any], None]
 # A sender may also offer, as attributes:
 #   prepare(uow, messages) -> dict[message id, Suppressed]     checks a claimed batch at once
 #   after_outcomes(uow, [(row, error | None), ...]) -> None     what the batch's outcomes mean
@@ -123,8 +126,9 @@ class Wakeup:
 class OutboxWorker:
     def __init__(self, *, db: Database, clock: Clock, settings: OutboxSettings,
                  senders: dict[str, Sender], wakeup: Wakeup | None = None,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, after_record: AfterRecord | None = None):
         self._db = db
+        self._after_record = after_record
         self._clock = clock
         self._settings = settings
         self._senders = senders
@@ -206,6 +210,9 @@ class OutboxWorker:
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
                     hook(uow, pairs)
+            if self._after_record is not None:
+                self._after_record(uow, [p for pairs in recorded.values() for p in pairs],
+                                   self._clock.now())
             uow.commit()
 
     def drain(self, max_rounds: int = 100) -> int:

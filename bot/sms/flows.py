@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatch.dispatcher import Context, Route
-from bot.dispatch.reply import Reply
+from bot.dispatch.reply import Reply, queued
 from bot.incidents.where import incident_for as find
 from bot.sms import blocks as sms_blocks
 from bot.sms.commands import CancelNotice, ConfirmNotice, DraftNotice
@@ -20,8 +20,11 @@ def draft(command: DraftNotice, context: Context) -> Reply:
 def confirm(command: ConfirmNotice, context: Context) -> Reply:
     notice = notices.confirm(context.uow, notice_id=command.notice_id, actor=context.user,
                              now=context.now, settings=context.settings)
-    return Reply(f"Sending the notice to {notice.recipients} contacts. Delivery progress will "
-                 "appear in the incident channel.")
+    incident = context.uow.incidents.get(notice.incident_id)
+    return queued(f"The notice is queued for {notice.recipients} contacts; a delivery summary in "
+                  "the incident channel will show its progress.",
+                  key=notices.summary_key(notice.id), what="the delivery summary",
+                  channel=incident.channel_id)
 
 
 def cancel(command: CancelNotice, context: Context) -> Reply:

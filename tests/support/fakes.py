@@ -159,7 +159,8 @@ class FakeSlack:
     def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
                 replace_original: bool = False) -> None:
         self._record("respond", url=response_url)
-        self.responses.append({"url": response_url, "text": text, "blocks": blocks})
+        self.responses.append({"url": response_url, "text": text, "blocks": blocks,
+                               "replace_original": replace_original})
 
     def posts_to(self, channel: str) -> list[str]:
         return [p["text"] for p in self.posts if p["channel"] == channel]

@@ -221,9 +221,14 @@ def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetim
             payload={"channel": None, "text": text, "blocks": None})
 
 
+def ics_key(call: Call) -> str:
+    """The outbox key of the calendar file posted for the call as it is now."""
+    return f"call-ics:{call.id}:v{call.version}:{call.status}"
+
+
 def _upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
                 settings: Settings) -> None:
-    enqueue(uow, key=f"call-ics:{call.id}:v{call.version}:{call.status}", kind=Kind.UPLOAD,
+    enqueue(uow, key=ics_key(call), kind=Kind.UPLOAD,
             purpose="call_calendar", now=now, incident_id=incident.id,
             payload={"filename": f"{incident.key.lower()}-call-{call.number}.ics",
                      "title": f"{incident.key} call {call.number}",

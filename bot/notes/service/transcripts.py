@@ -86,7 +86,8 @@ def _show_to_reviewers(uow: UnitOfWork, notes: CallNotes, marks: list[tuple[str,
         text=(f":page_facing_up: A transcript was attached to {title(uow, notes)}. The notes "
               f"have been edited by people, so they were not redrafted: add what is missing with "
               f"Edit on the review card.\n{lines}")[:3000])
-    where = "posted in the review channel" if posted else "listed here (no review channel is set)"
+    where = ("queued for the review channel" if posted
+             else "listed here (no review channel is set)")
     kept = (f"{found}. The notes were edited by people, so their edits are kept: the marked "
             f"lines are {where} for the reviewers to add.")
     if posted:

@@ -75,12 +75,17 @@ def cancel(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime) -> Not
     return notice
 
 
+def summary_key(notice_id: int, sequence: int | str = 1) -> str:
+    """The outbox key of a notice's delivery summary: its first post (1), then refreshes."""
+    return f"delivery-summary:{notice_id}:{sequence}"
+
+
 def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime) -> None:
     """Asks for the delivery summary to be refreshed, at most every few seconds.
 
     A refresh still waiting will read the newest counts when it runs, so none is added then.
     """
-    prefix = f"delivery-summary:{notice_id}:"
+    prefix = summary_key(notice_id, "")
     earlier = uow.outbox.count_by_status(key_prefix=prefix)
     if earlier.get("pending"):
         return

@@ -38,7 +38,7 @@ def notify(container, count: int, text: str = "Shelters open at Lincoln High."):
     commands = declared_with_contacts(container, people(count))
     reply = commands.run(Invocation("notify", key=KEY, text=text), user=COORDINATOR, channel=None)
     if reply.blocks:
-        commands.confirm_notice(reply.blocks[1]["elements"][0]["value"], user=COORDINATOR)
+        commands.confirm_notice(reply.blocks[-1]["elements"][0]["value"], user=COORDINATOR)
     return commands
 
 

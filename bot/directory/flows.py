@@ -61,7 +61,8 @@ def export(command: ExportAudience, context: Context) -> Reply:
                      "filename": f"{incident.key.lower()}-audience.csv",
                      "title": f"{incident.key} audience",
                      "comment": f"Audience of {incident.key} for <@{actor.user}> (phone numbers masked).",
-                     "content": audience_blocks.export_csv(members)})
+                     "content": audience_blocks.export_csv(
+                         members, bom=context.settings.directory.csv_bom)})
     return Reply(f"Posting {incident.key}'s audience ({len(members)} contacts) as a CSV file.")
 
 

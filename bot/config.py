@@ -69,6 +69,8 @@ class RolesSettings(_Section):
 class DirectorySettings(_Section):
     default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     always_include_tags: list[str] = Field(default_factory=list)
+    # CSV exports start with a byte-order mark, without which Excel garbles accents.
+    csv_bom: bool = True
 
 
 class SmsSettings(_Section):

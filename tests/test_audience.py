@@ -127,7 +127,7 @@ def _all_candidates():
                   Contact.language, cast(Contact.regions, String),
                   cast(Contact.incident_types, String), cast(Contact.tags, String),
                   Contact.phone, Contact.slack_user_id, Contact.sms_consent, Contact.phone_status,
-                  Contact.active)
+                  Contact.active, Contact.home_language)
 
 
 PEOPLE = [

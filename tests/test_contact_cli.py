@@ -51,12 +51,12 @@ def test_cli_import_list_show(database_url, tmp_path):
 def test_cli_bad_file_lists_every_bad_row_and_exits_1(database_url, tmp_path):
     lines = example_lines()
     lines[5] = lines[5].replace("+1 786 555 0105", "+1 786 555")
-    lines[7] = lines[7].replace(",ko,", ",klingon,")
+    lines[7] = lines[7].replace(",ko,", ",elvish,")
     source = write_lines(tmp_path / "c.csv", lines)
     result = coordbot(database_url, tmp_path, "import", str(source))
     assert result.returncode == 1
     assert "line 6, phone '+1 786 555': " in result.stderr
-    assert "line 8, language 'klingon': unsupported language 'klingon'" in result.stderr
+    assert "line 8, language 'elvish': unknown language 'elvish'" in result.stderr
     assert "2 bad row(s); nothing was imported" in result.stderr
     listed = coordbot(database_url, tmp_path, "list")
     assert "the directory is empty" in listed.stdout
@@ -71,7 +71,7 @@ def test_cli_bad_file_lists_every_bad_row_and_exits_1(database_url, tmp_path):
 def test_cli_export_round_trips_into_a_fresh_database(database_url, tmp_path):
     coordbot(database_url, tmp_path, "import", str(EXAMPLE))
     exported = coordbot(database_url, tmp_path, "export")
-    assert exported.returncode == 0 and exported.stdout.startswith(HEADER + "\n")
+    assert exported.returncode == 0 and exported.stdout.startswith("\ufeff" + HEADER + "\n")
     assert "+13055550101" in exported.stdout
     (tmp_path / "out.csv").write_text(exported.stdout, encoding="utf-8")
     fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
@@ -96,3 +96,21 @@ def test_cli_configuration_errors_exit_2(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "configuration error: timezone" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_show_finds_names_without_their_accents_and_states_language_and_extension(
+        database_url, tmp_path):
+    people = write_lines(tmp_path / "people.csv", [
+        "name,phone,language,regions",
+        'Miguel Ángel Torres,"+1 305 555 0111 ext. 12",Mixteco,FL',
+        "Imran Qureshi,+1 305 555 0122,Urdu,FL"])
+    assert coordbot(database_url, tmp_path, "import", str(people)).returncode == 0
+    shown = coordbot(database_url, tmp_path, "show", "miguel angel torres")
+    assert shown.returncode == 0, shown.stderr
+    assert "Miguel Ángel Torres" in shown.stdout and "+1 ••• ••• 0111 ext. 12" in shown.stdout
+    assert "Mixtepec Mixtec (mix): texts in Spanish; needs an interpreter for calls" in shown.stdout
+    urdu = coordbot(database_url, tmp_path, "show", "IMRAN QURESHI")
+    assert "Urdu (ur): texts in English; needs an interpreter for calls" in urdu.stdout
+    plain = coordbot(database_url, tmp_path, "export", "--no-bom")
+    assert plain.returncode == 0 and plain.stdout.startswith(HEADER + "\n")
+    assert "+13055550111 ext. 12" in plain.stdout and ",mix," in plain.stdout

@@ -96,14 +96,14 @@ def test_a_value_over_the_csv_field_limit_is_a_row_error():
 def test_bad_values_are_reported_per_row_with_line_column_value_and_why():
     report = read("name,phone,language,regions,incident_types\n"
                   "Ana,202 555 0100,es,FL,hurricane\n"
-                  "Bo,+1 202 555,klingon,FL;XX,all\n"
+                  "Bo,+1 202 555,elvish,FL;XX,all\n"
                   "Cy,202 555 0102,en,TX,tornado\n")
     assert [line for line, _ in report.rows] == [2]
-    assert problems(report) == [(3, "phone", "+1 202 555"), (3, "language", "klingon"),
+    assert problems(report) == [(3, "phone", "+1 202 555"), (3, "language", "elvish"),
                                 (3, "regions", "FL;XX"), (4, "incident_types", "tornado")]
     whys = [e.why for e in report.errors]
     assert "not a valid phone number" in whys[0] or "not a phone number" in whys[0]
-    assert whys[1].startswith("unsupported language 'klingon'; use one of en, es")
+    assert whys[1].startswith("unknown language 'elvish'; use an ISO 639 code")
     assert whys[2].startswith("unknown region(s) XX")
     assert "Unknown incident type 'tornado'" in whys[3]
     assert sorted(report.rejected_lines) == [3, 4]

@@ -48,12 +48,13 @@ def slack_owner(user_id: str, name: str | None) -> Owner:
 
 
 def directory_owner(uow: UnitOfWork, reference: str, *, default_region: str) -> Owner:
-    """A contact (by phone or exact name) or else an organisation named ``reference``."""
+    """A contact (by phone or name) or else an organisation named ``reference``; names match
+    whatever their accents and case."""
     try:
         contact = directory.find_contact(uow, reference, default_region=default_region)
         return Owner(CONTACT, str(contact.id), contact.name)
     except NotFound as not_a_contact:
-        organisation = uow.contacts.organisation_named(reference)
+        organisation = directory.organisation_named(uow, reference)
         if organisation:
             return Owner(ORGANISATION, organisation, organisation)
         raise NotFound(f"{not_a_contact} No organisation is called {reference!r} either. "

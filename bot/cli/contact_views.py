@@ -58,17 +58,16 @@ class Bar:
 
 def details(c: Contact, reveal: bool) -> list[tuple[str, str]]:
     """``contacts show``: every field as a label and a value, the phone masked unless ``reveal``."""
-    from bot.directory.rules.phones import mask
-    from bot.i18n.languages import LANGUAGES
+    from bot.directory.rules.phones import mask, with_extension
+    from bot.i18n.languages import describe
 
-    language = LANGUAGES.get(c.language, (c.language,))[0]
     consent = c.sms_consent + (f" ({c.consent_source}, {c.consent_at:%Y-%m-%d})"
                                if c.consent_source and c.consent_at else "")
+    phone = with_extension((c.phone or "—") if reveal else mask(c.phone), c.phone_extension)
     return [("id", str(c.id)), ("name", c.name), ("organisation", c.organisation or "—"),
             ("type", c.organisation_type or "—"), ("role", c.role or "—"),
-            ("phone", (c.phone or "—") if reveal else mask(c.phone)),
-            ("phone status", c.phone_status), ("email", c.email or "—"),
-            ("slack", c.slack_user_id or "—"), ("language", f"{c.language} ({language})"),
+            ("phone", phone), ("phone status", c.phone_status), ("email", c.email or "—"),
+            ("slack", c.slack_user_id or "—"), ("language", describe(c.home_language, c.language)),
             ("timezone", c.timezone), ("regions", ", ".join(c.regions) or "—"),
             ("incident types", ", ".join(c.incident_types)), ("tags", ", ".join(c.tags) or "—"),
             ("sms consent", consent), ("active", "yes" if c.active else "no"),

@@ -74,6 +74,9 @@ def export(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="csv or json.")] = Format.CSV,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (default: standard output).")] = None,
+    bom: Annotated[bool | None, typer.Option(
+        "--bom/--no-bom", help="Start a CSV with a byte-order mark, so that Excel reads its "
+                               "accents (default: directory.csv_bom, on).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write every contact, FULL phone numbers included, in the format import reads.
@@ -85,7 +88,8 @@ def export(
 
     buffer = io.StringIO()
     with container_for(config) as container:
-        count = export_contacts(container.db, buffer, fmt=fmt.value)
+        with_bom = container.settings.directory.csv_bom if bom is None else bom
+        count = export_contacts(container.db, buffer, fmt=fmt.value, bom=with_bom)
     write_output(buffer.getvalue(), output, write=write_private,
                  done=f"exported {count} contact(s) to {output}")
 
@@ -93,7 +97,8 @@ def export(
 @contacts_app.command("list")
 def list_contacts(
     filter_: Annotated[str | None, typer.Option(
-        "--filter", help="Part of a name or organisation, a language code, or a tag.")] = None,
+        "--filter", help="Part of a name or organisation (accents and case ignored), a "
+                         "language code, or a tag.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 200,
     config: ConfigOption = None,
 ) -> None:
@@ -101,13 +106,14 @@ def list_contacts(
     from rich.console import Console
     from rich.table import Table
 
-    from bot.directory.rules.phones import mask
+    from bot.directory.rules.phones import mask, with_extension
+    from bot.directory.service.contacts import search
 
     with container_for(config) as container, container.db.unit_of_work() as uow:
         # read inside: the rollback on leaving the unit of work expires them
-        rows = [(str(c.id), c.name, c.organisation, c.language, ", ".join(c.regions),
-                 ", ".join(c.tags), mask(c.phone), c.sms_consent)
-                for c in uow.contacts.all(search=filter_, limit=limit)]
+        rows = [(str(c.id), c.name, c.organisation, c.home_language, ", ".join(c.regions),
+                 ", ".join(c.tags), with_extension(mask(c.phone), c.phone_extension), c.sms_consent)
+                for c in search(uow, filter_, limit=limit)]
         total = uow.contacts.count()
     if not rows:
         hint = (f"no contact matches {filter_!r}" if filter_ else
@@ -125,7 +131,8 @@ def list_contacts(
 @contacts_app.command("show")
 def show(
     ref: Annotated[str, typer.Argument(
-        help="The contact's id (12 or #12, as `contacts list` shows), phone number or exact name.")],
+        help="The contact's id (12 or #12, as `contacts list` shows), phone number or name "
+             "(accents and case ignored).")],
     reveal: Annotated[bool, typer.Option(help="Show the full phone number.")] = False,
     config: ConfigOption = None,
 ) -> None:

@@ -7,8 +7,9 @@ import io
 from collections import Counter
 
 from bot.db.models import Incident
-from bot.directory.rules.audience import SMS, Member, Summary, language_name
+from bot.directory.rules.audience import SMS, Candidate, Member, Summary
 from bot.directory.rules.phones import mask
+from bot.i18n.languages import language_name
 from bot.slack_ui.text import escape
 
 CHANNEL_LABELS = {"slack": "Slack", "sms": "SMS", "unreachable": "unreachable"}
@@ -25,8 +26,16 @@ def member_line(member: Member) -> str:
     via = CHANNEL_LABELS[member.channel]
     if member.channel == SMS:
         via += f" {mask(contact.phone)}"
-    return (f"• *{escape(contact.name)}*{org} — {via}, {language_name(contact.language)} — "
+    return (f"• *{escape(contact.name)}*{org} — {via}, {_language(contact)} — "
             f"{'; '.join(member.reasons)}")
+
+
+def _language(contact: Candidate) -> str:
+    """``Spanish``, or ``Urdu (texts in English)`` for a language without a catalog."""
+    spoken = language_name(contact.spoken)
+    if contact.spoken == contact.language:
+        return spoken
+    return f"{spoken} (texts in {language_name(contact.language)})"
 
 
 def summary(incident: Incident, members: list[Member], totals: Summary) -> str:
@@ -65,14 +74,18 @@ def why(incident: Incident, name: str, member: Member | None, removed: bool) -> 
             "always-include tag. `/incident contacts add` adds them.")
 
 
-def export_csv(members: list[Member]) -> str:
+def export_csv(members: list[Member], *, bom: bool = True) -> str:
+    """The audience as CSV; with ``bom`` it starts with a byte-order mark, without which Excel
+    reads the file in a legacy code page and garbles accents."""
     out = io.StringIO()
+    if bom:
+        out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["name", "organisation", "organisation_type", "channel", "phone_masked",
-                     "language", "regions", "reasons"])
+                     "language", "sms_language", "regions", "reasons"])
     for member in members:
         c = member.contact
         writer.writerow([c.name, c.organisation, c.organisation_type, member.channel,
-                         mask(c.phone) if c.phone else "", c.language, ";".join(c.regions),
-                         "; ".join(member.reasons)])
+                         mask(c.phone) if c.phone else "", c.spoken, c.language,
+                         ";".join(c.regions), "; ".join(member.reasons)])
     return out.getvalue()

@@ -62,7 +62,8 @@ def export(command: ExportAudience, context: Context) -> Reply:
                      "filename": f"{incident.key.lower()}-audience.csv",
                      "title": f"{incident.key} audience",
                      "comment": f"Audience of {incident.key} for <@{actor.user}> (phone numbers masked).",
-                     "content": audience_blocks.export_csv(members)})
+                     "content": audience_blocks.export_csv(
+                         members, bom=context.settings.directory.csv_bom)})
     return queued(f"{incident.key}'s audience ({len(members)} contacts) is ready as a CSV file.",
                   key=key, what="the file", channel=actor.channel or actor.user)
 

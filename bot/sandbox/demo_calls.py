@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.directory.rules.audience import language_name
 from bot.directory.rules.phones import mask
+from bot.i18n.languages import language_name
 from bot.sandbox.harness import SMS_NUMBER, wait_until
 
 if TYPE_CHECKING:

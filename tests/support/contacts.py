@@ -35,8 +35,9 @@ def snapshot(db: Database) -> dict[str, tuple]:
     """Every contact by phone (or email), with the fields an import sets."""
     with db.unit_of_work() as uow:
         return {c.phone or c.email: (c.name, c.organisation, c.organisation_type, c.role, c.email,
-                                     c.slack_user_id, c.language, c.timezone, list(c.regions),
-                                     list(c.incident_types), list(c.tags), c.sms_consent, c.active)
+                                     c.slack_user_id, c.language, c.home_language, c.timezone,
+                                     list(c.regions), list(c.incident_types), list(c.tags),
+                                     c.sms_consent, c.active, c.phone_extension)
                 for c in uow.contacts.all()}
 
 

@@ -11,19 +11,30 @@ from bot.db.models.base import Base
 
 
 class Contact(Base):
-    """A stakeholder. Phone numbers are personal data: stored E.164, shown masked in Slack."""
+    """A stakeholder. Phone numbers are personal data: stored E.164, shown masked in Slack.
+
+    ``name_folded`` and ``organisation_folded`` are the names without accents or case
+    (``bot.directory.rules.names``), written with the names and searched instead of them, so
+    that SQLite (whose ``lower()`` knows only ASCII) finds "Ángel" as PostgreSQL does.
+    ``language`` is the catalog the person's SMS and voice prompts are in; ``home_language``
+    the language they speak (any ISO 639), which differs for a language without a catalog.
+    """
 
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(600), index=True)
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation_folded: Mapped[str] = mapped_column(String(600), default="", index=True)
     organisation_type: Mapped[str] = mapped_column(String(60), default="")
     role: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone_extension: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
     language: Mapped[str] = mapped_column(String(16))
+    home_language: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
     regions: Mapped[list[str]] = mapped_column(JSON)
     incident_types: Mapped[list[str]] = mapped_column(JSON)

@@ -33,16 +33,17 @@ class ContactRepository:
     def by_phone(self, phone: str) -> Contact | None:
         return self._session.scalar(select(Contact).where(Contact.phone == phone))
 
-    def by_name(self, name: str) -> Sequence[Contact]:
-        return self._session.scalars(
-            select(Contact).where(func.lower(Contact.name) == name.strip().lower())
-        ).all()
+    def by_folded_name(self, folded: str) -> Sequence[Contact]:
+        """Contacts whose folded name (``bot.directory.rules.names.name_key``) is ``folded``."""
+        return self._session.scalars(select(Contact).where(Contact.name_folded == folded)
+                                     .order_by(Contact.id)).all()
 
-    def organisation_named(self, name: str) -> str | None:
-        """The organisation's name as the directory spells it (case-insensitive match)."""
+    def organisation_folded(self, folded: str) -> str | None:
+        """The organisation's name as the directory spells it, found by its folded name."""
         return self._session.scalar(select(Contact.organisation)
-                                    .where(func.lower(Contact.organisation) == name.strip().lower(),
-                                           Contact.organisation != "").limit(1))
+                                    .where(Contact.organisation_folded == folded,
+                                           Contact.organisation != "")
+                                    .order_by(Contact.id).limit(1))
 
     def remember_slack_name(self, user_id: str, name: str, now: datetime) -> None:
         known = self._session.get(SlackUserName, user_id)
@@ -61,15 +62,19 @@ class ContactRepository:
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(Contact)) or 0
 
-    def all(self, *, search: str | None = None, limit: int | None = None) -> Sequence[Contact]:
+    def all(self, *, search: str | None = None, folded: str = "",
+            limit: int | None = None) -> Sequence[Contact]:
+        """Every contact; with ``search``, those whose folded name or organisation contains
+        ``folded`` (the caller's fold of ``search``), who speak or are texted in ``search``, or
+        carry it as a tag."""
         query = select(Contact).order_by(Contact.id)
         if search:
-            like = f"%{search.lower()}%"
-            query = query.where(or_(func.lower(Contact.name).like(like),
-                                    func.lower(Contact.organisation).like(like),
-                                    Contact.language == search.lower(),
+            word = search.strip().lower()
+            query = query.where(or_(Contact.name_folded.contains(folded, autoescape=True),
+                                    Contact.organisation_folded.contains(folded, autoescape=True),
+                                    Contact.language == word, Contact.home_language == word,
                                     Contact.id.in_(select(ContactTag.contact_id)
-                                                   .where(ContactTag.tag == search.lower()))))
+                                                   .where(ContactTag.tag == word))))
         return self._session.scalars(query.limit(limit)).all()
 
     def identity_index(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -151,12 +156,13 @@ class ContactRepository:
             Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
             Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
             cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
-            Contact.phone_status, Contact.active,
+            Contact.phone_status, Contact.active, Contact.home_language,
         ).where(Contact.active.is_(True), or_(*conditions))
         return self._session.connection().execute(query).all()
 
     def interpreter_languages(self) -> set[str]:
-        query = (select(Contact.language).distinct()
+        """The languages that active contacts tagged ``interpreter`` speak."""
+        query = (select(Contact.home_language).distinct()
                  .join(ContactTag, ContactTag.contact_id == Contact.id)
                  .where(ContactTag.tag == "interpreter", Contact.active.is_(True)))
         return set(self._session.scalars(query))

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from bot.directory.rules.contacts import ALL_TYPES, Consent
 from bot.directory.rules.regions import NATIONAL
-from bot.i18n.languages import LANGUAGES
+from bot.i18n.languages import language_name as language_name  # re-exported for bot.sms.blocks
 
 SLACK, SMS, UNREACHABLE = "slack", "sms", "unreachable"
 ADD, REMOVE = "add", "remove"
@@ -36,6 +36,11 @@ class Candidate(NamedTuple):  # a NamedTuple: a large directory makes thousands 
     sms_consent: str
     phone_status: str = "ok"
     active: bool = True
+    home_language: str = ""  # the language spoken, when it is not ``language`` (the SMS one)
+
+    @property
+    def spoken(self) -> str:
+        return self.home_language or self.language
 
 
 @dataclass(frozen=True)
@@ -116,9 +121,10 @@ class Summary:
 
 
 def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) -> Summary:
-    """Totals for the coordinator; ``interpreters`` are the languages of interpreter contacts."""
+    """Totals for the coordinator by the languages people speak; ``interpreters`` are the
+    languages interpreter contacts speak."""
     reachable = [m for m in members if m.channel != UNREACHABLE]
-    by_language = Counter(m.contact.language for m in reachable)
+    by_language = Counter(m.contact.spoken for m in reachable)
     by_region: Counter = Counter()
     for member in members:
         served = set(member.contact.regions) & set(scope.regions)
@@ -134,7 +140,3 @@ def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) 
         by_region=by_region,
         languages_without_interpreter=missing,
     )
-
-
-def language_name(tag: str) -> str:
-    return LANGUAGES.get(tag, (tag, tag))[0]

@@ -23,7 +23,8 @@ ALIASES = {"organization": "organisation", "organization_type": "organisation_ty
 IGNORED = ("error",)  # the column a rejects file adds: fix the rows and import that file again
 # The database column sizes (bot.db.models.Contact) for fields validate_row leaves unbounded.
 MAX_LENGTHS = {"name": 200, "organisation": 200, "organisation_type": 60, "role": 120,
-               "email": 254, "slack_user_id": 32, "timezone": 64, "phone": 40, "language": 35}
+               "email": 254, "slack_user_id": 32, "timezone": 64, "phone": 40, "language": 35,
+               "sms_language": 35}
 MAX_CELL = 1_000  # characters, for the columns above not listed (regions, tags …)
 WHOLE_LINE = "(line)"
 

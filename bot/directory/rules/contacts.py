@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.directory.rules.phones import parse_phone
+from bot.directory.rules.phones import parse_phone_and_extension
 from bot.directory.rules.regions import NATIONAL, US_REGIONS
 from bot.errors import InvalidInput
-from bot.i18n.languages import parse_language
+from bot.i18n.languages import parse_home_language, parse_sms_language, sms_language_for
 from bot.incidents.rules import IncidentType
 
 ALL_TYPES = "all"
@@ -21,7 +21,7 @@ TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 COLUMNS = ("name", "organisation", "organisation_type", "role", "phone", "email",
            "slack_user_id", "language", "timezone", "regions", "incident_types", "tags",
-           "sms_consent", "active")
+           "sms_consent", "active", "sms_language")
 
 
 class Consent(StrEnum):
@@ -32,13 +32,20 @@ class Consent(StrEnum):
 
 @dataclass(frozen=True)
 class ContactRecord:
-    """A validated contact, ready to store; lists are sorted and de-duplicated."""
+    """A validated contact, ready to store; lists are sorted and de-duplicated.
+
+    ``home_language`` is the language the person speaks (any ISO 639 language; the file's
+    ``language`` column); ``language`` is the catalog their SMS and voice prompts are in (the
+    file's ``sms_language`` column, else the stated fallback for their language). They differ
+    only for a language without a catalog, and then the person needs an interpreter on calls.
+    """
 
     name: str
     organisation: str = ""
     organisation_type: str = ""
     role: str = ""
     phone: str | None = None
+    phone_extension: str | None = None
     email: str | None = None
     slack_user_id: str | None = None
     language: str = "en"
@@ -48,6 +55,11 @@ class ContactRecord:
     tags: tuple[str, ...] = ()
     sms_consent: Consent = Consent.UNKNOWN
     active: bool = True
+    home_language: str = ""  # empty: the same as ``language``
+
+    def __post_init__(self) -> None:
+        if not self.home_language:
+            object.__setattr__(self, "home_language", self.language)
 
 
 @dataclass(frozen=True)
@@ -83,10 +95,11 @@ def validate_row(raw: Mapping[str, str | None], *, default_region: str = "US",
 
     if not values.get("name"):
         errors.append(FieldError("name", "", "a name is required"))
-    check("phone", lambda t: parse_phone(t, default_region=default_region))
+    check("phone", lambda t: parse_phone_and_extension(t, default_region=default_region))
     check("email", _email)
     check("slack_user_id", _slack_user)
-    check("language", parse_language)
+    check("language", parse_home_language)
+    check("sms_language", parse_sms_language)
     check("timezone", _timezone)
     check("regions", parse_contact_regions)
     check("incident_types", parse_incident_types)
@@ -97,12 +110,25 @@ def validate_row(raw: Mapping[str, str | None], *, default_region: str = "US",
         errors.append(FieldError("phone", "", "give at least a phone, an email or a Slack user id"))
     if errors:
         raise RowInvalid(errors)
+    if "phone" in parsed:
+        parsed["phone"], parsed["phone_extension"] = parsed["phone"]  # type: ignore[misc]
+    _languages(parsed)
     return ContactRecord(
         name=values["name"], organisation=values.get("organisation", ""),
         organisation_type=values.get("organisation_type", "").lower(),
         role=values.get("role", ""), timezone=parsed.get("timezone", default_timezone),  # type: ignore[arg-type]
         **{k: v for k, v in parsed.items() if k != "timezone"},  # type: ignore[arg-type]
     )
+
+
+def _languages(parsed: dict[str, object]) -> None:
+    """The file's ``language`` is what the person speaks and ``sms_language`` the catalog they
+    are texted in; either one alone sets both as far as it can (English when neither is given)."""
+    home = parsed.pop("language", None)
+    sms = parsed.pop("sms_language", None)
+    home = home or sms or "en"
+    parsed["home_language"] = home
+    parsed["language"] = sms or sms_language_for(home)  # type: ignore[arg-type]
 
 
 def split_list(text: str) -> list[str]:

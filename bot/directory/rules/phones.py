@@ -6,7 +6,17 @@ from bot.errors import InvalidInput
 
 
 def parse_phone(text: str, *, default_region: str = "US") -> str:
-    """``"(202) 555-0143"`` -> ``"+12025550143"``; invalid numbers are refused with the reason."""
+    """``"(202) 555-0143"`` -> ``"+12025550143"``; invalid numbers are refused with the reason.
+    An extension, if written, is not part of the number (``parse_phone_and_extension``)."""
+    return parse_phone_and_extension(text, default_region=default_region)[0]
+
+
+def parse_phone_and_extension(text: str, *, default_region: str = "US") -> tuple[str, str | None]:
+    """``"202-555-0143 ext. 12"`` -> ``("+12025550143", "12")``.
+
+    ``phonenumbers`` reads the ways people write an extension: "ext 12", "ext. 12", "x12",
+    "#12", ";12", ",12" and RFC 3966's ";ext=12". SMS go to the number; the extension is for a
+    person dialling it (or a switchboard reached by voice)."""
     raw = text.strip()
     try:
         number = phonenumbers.parse(raw, default_region)
@@ -14,7 +24,13 @@ def parse_phone(text: str, *, default_region: str = "US") -> str:
         raise InvalidInput(f"{raw!r} is not a phone number ({_reason(error)})") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(f"{raw!r} is not a valid phone number for its country")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            number.extension or None)
+
+
+def with_extension(shown: str, extension: str | None) -> str:
+    """A number as shown (full or masked) with its extension, in a form import reads back."""
+    return f"{shown} ext. {extension}" if extension else shown
 
 
 def mask(e164: str | None) -> str:

@@ -10,13 +10,14 @@ from typing import Any
 from bot.db.models import Contact
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.contacts import Consent, ContactRecord
+from bot.directory.rules.names import name_key
 from bot.directory.rules.phones import mask, parse_phone
 from bot.errors import InvalidInput, NotFound
 from bot.records import audit
 
-STORED_FIELDS = ("name", "organisation", "organisation_type", "role", "phone", "email",
-                 "slack_user_id", "language", "timezone", "regions", "incident_types", "tags",
-                 "active")
+STORED_FIELDS = ("name", "organisation", "organisation_type", "role", "phone", "phone_extension",
+                 "email", "slack_user_id", "language", "home_language", "timezone", "regions",
+                 "incident_types", "tags", "active")
 
 
 @dataclass
@@ -74,6 +75,8 @@ def _row(record: ContactRecord) -> dict[str, Any]:
     row = {k: getattr(record, k) for k in STORED_FIELDS}
     for key in ("regions", "incident_types", "tags"):
         row[key] = list(row[key])
+    # Searched instead of the names (see find_contact): written with them, always.
+    row["name_folded"], row["organisation_folded"] = name_key(record.name), name_key(record.organisation)
     return row
 
 
@@ -107,7 +110,8 @@ def _consent(record: ContactRecord, current: Contact | None, source: str, now: d
 
 
 def find_contact(uow: UnitOfWork, reference: str, *, default_region: str = "US") -> Contact:
-    """A contact by phone number or by exact name (case-insensitive); ambiguity is an error."""
+    """A contact by phone number or by name, accents, case and spacing ignored ("rosa
+    martinez" finds "Rosa Martínez"); ambiguity is an error."""
     reference = reference.strip()
     if not reference:
         raise InvalidInput("Name a contact by phone number or name.")
@@ -117,7 +121,7 @@ def find_contact(uow: UnitOfWork, reference: str, *, default_region: str = "US")
         if contact is None:
             raise NotFound(f"No contact has the number {mask(phone)}.")
         return contact
-    found = uow.contacts.by_name(reference)
+    found = uow.contacts.by_folded_name(name_key(reference))
     if not found:
         raise NotFound(f"No contact is named {reference!r}. `coordbot contacts list` shows them.")
     if len(found) > 1:
@@ -126,3 +130,14 @@ def find_contact(uow: UnitOfWork, reference: str, *, default_region: str = "US")
         raise InvalidInput(f"{len(found)} contacts are named {reference!r}: {options}. "
                            "Use the phone number instead.")
     return found[0]
+
+
+def organisation_named(uow: UnitOfWork, reference: str) -> str | None:
+    """An organisation's name as the directory spells it, accents and case ignored."""
+    return uow.contacts.organisation_folded(name_key(reference)) if name_key(reference) else None
+
+
+def search(uow: UnitOfWork, text: str | None, *, limit: int | None = None) -> Sequence[Contact]:
+    """Contacts whose name or organisation contains ``text`` (accents and case ignored), who
+    speak or are texted in the language ``text``, or carry the tag ``text``; all without it."""
+    return uow.contacts.all(search=text, folded=name_key(text or ""), limit=limit)

@@ -4,6 +4,8 @@ An import is all or nothing: any bad row and nothing is written. With ``skip_inv
 rows are imported and the bad ones written, with the reason, to a rejects file that can be fixed
 and imported again. Either way the writing happens in one transaction, committed at the end.
 Exports and rejects files hold full phone numbers: they are written readable by their owner only.
+A CSV export starts with a byte-order mark unless told not to: Excel reads a CSV file without
+one in the computer's legacy code page, and "Martínez" comes out as "MartÃ­nez".
 """
 
 from __future__ import annotations
@@ -22,10 +24,15 @@ from bot.db.models import Contact
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.directory.rules.contact_file import FileReport, read_contacts
 from bot.directory.rules.contacts import COLUMNS
+from bot.directory.rules.phones import with_extension
 from bot.directory.service.contacts import ImportSummary, import_records
 
 MAX_BYTES = 50 * 1024 * 1024
 LIST_FIELDS = ("regions", "incident_types", "tags")
+BOM = "\ufeff"  # UTF-8's byte-order mark; the importer skips it
+# A file's columns that the table names otherwise (see ContactRecord): the file's language is
+# the one spoken, its sms_language the catalog the person is texted in.
+STORED_AS = {"language": "home_language", "sms_language": "language"}
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 
 
@@ -146,14 +153,18 @@ def write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def export_contacts(db: Database, out: TextIO, *, fmt: Literal["csv", "json"] = "csv") -> int:
-    """Every contact with the import columns, full phone numbers included; returns the count."""
+def export_contacts(db: Database, out: TextIO, *, fmt: Literal["csv", "json"] = "csv",
+                    bom: bool = True) -> int:
+    """Every contact with the import columns, full phone numbers (and extensions) included;
+    returns the count. A CSV starts with a byte-order mark unless ``bom`` is false."""
     with db.unit_of_work() as uow:
         rows = [_exported(contact) for contact in uow.contacts.all()]
     if fmt == "json":
         json.dump(rows, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return len(rows)
+    if bom:
+        out.write(BOM)
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -162,7 +173,8 @@ def export_contacts(db: Database, out: TextIO, *, fmt: Literal["csv", "json"] = 
 
 
 def _exported(contact: Contact) -> dict[str, Any]:
-    row = {column: getattr(contact, column) for column in COLUMNS}
+    row = {column: getattr(contact, STORED_AS.get(column, column)) for column in COLUMNS}
+    row["phone"] = contact.phone and with_extension(contact.phone, contact.phone_extension)
     for key in LIST_FIELDS:
         row[key] = list(row[key] or [])
     return row

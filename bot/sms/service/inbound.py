@@ -1,4 +1,5 @@
-"""Inbound SMS: store it, honour STOP/START/HELP, take RSVPs and "DONE 3", route the rest to a person.
+"""Inbound SMS: store it, honour STOP/START/HELP (and "stop texting me" in any language), take
+RSVPs and "DONE 3", route the rest to a person.
 
 Returns the reply to send back (in the sender's language) or None for no reply.
 """
@@ -22,7 +23,7 @@ from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.slack_ui.text import escape
-from bot.sms.rules.keywords import classify
+from bot.sms.rules.revocation import classify_reply
 from bot.sms.service import consent
 from bot.storable import storable
 
@@ -52,7 +53,7 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
     invited = (contact is not None and not opted_out
                and uow.calls.open_invitation(contact.id, now=now) is not None)
     # Someone with a pending call invitation who answers YES means the call, not START.
-    keyword = classify(message.body, yes_means_start=not invited)
+    keyword = classify_reply(message.body, yes_means_start=not invited)
     language = contact.language if contact else (keyword.language or "en")
     incident_id = uow.outbox.latest_incident_for(message.from_phone)
     stored = InboundMessage(sid=message.sid, from_phone=message.from_phone,

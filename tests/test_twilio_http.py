@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from bot.directory.rules.contacts import ContactRecord
-from bot.directory.service import contacts as directory
 from bot.i18n.catalog import render
 from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import TwilioEmulator
 from tests.conftest import COORDINATOR
+from tests.support.scenario import import_people
 from tests.support.waiting import wait_until
 
 ANA, MINH = "+12025550101", "+12025550102"
@@ -24,10 +24,7 @@ OFFICE = "Civil Rights Coordination Office"
 @pytest.fixture
 def live(settings):
     with live_app(settings, coordinators=[COORDINATOR]) as running:
-        with running.container.db.unit_of_work() as uow:
-            directory.import_records(uow, PEOPLE, source="t", actor="t",
-                                     now=running.container.clock.now())
-            uow.commit()
+        import_people(running.container, PEOPLE)
         yield running
 
 

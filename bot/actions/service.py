@@ -8,6 +8,7 @@ retried or restarted worker sends each once and a stale reminder is never sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -148,11 +149,17 @@ def owned_by_user(uow: UnitOfWork, item: ActionItem, user_id: str) -> bool:
 def done_by_sms(uow: UnitOfWork, *, contact: Contact, number: int,
                 now: datetime) -> ActionItem | None:
     """The contact's item A-``number`` marked done (an open one first); None if they own none."""
-    items = uow.actions.open_for_contact(contact.id, number)
+    return done_by_reply(uow, items=uow.actions.open_for_contact(contact.id, number),
+                         actor=contact.name, now=now)
+
+
+def done_by_reply(uow: UnitOfWork, *, items: Sequence[ActionItem], actor: str,
+                  now: datetime) -> ActionItem | None:
+    """The first open one of the sender's items numbered N marked done (a reply ``DONE N``)."""
     if not items:
         return None
     item = next((i for i in items if i.status == OPEN), items[0])
-    done(uow, item=item, actor=contact.name, now=now)
+    done(uow, item=item, actor=actor, now=now)
     return item
 
 
@@ -261,7 +268,8 @@ def _dm(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, user: s
     verb = "Reminder" if key.startswith("action-remind") else "You own a new action item"
     text = (f"{verb} for {incident.key}: *{action_blocks.label(item)}* {escape(item.text)} "
             f"({action_blocks.due_text(item, settings.timezone, now)}). Mark it done with "
-            f"`/incident action {incident.key} done {item.number}`.")
+            f"`/incident action {incident.key} done {item.number}`, or reply `DONE {item.number}` "
+            "here.")
     enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
             incident_id=incident.id, recipient=user,
             payload={"channel": user, "text": text, "blocks": None})

@@ -8,7 +8,7 @@ from datetime import timedelta
 import phonenumbers
 from icalendar import Calendar, Event
 
-from bot.db.models import Call, Incident
+from bot.db.models import Call, Contact, Incident
 from bot.i18n.catalog import render
 from bot.i18n.rules import local_time
 from bot.slack_ui.text import escape
@@ -20,6 +20,19 @@ def join_text(call: Call, language: str, dial_in: str) -> str:
                                             phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         return render("call_join_phone", language, number=number, pin=call.pin)
     return render("call_join_link", language, url=call.bridge)
+
+
+def rsvp_confirmation(answer: str, call: Call, contact: Contact) -> str:
+    """The thank-you for an answer, in the contact's language and time zone."""
+    return render(f"rsvp_{answer}", contact.language,
+                  when=local_time(call.starts_at, contact.timezone))
+
+
+def without_stop_line(text: str) -> str:
+    """An SMS text for a Slack direct message: its last line, "Reply STOP …", means nothing
+    there (every catalog's ``call_invite`` ends with that line)."""
+    head, _, last = text.rpartition("\n")
+    return head if head and "STOP" in last else text
 
 
 def call_line(call: Call, zone: str) -> str:

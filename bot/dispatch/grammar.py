@@ -64,6 +64,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "List action items (open ones by default)."),
         Subcommand("notes", "notes [KEY] [show [N] | attach [N] TEXT]", "/incident notes",
                    "Call notes: their review status and link; attach a transcript to a call."),
+        Subcommand("rsvp", "rsvp [KEY] CONTACT yes|no|maybe [call N]",
+                   "/incident rsvp Ana Ruiz yes call 2",
+                   "Record the answer of someone who phoned in (contact by name or phone; the "
+                   "next call unless N is given).", True),
+        Subcommand("optout", "optout CONTACT", "/incident optout +1 202 555 0143",
+                   "Stop texting someone who asked by phone; only their texting START undoes it.",
+                   True),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -92,7 +99,7 @@ def parse_invocation(text: str) -> Invocation:
     rest = rest.strip()
     key = None
     if name in ("status", "update", "close", "reopen", "contacts", "notify", "call", "action",
-                "actions", "notes"):
+                "actions", "notes", "rsvp"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -108,6 +115,10 @@ def parse_invocation(text: str) -> Invocation:
         parse_action(rest)
     if name == "actions":
         parse_filter(rest)
+    if name == "rsvp":
+        parse_rsvp_request(rest)
+    if name == "optout":
+        parse_optout(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")
@@ -145,6 +156,36 @@ def parse_contacts_action(text: str) -> tuple[str, str]:
         raise InvalidInput(f"Say who to {action}: a phone number or a contact's name.",
                            f"/incident contacts {action} +1 202 555 0143")
     return action, reference
+
+
+RSVP_ANSWERS = ("yes", "no", "maybe")
+_RSVP_TAIL = re.compile(r"\s+(yes|no|maybe)(?:\s+call\s+#?(\d+))?\s*$", re.IGNORECASE)
+
+
+def parse_rsvp_request(text: str) -> tuple[str, str, str]:
+    """``"Ana Ruiz yes call 2"`` -> ``("Ana Ruiz", "yes", "2")``; no call number -> ``""``."""
+    match = _RSVP_TAIL.search(" " + text.strip())
+    example = SUBCOMMANDS["rsvp"].example
+    if match is None:
+        raise InvalidInput("Name the contact, then yes, no or maybe (and optionally `call N`).",
+                           example)
+    contact = _unquote((" " + text.strip())[:match.start()])
+    if not contact:
+        raise InvalidInput("Say whose answer it is: a contact's name or phone number.", example)
+    return contact, match[1].lower(), match[2] or ""
+
+
+def parse_optout(text: str) -> str:
+    """The contact to opt out, by name or phone number."""
+    contact = _unquote(text)
+    if not contact:
+        raise InvalidInput("Say who to stop texting: a contact's name or phone number.",
+                           SUBCOMMANDS["optout"].example)
+    return contact
+
+
+def _unquote(text: str) -> str:
+    return _straighten_quotes(text).strip().strip('"').strip()
 
 
 def parse_declare(text: str) -> IncidentDraft:

@@ -15,7 +15,14 @@ from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCa
 from bot.directory.commands import ChangeAudience, ExplainContact, ExportAudience, ShowAudience
 from bot.directory.rules.audience import ADD as AUDIENCE_ADD
 from bot.directory.rules.audience import REMOVE as AUDIENCE_REMOVE
-from bot.dispatch.grammar import Invocation, parse_call_action, parse_contacts_action, parse_declare
+from bot.dispatch.grammar import (
+    Invocation,
+    parse_call_action,
+    parse_contacts_action,
+    parse_declare,
+    parse_optout,
+    parse_rsvp_request,
+)
 from bot.errors import InvalidInput
 from bot.incidents.commands import (
     AskToClose,
@@ -27,7 +34,7 @@ from bot.incidents.commands import (
 )
 from bot.notes.commands import AttachTranscript, ShowNotes, ShowNotesStatus
 from bot.notes.rules.subcommand import parse_notes_action
-from bot.sms.commands import DraftNotice
+from bot.sms.commands import DraftNotice, OptOutByHand, RecordRsvpByHand
 from bot.sms.rules.notice_text import parse_notice
 
 
@@ -96,6 +103,8 @@ BUILDERS: dict[str, Callable[[Invocation], Any]] = {
     "action": _action,
     "actions": lambda i: ListActions(i.key, parse_filter(i.text)),
     "notes": _notes,
+    "rsvp": lambda i: RecordRsvpByHand(i.key, *parse_rsvp_request(i.text)),
+    "optout": lambda i: OptOutByHand(parse_optout(i.text)),
 }
 
 

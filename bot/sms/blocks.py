@@ -116,3 +116,31 @@ def failure_report(report: FailureReport) -> str:
         lines.append(f"…and {total - len(report.people)} more: {commands}")
     lines.append("Please reach them another way, or correct their numbers in the directory.")
     return "\n".join(lines)
+
+
+RSVP_BY_HAND_ACTION = "rsvp_by_hand"  # value "CALL_ID:CONTACT_ID:ANSWER"
+OPT_OUT_BY_HAND_ACTION = "opt_out_by_hand"  # value "CONTACT_ID"
+RSVP_ANSWERS = ("yes", "no", "maybe")
+
+
+def forwarded_sms(text: str, contact_id: int | None, call: tuple[int, int] | None) -> list[dict]:
+    """A forwarded SMS with what a coordinator may record for the sender by hand: an answer to
+    ``call`` (its id and number), when they are invited, and an opt-out (confirmed first)."""
+    elements: list[dict] = []
+    if contact_id is not None and call is not None:
+        call_id, number = call
+        elements += [{"type": "button", "action_id": f"{RSVP_BY_HAND_ACTION}_{answer}",
+                      "value": f"{call_id}:{contact_id}:{answer}",
+                      "text": {"type": "plain_text", "text": f"Call {number}: {answer}"}}
+                     for answer in RSVP_ANSWERS]
+    if contact_id is not None:
+        elements.append({
+            "type": "button", "action_id": OPT_OUT_BY_HAND_ACTION, "value": str(contact_id),
+            "style": "danger", "text": {"type": "plain_text", "text": "Opt out"},
+            "confirm": {"title": {"type": "plain_text", "text": "Stop texting them?"},
+                        "text": {"type": "plain_text",
+                                 "text": "Only they can undo it, by texting START."},
+                        "confirm": {"type": "plain_text", "text": "Opt out"},
+                        "deny": {"type": "plain_text", "text": "Cancel"}}})
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
+    return [section, {"type": "actions", "elements": elements}] if elements else [section]

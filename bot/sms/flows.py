@@ -1,13 +1,29 @@
-"""What each notice command does; the dispatcher runs them (role, transaction, reply)."""
+"""What each SMS command does; the dispatcher runs them (role, transaction, reply): notices, the
+answers and opt-outs a coordinator records by hand, and staff's direct messages to the bot."""
 
 from __future__ import annotations
 
+from bot.calls.service import calls
+from bot.db.models import Contact
+from bot.directory.rules.phones import mask
+from bot.directory.service.contacts import find_contact
 from bot.dispatch.dispatcher import Context, Route
 from bot.dispatch.reply import Reply, queued
+from bot.errors import NotFound
 from bot.incidents.where import incident_for as find
+from bot.slack_ui.text import escape
 from bot.sms import blocks as sms_blocks
-from bot.sms.commands import CancelNotice, ConfirmNotice, DraftNotice
-from bot.sms.service import notices
+from bot.sms.commands import (
+    CancelNotice,
+    ConfirmNotice,
+    DirectMessage,
+    DraftNotice,
+    OptOutByHand,
+    OptOutById,
+    RecordRsvpByHand,
+    RecordRsvpById,
+)
+from bot.sms.service import consent, direct, notices
 
 
 def draft(command: DraftNotice, context: Context) -> Reply:
@@ -32,9 +48,67 @@ def cancel(command: CancelNotice, context: Context) -> Reply:
     return Reply("Cancelled: nothing was sent.")
 
 
+def rsvp_by_hand(command: RecordRsvpByHand, context: Context) -> Reply:
+    uow = context.uow
+    incident = find(context, command.key, "rsvp")
+    call = calls.find(uow, incident, command.call or None, now=context.now)
+    contact = find_contact(uow, command.contact,
+                           default_region=context.settings.directory.default_region)
+    return _record_rsvp(context, call, contact, command.answer)
+
+
+def rsvp_by_id(command: RecordRsvpById, context: Context) -> Reply:
+    call = context.uow.calls.get(command.call_id)
+    if call is None:
+        raise NotFound("That call no longer exists.")
+    return _record_rsvp(context, call, _contact(context, command.contact_id), command.answer)
+
+
+def _record_rsvp(context: Context, call, contact: Contact, answer: str) -> Reply:
+    calls.record_rsvp_by_hand(context.uow, call=call, contact=contact, answer=answer,
+                              actor=context.user, now=context.now)
+    return Reply(f"Recorded: {escape(contact.name)} answered *{answer}* for call {call.number}.")
+
+
+def opt_out_by_hand(command: OptOutByHand, context: Context) -> Reply:
+    contact = find_contact(context.uow, command.contact,
+                           default_region=context.settings.directory.default_region)
+    return _opt_out(context, contact)
+
+
+def opt_out_by_id(command: OptOutById, context: Context) -> Reply:
+    return _opt_out(context, _contact(context, command.contact_id))
+
+
+def _opt_out(context: Context, contact: Contact) -> Reply:
+    who = f"{escape(contact.name)} ({mask(contact.phone) if contact.phone else 'no phone'})"
+    if not consent.opt_out_by_hand(context.uow, contact, actor=context.user, at=context.now):
+        return Reply(f"{who} was already opted out: they get no texts.")
+    return Reply(f"{who} is opted out: they get no more texts. Only they can undo it, by "
+                 "texting START.")
+
+
+def _contact(context: Context, contact_id: int) -> Contact:
+    contact = context.uow.contacts.get(contact_id)
+    if contact is None:
+        raise NotFound("That contact is no longer in the directory.")
+    return contact
+
+
+def direct_message(command: DirectMessage, context: Context) -> None:
+    direct.receive(context.uow, channel=command.channel, ts=command.ts, user=command.user,
+                   text=command.text, now=context.now)
+
+
 DOING = "send SMS notices"
+BY_HAND = ("coordinator", "record answers and opt-outs by hand")
 ROUTES = (
     Route(DraftNotice, draft, "coordinator", DOING),
     Route(ConfirmNotice, confirm, "coordinator", DOING),
     Route(CancelNotice, cancel, "coordinator", DOING),
+    Route(RecordRsvpByHand, rsvp_by_hand, *BY_HAND),
+    Route(RecordRsvpById, rsvp_by_id, *BY_HAND),
+    Route(OptOutByHand, opt_out_by_hand, *BY_HAND),
+    Route(OptOutById, opt_out_by_id, *BY_HAND),
+    Route(DirectMessage, direct_message),
 )

@@ -1,5 +1,6 @@
 """Events API: a mention is answered with the help (through the outbox, in a thread, once);
-messages and reactions feed the notes.
+messages and reactions feed the notes; a person's direct message to the bot (``message.im``) is
+read like an SMS reply (an RSVP, ``DONE N``) and answered in the DM.
 
 Messages and reactions are acknowledged at once (Bolt acks events before the listener runs) and,
 when they may mark something, handed to the worker process without a reply. The checks here are
@@ -20,14 +21,17 @@ from bot.incidents.commands import AnswerMention
 from bot.notes.commands import RecordChannelMessage, RecordReaction
 from bot.notes.rules.marks import mark_of
 from bot.notes.service.marks import EDITED, RECORDED_SUBTYPES
+from bot.sms.commands import DirectMessage
 from handlers.slack.accept import accept_then_ack
 
 
-def message_job(event: dict) -> RecordChannelMessage | None:
+def message_job(event: dict) -> RecordChannelMessage | DirectMessage | None:
     """The command for a message event, or None to ignore it."""
     subtype = event.get("subtype")
     if event.get("bot_id") or subtype == "bot_message":
         return None
+    if event.get("channel_type") == "im":
+        return direct_message(event)
     if subtype == EDITED:
         message = event.get("message") or {}
         previous = event.get("previous_message")
@@ -43,6 +47,13 @@ def message_job(event: dict) -> RecordChannelMessage | None:
         return None
     return RecordChannelMessage(event.get("channel"), event["ts"], event["user"],
                                 event.get("text") or "", subtype)
+
+
+def direct_message(event: dict) -> DirectMessage | None:
+    """A new message a person wrote in their DM with the bot; edits and the like are ignored."""
+    if event.get("subtype") or not (event.get("channel") and event.get("user") and event.get("ts")):
+        return None
+    return DirectMessage(event["channel"], event["ts"], event["user"], event.get("text") or "")
 
 
 def register(app: AsyncApp, intake: Intake) -> None:

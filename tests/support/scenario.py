@@ -19,8 +19,13 @@ def declared_with_contacts(container: Container, people: Sequence[ContactRecord]
     """INC-2026-0001 declared by the coordinator, ``people`` imported, the outbox drained."""
     commands = Slash(container)
     commands.declare(parse_declare(declare), user=COORDINATOR)
+    import_people(container, people)
+    container.worker.drain()
+    return commands
+
+
+def import_people(container: Container, people: Sequence[ContactRecord]) -> None:
+    """``people`` in the directory, imported at the container's time."""
     with container.db.unit_of_work() as uow:
         directory.import_records(uow, people, source="t", actor="t", now=container.clock.now())
         uow.commit()
-    container.worker.drain()
-    return commands

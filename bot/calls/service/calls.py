@@ -120,18 +120,38 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
     return old
 
 
-def record_rsvp(uow: UnitOfWork, *, contact: Contact, answer: str,
-                now: datetime) -> tuple[Invitation, Call] | None:
-    """Applies an SMS answer to the contact's invitation to their soonest upcoming call."""
+def record_rsvp(uow: UnitOfWork, *, contact: Contact, answer: str, now: datetime,
+                via: str | None = None) -> tuple[Invitation, Call] | None:
+    """Applies a reply (an SMS, or ``via`` a Slack DM) to the contact's invitation to their
+    soonest upcoming call."""
     invitation = uow.calls.open_invitation(contact.id, now=now)
     if invitation is None:
         return None
-    invitation.rsvp, invitation.rsvp_at = answer, now
     call = uow.calls.get(invitation.call_id)
-    audit.record(uow, at=now, actor=f"sms:{contact.id}", action="call.rsvp",
-                 incident_id=call.incident_id, call_id=call.id, contact_id=contact.id,
-                 answer=answer)
+    _set_rsvp(uow, invitation, call, contact, answer, via or f"sms:{contact.id}", now)
     return invitation, call
+
+
+def record_rsvp_by_hand(uow: UnitOfWork, *, call: Call, contact: Contact, answer: str,
+                        actor: str, now: datetime) -> Invitation:
+    """A coordinator records the answer someone gave another way (a phone call)."""
+    if call.status != "scheduled":
+        raise InvalidTransition(f"Call {call.number} is {call.status.replace('_', ' ')}; "
+                                "answers are recorded for scheduled calls only.")
+    invitation = next((i for i in uow.calls.invitations(call.id) if i.contact_id == contact.id),
+                      None)
+    if invitation is None:
+        raise NotFound(f"{escape(contact.name)} is not invited to call {call.number}. "
+                       f"`/incident call rsvps {call.number}` lists who is.")
+    _set_rsvp(uow, invitation, call, contact, answer, actor, now, by_hand=True)
+    return invitation
+
+
+def _set_rsvp(uow: UnitOfWork, invitation: Invitation, call: Call, contact: Contact, answer: str,
+              actor: str, now: datetime, **details: object) -> None:
+    invitation.rsvp, invitation.rsvp_at = answer, now
+    audit.record(uow, at=now, actor=actor, action="call.rsvp", incident_id=call.incident_id,
+                 call_id=call.id, contact_id=contact.id, answer=answer, **details)
 
 
 def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
@@ -204,16 +224,18 @@ def invited(uow: UnitOfWork, call: Call) -> list[tuple[Invitation, Contact]]:
 
 def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: Contact,
           key: str, text: str, now: datetime) -> None:
-    """SMS for SMS contacts; a direct message for contacts on Slack (the same plain text,
-    escaped there: it carries the incident's title and the agenda)."""
+    """SMS for SMS contacts; a direct message for contacts on Slack (the same plain text without
+    its "Reply STOP" line, escaped there: it carries the incident's title and the agenda). The
+    bot reads answers in the DM as it reads SMS replies (``bot.sms.service.direct``)."""
     if invitation.channel == SMS and contact.phone:
         enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.phone, language=invitation.language,
                 payload={"body": text})
     elif invitation.channel == SLACK and contact.slack_user_id:
+        text = escape(call_text.without_stop_line(text))
         enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.slack_user_id,
-                payload={"channel": contact.slack_user_id, "text": escape(text), "blocks": None})
+                payload={"channel": contact.slack_user_id, "text": text, "blocks": None})
 
 
 def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:

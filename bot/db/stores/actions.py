@@ -26,9 +26,13 @@ class ActionRepository(NumberedRows[ActionItem]):
 
     def open_for_contact(self, contact_id: int, number: int) -> Sequence[ActionItem]:
         """Open items numbered ``number`` owned by the contact (one per incident at most)."""
+        return self.numbered_for_owner("contact", str(contact_id), number)
+
+    def numbered_for_owner(self, kind: str, ref: str, number: int) -> Sequence[ActionItem]:
+        """Items numbered ``number`` (one per incident at most) owned by a contact (``kind``
+        "contact", ``ref`` its id) or a Slack user ("slack", the user id), newest first."""
         return self._session.scalars(
-            select(ActionItem).where(ActionItem.owner_kind == "contact",
-                                     ActionItem.owner_ref == str(contact_id),
+            select(ActionItem).where(ActionItem.owner_kind == kind, ActionItem.owner_ref == ref,
                                      ActionItem.number == number)
             .order_by(ActionItem.created_at.desc())).all()
 

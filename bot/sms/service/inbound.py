@@ -1,4 +1,5 @@
-"""Inbound SMS: store it, honour STOP/START/HELP, take RSVPs and "DONE 3", route the rest to a person.
+"""Inbound SMS: store it, honour STOP/START/HELP (and "stop texting me" in any language), take
+RSVPs and "DONE 3", route the rest to a person.
 
 Returns the reply to send back (in the sender's language) or None for no reply.
 """
@@ -13,16 +14,17 @@ from bot.actions import service as actions
 from bot.actions.rules import parse_done
 from bot.calls.rules.rsvp import parse_rsvp
 from bot.calls.service import calls
+from bot.calls.text import rsvp_confirmation
 from bot.config import Settings
 from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
 from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.slack_ui.text import escape
-from bot.sms.rules.keywords import classify
+from bot.sms import blocks as sms_blocks
+from bot.sms.rules.revocation import classify_reply
 from bot.sms.service import consent
 from bot.storable import storable
 
@@ -52,7 +54,7 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
     invited = (contact is not None and not opted_out
                and uow.calls.open_invitation(contact.id, now=now) is not None)
     # Someone with a pending call invitation who answers YES means the call, not START.
-    keyword = classify(message.body, yes_means_start=not invited)
+    keyword = classify_reply(message.body, yes_means_start=not invited)
     language = contact.language if contact else (keyword.language or "en")
     incident_id = uow.outbox.latest_incident_for(message.from_phone)
     stored = InboundMessage(sid=message.sid, from_phone=message.from_phone,
@@ -91,14 +93,13 @@ def _answer(uow: UnitOfWork, contact: Contact | None, body: str, now: datetime) 
     recorded = calls.record_rsvp(uow, contact=contact, answer=rsvp.answer, now=now)
     if recorded is None:
         return None
-    _, call = recorded
-    return render(f"rsvp_{rsvp.answer}", contact.language,
-                  when=local_time(call.starts_at, contact.timezone))
+    return rsvp_confirmation(rsvp.answer, recorded[1], contact)
 
 
 def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,
              settings: Settings, now: datetime) -> None:
-    """Puts the message in front of a person: the incident's channel, else announcements."""
+    """Puts the message in front of a person: the incident's channel, else announcements, with
+    buttons to record what the bot could not read (an answer to a call, an opt-out)."""
     who = (f"{escape(contact.name)} ({escape(contact.organisation) or 'no organisation'}, "
            f"{contact.language}, {mask(contact.phone)})" if contact
            else f"an unknown number {mask(stored.from_phone)}")
@@ -107,6 +108,10 @@ def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,
     if stored.incident_id is None and channel is None:
         log.warning("inbound SMS %s has no incident and no announcements channel", stored.sid)
         return
+    invitation = uow.calls.open_invitation(contact.id, now=now) if contact else None
+    call = uow.calls.get(invitation.call_id) if invitation else None
+    blocks = sms_blocks.forwarded_sms(text, contact.id if contact else None,
+                                      (call.id, call.number) if call else None)
     enqueue(uow, key=f"inbound:{stored.sid}", kind=Kind.POST, purpose="inbound_sms", now=now,
             incident_id=stored.incident_id, recipient=channel,
-            payload={"channel": channel, "text": text, "blocks": None, "pin": False})
+            payload={"channel": channel, "text": text, "blocks": blocks, "pin": False})

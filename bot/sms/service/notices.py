@@ -27,6 +27,11 @@ def key_prefix(notice_id: int) -> str:
     return f"notice:{notice_id}:"
 
 
+def summary_prefix(notice_id: int) -> str:
+    """The key prefix of the notice's delivery-summary rows (``…:1`` posts, later ones edit)."""
+    return f"delivery-summary:{notice_id}:"
+
+
 def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: datetime,
            settings: Settings) -> Preview:
     """Records the notice; queues it at once unless it goes to more than the threshold."""
@@ -77,7 +82,7 @@ def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: dat
 
     A refresh still waiting will read the newest counts when it runs, so none is added then.
     """
-    prefix = f"delivery-summary:{notice_id}:"
+    prefix = summary_prefix(notice_id)
     earlier = uow.outbox.count_by_status(key_prefix=prefix)
     if earlier.get("pending"):
         return

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.slack import SlackEmulator
+from tests.support.hostile import half_request
 
 
 @pytest.fixture
@@ -206,6 +207,14 @@ def test_chaos_mixes_every_fault_seeded_in_slacks_wire_format():
     with SlackEmulator() as again:  # the same seed and calls: the same faults
         again.set_chaos(0.6, seed=11, hold_s=0.3, methods=frozenset({"chat.postMessage"}))
         assert [kind for kind, _ in _post_under_chaos(again, 60)[1]] == kinds
+
+
+def test_a_request_cut_off_mid_body_is_not_acted_on(emu: SlackEmulator):
+    channel = emu.add_channel("ops")
+    body = json.dumps({"channel": channel.id, "text": "Evacuate now"}).encode()
+    answer = half_request(emu.base_url + "chat.postMessage", {
+        "Authorization": f"Bearer {emu.bot_token}", "Content-Type": "application/json"}, body)
+    assert answer == b"" and channel.messages == [] and emu.calls == []
 
 
 def test_sdk_rate_limit_handler_retries(emu: SlackEmulator):

@@ -147,7 +147,8 @@ class SlackEmulator:
 
     @property
     def injected(self) -> list[tuple[str, str]]:
-        """(kind, method) of every fault chaos injected so far, in order."""
+        """(kind, method) of every fault chaos picked so far, in order (an "after" fault picked for
+        a call Slack refused is answered with the refusal instead)."""
         with self.lock:
             return list(self.faults.injected)
 

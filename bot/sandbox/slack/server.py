@@ -156,7 +156,11 @@ class SlackServer:
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         url = urlsplit(req.path)
-        body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+        length = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(length)
+        if len(body) < length:  # the client went away mid-request: Slack acts on no half request
+            req.close_connection = True
+            return None
         kind, _, key = url.path.strip("/").partition("/")
         if kind == "api":
             try:

@@ -163,4 +163,5 @@ def _slack_gateway(settings: Settings) -> SlackPort:
     from bot.gateways.slack import SlackGateway
 
     token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
-    return SlackGateway(token=token, base_url=settings.slack.api_base_url)
+    return SlackGateway(token=token, base_url=settings.slack.api_base_url,
+                        timeout_s=settings.slack.request_timeout_s)

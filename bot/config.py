@@ -46,6 +46,9 @@ class SlackSettings(_Section):
     api_base_url: str = "https://slack.com/api/"
     announcements_channel: str | None = None
     channel_prefix: str = Field(default="inc", pattern=r"^[a-z0-9][a-z0-9_-]{0,20}$")
+    # How long to wait for Slack's answer to one request; a post whose answer is lost is looked
+    # up in the channel's history before it is posted again.
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("api_base_url")
     @classmethod

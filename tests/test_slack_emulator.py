@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.slack import SlackEmulator
+from tests.support.hostile import half_request
 
 
 @pytest.fixture
@@ -158,6 +159,62 @@ def test_fail_next_gives_429_with_retry_after(emu: SlackEmulator, client: WebCli
     emu.fail_next("auth.test", error="internal_error", status=500, retry_after=None)
     err = slack_error(client.auth_test)
     assert err.response.status_code == 500 and "retry-after" not in err.response.headers
+
+
+def _post_under_chaos(emu: SlackEmulator, count: int) -> tuple[list[str], list]:
+    """Posts ``m0`` … through a client that gives up after 0.1 s; each call's chaos kind
+    (None: no fault) and what the client saw."""
+    impatient = WebClient(token=emu.bot_token, base_url=emu.base_url, retry_handlers=[],
+                          timeout=0.1)
+    channel = emu.add_channel("ops")
+    seen = []
+    for i in range(count):
+        before = len(emu.injected)
+        try:
+            seen.append((None, impatient.chat_postMessage(channel=channel.id, text=f"m{i}")))
+        except SlackApiError as exc:
+            seen.append((None, exc.response))
+        except OSError as exc:  # reset or timed out: no answer at all
+            seen.append((None, exc))
+        kinds = [kind for kind, _ in emu.injected[before:]]
+        seen[-1] = (kinds[0] if kinds else None, seen[-1][1])
+    with emu.lock:
+        posted = [m.text for m in channel.messages]
+    return posted, seen
+
+
+def test_chaos_mixes_every_fault_seeded_in_slacks_wire_format():
+    with SlackEmulator() as emu:
+        emu.set_chaos(0.6, seed=11, hold_s=0.3, methods=frozenset({"chat.postMessage"}))
+        posted, seen = _post_under_chaos(emu, 60)
+        assert emu.calls_to("auth.test") == []
+    kinds = [kind for kind, _ in seen]
+    assert set(kinds) == {None, "429", "500", "503", "reset_before", "reset_after",
+                          "timeout_after", "error_after"}
+    took_effect = {None, "reset_after", "timeout_after", "error_after"}
+    assert posted == [f"m{i}" for i, kind in enumerate(kinds) if kind in took_effect]
+    for kind, answer in seen:
+        if kind in ("429", "503"):
+            headers = {name.lower(): value for name, value in answer.headers.items()}
+            assert answer.status_code == int(kind) and headers["retry-after"] == "1"
+            assert answer["error"] == ("ratelimited" if kind == "429" else "service_unavailable")
+        elif kind in ("500", "error_after"):
+            assert answer.status_code == 500 and answer["error"] == "internal_error"
+        elif kind is None:
+            assert answer["ok"]
+        else:  # no answer: reset, or held past the client's timeout
+            assert isinstance(answer, OSError), (kind, answer)
+    with SlackEmulator() as again:  # the same seed and calls: the same faults
+        again.set_chaos(0.6, seed=11, hold_s=0.3, methods=frozenset({"chat.postMessage"}))
+        assert [kind for kind, _ in _post_under_chaos(again, 60)[1]] == kinds
+
+
+def test_a_request_cut_off_mid_body_is_not_acted_on(emu: SlackEmulator):
+    channel = emu.add_channel("ops")
+    body = json.dumps({"channel": channel.id, "text": "Evacuate now"}).encode()
+    answer = half_request(emu.base_url + "chat.postMessage", {
+        "Authorization": f"Bearer {emu.bot_token}", "Content-Type": "application/json"}, body)
+    assert answer == b"" and channel.messages == [] and emu.calls == []
 
 
 def test_sdk_rate_limit_handler_retries(emu: SlackEmulator):

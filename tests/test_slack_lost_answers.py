@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.bootstrap import Container, bootstrap
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.gateways.slack import SlackGateway
 from bot.outbox.kinds import Kind
@@ -239,3 +241,29 @@ def test_a_lost_answer_for_the_next_suffix_adopts_it_past_someone_elses_channel(
         incident = uow.incidents.by_key(INCIDENT)
         assert incident.channel_name == f"{CHANNEL}-2"
         assert incident.channel_id == emu.channel_by_name(f"{CHANNEL}-2").id
+
+
+def test_a_delivery_summary_whose_first_answer_is_lost_stays_one_message(app, emu):
+    """The first summary row's post is made but its answer is lost, and so are its lookups for a
+    while; the refreshes queued meanwhile wait for it instead of posting a second summary."""
+    declare(app)
+    with app.db.unit_of_work() as uow:
+        directory.import_records(uow, [ContactRecord(name=f"C{i}", phone=f"+1415555010{i}",
+                                                     regions=("FL",)) for i in range(5)],
+                                 source="t", actor="t", now=app.clock.now())
+        uow.commit()
+    app.worker.drain()
+    channel = emu.channel_by_name(CHANNEL)
+    commands = Slash(app)
+    reply = commands.run(Invocation("notify", key=INCIDENT, text="Shelters open."),
+                         user=COORDINATOR)
+    commands.confirm_notice(reply.blocks[1]["elements"][0]["value"], user=COORDINATOR)
+    emu.lose_answer("chat.postMessage")
+    emu.lose_answer("conversations.history", times=3)
+
+    drain_through_retries(app, rounds=8)
+
+    summaries = [m for m in channel.messages if m.text.startswith("SMS notice")]
+    assert len(summaries) == 1, [(m.text, m.metadata) for m in summaries]
+    assert "5 sent" in summaries[0].text and "0 pending" in summaries[0].text
+    assert {r.status for r in rows(app, "delivery-summary:")} == {"sent"}

@@ -73,8 +73,10 @@ def status_counts(db: Database) -> dict[str, int]:
 
 def write_config(path: Path, *, database_url: str, emu: TwilioEmulator,
                  from_number: str = FROM_NUMBER, sms: dict | None = None,
-                 outbox: dict | None = None) -> Path:
-    """A worker's config file; ``sms`` and ``outbox`` override those sections' settings."""
+                 outbox: dict | None = None, slack: dict | None = None,
+                 roles: dict | None = None) -> Path:
+    """A worker's config file; ``sms``, ``outbox``, ``slack`` and ``roles`` override those
+    sections' settings (Slack points nowhere unless ``slack`` says where)."""
     def q(value: str) -> str:  # a TOML basic string (JSON's escaping is valid TOML)
         return json.dumps(value)
 
@@ -84,10 +86,11 @@ def write_config(path: Path, *, database_url: str, emu: TwilioEmulator,
     sms_settings = {"rate_per_s": 0} | (sms or {})
     outbox_settings = {"lease_s": 2, "poll_interval_s": 0.2, "concurrency": 4,
                        "batch_size": 50} | (outbox or {})
+    slack_settings = {"bot_token": "xoxb-unused", "signing_secret": "unused-signing-secret",
+                      "api_base_url": "http://127.0.0.1:9/api/"} | (slack or {})
     path.write_text(
-        f"[database]\nurl = {q(database_url)}\n\n"
-        f'[slack]\nbot_token = "xoxb-unused"\nsigning_secret = "unused-signing-secret"\n'
-        f'api_base_url = "http://127.0.0.1:9/api/"\n\n'
+        f"[database]\nurl = {q(database_url)}\n\n[slack]\n{section(slack_settings)}\n"
+        f"[roles]\n{section(roles or {})}\n"
         f"[twilio]\naccount_sid = {q(emu.account_sid)}\nauth_token = {q(emu.auth_token)}\n"
         f"api_base_url = {q(emu.base_url)}\nfrom_number = {q(from_number)}\n\n"
         f"[sms]\n{section(sms_settings)}\n[outbox]\n{section(outbox_settings)}")
@@ -104,8 +107,11 @@ def drained(db: Database) -> Callable[[], bool]:
 
 def assert_each_recipient_once(emu: TwilioEmulator, db: Database,
                                expected: set[str] = EXPECTED) -> Counter:
+    """Each of ``expected`` got exactly one SMS at the emulator, no one else got any, and every
+    SMS row is ``sent`` with its recipient's message as ``provider_id``."""
     with emu.lock:
         sent_to = Counter(message.to for message in emu.messages)
+        by_sid = {message.sid: message.to for message in emu.messages}
     duplicates = {to: n for to, n in sent_to.items() if n > 1}
     missing = expected - set(sent_to)
     unexpected = set(sent_to) - expected
@@ -113,11 +119,11 @@ def assert_each_recipient_once(emu: TwilioEmulator, db: Database,
                            f"{sorted(duplicates.items())[:10]}"
     assert not missing, f"{len(missing)} recipients got nothing: {sorted(missing)[:10]}"
     assert not unexpected, f"messages to unknown numbers: {sorted(unexpected)[:10]}"
-    assert status_counts(db) == {"sent": len(expected)}
     with db.unit_of_work(read_only=True) as uow:
-        rows = uow.outbox.list()
-        by_sid = {message.sid: message.to for message in emu.messages}
-        wrong = [row.idempotency_key for row in rows if by_sid.get(row.provider_id) != row.recipient]
+        rows = [(row.idempotency_key, row.status, row.provider_id, row.recipient)
+                for row in uow.outbox.list() if row.kind == "sms"]
+    assert Counter(status for _, status, _, _ in rows) == {"sent": len(expected)}
+    wrong = [key for key, _, sid, to in rows if by_sid.get(sid) != to]
     assert not wrong, f"rows whose provider_id is not their recipient's message: {wrong[:10]}"
     return sent_to
 

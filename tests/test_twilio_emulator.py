@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from twilio.rest import Client
 
 from bot.gateways.twilio_http import BaseUrlHttpClient
 from bot.sandbox.twilio import TwilioEmulator
+from tests.support.hostile import half_request
 from tests.support.twilio import raw_client
 from tests.support.webhooks import WebhookReceiver
 
@@ -168,6 +171,15 @@ def test_opted_out_number_is_refused_21610(emu: TwilioEmulator, client: Client) 
     assert caught.value.msg.endswith("Attempt to send to unsubscribed recipient")
     assert emu.messages_to("+15551230009") == []
     assert emu.requests[-1]["status"] == 400 and emu.requests[-1]["code"] == 21610
+
+
+def test_a_request_cut_off_mid_body_creates_nothing(emu: TwilioEmulator) -> None:
+    auth = base64.b64encode(f"{emu.account_sid}:{emu.auth_token}".encode()).decode()
+    body = urlencode({"Body": "Evacuate now", "From": SENDER, "To": "+15551230001"}).encode()
+    answer = half_request(emu.base_url + _messages_uri(emu), {
+        "Authorization": f"Basic {auth}",
+        "Content-Type": "application/x-www-form-urlencoded"}, body)
+    assert answer == b"" and emu.messages == [] and emu.requests == []
 
 
 def test_fail_next_then_success(emu: TwilioEmulator, client: Client) -> None:

@@ -82,7 +82,7 @@ def retry_after(headers: Any) -> float:
 
 class SlackGateway:
     def __init__(self, *, token: str, base_url: str, sleep: Callable[[float], None] = time.sleep,
-                 timeout_s: int = 10):
+                 timeout_s: float = 10):
         self._timeout_s = timeout_s
         self._bot_user_id: str | None = None
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout_s,

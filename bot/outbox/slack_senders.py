@@ -21,7 +21,7 @@ from bot.incidents import blocks as incident_blocks
 from bot.incidents.channel_names import incident_channel_name
 from bot.outbox.kinds import Kind
 from bot.outbox.slack_failures import SlackSender, incident_channel
-from bot.outbox.worker import Delivered, Sender, Wakeup, enqueue
+from bot.outbox.worker import Deferred, Delivered, Sender, Wakeup, enqueue
 from bot.ports import ChannelInfo, DeliveryError, NameTaken, PostedMessage, SlackPort
 from bot.records import audit
 from bot.sms import blocks as sms_blocks
@@ -62,7 +62,13 @@ class SlackDelivery:
 
     def delivery_summary(self, message: OutboxMessage) -> Delivered:
         """Posts the sent notice (its texts, languages and counts) in the incident channel, then
-        keeps editing that one message as the delivery summary changes."""
+        keeps editing that one message as the delivery summary changes.
+
+        Only one row posts: the notice's earliest summary row that has not failed. A refresh
+        queued while that row's outcome is unknown (its answer lost, or its worker dead
+        mid-send) waits for it, since the post may exist without our knowing its ts yet;
+        posting it would leave two summaries in the channel.
+        """
         notice_id = message.payload["notice_id"]
         with self._db.unit_of_work(read_only=True) as uow:
             notice = uow.sms.notice(notice_id)
@@ -70,10 +76,14 @@ class SlackDelivery:
                 raise DeliveryError("notice_not_found", str(notice_id), permanent=True)
             text = sms_blocks.notice_post(notices.channel_post(uow, notice_id))
             ts = notice.summary_ts
+            poster = None if ts else uow.outbox.first_id(
+                key_prefix=notices.summary_prefix(notice_id), except_status="failed")
         channel = self._incident_channel(message.incident_id)
         if ts:
             self._slack.update(channel, ts, text)
             return Delivered(ts)
+        if poster is not None and poster != message.id:
+            raise Deferred(f"notice {notice_id}'s summary is not posted yet")
         posted = self._posted_before(message, channel) or self._slack.post(
             channel, text, key=message.idempotency_key)
         with self._db.unit_of_work() as uow:

@@ -13,10 +13,11 @@ import hashlib
 import hmac
 import io
 import logging
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -44,6 +45,21 @@ def post_slack(live: Live, body: bytes, *, signed: bool = True,
     else:
         sent.setdefault("Content-Type", content_type)
     return live.http.post(f"{live.server.url}/slack/events", content=body, headers=sent)
+
+
+def half_request(url: str, headers: Mapping[str, str], body: bytes) -> bytes:
+    """POSTs to ``url`` only the first half of ``body`` (after a Content-Length for all of it),
+    then closes the connection, as a client killed mid-request does; what came back, if anything."""
+    parts = urlsplit(url)
+    head = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}",
+            f"Content-Length: {len(body)}", *(f"{name}: {value}" for name, value in headers.items())]
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as conn:
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body[:len(body) // 2])
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+        return answer
 
 
 def twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:

@@ -39,6 +39,14 @@ class OutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         return self._session.get(OutboxMessage, message_id)
 
+    def first_id(self, *, key_prefix: str, except_status: str) -> int | None:
+        """The id of the earliest row whose key starts with ``key_prefix`` and whose status is
+        not ``except_status``."""
+        return self._session.scalar(
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.idempotency_key.startswith(key_prefix),
+                   OutboxMessage.status != except_status))
+
     def list(self, *, status: str | None = None, incident_id: int | None = None,
              limit: int | None = None, newest_first: bool = False) -> Sequence[OutboxMessage]:
         order = OutboxMessage.id.desc() if newest_first else OutboxMessage.id

@@ -3,7 +3,8 @@
 Point ``slack_sdk.WebClient(token=..., base_url=emu.base_url)`` (or ``AsyncWebClient``) at a
 started :class:`SlackEmulator`. State lives in memory, every Web API request is recorded in
 ``calls`` and failures such as rate limits can be injected with :meth:`SlackEmulator.fail_next`,
-answers lost after the call took effect with :meth:`SlackEmulator.lose_answer`.
+answers lost after the call took effect with :meth:`SlackEmulator.lose_answer`, and a seeded
+random mix of both with :meth:`SlackEmulator.set_chaos`.
 
 The emulator imports no Slack SDK: it stands for Slack's servers, so that the product's use of
 the SDK is what the tests exercise, and a bug shared by client and stand-in cannot hide itself.
@@ -131,6 +132,25 @@ class SlackEmulator:
         the change was made."""
         with self.lock:
             self.faults.add(method, Fault(error, status, None, applied=True), times)
+
+    def set_chaos(self, fraction: float, *, seed: int = 0, retry_after: int = 1,
+                  hold_s: float = 1.5, methods: frozenset[str] | None = None) -> None:
+        """A seeded random ``fraction`` of Web API calls (of ``methods``, else of every method)
+        meet one fault, chosen evenly: 429 ``ratelimited`` or 503 ``service_unavailable`` with
+        ``Retry-After``, a 500 ``internal_error`` before anything was done, a connection reset
+        before the method ran, or once it ran (the post or channel exists) a reset, an answer
+        held ``hold_s`` (past the client's timeout) and reset, or a 500 ``internal_error``.
+        ``fraction`` 0 turns chaos off."""
+        with self.lock:
+            self.faults.set_chaos(fraction, seed=seed, retry_after=retry_after, hold_s=hold_s,
+                                  methods=methods)
+
+    @property
+    def injected(self) -> list[tuple[str, str]]:
+        """(kind, method) of every fault chaos picked so far, in order (an "after" fault picked for
+        a call Slack refused is answered with the refusal instead)."""
+        with self.lock:
+            return list(self.faults.injected)
 
     def new_response_url(self) -> str:
         """A fresh ``response_url`` to put in a signed command or interaction."""

@@ -3,24 +3,29 @@
 ``/api/<method>`` is the Web API: the query string and the body (form-encoded or JSON, as the
 SDK sends either) are merged into one dict of parameters, the call is recorded, the bot token
 checked (``Authorization: Bearer`` or a legacy ``token`` parameter), an injected fault answered
-if one is queued, and otherwise the method's handler runs. Every step runs under the workspace
-lock, so a request is applied whole. Other paths are the URLs Slack hands out for the app to
-POST to (response URLs, file uploads), answered in plain text as Slack does.
+if one is due, and otherwise the method's handler runs. Every step runs under the workspace
+lock, so a request is applied whole; a lost answer is held (to outlast the client's timeout)
+and dropped once the lock is released, so that other calls go on meanwhile. Other paths are the
+URLs Slack hands out for the app to POST to (response URLs, file uploads), answered in plain
+text as Slack does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import struct
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import auth, chat, conversations, files, response_url, users, views
-from .faults import Faults
+from .faults import Fault, Faults, LostAnswer
 from .state import RecordedCall, Workspace
 from .wire import SlackError, check
 
@@ -88,6 +93,18 @@ def _send(req: BaseHTTPRequestHandler, status: int, content_type: str, body: str
     req.wfile.write(data)
 
 
+def _drop(req: BaseHTTPRequestHandler, fault: Fault) -> None:
+    """Answers nothing: holds the connection ``hold_s``, then closes it, or resets it (RST
+    rather than FIN: linger on, timeout zero) when the fault says so."""
+    if fault.hold_s:
+        time.sleep(fault.hold_s)
+    req.close_connection = True
+    if fault.reset:
+        with contextlib.suppress(OSError):
+            req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            req.connection.shutdown(socket.SHUT_RDWR)
+
+
 class _Listener(ThreadingHTTPServer):
     router: SlackServer
 
@@ -139,13 +156,17 @@ class SlackServer:
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         url = urlsplit(req.path)
-        body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+        length = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(length)
+        if len(body) < length:  # the client went away mid-request: Slack acts on no half request
+            req.close_connection = True
+            return None
         kind, _, key = url.path.strip("/").partition("/")
         if kind == "api":
-            status, payload, headers = self.call(key, url.query, body, req.headers)
-            if status == 0:  # an injected lost answer: close the connection, answer nothing
-                req.close_connection = True
-                return None
+            try:
+                status, payload, headers = self.call(key, url.query, body, req.headers)
+            except LostAnswer as lost:
+                return _drop(req, lost.fault)
             return _send(req, status, "application/json; charset=utf-8", json.dumps(payload),
                          headers)
         status, text = self._route(kind, key, req.command, body, url.path)
@@ -159,7 +180,8 @@ class SlackServer:
             return receive(self.workspace, key, body, path)
 
     def call(self, method: str, query: str, body: bytes, headers) -> Answer:
-        """One Web API call, recorded whatever its outcome."""
+        """One Web API call, recorded whatever its outcome; raises ``LostAnswer`` when the
+        connection is to be dropped instead of answered."""
         params, body_error = parse_params(query, body, headers)
         with self.workspace.lock:
             self.workspace.calls.append(RecordedCall(method, _recorded(params),
@@ -174,11 +196,10 @@ class SlackServer:
             return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
         fault = self.faults.take(method)
         if fault is not None and not fault.applied:
-            return fault.answer()
+            return _lost(fault)
         try:
             check(body_error is None, body_error)
             answer = 200, {"ok": True, **METHODS[method](self.workspace, params)}, {}
-            return answer if fault is None else fault.answer()
         except SlackError as exc:
             if fault is not None:
                 self.faults.put_back(method, fault)
@@ -186,3 +207,11 @@ class SlackServer:
         except Exception:  # a bug in the emulator: make it loud, keep serving
             traceback.print_exc(file=sys.stderr)
             return 500, {"ok": False, "error": "fatal_error"}, {}
+        return answer if fault is None else _lost(fault)
+
+
+def _lost(fault: Fault) -> Answer:
+    """The fault's answer, or ``LostAnswer`` raised when it drops the connection."""
+    if fault.drops:
+        raise LostAnswer(fault)
+    return fault.answer()

@@ -27,6 +27,11 @@ def key_prefix(notice_id: int) -> str:
     return f"notice:{notice_id}:"
 
 
+def summary_prefix(notice_id: int) -> str:
+    """The key prefix of the notice's delivery-summary rows (``…:1`` posts, later ones edit)."""
+    return summary_key(notice_id, "")
+
+
 def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: datetime,
            settings: Settings) -> Preview:
     """Records the notice and returns its preview; queues it at once (no Confirm) only when it
@@ -85,7 +90,7 @@ def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: dat
 
     A refresh still waiting will read the newest counts when it runs, so none is added then.
     """
-    prefix = summary_key(notice_id, "")
+    prefix = summary_prefix(notice_id)
     earlier = uow.outbox.count_by_status(key_prefix=prefix)
     if earlier.get("pending"):
         return

@@ -47,7 +47,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "Text the incident's SMS contacts, each in their language (previewed first "
                    "when many).", True),
         Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
-                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] | "
+                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] [series] | "
                            "reschedule N WHEN | rsvps [N]",
                    '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
                    "Coordination calls: schedule (invitations go out by SMS and Slack), list, "

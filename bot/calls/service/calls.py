@@ -100,8 +100,7 @@ def cancel(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str, now: 
     audit.record(uow, at=now, actor=actor, action="call.cancelled", incident_id=incident.id,
                  call_id=call.id)
     for invitation, contact in invited(uow, call):
-        text = render("call_cancelled", invitation.language, office=settings.office_name,
-                      title=incident.title, when=local_time(call.starts_at, contact.timezone))
+        text = notice("call_cancelled", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact, f"cancel:{call.id}:{contact.id}", text, now)
     post(uow, incident, f"call-cancel:{call.id}",
           call_text.change_post(call, call.zone, cancelled=True), now)
@@ -122,11 +121,8 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
                  call_id=call.id, old=old.isoformat(), new=starts_at.isoformat())
     for invitation, contact in invited(uow, call):
         invitation.rsvp, invitation.rsvp_at = "pending", None
-        text = render("call_rescheduled", invitation.language, office=settings.office_name,
-                      title=incident.title, old_when=local_time(old, contact.timezone),
-                      when=local_time(starts_at, contact.timezone),
-                      join=call_text.join_text(call, invitation.language,
-                                               settings.calls.dial_in_number))
+        text = notice("call_rescheduled", invitation, contact, incident, call, settings,
+                      old_when=local_time(old, contact.timezone))
         tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
               f"{contact.id}", text, now)
     post(uow, incident, f"call-move:{call.id}:v{call.version}",
@@ -193,11 +189,8 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
                                    for m in members])
     first = calls[0]
     for invitation, contact in invited(uow, first):
-        when = call_text.occurrences([c.starts_at for c in calls], contact.timezone)
-        text = render("call_invite", invitation.language, office=settings.office_name,
-                      title=incident.title, when=when,
-                      join=call_text.join_text(first, invitation.language,
-                                               settings.calls.dial_in_number))
+        text = notice("call_invite", invitation, contact, incident, first, settings,
+                      when=call_text.occurrences([c.starts_at for c in calls], contact.timezone))
         tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}", text, now)
 
 
@@ -245,6 +238,16 @@ def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: C
         enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.slack_user_id,
                 payload={"channel": contact.slack_user_id, "text": escape(text), "blocks": None})
+
+
+def notice(key: str, invitation: Invitation, contact: Contact, incident: Incident, call: Call,
+           settings: Settings, *, when: str | None = None, **values: str) -> str:
+    """The catalog text ``key`` about ``call`` in the invitee's language: ``when`` (by default
+    its start on the contact's clocks) and how to join it."""
+    return render(key, invitation.language, office=settings.office_name, title=incident.title,
+                  when=when or local_time(call.starts_at, contact.timezone),
+                  join=call_text.join_text(call, invitation.language,
+                                           settings.calls.dial_in_number), **values)
 
 
 def post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:

@@ -12,13 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.calls import text as call_text
-from bot.calls.service.calls import invited, post, tell, upload_ics
+from bot.calls.service.calls import invited, notice, post, tell, upload_ics
 from bot.config import Settings
 from bot.db.models import Call, Contact, Incident, Invitation
 from bot.db.unit_of_work import UnitOfWork
 from bot.errors import InvalidTransition
-from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
 from bot.records import audit
 
 
@@ -26,10 +24,7 @@ def announce(uow: UnitOfWork, call: Call, *, now: datetime, settings: Settings) 
     """The occurrence's own invitation, to everyone invited to it (an RSVP answers it)."""
     incident = uow.incidents.get(call.incident_id)
     for invitation, contact in invited(uow, call):
-        text = render("call_invite", invitation.language, office=settings.office_name,
-                      title=incident.title, when=local_time(call.starts_at, contact.timezone),
-                      join=call_text.join_text(call, invitation.language,
-                                               settings.calls.dial_in_number))
+        text = notice("call_invite", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact,
              f"announce:{call.id}:v{call.version}:{contact.id}", text, now)
 
@@ -59,8 +54,8 @@ def cancel_series(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str
     starts = [c.starts_at for c in cancelled]
     key = call.series_id if call.series_id is not None else call.id
     for invitation, contact in told.values():
-        text = render("call_cancelled", invitation.language, office=settings.office_name,
-                      title=incident.title, when=call_text.occurrences(starts, contact.timezone))
+        text = notice("call_cancelled", invitation, contact, incident, call, settings,
+                      when=call_text.occurrences(starts, contact.timezone))
         tell(uow, incident, invitation, contact, f"cancel-series:{key}:{contact.id}", text, now)
     numbers = ", ".join(str(c.number) for c in cancelled)
     post(uow, incident, f"call-cancel-series:{key}",

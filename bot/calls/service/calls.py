@@ -103,7 +103,7 @@ def cancel(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str, now: 
         text = notice("call_cancelled", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact, f"cancel:{call.id}:{contact.id}", text, now)
     post(uow, incident, f"call-cancel:{call.id}",
-          call_text.change_post(call, call.zone, cancelled=True), now)
+         call_text.change_post(call, call.zone, cancelled=True), now)
     upload_ics(uow, incident, call, now, settings)
 
 
@@ -126,9 +126,9 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
         tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
               f"{contact.id}", text, now)
     post(uow, incident, f"call-move:{call.id}:v{call.version}",
-          "\n".join(filter(None, [call_text.change_post(call, call.zone, cancelled=False,
-                                                         old_start=old),
-                                   call_text.renumbered(moved)])), now)
+         "\n".join(filter(None, [call_text.change_post(call, call.zone, cancelled=False,
+                                                        old_start=old),
+                                  call_text.renumbered(moved)])), now)
     upload_ics(uow, incident, call, now, settings)
     return old
 
@@ -196,16 +196,17 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
 
 def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -> None:
     """Reminders, the dial-outs at the start and the scheduled end; for a series' occurrence not
-    yet near, its announcement, which stands in for the reminders as early as it or earlier."""
-    notice = timedelta(minutes=settings.calls.series_notice_before_min)
-    announced = call.series_id is not None and call.starts_at - notice > now
+    yet near, its announcement, which stands in for the reminders as early as it or earlier
+    (``series_notice_before_min = 0``: none, the series invitation and reminders only)."""
+    lead = timedelta(minutes=settings.calls.series_notice_before_min)
+    announced = bool(lead) and call.series_id is not None and call.starts_at - lead > now
     if announced:
         uow.calls.add_job(DueJob(key=f"announce:{call.id}:v{call.version}", kind=CALL_ANNOUNCE,
-                                 call_id=call.id, due_at=call.starts_at - notice,
+                                 call_id=call.id, due_at=call.starts_at - lead,
                                  status="pending", payload={"version": call.version}))
     for offset in settings.calls.reminder_offsets_min:
         due = call.starts_at - timedelta(minutes=offset)
-        if due > now and not (announced and timedelta(minutes=offset) >= notice):
+        if due > now and not (announced and timedelta(minutes=offset) >= lead):
             uow.calls.add_job(DueJob(key=f"reminder:{call.id}:v{call.version}:{offset}",
                                      kind=REMINDER, call_id=call.id, due_at=due,
                                      status="pending",

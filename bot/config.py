@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -94,7 +94,14 @@ class CallsSettings(_Section):
     default_duration_min: int = Field(default=60, ge=5, le=480)
     reminder_offsets_min: list[int] = Field(default_factory=lambda: [1440, 60])
     reminder_grace_min: int = Field(default=15, ge=0)
-    pin_window_min: int = Field(default=30, ge=0)
+    # The hosted bridge takes PINs from this many minutes before the start until the scheduled
+    # end (and while the call runs over). ``pin_window_min`` is its former name.
+    bridge_opens_before_min: int = Field(
+        default=10, ge=0, le=240,
+        validation_alias=AliasChoices("bridge_opens_before_min", "pin_window_min"))
+    # Each later occurrence of a series is announced this long before it (the series invitation
+    # announces the ones already nearer than that); reminders this early or earlier are left out.
+    series_notice_before_min: int = Field(default=1440, ge=0, le=10080)
 
 
 class ActionsSettings(_Section):

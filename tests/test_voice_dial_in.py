@@ -5,11 +5,18 @@ the emulator's webhooks with TwiML built by ``bot.gateways.twilio_voice``."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 from twilio.rest import Client
 
+from bot.calls.rules.when import ScheduleRequest
+from bot.calls.service import calls
+from bot.dispatch.grammar import parse_declare
+from bot.incidents import service as incidents
+from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import Spoken, TwilioEmulator
+from tests.conftest import COORDINATOR
 from tests.support.voice import (
     BOT_NUMBER,
     CALL_SID,
@@ -146,3 +153,43 @@ def test_application_error_ends_the_call(emu: TwilioEmulator, app: VoiceApp) -> 
     session = emu.place_call(voice_url=f"{app.url}/broken", from_=CALLER, to=BOT_NUMBER)
     assert session.ended and session.errors and session.twiml == []
     assert "application error" in session.said()[-1]
+
+
+# ----- the bot's own bridge: the PIN works for the call's whole slot ------------------------------
+def test_the_pin_is_accepted_again_after_the_last_caller_hung_up_within_the_slot(settings) -> None:
+    with live_app(settings, coordinators=[COORDINATOR]) as live:
+        now = live.container.clock.now()
+        with live.container.db.unit_of_work() as uow:
+            incident = incidents.declare(uow, actor=COORDINATOR, now=now,
+                                         draft=parse_declare('flood "River" FL'))
+            soon, later = (calls.schedule(
+                uow, incident=incident, actor=COORDINATOR, now=now,
+                settings=live.container.settings,
+                request=ScheduleRequest(starts_at=now + ahead, duration=timedelta(minutes=30),
+                                        agenda="", bridge="twilio", recurrence=None,
+                                        zone="America/New_York"))[0]
+                for ahead in (timedelta(minutes=5), timedelta(hours=2)))
+            uow.commit()
+            pin, conference, later_pin = soon.pin, soon.conference_name, later.pin
+        url, twilio = f"{live.server.url}/twilio/voice", live.twilio
+
+        first = twilio.place_call(voice_url=url, from_=CALLER, to=BOT_NUMBER)
+        first.press(pin)
+        assert first.conference == conference
+        first.hang_up()  # the last (only) caller leaves: Twilio ends the conference
+        twilio.wait_for_voice_callbacks(10)
+        ended = [e["params"] for e in twilio.conference_callbacks(conference)
+                 if e["params"]["StatusCallbackEvent"] == "conference-end"]
+        assert [e["ReasonConferenceEnded"] for e in ended] == ["last-participant-left"]
+
+        again = twilio.place_call(voice_url=url, from_=CALLER, to=BOT_NUMBER)
+        again.press(pin)
+        assert again.conference == conference and again.in_conference
+        too_early = twilio.place_call(voice_url=url, from_=SECOND_CALLER, to=BOT_NUMBER)
+        too_early.press(later_pin)  # that call's bridge opens 10 minutes before it
+        assert too_early.conference is None
+        again.hang_up()
+        twilio.wait_for_voice_callbacks(10)
+        with live.container.db.unit_of_work(read_only=True) as uow:
+            assert uow.calls.get(soon.id).status == "scheduled"
+            assert len(uow.calls.attendance(soon.id)) == 2

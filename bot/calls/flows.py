@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.calls import text as call_text
 from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCall, ShowCall, ShowRsvps
 from bot.calls.rules.when import parse_schedule, parse_when
-from bot.calls.service import calls
+from bot.calls.service import calls, series
 from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.grammar import SUBCOMMANDS
@@ -41,16 +41,29 @@ def schedule(command: ScheduleCall, context: Context) -> Reply:
     incident = find(context, command.key, "call")
     people.remember(uow, context.user, asked.name, now)
     request = parse_schedule(command.text, now=now, default_zone=asked.zone)
+    before = _numbers(context, incident.id)
     scheduled = calls.schedule(uow, incident=incident, request=request, actor=context.user,
                                now=now, settings=context.settings)
     first = scheduled[0]
     invited = len(uow.calls.invitations(first.id))
-    series = f" and {len(scheduled) - 1} more in the series" if len(scheduled) > 1 else ""
+    series_note = (f" and {len(scheduled) - 1} more in the series (one invitation each, "
+                   "listing them all; one PIN for every call)" if len(scheduled) > 1 else "")
     lead = (f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
-            f"{series}; PIN {first.pin}. Invitations to {invited} contacts are queued (SMS in "
-            "their languages, Slack for staff).")
+            f"{series_note}; PIN {first.pin}. Invitations to {invited} contacts are queued (SMS "
+            f"in their languages, Slack for staff).{_moved(context, incident.id, before)}")
     return queued(lead, key=calls.ics_key(first), what="the calendar file",
                   channel=incident.channel_id)
+
+
+def _numbers(context: Context, incident_id: int) -> dict[int, int]:
+    return {c.id: c.number for c in context.uow.calls.for_incident(incident_id)}
+
+
+def _moved(context: Context, incident_id: int, before: dict[int, int]) -> str:
+    """`` Calls are numbered by time …`` when calls that existed ``before`` were renumbered."""
+    after = _numbers(context, incident_id)
+    moved = [(old, after[i]) for i, old in before.items() if after.get(i, old) != old]
+    return f" {call_text.renumbered(moved)}" if moved else ""
 
 
 def list_calls(command: ListCalls, context: Context) -> Reply:
@@ -78,8 +91,18 @@ def show(command: ShowCall, context: Context) -> Reply:
 
 
 def cancel(command: CancelCall, context: Context) -> Reply:
+    """``cancel [N]``, or ``cancel [N] series`` for every call of N's series still to come."""
     incident = find(context, command.key, "call")
-    call = calls.find(context.uow, incident, command.reference or None, now=context.now)
+    words = command.reference.split()
+    whole = any(w.lower() == "series" for w in words)
+    reference = " ".join(w for w in words if w.lower() != "series")
+    call = calls.find(context.uow, incident, reference or None, now=context.now)
+    if whole:
+        cancelled = series.cancel_series(context.uow, incident=incident, call=call,
+                                         actor=context.user, now=context.now,
+                                         settings=context.settings)
+        return Reply(f"Calls {', '.join(str(c.number) for c in cancelled)} are cancelled; "
+                     "everyone invited is told once.")
     calls.cancel(context.uow, incident=incident, call=call, actor=context.user, now=context.now,
                  settings=context.settings)
     return Reply(f"Call {call.number} is cancelled; a message to everyone invited is queued "
@@ -91,10 +114,12 @@ def reschedule(command: RescheduleCall, context: Context) -> Reply:
     incident = find(context, command.key, "call")
     call = calls.find(context.uow, incident, command.number, now=context.now)
     starts_at = parse_when(command.when, now=context.now, default_zone=zone)
+    before = _numbers(context, incident.id)
     calls.reschedule(context.uow, incident=incident, call=call, starts_at=starts_at,
                      actor=context.user, now=context.now, settings=context.settings)
-    return Reply(f"Call {call.number} moved to {local_time(starts_at, zone)}; a message to "
-                 "everyone invited is queued (each is told once and asked to answer again).")
+    return Reply(f"Call {before[call.id]} moved to {local_time(starts_at, zone)}; a message to "
+                 "everyone invited is queued (each is told once and asked to answer again)."
+                 f"{_moved(context, incident.id, before)}")
 
 
 def rsvps(command: ShowRsvps, context: Context) -> Reply:

@@ -1,10 +1,12 @@
-"""Calls' due work: reminders before a call, dial-outs at its start, and its scheduled end.
+"""Calls' due work: announcements of a series' later calls, reminders before a call, dial-outs
+at its start, and its scheduled end.
 
 Each job is keyed by the call's version: a cancelled or rescheduled call's old jobs find a newer
 version and are void. The scheduler (``schedules.jobs``) claims due jobs in one transaction and
 hands each to the function ``DUE_JOBS`` names for its kind; the messages they queue go out
 through the outbox with per-recipient keys, so nothing is sent twice. A reminder found later than
-the grace period (the scheduler was down) is skipped and logged rather than sent late.
+the grace period (the scheduler was down), or after the call started or someone joined, is
+skipped and logged rather than sent late.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.calls import text as call_text
 from bot.calls.delivery import DIAL_OUT_TAG
-from bot.calls.service import conference
-from bot.calls.service.calls import CALL_END, CALL_START, REMINDER, invited, tell
+from bot.calls.service import conference, series
+from bot.calls.service.calls import (
+    CALL_ANNOUNCE,
+    CALL_END,
+    CALL_START,
+    REMINDER,
+    invited,
+    notice,
+    tell,
+)
 from bot.config import Settings
 from bot.db.models import Call, DueJob
 from bot.db.unit_of_work import UnitOfWork
-from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 
@@ -31,26 +38,46 @@ MAX_OVERRUN_CHECKS = 16
 
 
 def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
-    late = now - job.due_at
-    if call.status != "scheduled":
-        job.status = "cancelled"
-        return
-    if late > timedelta(minutes=settings.calls.reminder_grace_min):
-        log.warning("reminder %s skipped: %s late (the scheduler was not running)", job.key, late)
-        job.status = "skipped"
+    if not _still_worth_sending(uow, job, call, now, settings):
         return
     incident = uow.incidents.get(call.incident_id)
     offset = job.payload["offset"]
     for invitation, contact in invited(uow, call):
         if invitation.rsvp == "no":
             continue
-        text = render("call_reminder", invitation.language, office=settings.office_name,
-                      title=incident.title, when=local_time(call.starts_at, contact.timezone),
-                      join=call_text.join_text(call, invitation.language,
-                                               settings.calls.dial_in_number))
+        text = notice("call_reminder", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact,
               f"reminder:{call.id}:v{call.version}:{offset}:{contact.id}", text, now)
     job.status = "done"
+
+
+def _announce(uow: UnitOfWork, job: DueJob, call: Call, now: datetime,
+              settings: Settings) -> None:
+    """A later occurrence of a series, announced to its invitees a while before it (the series
+    invitation listed it among the others)."""
+    if not _still_worth_sending(uow, job, call, now, settings):
+        return
+    series.announce(uow, call, now=now, settings=settings)
+    job.status = "done"
+
+
+def _still_worth_sending(uow: UnitOfWork, job: DueJob, call: Call, now: datetime,
+                         settings: Settings) -> bool:
+    """A notice before the call goes only to a call still scheduled (else the job is void), and
+    is skipped once the call has started or anyone has joined (people dial in early), or when
+    found past the grace period (the scheduler was down)."""
+    if call.status != "scheduled":
+        job.status = "cancelled"
+        return False
+    late = now - job.due_at
+    if now >= call.starts_at or uow.calls.attendance(call.id):
+        log.info("%s skipped: call %s has started or someone has joined", job.key, call.id)
+    elif late > timedelta(minutes=settings.calls.reminder_grace_min):
+        log.warning("%s skipped: %s late (the scheduler was not running)", job.key, late)
+    else:
+        return True
+    job.status = "skipped"
+    return False
 
 
 def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: Settings) -> None:
@@ -112,5 +139,6 @@ def _for_current_call(fire: Fire) -> Callable[[UnitOfWork, DueJob, datetime, Set
 
 
 DUE_JOBS = {REMINDER: _for_current_call(_remind),
+            CALL_ANNOUNCE: _for_current_call(_announce),
             CALL_START: _for_current_call(_dial_out),
             CALL_END: _for_current_call(_end)}

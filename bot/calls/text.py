@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from icalendar import Calendar, Event
@@ -35,25 +37,57 @@ def without_stop_line(text: str) -> str:
     return head if head and "STOP" in last else text
 
 
+def occurrences(starts: Sequence[datetime], zone: str) -> str:
+    """A series' starts on the clocks of ``zone``, grouped by time of day:
+    ``Sat 28 Nov, Sun 29 Nov, Mon 30 Nov 2026, 3:00 PM EST`` (``; `` between groups, as when
+    a DST change moves the abbreviation). One start is written as ``local_time`` writes it."""
+    if len(starts) == 1:
+        return local_time(starts[0], zone)
+    local = [start.astimezone(ZoneInfo(zone)) for start in starts]
+    groups = []
+    for clock, days in groupby(local, key=lambda moment: local_time(moment, zone).rpartition(", ")[2]):
+        days = list(days)
+        one_year = len({day.year for day in days}) == 1
+        dates = [f"{day:%a} {day.day} {day:%b}" + ("" if one_year else f" {day.year}")
+                 for day in days]
+        groups.append(", ".join(dates) + (f" {days[0].year}" if one_year else "") + f", {clock}")
+    return "; ".join(groups)
+
+
+def renumbered(moved: Sequence[tuple[int, int]]) -> str:
+    """``moved``: (former number, new number) of calls whose number changed."""
+    if not moved:
+        return ""
+    return ("Calls are numbered by time, so later ones moved up: "
+            + ", ".join(f"call {old} is now call {new}" for old, new in sorted(moved)) + ".")
+
+
 def call_line(call: Call, zone: str) -> str:
     state = "" if call.status == "scheduled" else f" ({call.status.replace('_', ' ')})"
     return f"Call {call.number}: {local_time(call.starts_at, zone)}, {call.duration_min} min{state}"
 
 
 def announcement(incident: Incident, calls: Sequence[Call], zone: str, dial_in: str,
-                 ics_url: str | None) -> str:
+                 ics_url: str | None, moved: Sequence[tuple[int, int]] = ()) -> str:
+    """The channel post for a call or a series (which has one PIN for every call)."""
     first = calls[0]
     lines = [f":telephone_receiver: *Coordination call for {incident.key}: "
              f"{escape(incident.title)}*",
              *(f"• {call_line(c, zone)}" for c in calls[:10])]
     if len(calls) > 10:
         lines.append(f"• … and {len(calls) - 10} more")
-    lines.append(join_text(first, "en", dial_in))
+    lines.append(join_text(first, "en", dial_in)
+                 + (" The same PIN works for every call in the series." if len(calls) > 1
+                    and first.bridge == "twilio" else ""))
+    if moved:
+        lines.append(renumbered(moved))
     if first.agenda:
         lines.append(f"Agenda: {escape(first.agenda)}")
     if ics_url:
         lines.append(f"Add to calendar: {ics_url}")
-    lines.append("Invitations go to the incident's audience (SMS in each contact's language).")
+    lines.append("Invitations go to the incident's audience (SMS in each contact's language)"
+                 + (": one per contact listing every call, then each call is announced before "
+                    "it." if len(calls) > 1 else "."))
     return "\n".join(lines)
 
 

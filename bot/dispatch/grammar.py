@@ -50,7 +50,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "`Español:`); other colons are ordinary text. Closed incidents get no notices.",
                    True),
         Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
-                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] | "
+                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] [series] | "
                            "reschedule N WHEN | rsvps [N]",
                    '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
                    "Coordination calls: schedule (invitations go out by SMS and Slack), list, "

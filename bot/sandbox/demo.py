@@ -100,8 +100,9 @@ def run_demo(keep_database: Path | None = None) -> int:
         path = keep_database or Path(workdir) / "demo.db"
         path.unlink(missing_ok=True)
         # A low threshold so that the notice shows the preview-and-confirm step.
-        # The compressed clock runs 120 times faster: the call "in 30 minutes" starts in 15 s
-        # and its reminder, 20 minutes before, goes out 5 s after scheduling.
+        # The compressed clock runs 120 times faster: the call "in 30 minutes" starts in 15 s,
+        # its reminder, 20 minutes before, goes out 5 s after scheduling, its bridge opens 10 s
+        # after scheduling and its 30 minutes end 30 s after scheduling.
         settings = Settings(database={"url": f"sqlite:///{path}"}, timezone="America/New_York",
                             sms={"confirm_threshold": 10, "rate_per_s": 0},
                             calls={"reminder_offsets_min": [20]},

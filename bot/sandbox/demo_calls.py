@@ -1,14 +1,17 @@
 """Demo steps for the coordination call (see ``bot.sandbox.demo``).
 
 The coordinator schedules a call "in 30 minutes" (compressed time): SMS invitations go out in
-each contact's language with a calendar file in the channel; contacts RSVP by SMS; two callers
-dial in with the PIN and hear the reminder go out; when they hang up the attendance is posted.
+each contact's language with a calendar file in the channel; contacts RSVP by SMS; the reminder
+goes out 20 minutes before; when the bridge opens (10 minutes before) two callers dial in with the
+PIN; they hang up, and the bridge stays open: one calls back with the same PIN; once everyone has
+left after the scheduled end the attendance is posted.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from rich.panel import Panel
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
 
 def step_call(demo: Demo) -> None:
     sent_before = len(demo.live.twilio.messages)
-    reply = demo.type_command('call schedule in 30 minutes for 2h agenda "Shelters, water, '
+    reply = demo.type_command('call schedule in 30 minutes for 30m agenda "Shelters, water, '
                               'interpreters"', channel=demo.channel)
     demo.check("Scheduled call 1" in reply, "the call is scheduled and invitations go out")
     demo.pin = re.search(r"PIN (\d{6})", reply).group(1)
@@ -58,37 +61,70 @@ def step_rsvp(demo: Demo) -> None:
 
 
 def step_bridge_and_reminder(demo: Demo) -> None:
-    twilio, base = demo.live.twilio, demo.live.server.url
-    callers: list = []
-    for phone in (demo.spanish, _invitee(demo, "ht")):
-        caller = twilio.place_call(voice_url=f"{base}/twilio/voice", from_=phone,
-                                   to=SMS_NUMBER)
-        caller.press(demo.pin)
-        demo.console.print(f"{mask(phone)} calls in, hears “{caller.spoken[0].text}”, "
-                           f"enters the PIN → in the conference: {caller.conference is not None}")
-        callers.append(caller)
-    demo.check(all(c.conference for c in callers), "callers join the bridge with the PIN")
+    twilio = demo.live.twilio
     spanish_texts = lambda: [m for m in twilio.messages_to(demo.spanish)]  # noqa: E731
     wait_until(lambda: len(spanish_texts()) >= 3, timeout_s=30, what="the reminder")
     reminder = spanish_texts()[-1]
     demo.console.print(Panel(Text(reminder.body), expand=False,
                              title=f"reminder · {mask(demo.spanish)}"))
-    demo.check(True, "a reminder went out 20 (compressed) minutes before the call")
-    demo.callers = callers
+    demo.check(_nobody_joined(demo), "a reminder went out 20 (compressed) minutes before the "
+               "call, before anyone joined")
+    opens = _bridge_opens(demo)
+    wait_until(lambda: demo.live.container.clock.now() >= opens, timeout_s=30,
+               what="the bridge to open")
+    demo.callers = [_dial_in(demo, phone) for phone in (demo.spanish, _invitee(demo, "ht"))]
+    demo.check(all(c.conference for c in demo.callers),
+               "callers join the bridge with the PIN once it opens, 10 minutes before the start")
 
 
 def step_call_ends(demo: Demo) -> None:
     twilio = demo.live.twilio
-    demo.console.print("\nthe callers hang up; the conference ends")
+    demo.console.print("\nthe callers hang up; the conference empties")
     for caller in demo.callers:
         caller.hang_up()
+    twilio.wait_for_voice_callbacks(10)
+    demo.check(_call_status(demo) in ("scheduled", "in_progress"),
+               "the call is not over: its bridge stays open until the scheduled end")
+    again = _dial_in(demo, demo.spanish)
+    demo.check(again.conference is not None, "the same PIN works again after everyone hung up")
+    again.hang_up()
     twilio.wait_for_voice_callbacks(10)
     messages = demo.live.emulator.channels[demo.channel].messages
     summary = wait_until(lambda: next((m.text for m in messages
                                        if m.text.startswith("*Attendance")), None),
-                         timeout_s=30, what="the attendance summary")
+                         timeout_s=60, what="the attendance summary after the scheduled end")
     demo.console.print(Panel(Text(summary), title="incident channel", expand=False))
-    demo.check("2 joined" in summary, "attendance is recorded and posted after the call")
+    demo.check("2 joined" in summary and _call_status(demo) == "completed",
+               "at the scheduled end, with everyone gone, attendance is recorded and posted")
+
+
+def _dial_in(demo: Demo, phone: str):
+    caller = demo.live.twilio.place_call(voice_url=f"{demo.live.server.url}/twilio/voice",
+                                         from_=phone, to=SMS_NUMBER)
+    caller.press(demo.pin)
+    demo.console.print(f"{mask(phone)} calls in, hears “{caller.spoken[0].text}”, "
+                       f"enters the PIN → in the conference: {caller.conference is not None}")
+    return caller
+
+
+def _the_call(uow):
+    return uow.calls.for_incident(1)[0]
+
+
+def _bridge_opens(demo: Demo):
+    before = timedelta(minutes=demo.live.container.settings.calls.bridge_opens_before_min)
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        return _the_call(uow).starts_at - before
+
+
+def _call_status(demo: Demo) -> str:
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        return _the_call(uow).status
+
+
+def _nobody_joined(demo: Demo) -> bool:
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        return not uow.calls.attendance(_the_call(uow).id)
 
 
 def _invited_by_sms(demo: Demo) -> int:

@@ -51,7 +51,7 @@ def routes(container: Container) -> list[Route]:
 
     async def conference_event(_: Request, form: dict[str, str]) -> Response:
         event = ConferenceEvent(form.get("StatusCallbackEvent"), form.get("FriendlyName", ""),
-                                form.get("CallSid", ""))
+                                form.get("CallSid", ""), form.get("ReasonConferenceEnded"))
         await asyncio.to_thread(conference.record_event, container.db, event,
                                 now=container.clock.now(), settings=container.settings)
         return Response(status_code=204)

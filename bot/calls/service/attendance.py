@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from bot.calls import text as call_text
+from bot.calls.rules.bridge import conference_end_closes
 from bot.db.models import Attendance, Call
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
@@ -40,13 +41,22 @@ def left(uow: UnitOfWork, *, call_sid: str, at: datetime) -> None:
         row.left_at = at
 
 
-def ended(uow: UnitOfWork, *, conference: str, at: datetime) -> Call | None:
+def ended(uow: UnitOfWork, *, conference: str, at: datetime,
+          reason: str | None = None) -> Call | None:
+    """Twilio ended the conference: everyone has left. The call is over (and returned) only
+    when that ends it (see ``conference_end_closes``); before the scheduled end the bridge stays
+    open and the next caller with the PIN starts the conference again."""
     call = uow.calls.by_conference(conference)
     if call is None:
         return None
     for row in uow.calls.attendance(call.id):
         if row.left_at is None:
             row.left_at = at
+    if not conference_end_closes(reason=reason, starts_at=call.starts_at,
+                                 duration_min=call.duration_min, at=at):
+        log.info("call %s: the conference emptied before the scheduled end; the bridge stays "
+                 "open", call.id)
+        return None
     if call.status in ("scheduled", "in_progress"):
         call.status, call.ended_at = "completed", at
     post_summary(uow, call, at)

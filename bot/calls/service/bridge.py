@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.calls.rules.bridge import is_open
+from bot.calls.rules.when import MAX_CALL
 from bot.calls.service import attendance
 from bot.config import Settings
 from bot.db.models import Call
 from bot.db.unit_of_work import Database, UnitOfWork
+
+# The earliest start of a call that may still be under way: the longest call, run over by the
+# four hours the end job keeps looking for (``bot.calls.jobs``).
+LONGEST_CALL = MAX_CALL + timedelta(hours=4)
 
 
 def language_of(uow: UnitOfWork, phone: str | None) -> str:
@@ -17,10 +23,15 @@ def language_of(uow: UnitOfWork, phone: str | None) -> str:
 
 def admit(uow: UnitOfWork, *, pin: str, call_sid: str, phone: str | None, now: datetime,
           settings: Settings) -> Call | None:
-    """The call this PIN opens now (from ``pin_window_min`` before its start to its end)."""
-    window = timedelta(minutes=settings.calls.pin_window_min)
-    call = uow.calls.by_pin(pin.strip(), earliest=now - timedelta(hours=8), latest=now + window)
-    if call is None or now > call.starts_at + timedelta(minutes=call.duration_min) + window:
+    """The call this PIN opens now: from ``bridge_opens_before_min`` before its start to its
+    scheduled end, whoever has hung up meanwhile, and longer while it runs over."""
+    opens_before = timedelta(minutes=settings.calls.bridge_opens_before_min)
+    candidates = uow.calls.with_pin(pin.strip(), earliest=now - LONGEST_CALL,
+                                    latest=now + opens_before)
+    call = next((c for c in candidates
+                 if is_open(status=c.status, starts_at=c.starts_at, duration_min=c.duration_min,
+                            now=now, opens_before=opens_before)), None)
+    if call is None:
         return None
     # Conference events carry no phone number: remember who this line is.
     attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,

@@ -2,8 +2,13 @@
 
 Every message about a call is queued in the outbox in the same transaction as the change, keyed
 by call, version and contact (``invite:{call}:{contact}``, ``reschedule:{call}:v2:{contact}``),
-so each person hears about each change once. Time-driven work (reminders, the end of a call) is
-stored as due jobs that the scheduler fires (``bot.calls.jobs``).
+so each person hears about each change once. Time-driven work (announcements, reminders, the end
+of a call) is stored as due jobs that the scheduler fires (``bot.calls.jobs``).
+
+A series is one row per occurrence, all with one standing PIN; each contact gets one invitation
+listing every occurrence (keyed by the first), and each occurrence is announced
+``calls.series_notice_before_min`` before it (``bot.calls.service.series``). Calls are numbered
+by scheduled start within an incident, so a call scheduled before others moves them up.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from bot.records import audit
 from bot.slack_ui.text import escape
 
 REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
+CALL_ANNOUNCE = "call.announce"
 PIN_ATTEMPTS = 50
 
 
@@ -37,23 +43,31 @@ def schedule(uow: UnitOfWork, *, incident: Incident, request: ScheduleRequest, a
         raise InvalidTransition(f"{incident.key} is closed: reopen it before scheduling calls.")
     starts = request.recurrence.occurrences(request.starts_at) if request.recurrence \
         else [request.starts_at]
-    calls: list[Call] = []
-    for start in starts:
-        call = _new_call(uow, incident, request, start, actor, now, settings)
-        if calls:
-            call.series_id = calls[0].id
-        calls.append(call)
-        _invite(uow, call, incident, now, settings)
-        _plan_jobs(uow, call, now, settings)
+    pin = _free_pin(uow, starts)
+    calls = [_new_call(uow, incident, request, start, pin, actor, now, settings)
+             for start in starts]
     if request.recurrence:
-        calls[0].series_id = calls[0].id
+        for call in calls:
+            call.series_id = calls[0].id
+    moved = renumber(uow, incident, new=calls)
+    _invite(uow, calls, incident, now, settings)
+    for call in calls:
+        _plan_jobs(uow, call, now, settings)
     audit.record(uow, at=now, actor=actor, action="call.scheduled", incident_id=incident.id,
                  calls=[c.id for c in calls], starts_at=request.starts_at.isoformat())
-    post = call_text.announcement(incident, calls, request.zone, settings.calls.dial_in_number,
-                                  calendar_url(settings, calls[0].id))
-    _post(uow, incident, f"call-post:{calls[0].id}:v1", post, now)
-    _upload_ics(uow, incident, calls[0], now, settings)
+    text = call_text.announcement(incident, calls, request.zone, settings.calls.dial_in_number,
+                                  calendar_url(settings, calls[0].id), moved)
+    post(uow, incident, f"call-post:{calls[0].id}:v1", text, now)
+    upload_ics(uow, incident, calls[0], now, settings)
     return calls
+
+
+def renumber(uow: UnitOfWork, incident: Incident, *, new: list[Call]) -> list[tuple[int, int]]:
+    """Numbers the incident's calls by scheduled start; (former, new number) of the calls that
+    already had one (not those in ``new``) and moved."""
+    fresh = {call.id for call in new}
+    return [(old, call.number) for call, old in uow.calls.renumber_by_time(incident.id)
+            if call.id not in fresh]
 
 
 def find(uow: UnitOfWork, incident: Incident, number_text: str | None, *, now: datetime) -> Call:
@@ -86,12 +100,11 @@ def cancel(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str, now: 
     audit.record(uow, at=now, actor=actor, action="call.cancelled", incident_id=incident.id,
                  call_id=call.id)
     for invitation, contact in invited(uow, call):
-        text = render("call_cancelled", invitation.language, office=settings.office_name,
-                      title=incident.title, when=local_time(call.starts_at, contact.timezone))
+        text = notice("call_cancelled", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact, f"cancel:{call.id}:{contact.id}", text, now)
-    _post(uow, incident, f"call-cancel:{call.id}",
-          call_text.change_post(call, call.zone, cancelled=True), now)
-    _upload_ics(uow, incident, call, now, settings)
+    post(uow, incident, f"call-cancel:{call.id}",
+         call_text.change_post(call, call.zone, cancelled=True), now)
+    upload_ics(uow, incident, call, now, settings)
 
 
 def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: datetime,
@@ -103,20 +116,20 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
     call.starts_at, call.version = starts_at, call.version + 1
     uow.calls.cancel_jobs(call.id)
     _plan_jobs(uow, call, now, settings)
+    moved = renumber(uow, incident, new=[])
     audit.record(uow, at=now, actor=actor, action="call.rescheduled", incident_id=incident.id,
                  call_id=call.id, old=old.isoformat(), new=starts_at.isoformat())
     for invitation, contact in invited(uow, call):
         invitation.rsvp, invitation.rsvp_at = "pending", None
-        text = render("call_rescheduled", invitation.language, office=settings.office_name,
-                      title=incident.title, old_when=local_time(old, contact.timezone),
-                      when=local_time(starts_at, contact.timezone),
-                      join=call_text.join_text(call, invitation.language,
-                                               settings.calls.dial_in_number))
+        text = notice("call_rescheduled", invitation, contact, incident, call, settings,
+                      old_when=local_time(old, contact.timezone))
         tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
               f"{contact.id}", text, now)
-    _post(uow, incident, f"call-move:{call.id}:v{call.version}",
-          call_text.change_post(call, call.zone, cancelled=False, old_start=old), now)
-    _upload_ics(uow, incident, call, now, settings)
+    post(uow, incident, f"call-move:{call.id}:v{call.version}",
+         "\n".join(filter(None, [call_text.change_post(call, call.zone, cancelled=False,
+                                                        old_start=old),
+                                  call_text.renumbered(moved)])), now)
+    upload_ics(uow, incident, call, now, settings)
     return old
 
 
@@ -160,22 +173,23 @@ def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
 
 
 def _new_call(uow: UnitOfWork, incident: Incident, request: ScheduleRequest, start: datetime,
-              actor: str, now: datetime, settings: Settings) -> Call:
+              pin: str, actor: str, now: datetime, settings: Settings) -> Call:
     duration = request.duration or timedelta(minutes=settings.calls.default_duration_min)
     call = Call(incident_id=incident.id, number=uow.calls.next_number(incident.id),
                 starts_at=start, duration_min=int(duration.total_seconds() // 60),
                 agenda=request.agenda, bridge=request.bridge or settings.calls.default_bridge,
-                pin=_free_pin(uow, start), conference_name=f"coordbot-{secrets.token_hex(8)}",
+                pin=pin, conference_name=f"coordbot-{secrets.token_hex(8)}",
                 zone=request.zone, status="scheduled", version=1, created_by=actor,
                 created_at=now)
     uow.calls.add(call)
     return call
 
 
-def _free_pin(uow: UnitOfWork, start: datetime) -> str:
-    # PINs are unique among calls within a day of each other, so a PIN names one call.
-    taken = uow.calls.pins_in_use(earliest=start - timedelta(days=1),
-                                  latest=start + timedelta(days=1))
+def _free_pin(uow: UnitOfWork, starts: list[datetime]) -> str:
+    # A PIN is used by no other call within a day of any of these starts, so at any moment a
+    # PIN names one call (the occurrences of a series share theirs).
+    taken = uow.calls.pins_in_use(earliest=min(starts) - timedelta(days=1),
+                                  latest=max(starts) + timedelta(days=1))
     for _ in range(PIN_ATTEMPTS):
         pin = f"{secrets.randbelow(900000) + 100000}"
         if pin not in taken:
@@ -183,25 +197,36 @@ def _free_pin(uow: UnitOfWork, start: datetime) -> str:
     raise InvalidInput("Too many calls at once: no free PIN. Try another time.")
 
 
-def _invite(uow: UnitOfWork, call: Call, incident: Incident, now: datetime,
+def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetime,
             settings: Settings) -> None:
+    """One invitation row per call and contact (each call's RSVPs), but one message per contact:
+    for a series it lists every occurrence on the contact's clocks."""
     members = [m for m in audience.members(uow, incident, settings.directory.always_include_tags)
                if m.channel != UNREACHABLE]
-    uow.calls.add_invitations([Invitation(call_id=call.id, contact_id=m.contact.id,
-                                          channel=m.channel, language=m.contact.language)
-                               for m in members])
-    for invitation, contact in invited(uow, call):
-        text = render("call_invite", invitation.language, office=settings.office_name,
-                      title=incident.title, when=local_time(call.starts_at, contact.timezone),
-                      join=call_text.join_text(call, invitation.language,
-                                               settings.calls.dial_in_number))
-        tell(uow, incident, invitation, contact, f"invite:{call.id}:{contact.id}", text, now)
+    for call in calls:
+        uow.calls.add_invitations([Invitation(call_id=call.id, contact_id=m.contact.id,
+                                              channel=m.channel, language=m.contact.language)
+                                   for m in members])
+    first = calls[0]
+    for invitation, contact in invited(uow, first):
+        text = notice("call_invite", invitation, contact, incident, first, settings,
+                      when=call_text.occurrences([c.starts_at for c in calls], contact.timezone))
+        tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}", text, now)
 
 
 def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -> None:
+    """Reminders, the dial-outs at the start and the scheduled end; for a series' occurrence not
+    yet near, its announcement, which stands in for the reminders as early as it or earlier
+    (``series_notice_before_min = 0``: none, the series invitation and reminders only)."""
+    lead = timedelta(minutes=settings.calls.series_notice_before_min)
+    announced = bool(lead) and call.series_id is not None and call.starts_at - lead > now
+    if announced:
+        uow.calls.add_job(DueJob(key=f"announce:{call.id}:v{call.version}", kind=CALL_ANNOUNCE,
+                                 call_id=call.id, due_at=call.starts_at - lead,
+                                 status="pending", payload={"version": call.version}))
     for offset in settings.calls.reminder_offsets_min:
         due = call.starts_at - timedelta(minutes=offset)
-        if due > now:
+        if due > now and not (announced and timedelta(minutes=offset) >= lead):
             uow.calls.add_job(DueJob(key=f"reminder:{call.id}:v{call.version}:{offset}",
                                      kind=REMINDER, call_id=call.id, due_at=due,
                                      status="pending",
@@ -238,7 +263,17 @@ def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: C
                 payload={"channel": contact.slack_user_id, "text": text, "blocks": None})
 
 
-def _post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:
+def notice(key: str, invitation: Invitation, contact: Contact, incident: Incident, call: Call,
+           settings: Settings, *, when: str | None = None, **values: str) -> str:
+    """The catalog text ``key`` about ``call`` in the invitee's language: ``when`` (by default
+    its start on the contact's clocks) and how to join it."""
+    return render(key, invitation.language, office=settings.office_name, title=incident.title,
+                  when=when or local_time(call.starts_at, contact.timezone),
+                  join=call_text.join_text(call, invitation.language,
+                                           settings.calls.dial_in_number), **values)
+
+
+def post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime) -> None:
     enqueue(uow, key=key, kind=Kind.POST, purpose="call_post", now=now, incident_id=incident.id,
             payload={"channel": None, "text": text, "blocks": None})
 
@@ -248,7 +283,7 @@ def ics_key(call: Call) -> str:
     return f"call-ics:{call.id}:v{call.version}:{call.status}"
 
 
-def _upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
+def upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
                 settings: Settings) -> None:
     enqueue(uow, key=ics_key(call), kind=Kind.UPLOAD,
             purpose="call_calendar", now=now, incident_id=incident.id,

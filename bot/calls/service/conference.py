@@ -1,8 +1,9 @@
 """What Twilio's conference events mean for a hosted call: who joined, who left, and its end.
 
-When the conference ends the call is over: the attendance summary is queued for the incident
-channel and the call's notes are drafted for review (each once), as when the call's scheduled end
-finds it over (``bot.calls.jobs``).
+When the conference ends after the scheduled end (or a coordinator ended it) the call is over:
+the attendance summary is queued for the incident channel and the call's notes are drafted for
+review (each once), as when the call's scheduled end finds it over (``bot.calls.jobs``). A
+conference that empties earlier leaves the call open for the rest of its slot.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ JOINED, LEFT, ENDED = "participant-join", "participant-leave", "conference-end"
 
 @dataclass(frozen=True)
 class ConferenceEvent:
-    """One status callback: ``kind`` is Twilio's ``StatusCallbackEvent``."""
+    """One status callback: ``kind`` is Twilio's ``StatusCallbackEvent``, ``reason`` its
+    ``ReasonConferenceEnded`` (on conference-end only)."""
 
     kind: str | None
     conference: str
     call_sid: str
+    reason: str | None = None
 
 
 def record_event(db: Database, event: ConferenceEvent, *, now: datetime,
@@ -38,7 +41,8 @@ def record_event(db: Database, event: ConferenceEvent, *, now: datetime,
         elif event.kind == LEFT:
             attendance.left(uow, call_sid=event.call_sid, at=now)
         elif event.kind == ENDED:
-            call = attendance.ended(uow, conference=event.conference, at=now)
+            call = attendance.ended(uow, conference=event.conference, at=now,
+                                    reason=event.reason)
             if call is not None:
                 notes_review.draft_for_call(uow, call, now=now, settings=settings)
         uow.commit()

@@ -37,20 +37,38 @@ class CallRepository(NumberedRows[Call]):
             .where(Call.incident_id == incident_id, Call.status.in_(["scheduled", "in_progress"]),
                    Attendance.left_at.is_(None)).order_by(Call.starts_at).limit(1))
 
-    def by_pin(self, pin: str, *, earliest: datetime, latest: datetime) -> Call | None:
-        """The scheduled call with this PIN whose start is in [earliest, latest]."""
-        return self._session.scalar(
+    def with_pin(self, pin: str, *, earliest: datetime, latest: datetime) -> Sequence[Call]:
+        """Calls not over with this PIN whose start is in [earliest, latest], soonest first
+        (the occurrences of a series share one PIN)."""
+        return self._session.scalars(
             select(Call).where(Call.pin == pin, Call.status.in_(["scheduled", "in_progress"]),
                                Call.starts_at >= earliest, Call.starts_at <= latest)
-            .order_by(Call.starts_at).limit(1))
+            .order_by(Call.starts_at)).all()
 
     def by_conference(self, name: str) -> Call | None:
         return self._session.scalar(select(Call).where(Call.conference_name == name))
 
     def pins_in_use(self, *, earliest: datetime, latest: datetime) -> set[str]:
         return set(self._session.scalars(
-            select(Call.pin).where(Call.status == "scheduled", Call.starts_at >= earliest,
+            select(Call.pin).where(Call.status.in_(["scheduled", "in_progress"]),
+                                   Call.starts_at >= earliest,
                                    Call.starts_at <= latest)))
+
+    def renumber_by_time(self, incident_id: int) -> list[tuple[Call, int]]:
+        """Numbers the incident's calls 1, 2 … in the order of their scheduled starts; returns
+        (call, its former number) for each call whose number changed."""
+        ordered = self._session.scalars(select(Call).where(Call.incident_id == incident_id)
+                                        .order_by(Call.starts_at, Call.id)).all()
+        moved = [(call, call.number, rank) for rank, call in enumerate(ordered, 1)
+                 if call.number != rank]
+        # Through numbers no call has (negative ids), so (incident, number) stays unique.
+        for call, _, _ in moved:
+            call.number = -call.id
+        self._session.flush()
+        for call, _, rank in moved:
+            call.number = rank
+        self._session.flush()
+        return [(call, old) for call, old, _ in moved]
 
     # invitations
     def add_invitations(self, invitations: list[Invitation]) -> None:

@@ -53,8 +53,9 @@ def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
     incident = uow.incidents.get(call.incident_id)
     start, end = window(uow, call)
     calls = [c for c in uow.calls.for_incident(incident.id) if c.status != "cancelled"]
-    previous = max((c for c in calls if c.number < call.number), key=lambda c: c.number,
-                   default=None)
+    # The previous call in time, not in numbering: "since call N" is the one held before.
+    previous = max((c for c in calls if c.starts_at < call.starts_at),
+                   key=lambda c: (c.starts_at, c.id), default=None)
     items = uow.actions.for_incident(incident.id)
     marked = _marked(uow, incident, call, start, end, name_of)
     return NotesContent(

@@ -15,11 +15,18 @@ from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCa
 from bot.directory.commands import ChangeAudience, ExplainContact, ExportAudience, ShowAudience
 from bot.directory.rules.audience import ADD as AUDIENCE_ADD
 from bot.directory.rules.audience import REMOVE as AUDIENCE_REMOVE
-from bot.dispatch.grammar import Invocation, parse_call_action, parse_contacts_action, parse_declare
+from bot.dispatch.grammar import (
+    Invocation,
+    parse_call_action,
+    parse_contacts_action,
+    parse_declare,
+    parse_edit,
+)
 from bot.errors import InvalidInput
 from bot.incidents.commands import (
     AskToClose,
     DeclareIncident,
+    EditIncident,
     ListIncidents,
     PostUpdate,
     ReopenIncident,
@@ -82,6 +89,7 @@ BUILDERS: dict[str, Callable[[Invocation], Any]] = {
     "list": lambda i: ListIncidents(i.text or "active"),
     "status": lambda i: ShowIncident(i.key),
     "update": lambda i: PostUpdate(i.key, i.text),
+    "edit": lambda i: EditIncident(i.key, parse_edit(i.text)),
     "close": lambda i: AskToClose(i.key),
     "reopen": lambda i: ReopenIncident(i.key),
     "contacts": _contacts,

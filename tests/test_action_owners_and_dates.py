@@ -65,6 +65,25 @@ def test_a_slack_owner_slack_has_no_name_for_is_named_as_the_directory_knows_the
     assert stored(container)[0] == "Dana Directory"
 
 
+def test_one_name_for_a_person_in_slack_and_in_the_directory(container, slack):
+    """Slack's profile name wins over the directory's, in the owner column and as the chair."""
+    from bot.notes.service import review as notes_review
+
+    slack.users[COORDINATOR] = "Maria Alvarez"
+    commands = declared_with_contacts(container, [ContactRecord(
+        name="M. Alvarez (office)", slack_user_id=COORDINATOR, regions=("FL",))])
+    commands.run(Invocation("call", key=KEY, text="schedule 2026-11-27 11:00 EST"),
+                 user=COORDINATOR)
+    reply = action(commands, f'add <@{COORDINATOR}|maria.coordinator> "Book interpreters"')
+    assert "for Maria Alvarez" in reply
+    with container.db.unit_of_work() as uow:
+        notes = notes_review.draft_for_call(uow, uow.calls.get(1), now=container.clock.now(),
+                                            settings=container.settings)
+        text = uow.notes.version(notes.id, 1).text
+    assert "- Chair: Maria Alvarez" in text and "| Maria Alvarez |" in text
+    assert "maria.coordinator" not in text and "M. Alvarez" not in text
+
+
 # ----- the old owner is told -----------------------------------------------------------------
 def test_the_old_slack_owner_gets_a_direct_message_once(commands, container, slack):
     action(commands, f'add <@{OWNER}> "Confirm shelter capacity"')

@@ -90,8 +90,8 @@ def cancelled_calls(calls: Sequence[Call]) -> str:
         return "No upcoming calls were scheduled."
     listed = "; ".join(f"call {call.number} on {local_time(call.starts_at, call.zone)}"
                        for call in calls)
-    noun = "call" if len(calls) == 1 else "calls"
-    return (f"Cancelled {len(calls)} upcoming {noun}, with their reminders (everyone invited "
+    noun, its = ("call", "its") if len(calls) == 1 else ("calls", "their")
+    return (f"Cancelled {len(calls)} upcoming {noun}, with {its} reminders (everyone invited "
             f"is told): {listed}.")
 
 

@@ -3,6 +3,7 @@ buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -56,27 +57,28 @@ def changes_from_form(values: dict[str, str]) -> tuple[IncidentChanges | None, d
 
 
 def register(app: AsyncApp, intake: Intake) -> None:
-    @app.view(declare_modal.EDIT_CALLBACK_ID)
-    async def edit(ack: Any, request: Any, body: dict, view: dict) -> None:
-        changes, errors = changes_from_form(declare_modal.submitted_edit(view["state"]))
+    async def submitted(ack: Any, request: Any, body: dict, errors: dict[str, str],
+                        command: Callable[[], Any], channel: str | None) -> None:
+        """Field errors go back into the form; else the command is accepted (no text: a form's
+        ack cannot carry any)."""
         if errors:
             await ack(response_action="errors", errors=errors)
             return
+        await accept_then_ack(intake, ack, request, body, command(), actor_of(body, channel),
+                              reply_to=reply_to(body, channel=channel), say_queued=False)
+
+    @app.view(declare_modal.EDIT_CALLBACK_ID)
+    async def edit(ack: Any, request: Any, body: dict, view: dict) -> None:
+        changes, errors = changes_from_form(declare_modal.submitted_edit(view["state"]))
         channel, _, key = (view.get("private_metadata") or "").partition("|")
-        await accept_then_ack(intake, ack, request, body, EditIncident(key or None, changes),
-                              actor_of(body, channel or None),
-                              reply_to=reply_to(body, channel=channel or None), say_queued=False)
+        await submitted(ack, request, body, errors, lambda: EditIncident(key or None, changes),
+                        channel or None)
 
     @app.view(declare_modal.CALLBACK_ID)
     async def declare(ack: Any, request: Any, body: dict, view: dict) -> None:
         draft, errors = draft_from(declare_modal.submitted_values(view["state"]))
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        channel = view.get("private_metadata") or None
-        await accept_then_ack(intake, ack, request, body, DeclareIncident(draft),
-                              actor_of(body, channel), reply_to=reply_to(body, channel=channel),
-                              say_queued=False)
+        await submitted(ack, request, body, errors, lambda: DeclareIncident(draft),
+                        view.get("private_metadata") or None)
 
     @app.action(CLOSE_CONFIRM_ACTION)
     async def confirm_close(ack: Any, request: Any, body: dict, action: dict) -> None:

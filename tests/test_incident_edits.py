@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.directory.rules.contacts import ContactRecord
-from bot.dispatch.grammar import Invocation, parse_invocation
+from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, PermissionDenied
 from tests.conftest import BYSTANDER, COORDINATOR
 from tests.support.scenario import declared_with_contacts
@@ -83,18 +83,22 @@ def test_each_edit_is_one_card_row_per_incident_version(commands, container, sla
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("edit colour=red", "Unknown field 'colour'"),
-    ("edit severity=extreme", "Unknown severity 'extreme'"),
-    ("edit regions=FL,XX", "Unknown region code(s): XX"),
-    ("edit type=tornado", "Unknown incident type 'tornado'"),
-    ("edit severity", "Write each change as field=value"),
-    ("edit severity=low severity=high", "Give severity= once"),
-    ('edit summary="unclosed', "quotation mark is not closed"),
+    ("edit severity=critical colour=red", "Unknown field 'colour'"),
+    ("edit summary=Later severity=extreme", "Unknown severity 'extreme'"),
+    ("edit severity=critical regions=FL,XX", "Unknown region code(s): XX"),
+    ("edit severity=critical type=tornado", "Unknown incident type 'tornado'"),
+    ("edit severity=critical summary", "Write each change as field=value"),
+    ("edit severity=critical severity=low", "Give severity= once"),
+    ('edit severity=critical summary="unclosed', "quotation mark is not closed"),
 ])
-def test_bad_edits_are_named_and_change_nothing(commands, container, text, problem):
+def test_bad_edits_are_named_and_change_nothing(commands, container, slack, text, problem):
     with pytest.raises(InvalidInput) as raised:
-        parse_invocation(text)
-    assert problem in raised.value.problem
+        run(commands, text)
+    assert problem in raised.value.problem and "Example:" in str(raised.value)
+    container.worker.drain()
+    assert "High" in card_fields(slack) and "Critical" not in card_fields(slack)
+    with container.db.unit_of_work() as uow:
+        assert uow.incidents.by_key(KEY).severity == "high"
     assert audit(container, "incident.edited") == []
 
 

@@ -21,6 +21,7 @@ from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
 from bot.dispatch.table import all_routes
+from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.outbox import follow_ups
 from bot.outbox.kinds import Kind
@@ -107,11 +108,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:
-    """Slack messages that are posted once and then edited (action items, notes reviews), and
-    the reports of texts that failed for good, rendered when they are posted."""
+    """Slack messages that are posted once and then edited (incident summaries, action items,
+    notes reviews), and the reports of texts that failed for good, rendered when they are
+    posted."""
     ports = {"db": db, "slack": slack, "settings": settings, "clock": clock}
-    return {**ActionCards(**ports).senders(), **NotesCards(**ports).senders(),
-            **FailureReports(**ports).senders()}
+    return {**IncidentCards(**ports).senders(), **ActionCards(**ports).senders(),
+            **NotesCards(**ports).senders(), **FailureReports(**ports).senders()}
 
 
 def _clock(settings: Settings) -> Clock:

@@ -8,7 +8,7 @@ Secrets are ``SecretStr`` so that they never appear in logs or reprs.
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,8 @@ class CallsSettings(_Section):
 class ActionsSettings(_Section):
     reminder_before_h: int = Field(default=24, ge=1, le=336)
     digest_hour: int = Field(default=9, ge=0, le=23)
+    # A due date given without a time ("due thursday") means this time on the owner's clocks.
+    default_due_time: time = time(17, 0)
 
 
 class NotesSettings(_Section):

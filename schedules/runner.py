@@ -3,6 +3,11 @@
 APScheduler keeps no jobs of ours in a store (its FAQ: job stores must never be shared between
 schedulers). The durable state is the ``due_jobs`` table; APScheduler only provides the tick, and
 the tick only works in the process holding the leadership (see ``bot.db.leadership``).
+
+A tick logs only when it fired something. APScheduler's executor writes two INFO lines for every
+run of every job ("Running job …", "… executed successfully"): with a tick every few seconds
+they were most of the log, so that logger is kept to warnings (a missed or failed run still
+shows).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from bot.db.leadership import leadership_for
 from schedules.jobs import fire_due_work
 
 log = logging.getLogger(__name__)
+EXECUTOR_LOGGER = "apscheduler.executors.default"
 
 
 class SchedulerRunner:
     def __init__(self, container: Container):
+        logging.getLogger(EXECUTOR_LOGGER).setLevel(logging.WARNING)
         self._container = container
         settings = container.settings.scheduler
         self._leadership = leadership_for(container.db.engine, settings.lock_key)
@@ -34,10 +41,13 @@ class SchedulerRunner:
         if not self._leadership.acquire():
             return 0
         try:
-            return fire_due_work(self._container)
+            fired = fire_due_work(self._container)
         except Exception:
             log.exception("scheduler tick failed; the next tick retries")
             return 0
+        if fired:
+            log.info("scheduler tick fired %d due item(s)", fired)
+        return fired
 
     def start(self) -> None:
         self._scheduler.start()

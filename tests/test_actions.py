@@ -68,7 +68,7 @@ def cards(slack, number):
 def test_an_item_is_numbered_posted_with_buttons_and_its_slack_owner_told(commands, container,
                                                                          slack):
     reply = action(commands, f'add <@{OWNER}|olu> "Confirm shelter capacity" due 2026-11-30 17:00')
-    assert reply.startswith("Added *A-1* for olu, due Mon 30 Nov 2026, 5:00 PM EST")
+    assert reply.startswith("Added *A-1* for Olu Owner, due Mon 30 Nov 2026, 5:00 PM EST")
     container.worker.drain()
     [card] = cards(slack, 1)
     with container.db.unit_of_work(read_only=True) as uow:
@@ -162,7 +162,8 @@ def test_reassign_and_new_due_date_tell_the_new_owner_and_replace_reminders(comm
     clock.current = datetime(2026, 11, 28, 20, 5, tzinfo=UTC)  # a day before the first due date
     fire_due_work(container)
     container.worker.drain()
-    assert len(texts(sms, ANA)) == 1 and len(texts(sms, MINH)) == 1  # the old reminders are void
+    assert len(texts(sms, MINH)) == 1  # the old reminders are void; Ana is told it is not hers
+    assert len(texts(sms, ANA)) == 2 and "se asignó a otra persona" in texts(sms, ANA)[1]
     clock.current = datetime(2026, 12, 1, 20, 1, tzinfo=UTC)
     fire_due_work(container)
     container.worker.drain()

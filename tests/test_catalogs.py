@@ -38,10 +38,12 @@ KEYS = {
     "action_assigned": {"office", "number", "text", "due"},
     "action_done": {"number"},
     "action_reminder": {"number", "text", "due"},
+    "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
 }
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
-          "notes_summary": 4, "action_assigned": 4, "action_reminder": 4}  # every other key: 2 segments
+          "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
+          "action_reassigned": 4}  # every other key: 2 segments
 
 # Calls and tasks: {join} is call_join_phone rendered in the message's own language, {number} a
 # task number (a phone number only in call_join_phone), {text} a task or a call summary.

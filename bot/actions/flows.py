@@ -1,7 +1,8 @@
 """What each action-item command does; the dispatcher runs them (role, transaction, reply).
 
-Slack owners (``<@U…>``, ``@name``) and the user's time zone are looked up before the
-transaction; directory owners (a contact, an organisation) inside it.
+Slack owners (``<@U…>``, ``@name``), their names and time zones and the user's time zone are
+looked up before the transaction; directory owners (a contact, an organisation) inside it. A due
+date without a time ("due thursday") is the end of that day on the owner's clocks.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from bot.actions.commands import (
     ReassignActionById,
     SetActionDue,
 )
-from bot.actions.rules import mention
+from bot.actions.rules import DUE_EXAMPLE, mention, parse_due
 from bot.actions.service import Owner
-from bot.calls.rules.when import parse_when
+from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply, queued
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from bot.incidents import service as incidents
 from bot.incidents.where import incident_for as find
 from bot.slack_ui.text import escape
 
@@ -34,49 +36,90 @@ from bot.slack_ui.text import escape
 @dataclass(frozen=True)
 class Asked:
     zone: str
-    due_at: datetime | None = None
+    due: str = ""
     slack_owner: Owner | None = None
+    slack_owner_zone: str | None = None  # the Slack owner's zone, when a due date needs it
 
 
 def _ask(command, actor: Actor, ports: Ports) -> Asked:
-    """Only dates need the person's time zone (a Slack call): done and reassign do not."""
-    due = getattr(command, "due", "")
-    zone = ports.zone_of(actor.user) if due.strip() else ports.settings.timezone
-    due_at = _due(due, ports.clock.now(), zone) if due.strip() else None
+    """Only dates need time zones (Slack calls): done and reassign do not."""
+    due = (getattr(command, "due", "") or "").strip()
+    zone = ports.zone_of(actor.user) if due else ports.settings.timezone
     owner = getattr(command, "owner", None)
-    return Asked(zone, due_at, _slack_owner(owner, ports) if owner else None)
+    slack_owner = _slack_owner(owner, ports) if owner else None
+    owner_user = slack_owner.ref if slack_owner else _slack_owner_of_item(command, actor, ports)
+    owner_zone = ports.zone_of(owner_user) if due and owner_user else None
+    return Asked(zone, due, slack_owner, owner_zone)
 
 
 def _ask_zone(command, actor: Actor, ports: Ports) -> Asked:
     return Asked(ports.zone_of(actor.user))
 
 
-def _due(text: str, now: datetime, zone: str) -> datetime:
+def _slack_owner_of_item(command, actor: Actor, ports: Ports) -> str | None:
+    """For a new due date: the Slack user who owns the item already, if one does (an unknown
+    incident or item is the flow's to report)."""
+    if not isinstance(command, SetActionDue):
+        return None
+    with ports.db.unit_of_work(read_only=True) as uow:
+        try:
+            incident = incidents.find(uow, key=command.key, channel_id=actor.channel, example="")
+        except DomainError:
+            return None
+        item = uow.actions.by_number(incident.id, command.number)
+        return item.owner_ref if item is not None and item.owner_kind == actions.SLACK else None
+
+
+def _due_at(context: Context, owner_kind: str, owner_ref: str) -> datetime | None:
+    """The due instant the command asked for, read as the module docstring says."""
+    asked = context.prepared
+    if not asked.due:
+        return None
+    settings = context.settings
+    owner_zone = (asked.slack_owner_zone if owner_kind == actions.SLACK
+                  else _contact_zone(context, owner_ref) if owner_kind == actions.CONTACT
+                  else None) or asked.zone
     try:
-        return parse_when(text, now=now, default_zone=zone)
+        return parse_due(asked.due, now=context.now, zone=asked.zone, owner_zone=owner_zone,
+                         end_of_day=settings.actions.default_due_time)
     except InvalidInput as error:
         problem = error.problem.replace("Say when the call starts.", "Say when it is due.")
-        raise InvalidInput(f"Due date: {problem}", "/incident action due 3 friday 5pm") from None
+        raise InvalidInput(f"Due date: {problem}", DUE_EXAMPLE) from None
+
+
+def _contact_zone(context: Context, contact_id: str) -> str | None:
+    contact = context.uow.contacts.get(int(contact_id))
+    return contact.timezone if contact is not None else None
 
 
 def _slack_owner(reference: str, ports: Ports) -> Owner | None:
-    """A Slack user named as ``<@U…>`` or ``@name``; None for any other kind of owner."""
+    """A Slack user named as ``<@U…>`` or ``@name``, with their one display name (Slack's
+    profile name; the mention's label only when Slack has none); None for other owners."""
     named = mention(reference)
     if named is None:
         return None
-    slack = ports.slack
-    if named.user_id:
-        return actions.slack_owner(named.user_id, named.name or slack.user_name(named.user_id))
-    user_id = slack.find_user(named.name)
+    user_id = named.user_id or ports.slack.find_user(named.name)
     if user_id is None:
         raise NotFound(f"No Slack user is called @{named.name}. Pick them from Slack's "
                        "@-mention list, or name a contact or an organisation.")
-    return actions.slack_owner(user_id, slack.user_name(user_id) or named.name)
+    return actions.slack_owner(user_id, ports.name_of(user_id))
 
 
 def _owner(context: Context, reference: str) -> Owner:
-    return context.prepared.slack_owner or actions.directory_owner(
-        context.uow, reference, default_region=context.settings.directory.default_region)
+    """The owner named. A Slack user is named as Slack shows them (the name is kept for later
+    documents); one Slack has no name for, as the directory knows them, else by the label they
+    were mentioned with."""
+    owner = context.prepared.slack_owner
+    if owner is None:
+        return actions.directory_owner(context.uow, reference,
+                                       default_region=context.settings.directory.default_region)
+    if owner.label != owner.ref:
+        people.remember(context.uow, owner.ref, owner.label, context.now)
+        return owner
+    known = people.name_of(context.uow, owner.ref)
+    named = mention(reference)
+    label = known if known != owner.ref else (named.name if named else None)
+    return actions.slack_owner(owner.ref, label)
 
 
 def _told(owner: Owner) -> str:
@@ -88,10 +131,11 @@ def _told(owner: Owner) -> str:
 def add(command: AddAction, context: Context) -> Reply:
     incident = find(context, command.key, "action")
     owner, asked = _owner(context, command.owner), context.prepared
+    due_at = _due_at(context, owner.kind, owner.ref)
     item = actions.add(context.uow, incident=incident, owner=owner, text=command.text,
-                       due_at=asked.due_at, actor=context.user, now=context.now,
+                       due_at=due_at, actor=context.user, now=context.now,
                        settings=context.settings)
-    due = f", {action_blocks.due_text(item, asked.zone)}" if asked.due_at else ""
+    due = f", {action_blocks.due_text(item, asked.zone)}" if due_at else ""
     return _added(item, f"Added *A-{item.number}* for {escape(owner.label)}{due}{_told(owner)}.",
                   incident)
 
@@ -108,8 +152,9 @@ def add_from_message(command: AddActionFromMessage, context: Context) -> Reply:
                        "this channel belongs to no incident.")
     owner = _owner(context, command.owner)
     item = actions.add(context.uow, incident=incident, owner=owner, text=command.text,
-                       due_at=context.prepared.due_at, actor=context.user, now=context.now,
-                       settings=context.settings, source="message", source_ts=command.message_ts)
+                       due_at=_due_at(context, owner.kind, owner.ref), actor=context.user,
+                       now=context.now, settings=context.settings, source="message",
+                       source_ts=command.message_ts)
     return _added(item, f"Added *A-{item.number}* for {escape(owner.label)}{_told(owner)}.",
                   incident)
 
@@ -160,8 +205,9 @@ def reassign_by_id(command: ReassignActionById, context: Context) -> Reply:
 def set_due(command: SetActionDue, context: Context) -> Reply:
     item = _numbered(context, command.key, command.number)
     asked = context.prepared
-    actions.set_due(context.uow, item=item, due_at=asked.due_at, actor=context.user,
-                    now=context.now, settings=context.settings)
+    due_at = _due_at(context, item.owner_kind, item.owner_ref)
+    actions.set_due(context.uow, item=item, due_at=due_at, actor=context.user, now=context.now,
+                    settings=context.settings)
     return Reply(f"{action_blocks.label(item)} is now {action_blocks.due_text(item, asked.zone)}.")
 
 

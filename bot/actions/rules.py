@@ -19,8 +19,13 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import dateparser
 
 from bot.calls.rules.rsvp import is_keyword
+from bot.calls.rules.when import WEEKDAYS, parse_when
 from bot.errors import InvalidInput
 from bot.sms.rules.words import WordTable, normalise
 
@@ -32,6 +37,12 @@ MAX_TEXT = 1000
 
 _NUMBER = re.compile(r"#?\s*[aа]?\s*[-‐‑–—]?\s*(\d{1,6})", re.IGNORECASE)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_NEXT_WEEKDAY = re.compile(r"\bnext\s+(" + "|".join(day[:3] for day in WEEKDAYS) + r")[a-z]*\b",
+                           re.IGNORECASE)
+# A time of day as the call-time parser reads one: 5pm, 5 p.m., 17:30, noon.
+_CLOCK_WORD = re.compile(r"(?i)(?<![\w:-])(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b\.?|\d{1,2}:\d{2}(?![\d-])"
+                         r"|noon|midday)")
+DUE_EXAMPLE = "/incident action due 3 friday 5pm"
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -188,3 +199,31 @@ def parse_done(body: str) -> str | None:
         if _NUMBER_PREFIX.fullmatch(head, cut) and DONE_TABLE.lookup(head[:cut].rstrip()):
             return f"A-{number}"
     return None
+
+
+def parse_due(text: str, *, now: datetime, zone: str, owner_zone: str, end_of_day: time) -> datetime:
+    """When an item is due: ``friday 5pm`` in ``zone`` (the coordinator's), ``thursday`` or
+    ``next tuesday`` (no time: ``end_of_day`` on that day in ``owner_zone``), ``in 2 days``.
+
+    The call-time parser reads the words; a day without a time of day is given ``end_of_day``
+    and read on the owner's clocks. ``next WEEKDAY`` is read by dateparser: the first such day
+    after today (on a Tuesday, ``next tuesday`` is a week ahead and ``next thursday`` is in two
+    days).
+    """
+    text = _next_weekday(text.strip(), now, zone)
+    if _CLOCK_WORD.search(text) or text.lower().startswith("in "):
+        return parse_when(text, now=now, default_zone=zone)
+    return parse_when(f"{text} {end_of_day:%H:%M}", now=now, default_zone=owner_zone)
+
+
+def _next_weekday(text: str, now: datetime, zone: str) -> str:
+    """``next tuesday 5pm`` -> ``2026-12-08 5pm`` (the date on the clocks of ``zone``)."""
+    match = _NEXT_WEEKDAY.search(text)
+    if match is None:
+        return text
+    local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    found = dateparser.parse(f"next {match[1]}", languages=["en"], settings={
+        "PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now})
+    if found is None or found.date() <= local_now.date():
+        raise InvalidInput(f"I could not read “{match[0]}” as a date.", DUE_EXAMPLE)
+    return f"{text[:match.start()]}{found.date().isoformat()}{text[match.end():]}".strip()

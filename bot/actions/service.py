@@ -35,6 +35,7 @@ SLACK, CONTACT, ORGANISATION = "slack", "contact", "organisation"
 DUE_SOON, OVERDUE = "action.due_soon", "action.overdue"  # due jobs, fired by bot.actions.jobs
 OPEN, DONE = "open", "done"
 OWNER_TEXTS = ("action_assigned", "action_reminder")  # what an owner reached by SMS is sent
+REASSIGNED = "action_reassigned"  # what the owner an item is taken from is sent
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,14 @@ def reassign(uow: UnitOfWork, *, item: ActionItem, owner: Owner, actor: str, now
     _require_open(item, "reassigned")
     if (owner.kind, owner.ref) == (item.owner_kind, item.owner_ref):
         raise InvalidInput(f"A-{item.number} is already {owner.label}'s.")
-    previous = item.owner_label
+    previous = Owner(item.owner_kind, item.owner_ref, item.owner_label)
     item.owner_kind, item.owner_ref, item.owner_label = owner.kind, owner.ref, owner.label
     _check_owner_sms(uow, item, settings)
-    _changed(uow, item, "action.reassigned", actor, now, previous=previous, owner=owner.label)
-    _tell_owner(uow, item, uow.incidents.get(item.incident_id), now, settings)
+    _changed(uow, item, "action.reassigned", actor, now, previous=previous.label,
+             owner=owner.label)
+    incident = uow.incidents.get(item.incident_id)
+    _tell_owner(uow, item, incident, now, settings)
+    _tell_previous_owner(uow, item, previous, incident, now, settings)
     _plan_reminders(uow, item, now, settings)
 
 
@@ -230,9 +234,40 @@ def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str
             incident_id=incident.id, payload={"channel": None, "blocks": None, "text": text})
 
 
+def _tell_previous_owner(uow: UnitOfWork, item: ActionItem, previous: Owner, incident: Incident,
+                         now: datetime, settings: Settings) -> None:
+    """The owner an item was taken from hears it once: a DM, or an SMS in their language.
+
+    An organisation, or a contact who cannot be reached, is told nothing: the card in the
+    channel shows the new owner.
+    """
+    key = f"action-unassigned:{item.id}:v{item.version}"
+    user = previous.ref if previous.kind == SLACK else None
+    if previous.kind == CONTACT:
+        reach, contact = _reach_contact(uow, previous.ref)
+        if reach == SMS:
+            body = render(REASSIGNED, contact.language, office=settings.office_name,
+                          number=action_blocks.label(item), text=item.text)
+            enqueue(uow, key=key, kind=Kind.SMS, purpose="action-unassigned", now=now,
+                    incident_id=incident.id, recipient=contact.phone, language=contact.language,
+                    payload={"body": body})
+            return
+        user = contact.slack_user_id if reach == SLACK_CHANNEL else None
+    if user:
+        text = (f"{incident.key}: *{action_blocks.label(item)}* {escape(item.text)} now belongs "
+                f"to {escape(item.owner_label)}. You no longer own it.")
+        enqueue(uow, key=key, kind=Kind.POST, purpose="action-unassigned", now=now,
+                incident_id=incident.id, recipient=user,
+                payload={"channel": user, "text": text, "blocks": None})
+
+
 def _reach(uow: UnitOfWork, item: ActionItem) -> tuple[str, Contact | None]:
     """How a contact owner is reached (SMS, Slack or not at all), and the contact."""
-    contact = uow.contacts.get(int(item.owner_ref))
+    return _reach_contact(uow, item.owner_ref)
+
+
+def _reach_contact(uow: UnitOfWork, contact_id: str) -> tuple[str, Contact | None]:
+    contact = uow.contacts.get(int(contact_id))
     return (channel_for(contact) if contact is not None and contact.active else UNREACHABLE), contact
 
 

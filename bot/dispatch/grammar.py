@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from bot.actions.rules import parse_action, parse_filter
 from bot.directory.rules.regions import parse_regions
 from bot.errors import InvalidInput
-from bot.incidents.rules import IncidentDraft, IncidentType, Severity, normalise_key
+from bot.incidents.rules import (
+    EDITABLE,
+    IncidentChanges,
+    IncidentDraft,
+    IncidentType,
+    Severity,
+    normalise_key,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("update", "update [KEY] TEXT",
                    "/incident update Shelters open in Tallahassee and Valdosta",
                    "Add an update to the timeline and post it to the channel.", True),
+        Subcommand("edit", 'edit [KEY] [severity=LEVEL summary="…" regions=FL,GA type=TYPE]',
+                   '/incident edit severity=critical summary="Landfall near Apalachicola at 2am"',
+                   "Change the incident's facts: the pinned summary is updated and the change "
+                   "announced in the channel (with no fields: open a form).", True),
         Subcommand("close", "close [KEY]", "/incident close INC-2026-0001",
                    "Close an incident (asks for confirmation).", True),
         Subcommand("reopen", "reopen [KEY]", "/incident reopen INC-2026-0001",
@@ -76,6 +87,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 DECLARE_EXAMPLE = SUBCOMMANDS["declare"].example
+EDIT_EXAMPLE = SUBCOMMANDS["edit"].example
 LIST_FILTERS = ("active", "closed", "all")
 
 
@@ -98,8 +110,8 @@ def parse_invocation(text: str) -> Invocation:
         return Invocation("help", text=text.strip())
     rest = rest.strip()
     key = None
-    if name in ("status", "update", "close", "reopen", "contacts", "notify", "call", "action",
-                "actions", "notes", "rsvp"):
+    if name in ("status", "update", "edit", "close", "reopen", "contacts", "notify", "call",
+                "action", "actions", "notes", "rsvp"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -107,6 +119,8 @@ def parse_invocation(text: str) -> Invocation:
     if name in ("update", "notify") and not rest:
         raise InvalidInput(f"Say what the {name if name == 'update' else 'notice'} is.",
                            SUBCOMMANDS[name].example)
+    if name == "edit" and rest:
+        parse_edit(rest)
     if name == "contacts":
         parse_contacts_action(rest)
     if name == "call":
@@ -219,6 +233,44 @@ def parse_declare(text: str) -> IncidentDraft:
         regions=parse_regions(regions_text, example=DECLARE_EXAMPLE),
         severity=Severity.parse(options.get("severity", "moderate"), example=DECLARE_EXAMPLE),
         summary=options.get("summary", "").strip(),
+    )
+
+
+def parse_edit(text: str) -> IncidentChanges:
+    """``severity=critical summary="…" regions=FL,GA type=flood`` -> the changes asked for.
+
+    Every field is checked before anything is returned, so a mistake changes nothing.
+    """
+    fields = ", ".join(f"{name}=" for name in EDITABLE)
+    try:
+        words = shlex.split(_straighten_quotes(text))
+    except ValueError:
+        raise InvalidInput("A quotation mark is not closed.", EDIT_EXAMPLE) from None
+    if not words:
+        raise InvalidInput(f"Say what to change: {fields}.", EDIT_EXAMPLE)
+    given: dict[str, str] = {}
+    for word in words:
+        name, sep, value = word.partition("=")
+        name = name.lower()
+        if not sep:
+            raise InvalidInput(f"Write each change as field=value ({fields}), not {word!r}; "
+                               "put a summary in quotes.", EDIT_EXAMPLE)
+        if name not in EDITABLE:
+            raise InvalidInput(f"Unknown field {name!r}: you can edit {fields}.", EDIT_EXAMPLE)
+        if name in given:
+            raise InvalidInput(f"Give {name}= once.", EDIT_EXAMPLE)
+        given[name] = value.strip()
+    return changes_from(given, example=EDIT_EXAMPLE)
+
+
+def changes_from(given: dict[str, str], *, example: str) -> IncidentChanges:
+    """Typed changes from ``{field: text}`` (the command's words or the form's fields)."""
+    return IncidentChanges(
+        severity=Severity.parse(given["severity"], example=example) if "severity" in given
+        else None,
+        summary=given.get("summary"),
+        regions=parse_regions(given["regions"], example=example) if "regions" in given else None,
+        type=IncidentType.parse(given["type"], example=example) if "type" in given else None,
     )
 
 

@@ -20,6 +20,7 @@ from bot.dispatch.grammar import (
     parse_call_action,
     parse_contacts_action,
     parse_declare,
+    parse_edit,
     parse_optout,
     parse_rsvp_request,
 )
@@ -27,6 +28,7 @@ from bot.errors import InvalidInput
 from bot.incidents.commands import (
     AskToClose,
     DeclareIncident,
+    EditIncident,
     ListIncidents,
     PostUpdate,
     ReopenIncident,
@@ -95,6 +97,7 @@ BUILDERS: dict[str, Callable[[Invocation], Any]] = {
     "list": lambda i: ListIncidents(i.text or "active"),
     "status": lambda i: ShowIncident(i.key),
     "update": lambda i: PostUpdate(i.key, i.text),
+    "edit": lambda i: EditIncident(i.key, parse_edit(i.text)),
     "close": lambda i: AskToClose(i.key),
     "reopen": lambda i: ReopenIncident(i.key),
     "contacts": _contacts,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.db.models import Incident, TimelineEntry
+from bot.db.models import Call, Incident, TimelineEntry
 from bot.directory.rules.regions import US_REGIONS
 from bot.dispatch.grammar import SUBCOMMANDS
 from bot.i18n.rules import local_time
-from bot.incidents.rules import IncidentType
+from bot.incidents.rules import FIELD_LABELS, IncidentType, fact_text
 from bot.slack_ui.text import escape
 
 SEVERITY_MARK = {"low": "🟢", "moderate": "🟡", "high": "🟠", "critical": "🔴"}
@@ -30,8 +30,10 @@ def headline(incident: Incident) -> str:
 
 
 def summary(incident: Incident, zone: str) -> tuple[str, list[dict]]:
-    text = (f"{incident.key} declared: {escape(incident.title)} ({_type_label(incident)}, "
-            f"{incident.severity})")
+    """The pinned card: posted when the channel is made, then edited as the facts change."""
+    closed = incident.status == "closed"
+    text = (f"{incident.key} {'closed' if closed else 'declared'}: {escape(incident.title)} "
+            f"({_type_label(incident)}, {incident.severity})")
     fields = [
         ("Type", _type_label(incident).capitalize()),
         ("Severity", incident.severity.capitalize()),
@@ -39,8 +41,11 @@ def summary(incident: Incident, zone: str) -> tuple[str, list[dict]]:
         ("Declared", f"{local_time(incident.declared_at, zone)} by <@{incident.declared_by}>"),
         ("Regions", _regions(incident)),
     ]
+    if closed and incident.closed_at:
+        fields.insert(3, ("Closed", local_time(incident.closed_at, zone)))
+    header = f"{headline(incident)}{' (closed)' if closed else ''}"
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": headline(incident)[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": header[:150]}},
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*{name}*\n{escape(value) if name != 'Declared' else value}"}
             for name, value in fields
@@ -67,11 +72,45 @@ def update_post(incident: Incident, entry: TimelineEntry, zone: str) -> str:
             f"<@{entry.author}>):\n{escape(entry.text)}")
 
 
-def status_change_post(incident: Incident, actor: str, zone: str, *, closed: bool) -> str:
+def status_change_post(incident: Incident, by: str, zone: str, *, closed: bool,
+                       cancelled: Sequence[Call] = ()) -> str:
+    """``by`` is the person's name as people know them (not a mention)."""
     at = incident.closed_at if closed and incident.closed_at else None
     when = f" at {local_time(at, zone)}" if at else ""
     verb = "closed" if closed else "reopened"
-    return f"{incident.key} was {verb} by <@{actor}>{when}."
+    lines = [f"{incident.key} was {verb} by {escape(by)}{when}."]
+    if closed:
+        lines.append(cancelled_calls(cancelled))
+    return "\n".join(lines)
+
+
+def cancelled_calls(calls: Sequence[Call]) -> str:
+    """What closing cancelled: each upcoming call with its date, or that there were none."""
+    if not calls:
+        return "No upcoming calls were scheduled."
+    listed = "; ".join(f"call {call.number} on {local_time(call.starts_at, call.zone)}"
+                       for call in calls)
+    noun, its = ("call", "its") if len(calls) == 1 else ("calls", "their")
+    return (f"Cancelled {len(calls)} upcoming {noun}, with {its} reminders (everyone invited "
+            f"is told): {listed}.")
+
+
+def change_lines(changed: Sequence[tuple[str, object, object]]) -> list[str]:
+    """``("severity", "high", "critical")`` -> ``Severity high → critical`` (a summary: the new one)."""
+    lines = []
+    for field, old, new in changed:
+        label = FIELD_LABELS[field]
+        if field == "summary":
+            lines.append(f"{label} now {fact_text(field, new)}")
+        else:
+            lines.append(f"{label} {fact_text(field, old)} → {fact_text(field, new)}")
+    return lines
+
+
+def facts_change_post(incident: Incident, changed: Sequence[tuple[str, object, object]],
+                      by: str) -> str:
+    """``INC-2026-0001: Severity high → critical by Maria Alvarez.``"""
+    return f"{incident.key}: {escape('; '.join(change_lines(changed)))} by {escape(by)}."
 
 
 def incident_list(incidents: Sequence[Incident], which: str, zone: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.incidents.rules import IncidentDraft
+from bot.incidents.rules import IncidentChanges, IncidentDraft
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,14 @@ class ShowIncident:
 class PostUpdate:
     key: str | None
     text: str
+
+
+@dataclass(frozen=True)
+class EditIncident:
+    """Change the facts (severity, summary, regions, type); the pinned summary follows."""
+
+    key: str | None
+    changes: IncidentChanges
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dispatch.dispatcher import Context, Route
+from bot.directory.service import people
+from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import FollowUp, Reply, queued
 from bot.incidents import blocks as incident_blocks
 from bot.incidents import service as incidents
@@ -11,6 +12,7 @@ from bot.incidents.commands import (
     AskToClose,
     CloseIncident,
     DeclareIncident,
+    EditIncident,
     ListIncidents,
     PostUpdate,
     ReopenIncident,
@@ -52,6 +54,27 @@ def update(command: PostUpdate, context: Context) -> Reply:
                   what="the update", channel=incident.channel_id)
 
 
+def _slack_name(command, actor: Actor, ports: Ports) -> str | None:
+    """The actor's Slack profile name, asked before the transaction (a Slack call)."""
+    return ports.name_of(actor.user)
+
+
+def _by(context: Context) -> str:
+    """The actor's one display name: Slack's, else the directory's; kept for later documents."""
+    name = context.prepared
+    people.remember(context.uow, context.user, name, context.now)
+    return name or people.name_of(context.uow, context.user)
+
+
+def edit(command: EditIncident, context: Context) -> Reply:
+    incident = find(context, command.key, "edit")
+    changed = incidents.edit(context.uow, actor=context.user, by=_by(context), incident=incident,
+                             changes=command.changes, now=context.now)
+    lines = "; ".join(incident_blocks.change_lines(changed))
+    return Reply(f"Updated {incident.key}: {escape(lines)}. The pinned summary is being updated "
+                 "and the change announced in the channel.")
+
+
 def ask_to_close(command: AskToClose, context: Context) -> Reply:
     incident = find(context, command.key, "close")
     if incident.status == "closed":
@@ -61,15 +84,16 @@ def ask_to_close(command: AskToClose, context: Context) -> Reply:
 
 def close(command: CloseIncident, context: Context) -> Reply:
     incident = find(context, command.key, "close")
-    incidents.close(context.uow, actor=context.user, incident=incident, now=context.now,
-                    zone=context.settings.timezone)
-    return Reply(f"{command.key} is closed. `/incident reopen {command.key}` reopens it.")
+    cancelled = incidents.close(context.uow, actor=context.user, by=_by(context),
+                                incident=incident, now=context.now, settings=context.settings)
+    return Reply(f"{command.key} is closed. {incident_blocks.cancelled_calls(cancelled)} "
+                 f"`/incident reopen {command.key}` reopens it.")
 
 
 def reopen(command: ReopenIncident, context: Context) -> Reply:
     incident = find(context, command.key, "reopen")
-    incidents.reopen(context.uow, actor=context.user, incident=incident, now=context.now,
-                     zone=context.settings.timezone)
+    incidents.reopen(context.uow, actor=context.user, by=_by(context), incident=incident,
+                     now=context.now, zone=context.settings.timezone)
     return Reply(f"{incident.key} is active again.")
 
 
@@ -86,8 +110,9 @@ ROUTES = (
     Route(ListIncidents, list_incidents, read_only=True),
     Route(ShowIncident, show, read_only=True),
     Route(PostUpdate, update, COORDINATOR, "post incident updates"),
+    Route(EditIncident, edit, COORDINATOR, "edit incidents", before=_slack_name),
     Route(AskToClose, ask_to_close, COORDINATOR, "close incidents", read_only=True),
-    Route(CloseIncident, close, COORDINATOR, "close incidents"),
-    Route(ReopenIncident, reopen, COORDINATOR, "reopen incidents"),
+    Route(CloseIncident, close, COORDINATOR, "close incidents", before=_slack_name),
+    Route(ReopenIncident, reopen, COORDINATOR, "reopen incidents", before=_slack_name),
     Route(AnswerMention, answer_mention),
 )

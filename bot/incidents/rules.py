@@ -89,3 +89,38 @@ def check_transition(current: Status, target: Status, key: str) -> None:
     if current == target:
         word = "closed" if target is Status.CLOSED else "open"
         raise InvalidTransition(f"{key} is already {word}.")
+
+
+EDITABLE = ("severity", "summary", "regions", "type")
+FIELD_LABELS = {"severity": "Severity", "summary": "Summary", "regions": "Regions",
+                "type": "Type"}
+
+
+@dataclass(frozen=True)
+class IncidentChanges:
+    """The facts a coordinator asked to change; a field left None stays as it is."""
+
+    severity: Severity | None = None
+    summary: str | None = None
+    regions: tuple[str, ...] | None = None
+    type: IncidentType | None = None
+
+    def __post_init__(self) -> None:
+        if self.summary is not None and len(self.summary) > 2500:
+            raise InvalidInput("The summary is too long: keep it under 2,500 characters.")
+
+    def asked(self) -> dict[str, object]:
+        """``{field: new value}`` for the fields given, in the order of ``EDITABLE``."""
+        values = {name: getattr(self, name) for name in EDITABLE}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def fact_text(field: str, value: object) -> str:
+    """A fact as people read it in a change line: ``FL, GA``; a summary in quotes."""
+    if field == "regions":
+        return ", ".join(value) if value else "none"  # type: ignore[arg-type]
+    if field == "type":
+        return IncidentType(str(value)).label
+    if field == "summary":
+        return f"“{value}”" if value else "(none)"
+    return str(value)

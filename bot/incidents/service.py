@@ -1,16 +1,29 @@
-"""Incident use cases: declare, find, list, update, close, reopen."""
+"""Incident use cases: declare, find, list, update, edit the facts, close, reopen.
+
+The pinned summary (the card) is edited through the outbox whenever the facts or the status
+change: one ``slack.incident_card`` row per incident version (``incident-card:{id}:v{n}``, n
+counting the incident's audit events), rendered from the incident as it is when it is sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.db.models import Incident, TimelineEntry
+from bot.calls.service import calls as call_service
+from bot.config import Settings
+from bot.db.models import Call, Incident, TimelineEntry
 from bot.db.unit_of_work import UnitOfWork
 from bot.dispatch.grammar import SUBCOMMANDS
 from bot.errors import InvalidInput, NotFound
 from bot.incidents import blocks as incident_blocks
-from bot.incidents.rules import IncidentDraft, Status, check_transition, format_key
+from bot.incidents.rules import (
+    IncidentChanges,
+    IncidentDraft,
+    Status,
+    check_transition,
+    format_key,
+)
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
@@ -79,32 +92,96 @@ def add_update(uow: UnitOfWork, *, actor: str, incident: Incident, text: str, no
     return entry
 
 
-def close(uow: UnitOfWork, *, actor: str, incident: Incident, now: datetime, zone: str) -> None:
+def edit(uow: UnitOfWork, *, actor: str, by: str, incident: Incident, changes: IncidentChanges,
+         now: datetime) -> list[tuple[str, object, object]]:
+    """Applies the facts that differ; returns ``(field, old, new)`` for each.
+
+    Raises (and changes nothing) when no asked fact differs from the incident's. The change is
+    kept in the timeline and the audit trail, announced in the channel, and the card edited.
+    """
+    changed = [(field, _fact(incident, field), _stored(new))
+               for field, new in changes.asked().items() if _stored(new) != _fact(incident, field)]
+    if not changed:
+        raise InvalidInput(f"Nothing to change: {incident.key} already has those facts.",
+                           SUBCOMMANDS["edit"].example)
+    for field, _, new in changed:
+        setattr(incident, field, new)
+    text = "; ".join(incident_blocks.change_lines(changed))
+    uow.session.add(TimelineEntry(incident=incident, author=actor, text=text, created_at=now))
+    audit.record(uow, at=now, actor=actor, action="incident.edited", incident_id=incident.id,
+                 changes={field: [old, new] for field, old, new in changed})
+    version = _version(uow, incident)
+    _post_to_channel(uow, incident, key=f"incident-edit:{incident.id}:v{version}",
+                     purpose="incident_edit", now=now,
+                     text=incident_blocks.facts_change_post(incident, changed, by))
+    _refresh_card(uow, incident, version, now)
+    return changed
+
+
+def close(uow: UnitOfWork, *, actor: str, by: str, incident: Incident, now: datetime,
+          settings: Settings) -> list[Call]:
+    """Closes the incident and cancels its upcoming calls (their reminders with them); returns
+    the calls cancelled. Each call's invitees are told once, by the calls service."""
     check_transition(Status(incident.status), Status.CLOSED, incident.key)
     incident.status = Status.CLOSED.value
     incident.closed_at = now
-    _change_status(uow, actor=actor, incident=incident, now=now, zone=zone, closed=True)
+    cancelled = [call for call in uow.calls.for_incident(incident.id, include_past=False, now=now)
+                 if call.status == "scheduled"]
+    for call in cancelled:
+        call_service.cancel(uow, incident=incident, call=call, actor=actor, now=now,
+                            settings=settings)
+    _change_status(uow, actor=actor, by=by, incident=incident, now=now, zone=settings.timezone,
+                   closed=True, cancelled=cancelled)
+    return cancelled
 
 
-def reopen(uow: UnitOfWork, *, actor: str, incident: Incident, now: datetime, zone: str) -> None:
+def reopen(uow: UnitOfWork, *, actor: str, by: str, incident: Incident, now: datetime,
+           zone: str) -> None:
     check_transition(Status(incident.status), Status.ACTIVE, incident.key)
     incident.status = Status.ACTIVE.value
-    _change_status(uow, actor=actor, incident=incident, now=now, zone=zone, closed=False)
+    _change_status(uow, actor=actor, by=by, incident=incident, now=now, zone=zone, closed=False)
 
 
 def recent_updates(incident: Incident, count: int = 5) -> list[TimelineEntry]:
     return list(incident.timeline[-count:])
 
 
-def _change_status(uow: UnitOfWork, *, actor: str, incident: Incident, now: datetime,
-                   zone: str, closed: bool) -> None:
+def _change_status(uow: UnitOfWork, *, actor: str, by: str, incident: Incident, now: datetime,
+                   zone: str, closed: bool, cancelled: Sequence[Call] = ()) -> None:
     action = "incident.closed" if closed else "incident.reopened"
-    audit.record(uow, at=now, actor=actor, action=action, incident_id=incident.id)
-    uow.session.flush()
-    sequence = len(uow.audit.list(incident_id=incident.id))
+    audit.record(uow, at=now, actor=actor, action=action, incident_id=incident.id,
+                 **({"cancelled_calls": [c.id for c in cancelled]} if closed else {}))
+    sequence = _version(uow, incident)
     _post_to_channel(uow, incident, key=f"{action}:{incident.id}:{sequence}", purpose=action,
-                     text=incident_blocks.status_change_post(incident, actor, zone, closed=closed),
+                     text=incident_blocks.status_change_post(incident, by, zone, closed=closed,
+                                                             cancelled=cancelled),
                      now=now)
+    _refresh_card(uow, incident, sequence, now)
+
+
+def _version(uow: UnitOfWork, incident: Incident) -> int:
+    """The incident's version: how many audit events it has (each change records one)."""
+    uow.session.flush()
+    return len(uow.audit.list(incident_id=incident.id))
+
+
+def _refresh_card(uow: UnitOfWork, incident: Incident, version: int, now: datetime) -> None:
+    """Queues the edit of the pinned summary; it waits for the summary's first post."""
+    enqueue(uow, key=f"incident-card:{incident.id}:v{version}", kind=Kind.INCIDENT_CARD,
+            purpose="incident_card", now=now, incident_id=incident.id,
+            payload={"incident_id": incident.id})
+
+
+def _fact(incident: Incident, field: str) -> object:
+    value = getattr(incident, field)
+    return list(value) if field == "regions" else value
+
+
+def _stored(value: object) -> object:
+    """A changed fact as the incident stores it (enums as their value, regions as a list)."""
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value.value) if hasattr(value, "value") else value
 
 
 def _post_to_channel(uow: UnitOfWork, incident: Incident, *, key: str, purpose: str, text: str,

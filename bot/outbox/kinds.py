@@ -18,6 +18,7 @@ class Kind(StrEnum):
     PIN = "slack.pin"
     UPLOAD = "slack.upload"
     DELIVERY_SUMMARY = "slack.delivery_summary"
+    INCIDENT_CARD = "slack.incident_card"
     ACTION_CARD = "slack.action_card"
     NOTES_CARD = "slack.notes_card"
     NOTES_PUBLISH = "slack.notes_publish"

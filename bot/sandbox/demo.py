@@ -4,7 +4,8 @@ It plays a coordinator (and a bystander, and SMS contacts) sending signed reques
 Slack and Twilio would: declares an incident, imports the sample directory, shows the audience,
 refuses a notice with a mistyped language line, previews a notice and sends it in each
 contact's language through the Twilio emulator, posts it in the incident channel, answers STOP and
-HELP replies, follows the delivery summary, and closes the incident. It checks
+HELP replies, follows the delivery summary, edits the incident's facts, and closes the incident
+(the pinned summary says Closed, the next call is cancelled). It checks
 that every step did what it should, and prints a transcript of what Slack would show.
 """
 
@@ -183,6 +184,25 @@ def step_update(demo: Demo) -> None:
     demo.check(any("Shelters open" in m.text for m in messages), "the update is in the channel")
 
 
+def step_edit(demo: Demo) -> None:
+    reply = demo.type_command('edit severity=critical summary="Landfall near Apalachicola at 2am"',
+                              channel=demo.channel)
+    demo.check("Severity high → critical" in reply, "the facts are changed")
+    demo.settle()
+    demo.check("Critical" in _pinned(demo) and "Apalachicola" in _pinned(demo),
+               "the pinned summary shows the new facts")
+    messages = demo.live.emulator.channels[demo.channel].messages
+    demo.check(any("Severity high → critical" in m.text and "by Maria Alvarez" in m.text
+                   for m in messages), "the change is announced in the channel, by name")
+
+
+def _pinned(demo: Demo) -> str:
+    """The pinned summary's blocks as text, as Slack shows them now."""
+    channel = demo.live.emulator.channels[demo.channel]
+    pinned = [m for m in channel.messages if m.ts in channel.pins]
+    return " ".join(str(block) for m in pinned for block in m.blocks or [])
+
+
 def step_list_and_status(demo: Demo) -> None:
     demo.check("Hurricane Xavier" in demo.type_command("list", user=BYSTANDER),
                "anyone can list incidents")
@@ -191,6 +211,9 @@ def step_list_and_status(demo: Demo) -> None:
 
 
 def step_close(demo: Demo) -> None:
+    scheduled = demo.type_command("call schedule tomorrow 3pm ET", channel=demo.channel)
+    demo.check("Scheduled call" in scheduled, "a next call is scheduled")
+    demo.settle()
     reply = demo.type_command("close", channel=demo.channel)
     demo.check(reply.startswith("Close"), "closing asks for confirmation")
     key = re.search(r"INC-\d{4}-\d{4,}", reply).group(0)
@@ -201,7 +224,10 @@ def step_close(demo: Demo) -> None:
     answer = demo.live.wait_response(url)["text"]
     demo.console.print(Panel(Text(answer), title="only visible to you", expand=False))
     demo.check("is closed" in answer, f"{key} is closed")
+    demo.check("Cancelled 1 upcoming call" in answer, "its upcoming call is cancelled, with its date")
     demo.settle()
+    demo.check("(closed)" in _pinned(demo) and "Closed" in _pinned(demo),
+               "the pinned summary says Closed")
 
 
 def step_forged(demo: Demo) -> None:
@@ -318,7 +344,8 @@ def _final_summary(messages: list, expected: int) -> str | None:
 
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
-    step_list_and_status, step_directory, step_mistyped_notice, step_notice, step_sms_replies,
+    step_list_and_status, step_edit, step_directory, step_mistyped_notice, step_notice,
+    step_sms_replies,
     demo_calls.step_call,
     demo_calls.step_rsvp, demo_calls.step_bridge_and_reminder, demo_notes.step_actions_during_call,
     demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done, step_close,

@@ -23,7 +23,7 @@ def build_app(container: Container, intake: Intake) -> AsyncApp:
         process_before_response=True,
     )
     errors.register(app)
-    slash_command.register(app, container.roles, intake)
+    slash_command.register(app, container.roles, intake, container.db)
     incidents.register(app, intake)
     sms.register(app, intake)
     calls.register(app, intake, container)

@@ -1,7 +1,9 @@
 """Names for Slack user ids, so documents read outside Slack (notes, exports) say who acted.
 
 Slack is asked outside any transaction (``SlackNames.lookup``, cached for an hour), and the name
-is kept in the database with the action (``remember``) for the notes drafted later.
+is kept in the database with the action (``remember``) for the notes drafted later. A person has
+one name everywhere: their Slack profile name (real name, else display name), else the
+directory's, else their id.
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ def remember(uow: UnitOfWork, user_id: str | None, name: str | None, now: dateti
 
 
 def name_of(uow: UnitOfWork, user_id: str) -> str:
-    """The directory's name for the person, else the name Slack showed, else the id."""
-    contact = uow.contacts.by_slack_user(user_id) if user_id[:1] in ("U", "W") else None
-    if contact is not None:
-        return contact.name
-    return uow.contacts.slack_name(user_id) or user_id
+    """The name Slack last showed for the person, else the directory's, else the id."""
+    if user_id[:1] not in ("U", "W"):
+        return user_id
+    shown = uow.contacts.slack_name(user_id)
+    if shown:
+        return shown
+    contact = uow.contacts.by_slack_user(user_id)
+    return contact.name if contact is not None else user_id

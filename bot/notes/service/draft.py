@@ -64,7 +64,7 @@ def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
         severity=incident.severity, summary=incident.summary,
         previous_call=previous.number if previous else None, call_number=call.number,
         starts_at=start, ends_at=end, bridge=call.bridge, chair=name_of(call.created_by),
-        agenda=call.agenda, attendance=_attendance(uow, call),
+        agenda=call.agenda, attendance=_attendance(uow, call, name_of),
         updates=_updates(incident, previous, end),
         items=_rows(_touched(uow, incident, items, start, end), end),
         decisions=marked["decision"], issues=marked["issue"], actions=marked["action"],
@@ -88,7 +88,7 @@ def _type_label(value: str) -> str:
         return value
 
 
-def _attendance(uow: UnitOfWork, call: Call) -> Attendance:
+def _attendance(uow: UnitOfWork, call: Call, name_of: NameOf) -> Attendance:
     invitations = uow.calls.invitations(call.id)
     rows = uow.calls.attendance(call.id)
     contacts = uow.contacts.load({*(i.contact_id for i in invitations),
@@ -96,8 +96,15 @@ def _attendance(uow: UnitOfWork, call: Call) -> Attendance:
     present = {r.contact_id for r in rows if r.contact_id in contacts}
     callers = {r.phone for r in rows if r.contact_id not in contacts}
 
+    def named(contact_id: int) -> str:
+        """A contact on Slack has the one name Slack shows (else the directory's)."""
+        contact = contacts[contact_id]
+        user = contact.slack_user_id
+        shown = name_of(user) if user else None
+        return shown if shown and shown != user else contact.name
+
     def grouped(ids: Sequence[int]) -> tuple[Group, ...]:
-        return by_organisation((contacts[c].organisation, contacts[c].name) for c in ids)
+        return by_organisation((contacts[c].organisation, named(c)) for c in ids)
 
     absent = [i for i in invitations if i.contact_id in contacts and i.contact_id not in present]
     return Attendance(recorded=call.bridge == "twilio",
@@ -156,11 +163,13 @@ def _message_text(message: ChannelMessage, name_of: NameOf) -> str:
 
 
 def _plain(text: str, name_of: NameOf) -> str:
-    """Slack's markup as a reader would see it: names for mentions, link labels, no escapes."""
+    """Slack's markup as a reader would see it: a person's name for a mention (no "@": the
+    notes are read outside Slack, where nothing renders it), link labels, no escapes."""
     def entity(match: re.Match[str]) -> str:
         target, _, label = match.group(1).partition("|")
         if target.startswith("@"):
-            return f"@{label or name_of(target[1:])}"
+            name = name_of(target[1:])
+            return name if name != target[1:] else f"@{label or name}"
         if target.startswith("#"):
             return f"#{label or target[1:]}"
         if target.startswith("!"):

@@ -25,7 +25,7 @@ def review_channel(settings: Settings) -> str | None:
 
 
 def name_of(uow: UnitOfWork) -> Callable[[str], str]:
-    """Slack user id → the directory's name, else the name Slack showed (people.py), else the id."""
+    """Slack user id → the name Slack showed, else the directory's (people.py), else the id."""
     cache: dict[str, str] = {}
 
     def name(user_id: str) -> str:

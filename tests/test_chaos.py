@@ -133,7 +133,7 @@ class Desk:
     def notify(self, key: str) -> None:
         """A notice to the incident's SMS audience, previewed and confirmed."""
         reply = self.run("notify", key, NOTICE)
-        self.commands.confirm_notice(reply.blocks[1]["elements"][0]["value"], user=COORDINATOR)
+        self.commands.confirm_notice(reply.blocks[-1]["elements"][0]["value"], user=COORDINATOR)
 
     def wave(self, n: int) -> None:
         """``PER_WAVE`` updates and action items in each incident."""

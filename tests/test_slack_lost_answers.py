@@ -267,3 +267,30 @@ def test_a_delivery_summary_whose_first_answer_is_lost_stays_one_message(app, em
     assert len(summaries) == 1, [(m.text, m.metadata) for m in summaries]
     assert "5 sent" in summaries[0].text and "0 pending" in summaries[0].text
     assert {r.status for r in rows(app, "delivery-summary:")} == {"sent"}
+
+
+def test_a_delivery_summary_whose_lookups_fail_until_the_last_attempt_is_still_one_message(
+        app, emu):
+    """The summary's post is made, its answer lost, and every lookup but the last fails: the
+    last look finds it, so the refreshes edit it rather than post a second summary."""
+    app.settings.outbox.max_attempts = 3
+    declare(app)
+    with app.db.unit_of_work() as uow:
+        directory.import_records(uow, [ContactRecord(name=f"C{i}", phone=f"+1415555010{i}",
+                                                     regions=("FL",)) for i in range(5)],
+                                 source="t", actor="t", now=app.clock.now())
+        uow.commit()
+    app.worker.drain()
+    channel = emu.channel_by_name(CHANNEL)
+    commands = Slash(app)
+    reply = commands.run(Invocation("notify", key=INCIDENT, text="Shelters open."),
+                         user=COORDINATOR)
+    commands.confirm_notice(reply.blocks[-1]["elements"][0]["value"], user=COORDINATOR)
+    emu.lose_answer("chat.postMessage")
+    emu.lose_answer("conversations.history", times=2)
+
+    drain_through_retries(app, rounds=8)
+
+    summaries = [m for m in channel.messages if m.text.startswith("SMS notice")]
+    assert len(summaries) == 1, [(m.text, m.metadata) for m in summaries]
+    assert "5 sent" in summaries[0].text and "0 pending" in summaries[0].text

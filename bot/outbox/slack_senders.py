@@ -50,7 +50,8 @@ class SlackDelivery:
 
         return {Kind.PROVISION_CHANNEL: sender(self.provision_channel, self.reconcile_channel),
                 Kind.INVITE: sender(self.invite), Kind.POST: sender(self.post, self.reconcile_post),
-                Kind.PIN: sender(self.pin), Kind.DELIVERY_SUMMARY: sender(self.delivery_summary),
+                Kind.PIN: sender(self.pin),
+                Kind.DELIVERY_SUMMARY: sender(self.delivery_summary, self.reconcile_summary),
                 Kind.UPLOAD: sender(self.upload)}
 
     def upload(self, message: OutboxMessage) -> Delivered:
@@ -91,6 +92,24 @@ class SlackDelivery:
             notice.summary_channel, notice.summary_ts = posted.channel, posted.ts
             uow.commit()
         return Delivered(posted.ts)
+
+    def reconcile_summary(self, message: OutboxMessage) -> Delivered | None:
+        """After a lost answer: the summary this row posted, found by its key (and remembered
+        as the notice's summary), else None. An edit of a known summary is simply made again."""
+        notice_id = message.payload["notice_id"]
+        with self._db.unit_of_work(read_only=True) as uow:
+            notice = uow.sms.notice(notice_id)
+            if notice is None or notice.summary_ts:
+                return None
+            channel = _incident(uow, message.incident_id).channel_id
+        found = channel and self._find(message, channel)
+        if not found:
+            return None
+        with self._db.unit_of_work() as uow:
+            notice = uow.sms.notice(notice_id)
+            notice.summary_channel, notice.summary_ts = found.channel, found.ts
+            uow.commit()
+        return Delivered(found.ts)
 
     def provision_channel(self, message: OutboxMessage) -> Delivered:
         return self._provision(message, create=True)

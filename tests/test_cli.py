@@ -116,3 +116,17 @@ def test_serve_answers_healthz(database_url, tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.mark.postgres
+def test_schema_upgrades_started_together_take_turns(postgresql_url, tmp_path):
+    """Replicas (and a migration job) starting at once all upgrade the same empty schema: each
+    waits for the advisory lock, so one creates the tables and the others find them at head."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
+    env["COORDBOT_DATABASE__URL"] = postgresql_url
+    upgrades = [subprocess.Popen([str(COORDBOT), "db", "upgrade"], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for _ in range(3)]
+    outputs = [process.communicate(timeout=120)[0] for process in upgrades]
+    assert [process.returncode for process in upgrades] == [0, 0, 0], outputs
+    assert all("database schema is up to date" in output for output in outputs)

@@ -24,6 +24,7 @@ from bot.db.stores.sms import SmsRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "coordbot_read_only"
+MIGRATION_LOCK = 0x636F6F7264  # "coord": the advisory lock every schema upgrade takes
 
 
 class UnitOfWork:
@@ -76,10 +77,18 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def upgrade(self) -> None:
-        """Brings the schema to the newest Alembic revision."""
+        """Brings the schema to the newest Alembic revision, one process at a time.
+
+        Replicas starting together all upgrade: on PostgreSQL a transaction-scoped advisory lock
+        makes the others wait for the first and then find the schema at head (on SQLite the
+        upgrade's ``BEGIN IMMEDIATE`` holds the one write lock the same way).
+        """
         from alembic import command
 
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             config = alembic_config(connection)
             command.upgrade(config, "head")
 

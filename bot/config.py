@@ -7,6 +7,7 @@ Secrets are ``SecretStr`` so that they never appear in logs or reprs.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import datetime, time
 from decimal import Decimal
@@ -15,9 +16,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.exceptions import SettingsError
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
+# A directory of secret files, one per setting (Docker and Kubernetes secrets): a file named
+# ``coordbot_slack__bot_token`` holds ``slack.bot_token``. Files win over the TOML file; the
+# environment wins over both.
+SECRETS_DIR_VARIABLE = "COORDBOT_SECRETS_DIR"
 
 
 class ConfigError(Exception):
@@ -145,7 +156,8 @@ class OutboxSettings(_Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="COORDBOT_", env_nested_delimiter="__", extra="forbid"
+        env_prefix="COORDBOT_", env_nested_delimiter="__", extra="forbid",
+        secrets_nested_delimiter="__", secrets_dir_missing="error",
     )
 
     office_name: str = "Civil Rights Coordination Office"
@@ -182,8 +194,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The TOML file arrives as init kwargs; the environment must win over it.
-        return (env_settings, init_settings)
+        # The TOML file arrives as init kwargs; the environment, then secret files, win over it.
+        return (env_settings, NestedSecretsSettingsSource(file_secret_settings), init_settings)
 
     def require_slack_credentials(self) -> None:
         missing = [
@@ -204,9 +216,11 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     data = _read_toml(path)
     _deep_update(data, overrides)
     try:
-        return Settings(**data)
+        return Settings(_secrets_dir=os.environ.get(SECRETS_DIR_VARIABLE) or None, **data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+    except SettingsError as exc:
+        raise ConfigError(f"{SECRETS_DIR_VARIABLE}: {exc}") from None
 
 
 def _read_toml(path: Path | None) -> dict[str, Any]:

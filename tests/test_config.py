@@ -67,3 +67,25 @@ def test_the_cli_reports_a_bad_file_with_exit_code_2_and_no_traceback(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "server.port" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_secrets_come_from_files_in_the_secrets_directory(tmp_path, monkeypatch):
+    """Docker and Kubernetes mount secrets as files: one per setting, named after it."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "coordbot_slack__bot_token").write_text("xoxb-from-a-file\n")
+    (secrets / "coordbot_twilio__auth_token").write_text("twilio-secret")
+    config = tmp_path / "config.toml"
+    config.write_text('[slack]\nbot_token = "xoxb-placeholder"\nsigning_secret = "s"\n')
+    monkeypatch.setenv("COORDBOT_SECRETS_DIR", str(secrets))
+    settings = load_settings(config)
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-from-a-file"
+    assert settings.twilio.auth_token.get_secret_value() == "twilio-secret"
+    monkeypatch.setenv("COORDBOT_SLACK__BOT_TOKEN", "xoxb-from-the-environment")
+    assert load_settings(config).slack.bot_token.get_secret_value() == "xoxb-from-the-environment"
+
+
+def test_a_missing_secrets_directory_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("COORDBOT_SECRETS_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="COORDBOT_SECRETS_DIR: .*does not exist"):
+        load_settings()

@@ -21,6 +21,7 @@ from bot.bootstrap import Container
 from bot.calls.service.calendar import calendar_file
 from bot.dispatch.intake import Intake
 from bot.dispatch.process import CommandProcess
+from bot.gateways import slack_socket_mode
 from bot.notes.service import page as notes_link
 from bot.web_guard import slack_guard
 
@@ -37,7 +38,9 @@ NOTES_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 
 
 def create_app(container: Container, *, run_worker: bool = True,
-               run_scheduler: bool = True) -> Starlette:
+               run_scheduler: bool = True, socket_mode_token: str | None = None) -> Starlette:
+    """The web app; with ``socket_mode_token``, Slack's events also arrive over Socket Mode,
+    and every other route (Twilio, health, links) is served as over HTTP."""
     from handlers.slack import build_app
     from handlers.twilio import sms as twilio_sms
     from handlers.twilio import voice as twilio_voice
@@ -96,6 +99,8 @@ def create_app(container: Container, *, run_worker: bool = True,
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runner.start)
+        socket_mode = (asyncio.create_task(slack_socket_mode.connect(bolt, socket_mode_token))
+                       if socket_mode_token else None)
         # Start-up objects (SQLAlchemy, Bolt, pydantic …) never die: keep them out of the
         # garbage collector's full passes, which would otherwise pause request handling.
         gc.collect()
@@ -103,6 +108,8 @@ def create_app(container: Container, *, run_worker: bool = True,
         gc.set_threshold(*GC_THRESHOLDS)
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         yield
+        if socket_mode is not None:
+            await _stop_socket_mode(socket_mode)
         await asyncio.to_thread(runner.stop)
         await asyncio.to_thread(container.stop)
 
@@ -120,6 +127,16 @@ def create_app(container: Container, *, run_worker: bool = True,
     app.state.command_process = runner  # for health checks and the supervision tests
     return app
 
+
+
+async def _stop_socket_mode(task: asyncio.Task) -> None:
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return
+    if task.exception() is None:
+        await slack_socket_mode.close(task.result())
 
 
 def _query(request: Request, name: str) -> str:

@@ -7,16 +7,12 @@ runs the web and the delivery processes apart.
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from bot.cli.common import ConfigOption, build_container, config_error, fail, read_settings, setup_logging
 from bot.config import ConfigError
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Container
 
 
 def serve(
@@ -29,44 +25,29 @@ def serve(
         help="Run the scheduler (reminders, call ends). With several processes on PostgreSQL "
              "exactly one runs it at a time; the others stand by.")] = True,
 ) -> None:
-    """Run the web app (Slack events, health check) and the outbox worker."""
+    """Run the web app (Slack events, Twilio webhooks, health check) and the outbox worker.
+
+    With ``--socket-mode`` Slack's events arrive over a WebSocket instead of ``/slack/events``;
+    the HTTP server still runs, for Twilio's webhooks, ``/healthz`` and the signed links."""
     settings = read_settings(config)
     setup_logging()
     try:
         settings.require_slack_credentials()
     except ConfigError as error:
         config_error(error)
+    if socket_mode and settings.slack.app_token is None:
+        fail("configuration error: slack.app_token: required for Socket Mode", code=2)
     container = build_container(settings)
-    if socket_mode:
-        asyncio.run(_socket_mode(container, worker, scheduler))
-        return
     import uvicorn
 
     from bot.web import create_app
 
-    uvicorn.run(create_app(container, run_worker=worker, run_scheduler=scheduler),
+    token = settings.slack.app_token.get_secret_value() if socket_mode else None
+    uvicorn.run(create_app(container, run_worker=worker, run_scheduler=scheduler,
+                           socket_mode_token=token),
                 host=host or settings.server.host,
                 port=port if port is not None else settings.server.port, log_level="info",
                 log_config=None)  # uvicorn's lines go through bot.logs, which hides link tokens
-
-
-async def _socket_mode(container: Container, worker: bool, scheduler: bool) -> None:
-    from bot.dispatch.intake import Intake
-    from bot.dispatch.process import CommandProcess
-    from bot.gateways import slack_socket_mode
-    from handlers.slack import build_app
-
-    if container.settings.slack.app_token is None:
-        fail("configuration error: slack.app_token: required for Socket Mode", code=2)
-    runner = CommandProcess(container.settings, run_outbox=worker, run_scheduler=scheduler)
-    runner.start()
-    try:
-        intake = Intake(container.inbox_db, container.clock, runner)
-        await slack_socket_mode.serve(build_app(container, intake),
-                                      container.settings.slack.app_token.get_secret_value())
-    finally:
-        runner.stop()
-        container.stop()
 
 
 def run_worker(

@@ -19,7 +19,7 @@ from bot.sandbox.server import free_port
 from tests.support.waiting import wait_until
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
-GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes"}
+GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes", "deploy"}
 
 
 def panel(args: list[str], title: str) -> list[str]:
@@ -45,7 +45,8 @@ def options(*args: str) -> set[str]:
 
 
 def test_help_lists_exactly_the_commands():
-    assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes"}
+    assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes",
+                          "deploy"}
 
 
 @pytest.mark.parametrize(("group", "expected"), [
@@ -53,6 +54,7 @@ def test_help_lists_exactly_the_commands():
     ("contacts", {"import", "export", "list", "show"}),
     ("messages", {"list", "retry"}),
     ("notes", {"export", "attach"}),
+    ("deploy", {"check"}),
 ])
 def test_each_group_lists_exactly_its_commands(group, expected):
     assert commands(group) == expected

@@ -49,11 +49,11 @@ def test_scheduling_invites_each_contact_once_in_their_language_and_zone(command
     container.worker.drain()
     ana = texts(sms, ANA)
     assert len(ana) == 1 and "Hurricane Xavier" in ana[0]
-    assert "sobre Hurricane Xavier el sábado, 28 de noviembre de 2026, 14:00 CST." in ana[0]
+    assert "sobre Hurricane Xavier el sábado, 28 de noviembre, 14:00 CST." in ana[0]
     assert "PIN" in ana[0] or "PIN" in texts(sms, MINH)[0] or any(ch.isdigit() for ch in ana[0])
     assert len(texts(sms, MINH)) == 1 and len(texts(sms, JEAN)) == 1
-    assert "15:00 EST Thứ Bảy, 28 tháng 11, 2026" in texts(sms, MINH)[0]
-    assert "samdi 28 novanm 2026, 15:00 EST" in texts(sms, JEAN)[0]
+    assert "15:00 EST Thứ Bảy, 28 tháng 11." in texts(sms, MINH)[0]
+    assert "samdi 28 novanm, 15:00 EST" in texts(sms, JEAN)[0]
     dms = [p for p in slack.posts if p["channel"] == "USTAFF001"]
     assert len(dms) == 1
     assert any(f["filename"].endswith(".ics") for f in slack.files)

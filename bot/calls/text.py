@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 
 from bot.db.models import Call, Contact, Incident
 from bot.i18n.catalog import render
-from bot.i18n.rules import clock, join, listed, local_time, short_day
+from bot.i18n.rules import clock, days_in_a_row, join, local_time
 from bot.slack_ui.text import escape
 
 
@@ -40,18 +40,14 @@ def without_stop_line(text: str) -> str:
 def occurrences(starts: Sequence[datetime], zone: str, language: str = "en") -> str:
     """A series' starts on the clocks of ``zone`` for a reader of ``language``, grouped by time
     of day: ``Sat 28 Nov, Sun 29 Nov, Mon 30 Nov 2026, 3:00 PM EST`` (``; `` between groups, as
-    when a DST change moves the abbreviation). The year ends a group in one year, else every
-    date has its own. One start is written as ``local_time`` writes it."""
+    when a DST change moves the abbreviation). One start is written as ``local_time`` writes
+    it."""
     if len(starts) == 1:
         return local_time(starts[0], zone, language)
     local = [start.astimezone(ZoneInfo(zone)) for start in starts]
     groups = []
     for at, days in groupby(local, key=lambda moment: clock(moment, language)):
-        days = list(days)
-        one_year = len({day.year for day in days}) == 1
-        dates = [short_day(day.date(), language, year=not one_year or index == len(days) - 1)
-                 for index, day in enumerate(days)]
-        groups.append(join(listed(dates, language), at, language))
+        groups.append(join(days_in_a_row([day.date() for day in days], language), at, language))
     return "; ".join(groups)
 
 

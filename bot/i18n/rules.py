@@ -1,17 +1,24 @@
 """How an instant is written for a reader, in the reader's language and on the reader's clocks:
 pure, so rules may use it as well as what people read.
 
-Every message names a time with its year and its zone, so a text read days later or in another
+Every message names a time with its weekday and its zone, so a text read days later or in another
 state is still unambiguous. Dates come from CLDR through Babel, in each language's own "full" date
-and "short" time formats, joined as that language joins them::
+(without the year) and "short" time formats, joined as that language joins them::
 
     en  Fri 27 Nov 2026, 3:00 PM EST              (the office's own short form, as before)
-    es  viernes, 27 de noviembre de 2026, 15:00 EST
-    fr  vendredi 27 novembre 2026, 15:00 EST
-    zh  2026年11月27日星期五 15:00 EST
-    ht  vandredi 27 novanm 2026, 15:00 EST         (no CLDR data: ``bot.i18n.kreyol``)
+    es  viernes, 27 de noviembre, 15:00 EST
+    fr  vendredi 27 novembre, 15:00 EST
+    zh  11月27日星期五 15:00 EST
+    vi  15:00 EST Thứ Sáu, 27 tháng 11           (Vietnamese puts the time first)
+    ht  vandredi 27 novanm, 15:00 EST             (no CLDR data: ``bot.i18n.kreyol``)
 
 Decisions:
+
+- Texts in other languages than English carry no year: a weekday with a day and a month's full
+  name already fix a date within the year around it (the bot texts about calls and tasks days or
+  weeks ahead), and the year would cost a segment in Portuguese and Russian invitations, which
+  travel as UCS-2 (67 characters a segment). English keeps the form staff and contacts have read
+  from the start, with the year.
 
 - The zone is the abbreviation of the zone database (EST, EDT, CST, AKST, HST…) in every
   language, not CLDR's zone name: CLDR gives long names ("hora estándar oriental") or offsets
@@ -26,6 +33,7 @@ Decisions:
   catalogs fall back to English.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
@@ -43,6 +51,8 @@ ENGLISH = "en"
 KREYOL = "ht"
 CLDR_NAMES = {"tl": "fil"}
 ENGLISH_DAY, ENGLISH_SHORT_DAY, ENGLISH_CLOCK = "EEE d MMM y", "EEE d MMM", "h:mm a"
+ENGLISH_DAY_MONTH = "d MMM"
+YEAR = re.compile(r"y+[年년]\s*|[,،]?\s*(?:'de'\s*)?y+(?:[\s\u202f]*'г'\.)?")  # in a CLDR pattern
 OWN_JOIN = "{1}, {0}"  # English and Kreyòl: date, then time
 NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
@@ -66,14 +76,20 @@ def zone_label(local: datetime) -> str:
     return name if name.isalpha() else f"UTC{name}"
 
 
+@cache
+def _day_pattern(tag: str) -> str:
+    """The language's full date pattern without its year: ``EEEE, d 'de' MMMM``."""
+    return YEAR.sub("", _locale(tag).date_formats["full"].pattern).strip()
+
+
 def day(when: date, language: str = ENGLISH) -> str:
-    """The date with its weekday and year: ``viernes, 27 de noviembre de 2026``."""
+    """The date with its weekday: ``viernes, 27 de noviembre`` (English: ``Fri 27 Nov 2026``)."""
     tag = language_tag(language)
     if tag == KREYOL:
-        return kreyol.day(when)
+        return kreyol.day(when, year=False)
     if tag == ENGLISH:
         return format_date(when, ENGLISH_DAY, locale=ENGLISH)
-    return _plain(format_date(when, "full", locale=_locale(tag)))
+    return _plain(format_date(when, _day_pattern(tag), locale=_locale(tag)))
 
 
 def short_day(when: date, language: str = ENGLISH, *, year: bool = False) -> str:
@@ -106,19 +122,39 @@ def join(date_text: str, clock_text: str, language: str = ENGLISH) -> str:
     return pattern.replace("{1}", date_text).replace("{0}", clock_text)
 
 
-def listed(items: Sequence[str], language: str = ENGLISH) -> str:
-    """Dates in a row: ``a, b, c`` in English and Kreyòl, the language's own list otherwise."""
+def days_in_a_row(days: Sequence[date], language: str = ENGLISH) -> str:
+    """Dates of a series, in order: ``sáb, 28 nov, dom, 29 nov y lun, 30 nov`` (the language's own
+    list). Each date has its year when they span two years; in English the year also ends a list
+    within one year, as the English full form has it (``Sat 28 Nov, Sun 29 Nov 2026``)."""
     tag = language_tag(language)
+    spans_years = len({day.year for day in days}) > 1
+    last = len(days) - 1
+    dates = [short_day(day, tag, year=spans_years or (tag == ENGLISH and index == last))
+             for index, day in enumerate(days)]
     if tag in (ENGLISH, KREYOL):
-        return ", ".join(items)
-    return _plain(format_list(list(items), locale=_locale(tag)))
+        return ", ".join(dates)
+    return _plain(format_list(dates, locale=_locale(tag)))
 
 
 def local_time(instant: datetime, zone: str, language: str = ENGLISH) -> str:
     """``instant`` on the clocks of ``zone`` for a reader of ``language``:
-    ``Fri 27 Nov 2026, 3:00 PM EST``, ``viernes, 27 de noviembre de 2026, 15:00 EST``."""
+    ``Fri 27 Nov 2026, 3:00 PM EST``, ``viernes, 27 de noviembre, 15:00 EST``."""
     local = instant.astimezone(ZoneInfo(zone))
     return join(day(local.date(), language), clock(local, language), language)
+
+
+def short_local_time(instant: datetime, zone: str, language: str = ENGLISH) -> str:
+    """A time named beside another that is written in full, as the former time of a moved call
+    (only there to say which call moved): ``16 sept, 10:30 EDT``, ``16 Sep, 10:30 AM EDT``."""
+    local = instant.astimezone(ZoneInfo(zone))
+    tag = language_tag(language)
+    if tag == KREYOL:
+        date_text = f"{local.day} {kreyol.MONTHS[local.month - 1]}"
+    elif tag == ENGLISH:
+        date_text = format_date(local.date(), ENGLISH_DAY_MONTH, locale=ENGLISH)
+    else:
+        date_text = _plain(format_skeleton("MMMd", local.date(), locale=_locale(tag)))
+    return join(date_text, clock(local, language), language)
 
 
 def _plain(text: str) -> str:

@@ -26,7 +26,7 @@ from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
+from bot.i18n.rules import local_time, short_local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
@@ -122,7 +122,7 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
     for invitation, contact in invited(uow, call):
         invitation.rsvp, invitation.rsvp_at = "pending", None
         text = notice("call_rescheduled", invitation, contact, incident, call, settings,
-                      old_when=local_time(old, contact.timezone, invitation.language))
+                      old_when=short_local_time(old, contact.timezone, invitation.language))
         tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
               f"{contact.id}", text, now)
     post(uow, incident, f"call-move:{call.id}:v{call.version}",

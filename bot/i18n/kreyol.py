@@ -1,4 +1,5 @@
-"""Day and month names in Haitian Creole (Kreyòl ayisyen), which CLDR (so Babel) has no data for.
+"""Day and month names in Haitian Creole (Kreyòl ayisyen), which CLDR (so Babel) does not have:
+its ``ht`` locale is a stub whose dates fall back to the root's ("2026 M11 27, Fri").
 
 The spelling is the usual standard orthography of the Akademi Kreyòl era, as written by Haitian
 calendars and by the ``ht`` locales of jQuery UI's datepicker and date-fns: lendi … dimanch,

@@ -10,7 +10,7 @@ state is still unambiguous. Dates come from CLDR through Babel, in each language
     fr  vendredi 27 novembre, 15:00 EST
     zh  11月27日星期五 15:00 EST
     vi  15:00 EST Thứ Sáu, 27 tháng 11           (Vietnamese puts the time first)
-    ht  vandredi 27 novanm, 15:00 EST             (no CLDR data: ``bot.i18n.kreyol``)
+    ht  vandredi 27 novanm, 15:00 EST             (``bot.i18n.kreyol``: CLDR's ht is a stub)
 
 Decisions:
 

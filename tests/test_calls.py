@@ -12,7 +12,6 @@ from bot.calls.service import attendance, calls
 from bot.directory.rules.contacts import ContactRecord
 from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
-from bot.i18n.rules import local_time
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
 from tests.support.scenario import declared_with_contacts
@@ -50,9 +49,11 @@ def test_scheduling_invites_each_contact_once_in_their_language_and_zone(command
     container.worker.drain()
     ana = texts(sms, ANA)
     assert len(ana) == 1 and "Hurricane Xavier" in ana[0]
-    assert local_time(datetime(2026, 11, 28, 20, 0, tzinfo=UTC), "America/Chicago") in ana[0]
+    assert "sobre Hurricane Xavier el sábado, 28 de noviembre, 14:00 CST." in ana[0]
     assert "PIN" in ana[0] or "PIN" in texts(sms, MINH)[0] or any(ch.isdigit() for ch in ana[0])
     assert len(texts(sms, MINH)) == 1 and len(texts(sms, JEAN)) == 1
+    assert "15:00 EST Thứ Bảy, 28 tháng 11." in texts(sms, MINH)[0]
+    assert "samdi 28 novanm, 15:00 EST" in texts(sms, JEAN)[0]
     dms = [p for p in slack.posts if p["channel"] == "USTAFF001"]
     assert len(dms) == 1
     assert any(f["filename"].endswith(".ics") for f in slack.files)

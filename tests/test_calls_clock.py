@@ -52,9 +52,9 @@ def test_a_daily_series_sends_one_invitation_per_contact_with_one_pin(commands, 
     for phone in (ANA, MINH, JEAN, LEE):
         assert len(texts(sms, phone)) == 1, phone
     [ana] = texts(sms, ANA)  # in Ana's zone (Chicago), every call listed
-    assert pin in ana and "Sat 28 Nov, Sun 29 Nov, Mon 30 Nov, Tue 1 Dec 2026, 2:00 PM CST" in ana
-    [minh] = texts(sms, MINH)  # the office's zone for Minh
-    assert "Sat 28 Nov, Sun 29 Nov, Mon 30 Nov, Tue 1 Dec 2026, 3:00 PM EST" in minh
+    assert pin in ana and "sáb, 28 nov, dom, 29 nov, lun, 30 nov y mar, 1 dic, 14:00 CST" in ana
+    [minh] = texts(sms, MINH)  # the office's zone for Minh, in Vietnamese (the time first)
+    assert "15:00 EST Thứ 7, 28 thg 11, CN, 29 thg 11, Thứ 2, 30 thg 11 và Thứ 3, 1 thg 12." in minh
     assert len([p for p in slack.posts if p["channel"] == "USTAFF001"]) == 1
     [post] = _channel_posts(slack, ":telephone_receiver:")
     assert f"PIN {pin}" in post and "Call 4: Tue 1 Dec 2026" in post
@@ -81,7 +81,7 @@ def test_each_call_of_a_series_is_announced_the_day_before_and_cancelled_once(
     fire_due_work(container)
     container.worker.drain()
     [announced] = texts(sms, ANA)[before:]
-    assert "Sun 29 Nov 2026, 2:00 PM CST" in announced and second.pin in announced
+    assert "domingo, 29 de noviembre, 14:00 CST" in announced and second.pin in announced
     assert "Responda 1" in announced  # it asks for an answer to this call
 
     told = len(texts(sms, ANA))
@@ -89,8 +89,8 @@ def test_each_call_of_a_series_is_announced_the_day_before_and_cancelled_once(
     call(commands, "cancel 2 series")  # 2 and 4; 3 is already cancelled
     container.worker.drain()
     cancelled = texts(sms, ANA)[told:]
-    assert len(cancelled) == 2 and "Mon 30 Nov 2026" in cancelled[0]
-    assert "Sun 29 Nov, Tue 1 Dec 2026, 2:00 PM CST" in cancelled[1]
+    assert len(cancelled) == 2 and "lunes, 30 de noviembre, 14:00 CST" in cancelled[0]
+    assert "dom, 29 nov y mar, 1 dic, 14:00 CST" in cancelled[1]
     with pytest.raises(InvalidTransition):
         call(commands, "cancel 4 series")
     assert [c.status for c in _calls(container)][1:] == ["cancelled"] * 3

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
 from bot.i18n import catalog
 from bot.i18n.catalog import CatalogError, MissingValue, UnknownMessage, placeholders, render
 from bot.i18n.languages import LANGUAGES
+from bot.i18n.rules import local_time, short_local_time, zone_label
 from bot.sms.rules.segments import segments
 
 CATALOGS = Path(catalog.__file__).parent / "catalogs"
@@ -47,8 +51,8 @@ BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_r
 
 # Calls and tasks: {join} is call_join_phone rendered in the message's own language, {number} a
 # task number (a phone number only in call_join_phone), {text} a task or a call summary.
-WHEN = "Tue 1 Dec, 3:00 PM EST"
-OLD_WHEN = "Mon 30 Nov, 3:00 PM EST"
+WHEN = "Tue 1 Dec 2026, 3:00 PM EST"
+OLD_WHEN = "30 Nov, 3:00 PM EST"
 PHONE = "+1 202 555 0100"
 PIN = "482913"
 URL = "https://meet.example.org/abc"
@@ -160,11 +164,55 @@ def test_segment_budget(tag, key):
     assert segments(text).segments <= BUDGET.get(key, 2), (tag, key, segments(text))
 
 
+WINTER_AND_SUMMER = (datetime(2026, 12, 30, 15, tzinfo=UTC), datetime(2026, 9, 30, 15, tzinfo=UTC))
+
+
+@cache
+def longest_zone(*, named: bool = False) -> str:
+    """The zone whose label is longest in winter or summer: an offset such as "UTC-0930" or
+    "UTC+0530" (zones without an abbreviation), or with ``named`` the longest abbreviation
+    ("AKST", "ChST")."""
+    def size(zone: str) -> int:
+        labels = [zone_label(at.astimezone(ZoneInfo(zone))) for at in WINTER_AND_SUMMER]
+        return 0 if named and not all(label.isalpha() for label in labels) else max(map(len, labels))
+    return max(sorted(available_timezones()), key=size)
+
+
+@cache
+def longest_dates(tag: str, *, named: bool = False) -> tuple[str, str]:
+    """The longest ``when`` and ``old_when`` in ``tag`` over every day of a year, morning and
+    evening, in the longest zone. The longest are Wednesdays, Septembers and Decembers in some
+    languages but not in all (Vietnamese writes months as numbers, Korean the hour), so every
+    day is tried rather than one worst-case instant."""
+    zone = ZoneInfo(longest_zone(named=named))
+    instants = [datetime(2026, 1, 1, hour, 30, tzinfo=zone) + timedelta(days=n)
+                for n in range(365) for hour in (10, 22)]
+
+    def size(text: str) -> tuple[int, int]:
+        return segments(text).units, len(text)
+    return (max((local_time(at, zone.key, tag) for at in instants), key=size),
+            max((short_local_time(at, zone.key, tag) for at in instants), key=size))
+
+
+def test_the_worst_case_instants_are_among_those_tried():
+    assert len(zone_label(WINTER_AND_SUMMER[0].astimezone(ZoneInfo(longest_zone())))) == 8
+    assert max(len(zone_label(at.astimezone(ZoneInfo(longest_zone(named=True)))))
+               for at in WINTER_AND_SUMMER) == 4
+    assert local_time(datetime(2026, 9, 30, 20, 30, tzinfo=UTC), "America/New_York", "es") == \
+        "miércoles, 30 de septiembre, 16:30 EDT"
+    assert longest_dates("es")[0].startswith("miércoles") and "septiembre" in longest_dates("es")[0]
+
+
 @pytest.mark.parametrize("tag", list(LANGUAGES))
 @pytest.mark.parametrize("key", sorted(CALL_KEYS))
-def test_segment_budget_with_the_year(tag, key):
-    """``formatting.local_time`` writes the year too ("Tue 1 Dec 2026, 3:00 PM EST")."""
-    text = render(key, tag, **sample(key, tag, "Tue 1 Dec 2026, 3:00 PM EST", "Mon 30 Nov 2026, 3:00 PM EST"))
+def test_segment_budget_with_the_longest_dates(tag, key):
+    """Dates as ``bot.i18n.rules`` writes them in each language, the longest of a year, in the
+    zone with the longest label. A task's texts are held to the zones with a name: with an
+    offset for a zone and a 100-character task, the Spanish, French and Portuguese assignment
+    would reach 5 segments, and the service would refuse it before anything is queued, asking for a
+    shorter task (``check_fits``)."""
+    when, old_when = longest_dates(tag, named=key.startswith("action_"))
+    text = render(key, tag, **(sample(key, tag, when, old_when) | {"due": when}))
     assert segments(text).segments <= BUDGET.get(key, 2), (tag, key, segments(text))
 
 

@@ -279,7 +279,7 @@ def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, templa
 
 
 def _sms_body(item: ActionItem, template: str, contact: Contact, settings: Settings) -> str:
-    due = local_time(item.due_at, contact.timezone) if item.due_at else "—"
+    due = local_time(item.due_at, contact.timezone, contact.language) if item.due_at else "—"
     return render(template, contact.language, office=settings.office_name,
                   number=action_blocks.label(item), text=item.text, due=due)
 

@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 
 from bot.db.models import Call, Contact, Incident
 from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
+from bot.i18n.rules import clock, days_in_a_row, join, local_time
 from bot.slack_ui.text import escape
 
 
@@ -27,7 +27,7 @@ def join_text(call: Call, language: str, dial_in: str) -> str:
 def rsvp_confirmation(answer: str, call: Call, contact: Contact) -> str:
     """The thank-you for an answer, in the contact's language and time zone."""
     return render(f"rsvp_{answer}", contact.language,
-                  when=local_time(call.starts_at, contact.timezone))
+                  when=local_time(call.starts_at, contact.timezone, contact.language))
 
 
 def without_stop_line(text: str) -> str:
@@ -37,20 +37,17 @@ def without_stop_line(text: str) -> str:
     return head if head and "STOP" in last else text
 
 
-def occurrences(starts: Sequence[datetime], zone: str) -> str:
-    """A series' starts on the clocks of ``zone``, grouped by time of day:
-    ``Sat 28 Nov, Sun 29 Nov, Mon 30 Nov 2026, 3:00 PM EST`` (``; `` between groups, as when
-    a DST change moves the abbreviation). One start is written as ``local_time`` writes it."""
+def occurrences(starts: Sequence[datetime], zone: str, language: str = "en") -> str:
+    """A series' starts on the clocks of ``zone`` for a reader of ``language``, grouped by time
+    of day: ``Sat 28 Nov, Sun 29 Nov, Mon 30 Nov 2026, 3:00 PM EST`` (``; `` between groups, as
+    when a DST change moves the abbreviation). One start is written as ``local_time`` writes
+    it."""
     if len(starts) == 1:
-        return local_time(starts[0], zone)
+        return local_time(starts[0], zone, language)
     local = [start.astimezone(ZoneInfo(zone)) for start in starts]
     groups = []
-    for clock, days in groupby(local, key=lambda moment: local_time(moment, zone).rpartition(", ")[2]):
-        days = list(days)
-        one_year = len({day.year for day in days}) == 1
-        dates = [f"{day:%a} {day.day} {day:%b}" + ("" if one_year else f" {day.year}")
-                 for day in days]
-        groups.append(", ".join(dates) + (f" {days[0].year}" if one_year else "") + f", {clock}")
+    for at, days in groupby(local, key=lambda moment: clock(moment, language)):
+        groups.append(join(days_in_a_row([day.date() for day in days], language), at, language))
     return "; ".join(groups)
 
 

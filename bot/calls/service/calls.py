@@ -26,7 +26,7 @@ from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.i18n.rules import local_time
+from bot.i18n.rules import local_time, short_local_time
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
@@ -122,7 +122,7 @@ def reschedule(uow: UnitOfWork, *, incident: Incident, call: Call, starts_at: da
     for invitation, contact in invited(uow, call):
         invitation.rsvp, invitation.rsvp_at = "pending", None
         text = notice("call_rescheduled", invitation, contact, incident, call, settings,
-                      old_when=local_time(old, contact.timezone))
+                      old_when=short_local_time(old, contact.timezone, invitation.language))
         tell(uow, incident, invitation, contact, f"reschedule:{call.id}:v{call.version}:"
               f"{contact.id}", text, now)
     post(uow, incident, f"call-move:{call.id}:v{call.version}",
@@ -210,7 +210,8 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
     first = calls[0]
     for invitation, contact in invited(uow, first):
         text = notice("call_invite", invitation, contact, incident, first, settings,
-                      when=call_text.occurrences([c.starts_at for c in calls], contact.timezone))
+                      when=call_text.occurrences([c.starts_at for c in calls], contact.timezone,
+                                                 invitation.language))
         tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}", text, now)
 
 
@@ -268,7 +269,7 @@ def notice(key: str, invitation: Invitation, contact: Contact, incident: Inciden
     """The catalog text ``key`` about ``call`` in the invitee's language: ``when`` (by default
     its start on the contact's clocks) and how to join it."""
     return render(key, invitation.language, office=settings.office_name, title=incident.title,
-                  when=when or local_time(call.starts_at, contact.timezone),
+                  when=when or local_time(call.starts_at, contact.timezone, invitation.language),
                   join=call_text.join_text(call, invitation.language,
                                            settings.calls.dial_in_number), **values)
 

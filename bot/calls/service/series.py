@@ -55,7 +55,7 @@ def cancel_series(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str
     key = call.series_id if call.series_id is not None else call.id
     for invitation, contact in told.values():
         text = notice("call_cancelled", invitation, contact, incident, call, settings,
-                      when=call_text.occurrences(starts, contact.timezone))
+                      when=call_text.occurrences(starts, contact.timezone, invitation.language))
         tell(uow, incident, invitation, contact, f"cancel-series:{key}:{contact.id}", text, now)
     numbers = ", ".join(str(c.number) for c in cancelled)
     post(uow, incident, f"call-cancel-series:{key}",

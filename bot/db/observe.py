@@ -37,7 +37,7 @@ class DueWork:
     """The oldest due row of a queue that nobody has taken, if any."""
 
     count: int
-    oldest_due: datetime | None
+    oldest: datetime | None
 
 
 def outbox_groups(db: Database) -> list[Group]:

@@ -205,7 +205,8 @@ class OutboxWorker:
                 row = current.get(message.id)
                 # Only the claim's owner records: after a lease expired another worker may own it.
                 if row is not None and row.status == "sending" and row.attempts == message.attempts:
-                    recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
+                    with logs.context(outbox_key=row.idempotency_key):
+                        recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
                 else:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 message.idempotency_key)

@@ -12,7 +12,7 @@ import tomllib
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -154,6 +154,18 @@ class OutboxSettings(_Section):
     lease_s: float = Field(default=120.0, gt=0)
 
 
+class HealthSettings(_Section):
+    """When ``/readyz`` says something is wrong (seconds)."""
+
+    # Due messages waiting this long while nothing was sent in as long: the outbox is stuck. A
+    # big notice draining at the SMS rate keeps sending, so it is never "stuck".
+    outbox_stuck_s: float = Field(default=600.0, gt=0)
+    # Due reminders or call starts/ends not fired this long after their time.
+    scheduler_late_s: float = Field(default=300.0, gt=0)
+    # ``coordbot worker --metrics-port``: where its /metrics listener binds.
+    metrics_host: str = "127.0.0.1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COORDBOT_", env_nested_delimiter="__", extra="forbid",
@@ -162,6 +174,8 @@ class Settings(BaseSettings):
 
     office_name: str = "Civil Rights Coordination Office"
     timezone: str = "America/New_York"
+    # "plain" lines for a terminal, or "json": one object a line for a log service.
+    log_format: Literal["plain", "json"] = "plain"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -174,6 +188,7 @@ class Settings(BaseSettings):
     notes: NotesSettings = Field(default_factory=NotesSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     sandbox_clock: SandboxClockSettings | None = None
 
     @field_validator("timezone")

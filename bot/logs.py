@@ -9,13 +9,25 @@ to the handler: phone numbers (E.164 and the usual US forms) keep their last fou
 ``bot.directory.rules.phones.mask`` shows them to people; the values of ``t=``, ``e=`` and
 other token parameters become ``…``. SQL parameters never reach the log at all (the engine is
 made with ``hide_parameters``).
+
+``setup(json_lines=True)`` (``--log-format json``, or ``log_format = "json"``) writes one JSON
+object a line, for a log service, with the request id, the kind of request, the incident key and
+the outbox key of whatever the line is about (:func:`context`, kept in ``contextvars`` so that
+threads and tasks each see their own). Those fields are redacted like the message. The plain
+format stays the default for a terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
+import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -68,8 +80,74 @@ class Redact(logging.Filter):
         return True
 
 
+# What a line is about; each is None outside a request, a message or an incident.
+CONTEXT_FIELDS = ("request_id", "request_kind", "incident", "outbox_key")
+_CONTEXT: dict[str, contextvars.ContextVar[str | None]] = {
+    name: contextvars.ContextVar(f"coordbot_log_{name}", default=None) for name in CONTEXT_FIELDS}
+
+
+@contextlib.contextmanager
+def context(**fields: str | None) -> Iterator[None]:
+    """Every line logged inside carries ``fields`` (``request_id``, ``request_kind``,
+    ``incident``, ``outbox_key``); the previous values come back on the way out."""
+    tokens = [(_CONTEXT[name], _CONTEXT[name].set(value)) for name, value in fields.items()
+              if value is not None]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def set_context(**fields: str | None) -> None:
+    """Sets fields for the rest of the current task or thread (an ASGI request's own context)."""
+    for name, value in fields.items():
+        if value is not None:
+            _CONTEXT[name].set(value)
+
+
+def request_id(dedupe_key: str) -> str:
+    """A short id for a request, the same in the web process and in the worker that runs it
+    (both know its inbox dedupe key, which is a signature hash or Slack's event id)."""
+    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:16]
+
+
+def incident_of(command: object) -> str | None:
+    """The incident key a typed command names (its ``key``), if it names one."""
+    key = getattr(command, "key", None)
+    return key if isinstance(key, str) else None
+
+
+class Context(logging.Filter):
+    """Puts the current :func:`context` on the record (``record.request_id`` …)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, var in _CONTEXT.items():
+            if not hasattr(record, name):
+                setattr(record, name, var.get())
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, process, message, the
+    context fields, and the traceback when there is one (all already redacted)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name,
+                "process": record.processName, "message": record.getMessage()}
+        for name in CONTEXT_FIELDS:
+            value = getattr(record, name, None)
+            line[name] = redact(str(value)) if value is not None else None
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False)
+
+
 def setup(level: str | int = "INFO", *, stream: TextIO | None = None,
-          fmt: str = FORMAT) -> logging.Handler:
+          fmt: str = FORMAT, json_lines: bool = False) -> logging.Handler:
     """One handler on the root logger, with :class:`Redact`; a second call replaces the first.
 
     Everything that propagates to the root is written through it, uvicorn's lines included when
@@ -80,7 +158,8 @@ def setup(level: str | int = "INFO", *, stream: TextIO | None = None,
         root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(HANDLER_NAME)
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(JsonLines() if json_lines else logging.Formatter(fmt))
+    handler.addFilter(Context())
     handler.addFilter(Redact())
     root.addHandler(handler)
     root.setLevel(level)

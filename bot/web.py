@@ -1,5 +1,5 @@
-"""The ASGI app: Slack events (Bolt), the Twilio webhooks, the health check, and the signed
-calendar and notes links."""
+"""The ASGI app: Slack events (Bolt), the Twilio webhooks, the health and readiness checks, the
+Prometheus metrics, and the signed calendar and notes links."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncBoltRequest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -23,6 +24,8 @@ from bot.dispatch.intake import Intake
 from bot.dispatch.process import CommandProcess
 from bot.gateways import slack_socket_mode
 from bot.notes.service import page as notes_link
+from bot.observe import exposition, readiness
+from bot.observe.http import RequestContext
 from bot.web_guard import slack_guard
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,23 @@ def create_app(container: Container, *, run_worker: bool = True,
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
+    async def readyz(_: Request) -> JSONResponse:
+        """200 when everything the deployment needs works; else 503 naming what does not."""
+        report = await asyncio.to_thread(readiness.check, db=container.db,
+                                         settings=container.settings, clock=container.clock,
+                                         worker_alive=runner.alive)
+        if not report.ready:
+            log.warning("not ready: %s", report.body()["problems"])
+        return JSONResponse(report.body(), status_code=200 if report.ready else 503)
+
+    metrics_registry = exposition.registry(db=container.db, inbox=container.inbox_db,
+                                           clock=container.clock,
+                                           lock_key=container.settings.scheduler.lock_key)
+
+    async def metrics(_: Request) -> Response:
+        body = await asyncio.to_thread(exposition.render, metrics_registry)
+        return Response(body, media_type=exposition.CONTENT_TYPE)
+
     async def calendar(request: Request) -> Response:
         body = await asyncio.to_thread(calendar_file, container.db, container.settings,
                                        request.path_params["call_id"], _query(request, "t"))
@@ -119,10 +139,13 @@ def create_app(container: Container, *, run_worker: bool = True,
                     signing_secret=container.settings.slack.signing_secret.get_secret_value()),
                       methods=["POST"]),
                 Route("/healthz", healthz, methods=["GET"]),
+                Route("/readyz", readyz, methods=["GET"]),
+                Route("/metrics", metrics, methods=["GET"]),
                 *twilio_sms.routes(container), *twilio_voice.routes(container),
                 Route("/calls/{call_id:int}.ics", calendar, methods=["GET"]),
                 Route("/notes/{notes_id:int}", notes_page, methods=["GET"])],
         lifespan=lifespan,
+        middleware=[Middleware(RequestContext)],
     )
     app.state.command_process = runner  # for health checks and the supervision tests
     return app

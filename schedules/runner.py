@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import Container
 from bot.db.leadership import leadership_for
+from bot.observe import metrics
 from schedules.jobs import fire_due_work
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,15 @@ class SchedulerRunner:
 
     def tick(self) -> int:
         if not self._leadership.acquire():
+            metrics.scheduler_tick(led=False)
             return 0
         try:
             fired = fire_due_work(self._container)
         except Exception:
             log.exception("scheduler tick failed; the next tick retries")
+            metrics.scheduler_tick(led=True, failed=True)
             return 0
+        metrics.scheduler_tick(led=True, fired=fired)
         if fired:
             log.info("scheduler tick fired %d due item(s)", fired)
         return fired

@@ -105,11 +105,25 @@ def write_output(text: str, output: Path | None, *, done: str,
     typer.echo(done, err=True)
 
 
-def setup_logging(level: str = "INFO") -> None:
+LogFormatOption = Annotated[str | None, typer.Option(
+    "--log-format", help="plain (for a terminal) or json (one object a line); default: the "
+                         "log_format setting.")]
+
+
+def with_log_format(settings: Settings, log_format: str | None) -> Settings:
+    """``settings`` with ``--log-format`` applied; an unknown format, exit 2."""
+    if log_format is None:
+        return settings
+    if log_format not in ("plain", "json"):
+        fail(f"--log-format: {log_format!r} is not plain or json", code=2)
+    return settings.model_copy(update={"log_format": log_format})
+
+
+def setup_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     """The long-running commands' logging: ``bot.logs`` (phone numbers masked, link tokens
     hidden), and the vendors' chatty loggers turned down."""
     from bot import logs
     from bot.bootstrap import quiet_vendor_loggers
 
-    logs.setup(level)
+    logs.setup(level, json_lines=json_lines)
     quiet_vendor_loggers()

@@ -7,12 +7,24 @@ runs the web and the delivery processes apart.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import ConfigOption, build_container, config_error, fail, read_settings, setup_logging
+from bot.cli.common import (
+    ConfigOption,
+    LogFormatOption,
+    build_container,
+    config_error,
+    fail,
+    read_settings,
+    setup_logging,
+    with_log_format,
+)
 from bot.config import ConfigError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
 
 
 def serve(
@@ -24,13 +36,20 @@ def serve(
     scheduler: Annotated[bool, typer.Option(
         help="Run the scheduler (reminders, call ends). With several processes on PostgreSQL "
              "exactly one runs it at a time; the others stand by.")] = True,
+    log_format: LogFormatOption = None,
 ) -> None:
-    """Run the web app (Slack events, Twilio webhooks, health check) and the outbox worker.
+    """Run the web app (Slack events, Twilio webhooks, health checks, /metrics) and the outbox
+    worker.
 
     With ``--socket-mode`` Slack's events arrive over a WebSocket instead of ``/slack/events``;
-    the HTTP server still runs, for Twilio's webhooks, ``/healthz`` and the signed links."""
-    settings = read_settings(config)
-    setup_logging()
+    the HTTP server still runs, for Twilio's webhooks, the health checks, /metrics and the
+    signed links."""
+    from bot.observe import multiproc
+
+    # Before anything imports prometheus_client: the worker child's counters reach /metrics.
+    multiproc.prepare()
+    settings = with_log_format(read_settings(config), log_format)
+    setup_logging(json_lines=settings.log_format == "json")
     try:
         settings.require_slack_credentials()
     except ConfigError as error:
@@ -50,18 +69,37 @@ def serve(
                 log_config=None)  # uvicorn's lines go through bot.logs, which hides link tokens
 
 
+def _serve_metrics(container: Container, port: int) -> None:
+    from bot.observe import exposition
+
+    registry = exposition.registry(db=container.db, inbox=container.inbox_db,
+                                   clock=container.clock,
+                                   lock_key=container.settings.scheduler.lock_key)
+    host = container.settings.health.metrics_host
+    try:
+        exposition.serve(registry, host=host, port=port)
+    except OSError as error:
+        container.stop()
+        fail(f"--metrics-port: cannot listen on {host}:{port}: {error.strerror or error}", code=2)
+
+
 def run_worker(
     config: ConfigOption = None,
     scheduler: Annotated[bool, typer.Option(
         help="Also run (or stand by for) the scheduler.")] = False,
+    metrics_port: Annotated[int | None, typer.Option(
+        min=0, max=65535, help="Serve Prometheus /metrics on this port (on health.metrics_host).")] = None,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Run only the outbox worker (for a deployment with separate web and worker processes)."""
     import signal
     import threading
 
-    settings = read_settings(config)
-    setup_logging()
+    settings = with_log_format(read_settings(config), log_format)
+    setup_logging(json_lines=settings.log_format == "json")
     container = build_container(settings)
+    if metrics_port is not None:
+        _serve_metrics(container, metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runner = None

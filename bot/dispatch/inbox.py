@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot import logs
 from bot.clock import Clock
 from bot.db.models import InboxRequest
 from bot.db.stores.inbox import InboxAppender
@@ -131,6 +132,11 @@ class InboxRunner:
             log.error("inbox request %s (%s) cannot be read: %s", request.id, request.kind, error)
             self._record(request, None, text=None)
             return f"unreadable: {error}"
+        with logs.context(request_id=logs.request_id(request.dedupe_key),
+                          request_kind=request.kind, incident=logs.incident_of(work.command)):
+            return self._run_work(request, work)
+
+    def _run_work(self, request: InboxRequest, work: Work) -> str | None:
         recorded = False
 
         def with_effects(uow: UnitOfWork, result: Any) -> None:

@@ -24,6 +24,7 @@ from bot import logs
 from bot.bootstrap import bootstrap, quiet_vendor_loggers
 from bot.config import Settings
 from bot.dispatch.inbox import InboxRunner
+from bot.observe import multiproc
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class CommandProcess:
             log.warning("the command worker process stopped (exit code %s); restarting it in "
                         "%.0f s. Acknowledged requests wait in the inbox meanwhile.",
                         process.exitcode, backoff)
+            multiproc.process_gone(process.pid)
             if self._stopping.wait(backoff):
                 return
             try:
@@ -128,7 +130,8 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
     _exit_with_parent()
     # Background work yields the CPU to the process that must ack within Slack's deadline.
     os.nice(WORKER_NICENESS)
-    logs.setup(log_level, fmt="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    logs.setup(log_level, fmt="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
+               json_lines=settings.log_format == "json")
     quiet_vendor_loggers()
     container = bootstrap(settings, upgrade=False)
     if run_outbox:

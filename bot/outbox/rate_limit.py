@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from bot.observe import metrics
+
 # A Retry-After beyond this is treated as this: a provider's (or a proxy's) absurd value must not
 # park the queue for hours.
 MAX_PAUSE_S = 300.0
@@ -61,4 +63,5 @@ class RateLimiter:
                     self._tokens -= 1
                     return
                 wait = (1 - self._tokens) / self._rate
+            metrics.rate_limit_wait(wait)
             self._sleep(wait)

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot import logs
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
+from bot.observe import metrics
 from bot.outbox.kinds import Kind
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
@@ -163,7 +165,8 @@ class OutboxWorker:
                          lease_s=self._settings.lease_s) as lease:
             def send(message: OutboxMessage) -> Outcome:
                 lease.beat_if_due()
-                return self._send(message)
+                with logs.context(outbox_key=message.idempotency_key):
+                    return self._send(message)
 
             if self._pool is None or len(to_send) <= 1:
                 sent = [send(message) for message in to_send]
@@ -202,7 +205,8 @@ class OutboxWorker:
                 row = current.get(message.id)
                 # Only the claim's owner records: after a lease expired another worker may own it.
                 if row is not None and row.status == "sending" and row.attempts == message.attempts:
-                    recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
+                    with logs.context(outbox_key=row.idempotency_key):
+                        recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
                 else:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 message.idempotency_key)
@@ -248,6 +252,7 @@ class OutboxWorker:
                 found = self._reconcile(reconcile, message)
                 if not isinstance(found, Delivered | None):
                     return found
+                metrics.reconcile_lookup(message.kind, "absent" if found is None else "found")
                 if found is not None:
                     log.info("outbox %s was already sent as %s", message.idempotency_key,
                              found.provider_id)
@@ -260,6 +265,7 @@ class OutboxWorker:
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
             def defer(uow: UnitOfWork, row: OutboxMessage) -> None:
+                metrics.send_outcome(row.kind, "deferred", "deferred")
                 self._retry_later(row, "deferred", reason, delay, count_attempt=False)
 
             return defer
@@ -277,6 +283,7 @@ class OutboxWorker:
         try:
             return reconcile(message)
         except Exception as error:  # DeliveryError or not, the provider could not say
+            metrics.reconcile_lookup(message.kind, "failed")
             if not isinstance(error, DeliveryError):
                 log.exception("outbox %s: reconcile raised", message.idempotency_key)
             retry_after = getattr(error, "retry_after", None)
@@ -302,6 +309,7 @@ class OutboxWorker:
         return record
 
     def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
+        metrics.send_outcome(message.kind, "sent")
         message.status = "sent"
         message.provider_id = result.provider_id
         message.sent_at = self._clock.now()
@@ -311,6 +319,7 @@ class OutboxWorker:
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
         if isinstance(error, Suppressed):
             log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
+            metrics.send_outcome(message.kind, "suppressed", error.code)
             message.status = "suppressed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
@@ -321,6 +330,7 @@ class OutboxWorker:
             # The reason is stored; the log names the key and code only (no phone numbers).
             log.warning("outbox %s failed for good after %d attempt(s): %s",
                         message.idempotency_key, message.attempts, error.code)
+            metrics.send_outcome(message.kind, "failed", error.code)
             message.status = "failed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
@@ -332,6 +342,7 @@ class OutboxWorker:
             delay = max(delay, error.retry_after)
         log.info("outbox %s %s in %.1fs: %s", message.idempotency_key,
                  "outcome unknown, to be looked up" if unknown else "retry", delay, error.code)
+        metrics.send_outcome(message.kind, "unknown" if unknown else "retry", error.code)
         self._retry_later(message, error.code, str(error), delay)
         if unknown:
             message.status = "unknown"

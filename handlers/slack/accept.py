@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import logs
 from bot.dispatch.dispatcher import Actor
 from bot.dispatch.intake import Intake
+from bot.observe import metrics
 from handlers.slack.payloads import request_key
 
 
@@ -16,9 +18,13 @@ async def accept_then_ack(intake: Intake, ack: Any, request: Any, body: dict, co
 
     ``say_queued`` False for form submissions and events, whose ack cannot carry text.
     """
-    accepted = await intake.accept(command, actor, key=request_key(request, body),
-                                   reply_to=reply_to)
+    key = request_key(request, body)
+    kind = type(command).__name__
+    logs.set_context(request_id=logs.request_id(key), request_kind=kind,
+                     incident=logs.incident_of(command))
+    accepted = await intake.accept(command, actor, key=key, reply_to=reply_to)
     if say_queued and accepted.note:
         await ack(text=accepted.note, response_type="ephemeral")
     else:
         await ack()
+    metrics.acknowledged(kind)

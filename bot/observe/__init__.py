@@ -1,0 +1,1 @@
+"""What an IT team watches: Prometheus metrics, the readiness check, request context for logs."""

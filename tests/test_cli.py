@@ -45,7 +45,8 @@ def options(*args: str) -> set[str]:
 
 
 def test_help_lists_exactly_the_commands():
-    assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes"}
+    assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes",
+                          "catalogs"}
 
 
 @pytest.mark.parametrize(("group", "expected"), [
@@ -53,6 +54,7 @@ def test_help_lists_exactly_the_commands():
     ("contacts", {"import", "export", "list", "show"}),
     ("messages", {"list", "retry"}),
     ("notes", {"export", "attach"}),
+    ("catalogs", {"export", "import", "status"}),
 ])
 def test_each_group_lists_exactly_its_commands(group, expected):
     assert commands(group) == expected

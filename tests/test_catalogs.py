@@ -252,3 +252,34 @@ def test_missing_placeholder_errors():
 
 def test_extra_values_are_ignored():
     assert render("help", "en", office=OFFICE, title=TITLE) == render("help", "en", office=OFFICE)
+
+
+@pytest.mark.parametrize(("key", "text", "reason"), [
+    ("help", "   ", "the text is empty"),
+    ("help", "From {office!r}. Reply STOP.", "unsupported placeholder {office}"),
+    ("help", "From {0}. Reply STOP.", "unsupported placeholder {0}"),
+    ("help", "From {office. Reply STOP.", "unsupported placeholder"),
+    ("help", "From us. Reply STOP.", "placeholders differ from the English text: missing {office}"),
+    ("help", "From {office} {title}. Reply STOP.", "unknown {title}"),
+    ("help", "From {office}. Reply ALTO.", "must contain STOP in English"),
+    ("incident_notice", "Reply STOP.\n{office}: {title}\n{text}", "the last line must say STOP"),
+    ("action_done", "Task {number} done. Call 555 0100.", None),  # no digit rule for this key
+    ("call_invite", "{office}: {title} {when}. {join} Reply 1, 2, 3 or 4.\nReply STOP.",
+     "must offer the answers 1, 2 and 3"),
+    ("help", "Những tin nhắn này đến từ {office}. " * 3 + "Trả lời STOP.", "SMS segments"),
+    ("voice.goodbye", "Goodbye. " * 30, f"at most {VOICE_LIMIT} characters"),
+])
+def test_each_check_refuses_what_it_is_for(key, text, reason):
+    english = catalog.messages("en")
+    found = [problem.reason for problem in check_catalog({**english, key: text}, english)]
+    if reason is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and reason in found[0], found
+
+
+def test_the_checks_name_missing_and_unknown_keys():
+    english = catalog.messages("en")
+    texts = {key: text for key, text in english.items() if key != "voice.goodbye"}
+    assert [(p.key, p.reason) for p in check_catalog({**texts, "extra": "x"}, english)] == [
+        ("extra", "not a message of the English catalog"), ("voice.goodbye", "missing")]

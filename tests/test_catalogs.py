@@ -1,4 +1,5 @@
-"""SMS message catalogs: same keys and placeholders everywhere, within the segment budget."""
+"""SMS and voice catalogs: same keys and placeholders everywhere, within the segment budget for
+SMS and the spoken length for voice, keywords in English; and the checks that say so."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 
 from bot.i18n import catalog
 from bot.i18n.catalog import CatalogError, MissingValue, UnknownMessage, placeholders, render
+from bot.i18n.checks import SMS_BUDGET, VOICE_LIMIT, check_catalog
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.rules import local_time, short_local_time, zone_label
+from bot.i18n.voice import prompt, voice_keys, voice_text
 from bot.sms.rules.segments import segments
 
 CATALOGS = Path(catalog.__file__).parent / "catalogs"
@@ -45,6 +48,8 @@ KEYS = {
     "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
 }
+VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye")
+ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
           "action_reassigned": 4}  # every other key: 2 segments
@@ -75,7 +80,10 @@ def sample(key: str, tag: str, when: str = WHEN, old_when: str = OLD_WHEN) -> di
 
 
 def load(tag: str) -> dict[str, str]:
-    return tomllib.loads((CATALOGS / f"{tag}.toml").read_text(encoding="utf-8"))
+    """A catalog file read on its own, voice prompts as ``voice.…`` keys."""
+    data = tomllib.loads((CATALOGS / f"{tag}.toml").read_text(encoding="utf-8"))
+    voice = data.pop("voice", {})
+    return {**data, **{f"voice.{key}": text for key, text in voice.items()}}
 
 
 ENGLISH = load("en")
@@ -93,8 +101,32 @@ def test_a_catalog_for_every_supported_language():
 
 
 def test_english_keys_and_placeholders():
-    assert catalog.keys() == set(KEYS)
-    assert {key: placeholders(value) for key, value in ENGLISH.items()} == KEYS
+    assert catalog.keys() == set(ALL_KEYS)
+    assert {key: placeholders(value) for key, value in ENGLISH.items()} == ALL_KEYS
+
+
+def test_the_products_budgets_are_the_ones_this_test_states():
+    assert SMS_BUDGET == BUDGET
+
+
+@pytest.mark.parametrize("tag", list(LANGUAGES))
+def test_every_catalog_passes_the_checks_an_import_runs(tag):
+    assert check_catalog(catalog.messages(tag), catalog.messages("en")) == []
+
+
+@pytest.mark.parametrize("tag", list(LANGUAGES))
+def test_voice_prompts_are_in_every_catalog_and_short(tag):
+    assert voice_keys() == tuple(sorted(VOICE_KEYS))
+    for key in VOICE_KEYS:
+        text = voice_text(key, tag)
+        assert text == load(tag)[f"voice.{key}"] == prompt(key, tag) == voice_text(f"voice.{key}", tag)
+        assert 0 < len(text) <= VOICE_LIMIT and not placeholders(text), (tag, key)
+
+
+@pytest.mark.parametrize("language", [None, "", "de", "es-US"])
+def test_voice_prompts_fall_back_to_english(language):
+    expected = "es" if language == "es-US" else "en"
+    assert prompt("welcome", language) == load(expected)["voice.welcome"]
 
 
 @pytest.mark.parametrize("tag", TRANSLATED)
@@ -158,7 +190,7 @@ def test_no_phone_numbers_or_links(tag):
 
 
 @pytest.mark.parametrize("tag", list(LANGUAGES))
-@pytest.mark.parametrize("key", sorted(KEYS))
+@pytest.mark.parametrize("key", sorted(KEYS))  # SMS keys: voice prompts are not texted
 def test_segment_budget(tag, key):
     text = render(key, tag, **sample(key, tag))
     assert segments(text).segments <= BUDGET.get(key, 2), (tag, key, segments(text))
@@ -268,3 +300,34 @@ def test_missing_placeholder_errors():
 
 def test_extra_values_are_ignored():
     assert render("help", "en", office=OFFICE, title=TITLE) == render("help", "en", office=OFFICE)
+
+
+@pytest.mark.parametrize(("key", "text", "reason"), [
+    ("help", "   ", "the text is empty"),
+    ("help", "From {office!r}. Reply STOP.", "unsupported placeholder {office}"),
+    ("help", "From {0}. Reply STOP.", "unsupported placeholder {0}"),
+    ("help", "From {office. Reply STOP.", "unsupported placeholder"),
+    ("help", "From us. Reply STOP.", "placeholders differ from the English text: missing {office}"),
+    ("help", "From {office} {title}. Reply STOP.", "unknown {title}"),
+    ("help", "From {office}. Reply ALTO.", "must contain STOP in English"),
+    ("incident_notice", "Reply STOP.\n{office}: {title}\n{text}", "the last line must say STOP"),
+    ("action_done", "Task {number} done. Call 555 0100.", None),  # no digit rule for this key
+    ("call_invite", "{office}: {title} {when}. {join} Reply 1, 2, 3 or 4.\nReply STOP.",
+     "must offer the answers 1, 2 and 3"),
+    ("help", "Những tin nhắn này đến từ {office}. " * 3 + "Trả lời STOP.", "SMS segments"),
+    ("voice.goodbye", "Goodbye. " * 30, f"at most {VOICE_LIMIT} characters"),
+])
+def test_each_check_refuses_what_it_is_for(key, text, reason):
+    english = catalog.messages("en")
+    found = [problem.reason for problem in check_catalog({**english, key: text}, english)]
+    if reason is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and reason in found[0], found
+
+
+def test_the_checks_name_missing_and_unknown_keys():
+    english = catalog.messages("en")
+    texts = {key: text for key, text in english.items() if key != "voice.goodbye"}
+    assert [(p.key, p.reason) for p in check_catalog({**texts, "extra": "x"}, english)] == [
+        ("extra", "not a message of the English catalog"), ("voice.goodbye", "missing")]

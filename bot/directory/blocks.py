@@ -52,6 +52,10 @@ def summary(incident: Incident, members: list[Member], totals: Summary) -> str:
     if totals.languages_without_interpreter:
         names = ", ".join(language_name(t) for t in totals.languages_without_interpreter)
         lines.append(f":warning: No contact tagged `interpreter` for: {names}")
+    if totals.catalogs_not_reviewed:
+        names = ", ".join(language_name(t) for t in totals.catalogs_not_reviewed)
+        lines.append(f":warning: SMS texts not yet reviewed by a translator for: {names} "
+                     "(`coordbot catalogs status`)")
     lines += [
         f"*By organisation type:* {_counts(totals.by_organisation_type)}",
         f"*By state:* {_counts(totals.by_region)}",

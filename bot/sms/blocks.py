@@ -50,6 +50,8 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
 def _language_part(lang: LanguagePreview) -> str:
     note = "" if lang.translated or lang.language == "en" else \
         " :warning: no translation given: the text inside is in English"
+    if not lang.reviewed:
+        note += " :warning: the wording around it is not yet reviewed by a translator"
     people = "recipient" if lang.recipients == 1 else "recipients"
     return (f"*{language_name(lang.language)}* — {lang.recipients} {people}, "
             f"{lang.segments} segment(s) each{note}\n{_quote(lang.example)}")

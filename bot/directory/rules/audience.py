@@ -118,11 +118,14 @@ class Summary:
     by_organisation_type: Counter
     by_region: Counter
     languages_without_interpreter: tuple[str, ...]
+    catalogs_not_reviewed: tuple[str, ...] = ()  # SMS languages no translator has reviewed
 
 
-def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) -> Summary:
+def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str],
+              unreviewed_catalogs: Iterable[str] = ()) -> Summary:
     """Totals for the coordinator by the languages people speak; ``interpreters`` are the
-    languages interpreter contacts speak."""
+    languages interpreter contacts speak, ``unreviewed_catalogs`` the catalogs a translator has
+    not reviewed in full (of those, the ones SMS members are texted in are named)."""
     reachable = [m for m in members if m.channel != UNREACHABLE]
     by_language = Counter(m.contact.spoken for m in reachable)
     by_region: Counter = Counter()
@@ -132,6 +135,7 @@ def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) 
             by_region[region] += 1
     covered = set(interpreters) | {"en"}
     missing = tuple(sorted(lang for lang in by_language if lang not in covered))
+    texted = {m.contact.language for m in members if m.channel == SMS}
     return Summary(
         total=len(members),
         by_channel=Counter(m.channel for m in members),
@@ -139,4 +143,5 @@ def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str]) 
         by_organisation_type=Counter(m.contact.organisation_type or "unspecified" for m in members),
         by_region=by_region,
         languages_without_interpreter=missing,
+        catalogs_not_reviewed=tuple(sorted(texted & set(unreviewed_catalogs))),
     )

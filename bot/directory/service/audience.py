@@ -21,6 +21,8 @@ from bot.directory.rules.audience import (
 )
 from bot.directory.rules.regions import NATIONAL
 from bot.errors import InvalidInput
+from bot.i18n.languages import LANGUAGES
+from bot.i18n.review import unreviewed_languages
 from bot.records import audit
 
 
@@ -48,8 +50,10 @@ def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str])
 
 def summary(uow: UnitOfWork, incident: Incident, found: list[Member],
             always_include_tags: list[str]) -> Summary:
+    """The totals, with the warnings a coordinator needs before the first send: languages with
+    no interpreter in the directory, and SMS languages whose catalog no translator reviewed."""
     return summarise(found, scope_of(incident, always_include_tags),
-                     uow.contacts.interpreter_languages())
+                     uow.contacts.interpreter_languages(), unreviewed_languages(LANGUAGES))
 
 
 def change(uow: UnitOfWork, *, incident: Incident, contact: Contact, action: str, actor: str,

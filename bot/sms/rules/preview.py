@@ -18,6 +18,7 @@ class LanguagePreview:
     segments: int
     example: str
     translated: bool
+    reviewed: bool = True  # a translator reviewed this language's catalog (the notice's frame)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from bot.directory.rules.audience import SMS, Member
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
+from bot.i18n.review import unreviewed_languages
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
@@ -163,8 +164,10 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
 def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
              texts: dict[str, str], needs_confirmation: bool, settings: Settings) -> Preview:
     counts = Counter(m.contact.language for m in recipients)
+    unreviewed = unreviewed_languages(counts)
     languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
-                                 bodies[lang], lang in texts) for lang in sorted(counts)]
+                                 bodies[lang], lang in texts, lang not in unreviewed)
+                 for lang in sorted(counts)]
     total = sum(p.recipients * p.segments for p in languages)
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
                    settings.sms.price_per_segment, settings.sms.confirm_threshold)

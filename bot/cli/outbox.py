@@ -35,6 +35,7 @@ class Status(StrEnum):
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"  # a notice's text taken back within its undo window
 
 
 @messages_app.command("list")

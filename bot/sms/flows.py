@@ -44,8 +44,16 @@ def confirm(command: ConfirmNotice, context: Context) -> Reply:
 
 
 def cancel(command: CancelNotice, context: Context) -> Reply:
-    notices.cancel(context.uow, notice_id=command.notice_id, actor=context.user, now=context.now)
-    return Reply("Cancelled: nothing was sent.")
+    """Before its Confirm, or within a small notice's undo window (after it: refused, saying
+    so); texts a worker had already taken are counted as gone."""
+    taken_back = notices.cancel(context.uow, notice_id=command.notice_id, actor=context.user,
+                                now=context.now)
+    notice = context.uow.sms.notice(command.notice_id)
+    gone = notice.recipients - taken_back if taken_back else 0
+    if gone > 0:
+        return Reply(f"Cancelled notice {notice.id}: {taken_back} text(s) were not sent; "
+                     f"{gone} had already gone.")
+    return Reply(f"Cancelled notice {notice.id}: nothing was sent.")
 
 
 def rsvp_by_hand(command: RecordRsvpByHand, context: Context) -> Reply:

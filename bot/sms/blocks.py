@@ -10,6 +10,7 @@ from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
 NOTICE_CANCEL_ACTION = "notice_cancel"
+RETRY_FAILED_ACTION = "sms_failures_retry"  # value "REPORT:CAUSE", e.g. "1:notice:2"
 ERROR_LABELS = {
     "21610": "opted out", "opted_out": "opted out", "21211": "invalid number",
     "21614": "not a mobile number", "30006": "landline", "30003": "phone unreachable",
@@ -126,6 +127,21 @@ def failure_report(report: FailureReport) -> str:
         lines.append(f"…and {total - len(report.people)} more: {commands}")
     lines.append("Please reach them another way, or correct their numbers in the directory.")
     return "\n".join(lines)
+
+
+def failure_report_blocks(report: FailureReport, *, cause: str, number: int) -> list[dict]:
+    """The report, with *Retry these* when a retry could deliver some of its texts (the button
+    queues only those; coordinators only)."""
+    blocks: list[dict] = [{"type": "section",
+                           "text": {"type": "mrkdwn", "text": failure_report(report)[:3000]}}]
+    if report.retryable:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "button", "action_id": RETRY_FAILED_ACTION, "value": f"{number}:{cause}",
+            "text": {"type": "plain_text", "text": "Retry these"}}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"A retry could deliver {report.retryable} of them; the others would be refused "
+            "again and are not retried.")}]})
+    return blocks
 
 
 RSVP_BY_HAND_ACTION = "rsvp_by_hand"  # value "CALL_ID:CONTACT_ID:ANSWER"

@@ -89,6 +89,9 @@ class DirectorySettings(_Section):
 
 class SmsSettings(_Section):
     confirm_threshold: int = Field(default=25, ge=0)
+    # A notice small enough to need no Confirm is held this long after its preview (an undo
+    # window with a Cancel button); 0 sends it at once.
+    small_send_hold_s: int = Field(default=30, ge=0, le=600)
     rate_per_s: float = Field(default=1.0, ge=0)
     max_segments: int = Field(default=4, ge=1, le=10)
     # What the office pays per SMS segment (your Twilio price, in your billing currency). When

@@ -58,6 +58,7 @@ def test_an_opt_out_line_from_the_outbox_worker_is_masked(logged, container, set
                                                                 regions=("FL",))])
     commands.run(Invocation("notify", key="INC-2026-0001", text="Shelters open."),
                  user=COORDINATOR, channel=None)
+    commands.wait_out_undo_window()
     with container.db.unit_of_work() as uow:  # STOP arrives between queueing and sending
         consent.opt_out(uow, ANA, source="sms:STOP", at=container.clock.now())
         uow.commit()

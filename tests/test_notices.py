@@ -61,6 +61,7 @@ def test_an_unknown_language_prefix_is_refused_with_the_list_and_nothing_is_queu
 def test_codes_and_names_in_english_or_spanish_reach_the_spanish_speaker(
         commands, container, sms, prefix):
     notify(commands, f"Shelters are open.\n{prefix}: Los refugios están abiertos.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     assert sms.to(ANA) == [notice("es", "Los refugios están abiertos.")]
     assert sms.to(MINH) == [notice("vi", "Shelters are open.")]
@@ -70,6 +71,7 @@ def test_a_colon_in_ordinary_english_is_text_and_a_line_after_a_translation_cont
         commands, container, sms):
     notify(commands, "Note: shelters open at 5.\nHotline: 211\nKreyòl ayisyen: Abri yo louvri.\n"
                      "Rele 211.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     assert sms.to(MINH) == [notice("vi", "Note: shelters open at 5. Hotline: 211")]
     assert sms.to(JEAN) == [notice("ht", "Abri yo louvri. Rele 211.")]
@@ -78,15 +80,19 @@ def test_a_colon_in_ordinary_english_is_text_and_a_line_after_a_translation_cont
 def test_a_small_send_shows_the_preview_with_texts_counts_segments_and_cost(commands, container):
     container.settings.sms.price_per_segment = Decimal("0.0079")
     reply = notify(commands, "Curfew at 8 pm.\nes: Toque de queda a las 8 pm.")
-    assert reply.blocks is None  # at or under the threshold: only the Confirm is skipped
+    # At or under the threshold only the Confirm is skipped: the preview ends with a Cancel.
+    assert [e["action_id"] for e in reply.blocks[-1]["elements"]] == ["notice_cancel"]
+    assert reply.text == "\n".join(b["text"]["text"] for b in reply.blocks
+                                   if b["type"] == "section")
+    reply_text = reply.text
     spanish, vietnamese = notice("es", "Toque de queda a las 8 pm."), notice("vi", "Curfew at 8 pm.")
-    assert "Preview" in reply.text and "3 recipients" in reply.text
+    assert "Preview" in reply_text and "3 recipients" in reply.text
     for body in (spanish, vietnamese):
-        assert "\n".join(f"> {line}" for line in body.splitlines()) in reply.text
-    assert "*Spanish* — 1 recipient, 2 segment(s) each" in reply.text  # UCS-2 (á, ó)
-    assert "*Haitian Creole* — 1 recipient, 1 segment(s) each" in reply.text
+        assert "\n".join(f"> {line}" for line in body.splitlines()) in reply_text
+    assert "*Spanish* — 1 recipient, 2 segment(s) each" in reply_text  # UCS-2 (á, ó)
+    assert "*Haitian Creole* — 1 recipient, 1 segment(s) each" in reply_text
     assert "5 segments in all, about 0.04 at 0.0079 per segment" in reply.text
-    assert "queued for sending" in reply.text
+    assert "Sending in 30 s — Cancel" in reply_text
 
 
 def test_without_a_configured_price_the_preview_shows_segments_only(commands):
@@ -128,6 +134,7 @@ def test_the_sent_notice_is_posted_once_in_the_channel_with_its_delivery_summary
     notify(commands, "Shelters open <!channel>.\nes: Refugios abiertos.")
     with container.db.unit_of_work() as uow:  # queued with the send, in its transaction
         assert uow.outbox.by_key("delivery-summary:1:1") is not None
+    commands.wait_out_undo_window()
     container.worker.drain()
     with container.db.unit_of_work() as uow:
         for sent in sms.sent:

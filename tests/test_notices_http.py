@@ -8,6 +8,7 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
 from bot.sandbox.harness import live_app
+from bot.sms.blocks import NOTICE_CANCEL_ACTION
 from tests.conftest import COORDINATOR
 from tests.support.waiting import wait_until
 
@@ -17,7 +18,15 @@ PEOPLE = [ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL"
 
 
 @pytest.fixture
-def live(settings):
+def hold_s() -> int | None:
+    """The undo window of small notices; None keeps the default (30 s)."""
+    return None
+
+
+@pytest.fixture
+def live(settings, hold_s):
+    if hold_s is not None:
+        settings.sms.small_send_hold_s = hold_s
     with live_app(settings, coordinators=[COORDINATOR]) as running:
         with running.container.db.unit_of_work() as uow:
             directory.import_records(uow, PEOPLE, source="t", actor="t",
@@ -53,6 +62,33 @@ def test_an_unknown_prefix_is_refused_in_the_ack_and_nothing_is_queued(live):
     assert notices_and_sms(live) == (0, 0) and live.twilio.messages == []
 
 
+def outbox_statuses(live) -> dict[str, str]:
+    with live.container.db.unit_of_work() as uow:
+        return {m.idempotency_key: m.status for m in uow.outbox.list()
+                if m.idempotency_key.startswith(("notice:", "delivery-summary:"))}
+
+
+def test_cancel_in_the_undo_window_takes_a_small_notice_back_before_anything_goes(live):
+    """The default window (30 s): the preview comes first, and its Cancel button stops it."""
+    channel = channel_of(live)
+    _, url = live.command("notify Shelters open.\nes: Refugios abiertos.", user=COORDINATOR,
+                          channel=channel)
+    preview = live.wait_response(url)
+    assert "Sending in 30 s — Cancel" in preview["text"]
+    [button] = preview["blocks"][-1]["elements"]
+    assert button["action_id"] == NOTICE_CANCEL_ACTION and live.twilio.messages == []
+    click = live.emulator.new_response_url()
+    live.post(live.requests.block_action(NOTICE_CANCEL_ACTION, button["value"],
+                                         user_id=COORDINATOR, channel_id=channel,
+                                         response_url=click))
+    assert "Cancelled notice 1: nothing was sent." in live.wait_response(click)["text"]
+    assert set(outbox_statuses(live).values()) == {"cancelled"}
+    assert len(outbox_statuses(live)) == 3  # two texts and the delivery summary
+    assert live.twilio.messages == []
+    assert not any("Refugios" in m.text for m in live.emulator.channels[channel].messages)
+
+
+@pytest.mark.parametrize("hold_s", [1])
 def test_a_small_send_shows_the_preview_and_the_channel_gets_the_notice_once(live):
     channel = channel_of(live)
     _, url = live.command("notify Shelters open <!here>.\nEspañol: Refugios abiertos.",

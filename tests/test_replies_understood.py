@@ -162,6 +162,7 @@ def test_an_opt_out_by_hand_holds_until_the_person_texts_start(commands, contain
         event = [e for e in uow.audit.list() if e.action == "consent.opted_out"][-1]
         assert event.actor == COORDINATOR
     run(commands, "notify INC-2026-0001 Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     assert [m for m in sms.sent if m["to"] == ANA] == []
     assert sms_in(container, "START", ANA) == render("start_confirmation", "es", office=OFFICE)

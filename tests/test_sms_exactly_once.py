@@ -44,6 +44,7 @@ def test_an_answer_lost_after_twilio_accepted_is_looked_up_and_sent_exactly_once
         commands, container, sms, clock):
     sms.lose_answers(1)
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     first = sms.sent[0]
     assert rows(container)[first["to"]].status == "unknown"
@@ -58,6 +59,7 @@ def test_a_failing_lookup_never_turns_into_a_send(commands, container, sms, cloc
     sms.lose_answers(1)
     sms.fail_lookups(*[LOOKUP_DOWN] * 4)
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     lost = sms.sent[0]["to"]
     for _ in range(4):  # each failing lookup leaves the row unknown, backed off, unsent again
@@ -71,6 +73,7 @@ def test_a_failing_lookup_never_turns_into_a_send(commands, container, sms, cloc
 
 def test_a_reclaimed_send_whose_lookup_fails_is_not_sent_again(commands, container, sms, clock):
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     with container.db.unit_of_work() as uow:  # a worker sent to Ana, then died before recording
         row = next(m for m in uow.outbox.list() if m.recipient == ANA)
         sms.send(to=ANA, body=row.payload["body"])
@@ -90,6 +93,7 @@ def test_attempts_stay_bounded_when_the_outcome_stays_unknown(commands, containe
     sms.lose_answers(1)
     sms.fail_lookups(*[LOOKUP_DOWN] * 100)
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     drain_for(container, clock, minutes=120, step_s=60)
     lost = sms.sent[0]["to"]
     row = rows(container)[lost]
@@ -103,6 +107,7 @@ def test_retry_after_30_is_honoured_and_pauses_every_message_of_the_sender(
         commands, container, sms, clock):
     sms.fail(DeliveryError("20429", "Too Many Requests", permanent=False, retry_after=30))
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     refused_at = clock.now()
     container.worker.drain()
     assert sms.sent == []
@@ -122,6 +127,7 @@ def test_retry_after_30_is_honoured_and_pauses_every_message_of_the_sender(
 def test_a_21610_status_callback_opts_the_number_out_and_the_next_notice_skips_it(
         commands, container, sms, clock):
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     ana_sid = next(m["sid"] for m in sms.sent if m["to"] == ANA)
     with container.db.unit_of_work() as uow:
@@ -129,6 +135,7 @@ def test_a_21610_status_callback_opts_the_number_out_and_the_next_notice_skips_i
         uow.commit()
     clock.advance(minutes=5)
     notify(commands, "Roads open again.")
+    commands.wait_out_undo_window()
     drain_for(container, clock, minutes=1)
     assert len(sms.to(ANA)) == 1 and len(sms.to(MINH)) == 2
     with container.db.unit_of_work() as uow:
@@ -142,6 +149,7 @@ def test_a_21610_status_callback_opts_the_number_out_and_the_next_notice_skips_i
 def test_status_callback_codes_mark_the_number(commands, container, sms, clock, code,
                                                phone_status):
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     with container.db.unit_of_work() as uow:
         record_status(uow, sid=sms.sent[0]["sid"], status="undelivered", error_code=code,
@@ -168,10 +176,12 @@ def test_a_reimport_keeps_a_carrier_opt_out(db, settings, clock):
 def test_a_lookup_never_takes_another_notices_text_with_the_same_words(commands, container, sms,
                                                                         clock):
     notify(commands, "Roads closed.")
+    commands.wait_out_undo_window()
     container.worker.drain()
     first_to_ana = next(m["sid"] for m in sms.sent if m["to"] == ANA)
     clock.advance(minutes=1)
     notify(commands, "Roads closed.")  # the same words again, a new notice
+    commands.wait_out_undo_window()
     with container.db.unit_of_work() as uow:  # a worker claimed Ana's, then died before sending
         row = next(m for m in uow.outbox.list(status="pending") if m.recipient == ANA)
         row.status, row.attempts = "sending", 1

@@ -23,6 +23,9 @@ OFFICE = "Civil Rights Coordination Office"
 
 @pytest.fixture
 def live(settings):
+    # A one-second undo window on the real clock: a small notice still waits it out, briefly
+    # (the default window and its Cancel are tested in test_notices_http and test_notice_undo).
+    settings.sms.small_send_hold_s = 1
     with live_app(settings, coordinators=[COORDINATOR]) as running:
         import_people(running.container, PEOPLE)
         yield running

@@ -111,24 +111,30 @@ def rsvp_summary(call: Call, rows: Sequence[tuple[str, str, str]], zone: str) ->
 
 
 def attendance_summary(call: Call, joined: Sequence[tuple[str, int]], rsvp_yes: Sequence[str],
-                       absent: Sequence[str], zone: str) -> str:
-    """``joined``: (name, minutes on the line)."""
+                       absent: Sequence[str], zone: str, *, declined: Sequence[str] = (),
+                       maybe: Sequence[str] = ()) -> str:
+    """``joined``: (name, minutes on the line). Those who answered no (``declined``) or maybe
+    and did not join are listed as such, not among the absent (``absent``: no answer, or a yes
+    and not seen on the line)."""
+    answers = [("Declined", declined), ("Said maybe, did not join", maybe)]
     if call.bridge != "twilio":
         lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
                  f"held on an external bridge, so who joined was not recorded; "
-                 f"{len(rsvp_yes)} said yes."]
-        if rsvp_yes:
-            lines.append("*Said yes:* " + ", ".join(escape(n) for n in rsvp_yes))
-        return "\n".join(lines)
+                 f"{len(rsvp_yes)} said yes, {len(declined)} declined."]
+        return "\n".join(lines + _named([("Said yes", rsvp_yes), *answers]))
     lines = [f"*Attendance, call {call.number}* ({local_time(call.starts_at, zone)}): "
-             f"{len(joined)} joined, {len(rsvp_yes)} said yes, {len(absent)} invited and absent"]
+             f"{len(joined)} joined, {len(rsvp_yes)} said yes, {len(declined)} declined, "
+             f"{len(absent)} invited and absent"]
     if joined:
         lines.append("*Joined:* " + ", ".join(f"{escape(n)} ({m} min)" for n, m in joined))
-    if rsvp_yes:
-        lines.append("*Said yes:* " + ", ".join(escape(n) for n in rsvp_yes))
-    if absent:
-        lines.append("*Invited, did not join:* " + ", ".join(escape(n) for n in absent[:60]))
-    return "\n".join(lines)
+    return "\n".join(lines + _named([("Said yes", rsvp_yes), *answers,
+                                     ("Invited, did not join", absent)]))
+
+
+def _named(groups: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """``*Title:* a, b`` for each group with someone in it (at most 60 names each)."""
+    return [f"*{title}:* " + ", ".join(escape(n) for n in names[:60])
+            for title, names in groups if names]
 
 
 def ics(call: Call, incident: Incident, dial_in: str) -> bytes:

@@ -35,6 +35,7 @@ class Status(StrEnum):
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"  # a notice's text taken back within its undo window
 
 
 @messages_app.command("list")
@@ -104,7 +105,7 @@ def retry_messages(
     texts to people who opted out, and Twilio's refusals that would be repeated (landline,
     invalid or unreachable number)."""
     from bot.outbox.worker import retry
-    from bot.sms.rules.failures import never_retried
+    from bot.sms.rules.failures import never_retried, skipped_summary
 
     if not ids and not failed:
         fail("name message ids, or use --failed", code=2)
@@ -127,8 +128,7 @@ def retry_messages(
     for line in refused + [f"#{m}: no such message" for m in missing]:
         typer.echo(line, err=True)
     if skipped:
-        typer.echo(f"Skipped {sum(skipped.values())} that a retry would not deliver: "
-                   + ", ".join(f"{count} {why}" for why, count in skipped.most_common()) + ".")
+        typer.echo(skipped_summary(skipped))
     typer.echo(f"{len(retried) - len(not_retried)} message(s) queued again; a running worker "
                "sends them within seconds.")
     if refused or missing:

@@ -70,14 +70,19 @@ def _capital(text: str) -> str:
 
 
 def _attendance(a: Attendance) -> str:
+    """The answers no and maybe get sections of their own, only when someone gave them: those
+    people told us they might not come, so they are not listed as absent."""
+    answers = [_groups(title, groups) for title, groups in
+               (("Declined", a.declined), ("Said maybe, did not join", a.said_maybe_absent))
+               if groups]
     if not a.recorded:
         return "\n\n".join([
             "Who joined was not recorded: the call was held on an external bridge.",
-            _groups("Said yes", a.said_yes_absent),
+            _groups("Said yes", a.said_yes_absent), *answers,
             _groups("Also invited", a.invited_absent),
         ])
     return "\n\n".join([_groups("Joined", a.joined),
-                        _groups("Said yes but did not join", a.said_yes_absent),
+                        _groups("Said yes but did not join", a.said_yes_absent), *answers,
                         _groups("Invited but absent", a.invited_absent)])
 
 

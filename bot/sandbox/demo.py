@@ -214,6 +214,8 @@ def step_close(demo: Demo) -> None:
     scheduled = demo.type_command("call schedule tomorrow 3pm ET", channel=demo.channel)
     demo.check("Scheduled call" in scheduled, "a next call is scheduled")
     demo.settle()
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        upcoming = sum(1 for c in uow.calls.for_incident(1) if c.status == "scheduled")
     reply = demo.type_command("close", channel=demo.channel)
     demo.check(reply.startswith("Close"), "closing asks for confirmation")
     key = re.search(r"INC-\d{4}-\d{4,}", reply).group(0)
@@ -224,7 +226,8 @@ def step_close(demo: Demo) -> None:
     answer = demo.live.wait_response(url)["text"]
     demo.console.print(Panel(Text(answer), title="only visible to you", expand=False))
     demo.check("is closed" in answer, f"{key} is closed")
-    demo.check("Cancelled 1 upcoming call" in answer, "its upcoming call is cancelled, with its date")
+    demo.check(upcoming > 1 and f"Cancelled {upcoming} upcoming calls" in answer,
+               f"its {upcoming} upcoming calls (the series too) are cancelled, with their dates")
     demo.settle()
     demo.check("(closed)" in _pinned(demo) and "Closed" in _pinned(demo),
                "the pinned summary says Closed")
@@ -348,7 +351,8 @@ STEPS: list[Callable[[Demo], None]] = [
     step_sms_replies,
     demo_calls.step_call,
     demo_calls.step_rsvp, demo_calls.step_bridge_and_reminder, demo_notes.step_actions_during_call,
-    demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done, step_close,
+    demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done,
+    demo_calls.step_series, step_close,
     step_forged,
 ]
 

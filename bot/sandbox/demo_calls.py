@@ -4,7 +4,9 @@ The coordinator schedules a call "in 30 minutes" (compressed time): SMS invitati
 each contact's language with a calendar file in the channel; contacts RSVP by SMS; the reminder
 goes out 20 minutes before; when the bridge opens (10 minutes before) two callers dial in with the
 PIN; they hang up, and the bridge stays open: one calls back with the same PIN; once everyone has
-left after the scheduled end the attendance is posted.
+left after the scheduled end the attendance is posted. A Spanish speaker answers in a sentence
+("Sí, ahí estaré"), which is counted as a yes. Later a daily series is scheduled: each contact
+gets one invitation listing every call, all with one PIN.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from rich.panel import Panel
 from rich.text import Text
@@ -49,14 +52,15 @@ def step_call(demo: Demo) -> None:
 def step_rsvp(demo: Demo) -> None:
     spanish = _invitee(demo, "es")
     vietnamese = _invitee(demo, "vi")
-    for phone, body in ((spanish, "Sí"), (vietnamese, "2")):
+    for phone, body in ((spanish, "Sí, ahí estaré"), (vietnamese, "2")):
         demo.console.print(Text.assemble("\n", (f"contact {mask(phone)}", "bold magenta"),
                                          " texts: ", (body, "bold")))
         reply = ElementTree.fromstring(demo.live.text_in(body, sender=phone).text)
         demo.console.print(Panel(Text(reply.findtext("Message") or "(no reply)"),
                                  title="SMS reply", expand=False))
     rsvps = demo.type_command("call rsvps", channel=demo.channel)
-    demo.check("1 yes" in rsvps and "1 no" in rsvps, "the RSVPs are counted")
+    demo.check("1 yes" in rsvps and "1 no" in rsvps,
+               "the RSVPs are counted, the sentence “Sí, ahí estaré” as a yes")
     demo.spanish = spanish
 
 
@@ -96,6 +100,46 @@ def step_call_ends(demo: Demo) -> None:
     demo.console.print(Panel(Text(summary), title="incident channel", expand=False))
     demo.check("2 joined" in summary and _call_status(demo) == "completed",
                "at the scheduled end, with everyone gone, attendance is recorded and posted")
+
+
+def step_series(demo: Demo) -> None:
+    twilio = demo.live.twilio
+    sent_before = len(twilio.messages)
+    office = ZoneInfo(demo.live.container.settings.timezone)
+    until = (demo.live.container.clock.now().astimezone(office) + timedelta(days=3)).date()
+    reply = demo.type_command("call schedule tomorrow 9am ET for 30m every day until "
+                              f"{until:%Y-%m-%d}", channel=demo.channel)
+    pin = re.search(r"PIN (\d{6})", reply)
+    demo.check(pin is not None and "more in the series" in reply,
+               "a daily series is scheduled in plain words")
+    expected = _series_sms_invitees(demo)
+    wait_until(lambda: len(twilio.messages) >= sent_before + len(expected), timeout_s=30,
+               what="the series invitations")
+    invitations = [m for m in twilio.messages[sent_before:] if pin[1] in m.body]
+    demo.check(sorted(m.to for m in invitations) == sorted(expected),
+               f"{len(expected)} SMS contacts got exactly one invitation each for the whole series")
+    demo.check(_series_pins(demo) == {pin[1]}, "every call of the series has the one PIN")
+    _show_one_per_language(demo, invitations, "series invitations (one per language)")
+
+
+def _series_calls(uow):
+    return [c for c in uow.calls.for_incident(1) if c.series_id is not None]
+
+
+def _series_sms_invitees(demo: Demo) -> list[str]:
+    """The phones of the series' SMS invitees who may be texted (not opted out)."""
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        first = min(_series_calls(uow), key=lambda c: c.starts_at)
+        contacts = uow.contacts.load({i.contact_id for i in uow.calls.invitations(first.id)
+                                      if i.channel == "sms"})
+        phones = [c.phone for c in contacts.values() if c.phone]
+        stopped = uow.sms.opted_out_among(phones)
+        return [p for p in phones if p not in stopped]
+
+
+def _series_pins(demo: Demo) -> set[str]:
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        return {c.pin for c in _series_calls(uow)}
 
 
 def _dial_in(demo: Demo, phone: str):

@@ -10,6 +10,7 @@ from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
 NOTICE_CANCEL_ACTION = "notice_cancel"
+RETRY_FAILED_ACTION = "sms_failures_retry"  # value "REPORT:CAUSE", e.g. "1:notice:2"
 ERROR_LABELS = {
     "21610": "opted out", "opted_out": "opted out", "21211": "invalid number",
     "21614": "not a mobile number", "30006": "landline", "30003": "phone unreachable",
@@ -21,7 +22,8 @@ ERROR_LABELS = {
 def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]:
     """Every notice's preview: each language's text as it will arrive, who gets it, segments and
     (with ``sms.price_per_segment``) the cost. Over the threshold it ends with Confirm/Cancel and
-    nothing is queued yet; at or under it, the same preview says the notice was queued.
+    nothing is queued yet; at or under it, the same preview says when the notice goes and ends
+    with a Cancel that works until then (its undo window).
 
     Each language is a section of its own (a section holds at most 3,000 characters), so that
     no language's text is cut off however many there are.
@@ -29,22 +31,31 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
     head = (f"SMS notice for {incident_key}: {result.recipients} recipients, "
             f"{result.total_segments} segments in all{_cost(result)}.")
     parts = [f"*Preview — {head}*", *(_language_part(lang) for lang in result.languages)]
+    cancel = {"type": "button", "action_id": NOTICE_CANCEL_ACTION,
+              "value": str(result.notice_id), "text": {"type": "plain_text", "text": "Cancel"}}
     if not result.needs_confirmation:
         parts.append(f"No confirmation needed for {result.recipients} recipients (at most "
-                     f"{result.confirm_threshold}): queued for sending. Delivery progress will "
-                     "appear in the incident channel.")
-        return "\n".join(parts), None
+                     f"{result.confirm_threshold}).")
+        if not result.hold_s:
+            parts[-1] += (" Queued for sending. Delivery progress will appear in the incident "
+                          "channel.")
+            return "\n".join(parts), None
+        parts.append(f"*Sending in {result.hold_s} s — Cancel* to stop it. After that it cannot "
+                     "be cancelled; delivery progress will appear in the incident channel.")
+        # The whole preview is the fallback text too, as it was before the undo window.
+        return "\n".join(parts), [*_sections(parts), {"type": "actions", "elements": [cancel]}]
     parts.append("Nothing has been sent. Check the texts, then confirm.")
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}}
-              for part in parts]
-    blocks.append({"type": "actions", "elements": [
+    return head, [*_sections(parts), {"type": "actions", "elements": [
         {"type": "button", "action_id": NOTICE_CONFIRM_ACTION, "style": "primary",
          "value": str(result.notice_id),
          "text": {"type": "plain_text", "text": f"Send to {result.recipients}"}},
-        {"type": "button", "action_id": NOTICE_CANCEL_ACTION, "value": str(result.notice_id),
-         "text": {"type": "plain_text", "text": "Cancel"}},
-    ]})
-    return head, blocks
+        cancel,
+    ]}]
+
+
+def _sections(parts: list[str]) -> list[dict]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}}
+            for part in parts]
 
 
 def _language_part(lang: LanguagePreview) -> str:
@@ -118,6 +129,21 @@ def failure_report(report: FailureReport) -> str:
         lines.append(f"…and {total - len(report.people)} more: {commands}")
     lines.append("Please reach them another way, or correct their numbers in the directory.")
     return "\n".join(lines)
+
+
+def failure_report_blocks(report: FailureReport, *, cause: str, number: int) -> list[dict]:
+    """The report, with *Retry these* when a retry could deliver some of its texts (the button
+    queues only those; coordinators only)."""
+    blocks: list[dict] = [{"type": "section",
+                           "text": {"type": "mrkdwn", "text": failure_report(report)[:3000]}}]
+    if report.retryable:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "button", "action_id": RETRY_FAILED_ACTION, "value": f"{number}:{cause}",
+            "text": {"type": "plain_text", "text": "Retry these"}}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"A retry could deliver {report.retryable} of them; the others would be refused "
+            "again and are not retried.")}]})
+    return blocks
 
 
 RSVP_BY_HAND_ACTION = "rsvp_by_hand"  # value "CALL_ID:CONTACT_ID:ANSWER"

@@ -24,6 +24,14 @@ class CancelNotice:
 
 
 @dataclass(frozen=True)
+class RetryFailedTexts:
+    """A failure report's *Retry these*: its texts that a retry could deliver, queued again."""
+
+    cause: str  # the send, e.g. ``notice:2``
+    report: int  # the report's number within that send
+
+
+@dataclass(frozen=True)
 class RecordRsvpByHand:
     """``/incident rsvp CONTACT yes|no|maybe [call N]``: someone answered by phone."""
 

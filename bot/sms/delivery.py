@@ -138,7 +138,10 @@ class FailureReports(SlackCards):
         if not found.total:  # every text it was to tell was retried since: nothing to say
             return Delivered()
         posted = (self.find(message, channel) if message.attempts > 1 else None) or \
-            self._slack.post(channel, sms_blocks.failure_report(found), key=message.idempotency_key)
+            self._slack.post(channel, sms_blocks.failure_report(found),
+                             sms_blocks.failure_report_blocks(found, cause=payload["cause"],
+                                                              number=payload["report"]),
+                             key=message.idempotency_key)
         return Delivered(posted.ts)
 
     def reconcile_report(self, message: OutboxMessage) -> Delivered | None:

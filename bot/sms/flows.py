@@ -22,8 +22,10 @@ from bot.sms.commands import (
     OptOutById,
     RecordRsvpByHand,
     RecordRsvpById,
+    RetryFailedTexts,
 )
-from bot.sms.service import consent, direct, notices
+from bot.sms.rules.failures import skipped_summary
+from bot.sms.service import consent, direct, failures, notices
 
 
 def draft(command: DraftNotice, context: Context) -> Reply:
@@ -44,8 +46,31 @@ def confirm(command: ConfirmNotice, context: Context) -> Reply:
 
 
 def cancel(command: CancelNotice, context: Context) -> Reply:
-    notices.cancel(context.uow, notice_id=command.notice_id, actor=context.user, now=context.now)
-    return Reply("Cancelled: nothing was sent.")
+    """Before its Confirm, or within a small notice's undo window (after it: refused, saying
+    so); texts a worker had already taken are counted as gone."""
+    taken_back = notices.cancel(context.uow, notice_id=command.notice_id, actor=context.user,
+                                now=context.now)
+    notice = context.uow.sms.notice(command.notice_id)
+    gone = notice.recipients - taken_back if taken_back else 0
+    if gone > 0:
+        return Reply(f"Cancelled notice {notice.id}: {taken_back} text(s) were not sent; "
+                     f"{gone} had already gone.")
+    return Reply(f"Cancelled notice {notice.id}: nothing was sent.")
+
+
+def retry_failed(command: RetryFailedTexts, context: Context) -> Reply:
+    """How many texts of the report were queued again, and how many were skipped and why."""
+    done = failures.retry_report(context.uow, cause=command.cause, number=command.report,
+                                 actor=context.user, now=context.now)
+    if not (done.retried or done.skipped):
+        return Reply(f"Nothing to retry in this report of the {done.what}: its texts were "
+                     "retried already, or have been delivered since.")
+    lines = [f"Queued {done.retried} text(s) of the {done.what} again; a running worker sends "
+             "them within seconds." if done.retried else
+             f"Nothing was queued again for the {done.what}."]
+    if done.skipped:
+        lines.append(skipped_summary(done.skipped))
+    return Reply(" ".join(lines))
 
 
 def rsvp_by_hand(command: RecordRsvpByHand, context: Context) -> Reply:
@@ -106,6 +131,7 @@ ROUTES = (
     Route(DraftNotice, draft, "coordinator", DOING),
     Route(ConfirmNotice, confirm, "coordinator", DOING),
     Route(CancelNotice, cancel, "coordinator", DOING),
+    Route(RetryFailedTexts, retry_failed, "coordinator", "retry texts that failed"),
     Route(RecordRsvpByHand, rsvp_by_hand, *BY_HAND),
     Route(RecordRsvpById, rsvp_by_id, *BY_HAND),
     Route(OptOutByHand, opt_out_by_hand, *BY_HAND),

@@ -50,6 +50,12 @@ class Slash:
     def confirm_close(self, key: str, *, user: str) -> Reply:
         return self.send(CloseIncident(key), user=user)
 
+    def wait_out_undo_window(self) -> None:
+        """Lets a small notice's undo window (``sms.small_send_hold_s``) pass on the fake clock:
+        only then are its texts due."""
+        ports = self._dispatcher.ports
+        ports.clock.advance(seconds=ports.settings.sms.small_send_hold_s + 1)
+
     def confirm_notice(self, notice_id: int, *, user: str) -> Reply:
         return self.send(ConfirmNotice(int(notice_id)), user=user)
 

@@ -82,9 +82,15 @@ def summary_text(uow: UnitOfWork, call: Call, now: datetime) -> str:
         if row.contact_id:
             present.add(row.contact_id)
     said_yes = [contacts[c].name for c, i in invitations.items() if i.rsvp == "yes"]
-    absent = [contacts[c].name for c in invitations if c not in present and c in contacts]
-    return call_text.attendance_summary(call, sorted(minutes.items()), sorted(said_yes),
-                                        sorted(absent), call.zone)
+    away = {c: i.rsvp for c, i in invitations.items() if c not in present and c in contacts}
+
+    def answered(answer: str) -> list[str]:
+        return sorted(contacts[c].name for c, rsvp in away.items() if rsvp == answer)
+
+    absent = sorted(contacts[c].name for c, rsvp in away.items() if rsvp not in ("no", "maybe"))
+    return call_text.attendance_summary(call, sorted(minutes.items()), sorted(said_yes), absent,
+                                        call.zone, declined=answered("no"),
+                                        maybe=answered("maybe"))
 
 
 def _minutes(row: Attendance, now: datetime) -> int:

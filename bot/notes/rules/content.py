@@ -20,7 +20,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Attendance:
-    """Who joined, and who said yes or was invited but was not seen to join.
+    """Who joined, and who said yes or was invited but was not seen to join; those who
+    answered no (``declined``) or maybe and did not join are not counted among the absent.
 
     ``recorded`` is False for calls on an external bridge, where nobody sees who joins.
     """
@@ -29,6 +30,8 @@ class Attendance:
     joined: tuple[Group, ...]
     said_yes_absent: tuple[Group, ...]
     invited_absent: tuple[Group, ...]
+    declined: tuple[Group, ...] = ()
+    said_maybe_absent: tuple[Group, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -107,10 +107,16 @@ def _attendance(uow: UnitOfWork, call: Call, name_of: NameOf) -> Attendance:
         return by_organisation((contacts[c].organisation, named(c)) for c in ids)
 
     absent = [i for i in invitations if i.contact_id in contacts and i.contact_id not in present]
+
+    def answered(*answers: str) -> tuple[Group, ...]:
+        return grouped([i.contact_id for i in absent if i.rsvp in answers])
+
     return Attendance(recorded=call.bridge == "twilio",
                       joined=grouped(sorted(present)) + unlisted(mask(p) for p in callers),
-                      said_yes_absent=grouped([i.contact_id for i in absent if i.rsvp == "yes"]),
-                      invited_absent=grouped([i.contact_id for i in absent if i.rsvp != "yes"]))
+                      said_yes_absent=answered("yes"), declined=answered("no"),
+                      said_maybe_absent=answered("maybe"),
+                      invited_absent=grouped([i.contact_id for i in absent
+                                              if i.rsvp not in ("yes", "no", "maybe")]))
 
 
 def _updates(incident: Incident, previous: Call | None, end: datetime) -> tuple[Update, ...]:

@@ -12,6 +12,7 @@ last part is the cause that the failures of one send are grouped by.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -75,6 +76,8 @@ class FailureReport:
     people: Sequence[FailedText]
     total: int
     statuses: Sequence[str]
+    # How many of them a retry could deliver (the rest are refusals that cannot change).
+    retryable: int = 0
 
 
 def never_retried(kind: str, status: str, code: str | None) -> str | None:
@@ -86,6 +89,13 @@ def never_retried(kind: str, status: str, code: str | None) -> str | None:
     if code in TWILIO_ERRORS or code == STOPPED_CODE:
         return reason(code, attempts=1)
     return None
+
+
+def skipped_summary(reasons: Counter[str]) -> str:
+    """``Skipped 3 that a retry would not deliver: 2 landline: …, 1 …`` (most common first);
+    the same words for ``coordbot messages retry`` and the report's *Retry these*."""
+    return (f"Skipped {sum(reasons.values())} that a retry would not deliver: "
+            + ", ".join(f"{count} {why}" for why, count in reasons.most_common()) + ".")
 
 
 def reason(code: str | None, *, attempts: int, undelivered: bool = False) -> str:

@@ -24,8 +24,9 @@ class LanguagePreview:
 @dataclass
 class Preview:
     """Every notice's preview. ``needs_confirmation`` False: the notice is small enough (at most
-    ``sms.confirm_threshold`` recipients) that it was queued without a Confirm; the preview is
-    still the coordinator's answer, with the same texts, counts and segments."""
+    ``sms.confirm_threshold`` recipients) that it was queued without a Confirm, due ``hold_s``
+    seconds later (its undo window); the preview is still the coordinator's answer, with the
+    same texts, counts and segments."""
 
     notice_id: int
     recipients: int
@@ -34,6 +35,7 @@ class Preview:
     languages: list[LanguagePreview] = field(default_factory=list)
     price_per_segment: Decimal | None = None
     confirm_threshold: int = 0
+    hold_s: int = 0
 
     @property
     def cost(self) -> Decimal | None:

@@ -11,17 +11,24 @@ its own, so nobody is told twice about a text and no failure goes untold.
 The report rows are read with ``FOR UPDATE`` when a failure joins them: a worker's claim skips
 them until the failure is committed, and a failure recorded after the claim sees them
 ``sending`` and starts the next report.
+
+A report's *Retry these* (``retry_report``) queues again the texts it told that a retry could
+deliver, never the refusals that cannot change (``rules.failures.never_retried``, the rule
+``coordbot messages retry`` follows too). A text queued again is no longer failed, and if it fails
+again it joins the next report: so a second click finds nothing of it to retry.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
 from bot.outbox.slack_failures import REPORT_PREFIX, who_caused
-from bot.outbox.worker import enqueue
+from bot.outbox.worker import enqueue, retry
 from bot.records import audit
 from bot.sms.rules.failures import (
     OPTED_OUT_CODE,
@@ -29,6 +36,7 @@ from bot.sms.rules.failures import (
     FailureReport,
     cause_label,
     cause_of,
+    never_retried,
     reason,
 )
 
@@ -69,14 +77,43 @@ def report(uow: UnitOfWork, *, cause: str, number: int,
            incident_id: int | None) -> FailureReport:
     """The texts of ``cause`` told in report ``number``, as they are now (a text retried since
     and no longer failed drops out)."""
-    rows = [r for r in uow.outbox.with_key_prefix(cause, statuses=FAILED)
-            if cause_of(r.idempotency_key) == cause and (r.payload or {}).get(MARK) == number
-            and failed_for_good(r)]
+    rows = _told(uow, cause, number)
     people = [_person(uow, r) for r in rows[:NAMED]]
     incident = _incident(uow, incident_id)
     return FailureReport(what=cause_label(cause), incident_key=incident.key if incident else None,
                          people=people, total=len(rows),
-                         statuses=sorted({r.status for r in rows}))
+                         statuses=sorted({r.status for r in rows}),
+                         retryable=sum(1 for r in rows if not _never_retried(r)))
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What a report's *Retry these* did: texts queued again, and why the others were not."""
+    what: str
+    retried: int
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def retry_report(uow: UnitOfWork, *, cause: str, number: int, actor: str,
+                 now: datetime) -> Retried:
+    """Queues again the texts report ``number`` of ``cause`` told that are still failed and a
+    retry could deliver; the rows are locked, so two clicks at once retry each text once."""
+    rows = _told(uow, cause, number, lock=True)
+    skipped = Counter(why for r in rows if (why := _never_retried(r)))
+    again = [r for r in rows if not _never_retried(r)]
+    refused = retry(uow, again, actor=actor, now=now)
+    return Retried(cause_label(cause), len(again) - len(refused), skipped)
+
+
+def _told(uow: UnitOfWork, cause: str, number: int, *, lock: bool = False) -> list[OutboxMessage]:
+    """The texts of ``cause`` told in report ``number`` that are still failed for good."""
+    return [r for r in uow.outbox.with_key_prefix(cause, statuses=FAILED, lock=lock)
+            if cause_of(r.idempotency_key) == cause and (r.payload or {}).get(MARK) == number
+            and failed_for_good(r)]
+
+
+def _never_retried(row: OutboxMessage) -> str | None:
+    return never_retried(row.kind, row.status, row.error_code)
 
 
 def _queue_report(uow: UnitOfWork, row: OutboxMessage, cause: str, number: int,

@@ -1,4 +1,12 @@
-"""SMS notices to an incident's audience: preview, confirmation, queueing, delivery summary."""
+"""SMS notices to an incident's audience: preview, confirmation, queueing, delivery summary.
+
+Every notice is previewed before anything goes. A large one waits for a Confirm; a small one (at
+most ``sms.confirm_threshold`` people) needs none, but its texts are queued due only
+``sms.small_send_hold_s`` later, so that the preview reaches the coordinator first and its
+Cancel button can still stop them (an undo window). The outbox worker claims a row only once
+its ``next_attempt_at`` has passed, and a cancel locks the rows it takes back, so a text is
+either cancelled or sent, never both. Once the window has closed nothing is cancelled.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ from bot.sms.rules.segments import check_fits, segments
 
 SUMMARY_THROTTLE_S = 10
 AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
+# The outbox status and error code of a text taken back within the undo window.
+CANCELLED_CODE = "cancelled_in_undo_window"
 
 
 def key_prefix(notice_id: int) -> str:
@@ -35,8 +45,9 @@ def summary_prefix(notice_id: int) -> str:
 
 def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: datetime,
            settings: Settings) -> Preview:
-    """Records the notice and returns its preview; queues it at once (no Confirm) only when it
-    goes to at most ``sms.confirm_threshold`` people. A closed incident gets no notice."""
+    """Records the notice and returns its preview. When it goes to at most
+    ``sms.confirm_threshold`` people it needs no Confirm: it is queued now, due after the undo
+    window (``sms.small_send_hold_s``). A closed incident gets no notice."""
     _refuse_if_closed(incident)
     texts = parse_notice(text)
     recipients = _recipients(uow, incident, settings)
@@ -49,9 +60,11 @@ def create(uow: UnitOfWork, *, incident: Incident, text: str, actor: str, now: d
     uow.sms.add_notice(notice)
     audit.record(uow, at=now, actor=actor, action="notice.created", incident_id=incident.id,
                  notice_id=notice.id, recipients=len(recipients))
+    hold_s = 0 if needs_confirmation else settings.sms.small_send_hold_s
     if not needs_confirmation:
-        _queue(uow, notice, incident, recipients, bodies, now)
-    return _preview(notice, recipients, bodies, texts, needs_confirmation, settings)
+        _queue(uow, notice, incident, recipients, bodies, now,
+               due=now + timedelta(seconds=hold_s))
+    return _preview(notice, recipients, bodies, texts, needs_confirmation, settings, hold_s)
 
 
 def confirm(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime,
@@ -71,14 +84,39 @@ def confirm(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime,
     return notice
 
 
-def cancel(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime) -> Notice:
+def cancel(uow: UnitOfWork, *, notice_id: int, actor: str, now: datetime) -> int:
+    """Cancels a notice awaiting its Confirm, or a small one still in its undo window; returns
+    how many queued texts were taken back (0 for one never confirmed)."""
     notice = _notice(uow, notice_id)
+    if notice.status == SENT and notice.confirmed_at is None:
+        return _take_back(uow, notice, actor, now)
     if notice.status != AWAITING:
         raise InvalidTransition(f"This notice was already {notice.status.replace('_', ' ')}.")
     notice.status = CANCELLED
     audit.record(uow, at=now, actor=actor, action="notice.cancelled",
                  incident_id=notice.incident_id, notice_id=notice.id)
-    return notice
+    return 0
+
+
+def _take_back(uow: UnitOfWork, notice: Notice, actor: str, now: datetime) -> int:
+    """Marks a held notice's texts (and its delivery summary) cancelled, while its undo window
+    is open. The rows are locked, so a worker's claim cannot take them meanwhile."""
+    texts = uow.outbox.with_key_prefix(key_prefix(notice.id), lock=True)
+    window_ends = min((r.next_attempt_at for r in texts), default=notice.created_at)
+    held = [r for r in texts if r.status == "pending" and r.attempts == 0]
+    if now >= window_ends or not held:
+        raise InvalidTransition(
+            f"Too late to cancel notice {notice.id}: its undo window closed at "
+            f"{window_ends:%H:%M:%S} UTC and the texts are being sent. Nothing was cancelled.")
+    summaries = uow.outbox.with_key_prefix(summary_prefix(notice.id), statuses=["pending"],
+                                           lock=True)
+    for row in held + summaries:
+        row.status, row.error_code = CANCELLED, CANCELLED_CODE
+        row.error_message = f"cancelled by {actor} before it was sent"
+    notice.status = CANCELLED
+    audit.record(uow, at=now, actor=actor, action="notice.cancelled",
+                 incident_id=notice.incident_id, notice_id=notice.id, texts=len(held))
+    return len(held)
 
 
 def summary_key(notice_id: int, sequence: int | str = 1) -> str:
@@ -86,8 +124,10 @@ def summary_key(notice_id: int, sequence: int | str = 1) -> str:
     return f"delivery-summary:{notice_id}:{sequence}"
 
 
-def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime) -> None:
-    """Asks for the delivery summary to be refreshed, at most every few seconds.
+def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: datetime,
+                  first_due: datetime | None = None) -> None:
+    """Asks for the delivery summary to be refreshed, at most every few seconds; the first
+    post is due at ``first_due`` (with the texts), else at once.
 
     A refresh still waiting will read the newest counts when it runs, so none is added then.
     """
@@ -98,7 +138,8 @@ def queue_summary(uow: UnitOfWork, *, notice_id: int, incident_id: int, now: dat
     sequence = sum(earlier.values()) + 1
     enqueue(uow, key=f"{prefix}{sequence}", kind=Kind.DELIVERY_SUMMARY, purpose="delivery_summary",
             incident_id=incident_id, now=now, payload={"notice_id": notice_id},
-            not_before=now + timedelta(seconds=SUMMARY_THROTTLE_S if sequence > 1 else 0))
+            not_before=now + timedelta(seconds=SUMMARY_THROTTLE_S) if sequence > 1
+            else first_due)
 
 
 def delivery_counts(uow: UnitOfWork, notice_id: int) -> tuple[dict[str, int], dict[str, int]]:
@@ -148,21 +189,26 @@ def _body(texts: dict[str, str], language: str, incident: Incident, settings: Se
 
 
 def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list[Member],
-           bodies: dict[str, str], now: datetime) -> None:
-    # Keys are new by construction (the notice is new, one key per contact): one bulk insert.
+           bodies: dict[str, str], now: datetime, due: datetime | None = None) -> None:
+    """Queues the texts due at ``due`` (after the undo window, for a small notice), and the
+    delivery summary with them, so that the channel hears of the notice when it goes.
+
+    Keys are new by construction (the notice is new, one key per contact): one bulk insert.
+    """
     counts = {language: segments(body).segments for language, body in bodies.items()}
     uow.outbox.add_new([
         {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": Kind.SMS.value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
          "segments": counts[m.contact.language], "status": "pending", "attempts": 0,
-         "next_attempt_at": now, "created_at": now}
+         "next_attempt_at": due or now, "created_at": now}
         for m in recipients])
-    queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now)
+    queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now, first_due=due)
 
 
 def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
-             texts: dict[str, str], needs_confirmation: bool, settings: Settings) -> Preview:
+             texts: dict[str, str], needs_confirmation: bool, settings: Settings,
+             hold_s: int) -> Preview:
     counts = Counter(m.contact.language for m in recipients)
     unreviewed = unreviewed_languages(counts)
     languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
@@ -170,7 +216,8 @@ def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
                  for lang in sorted(counts)]
     total = sum(p.recipients * p.segments for p in languages)
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
-                   settings.sms.price_per_segment, settings.sms.confirm_threshold)
+                   settings.sms.price_per_segment, settings.sms.confirm_threshold,
+                   hold_s if recipients else 0)
 
 
 def _notice(uow: UnitOfWork, notice_id: int) -> Notice:

@@ -40,6 +40,7 @@ KEYS = {
     "action_reminder": {"number", "text", "due"},
     "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
+    "unknown_sender_reply": {"office"},
 }
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,

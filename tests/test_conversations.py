@@ -16,6 +16,7 @@ from bot.sms.commands import (
     ReplyToConversation,
     RevealConversationNumber,
 )
+from bot.sms.forms import add_contact_problems
 from bot.sms.service.inbound import unknown_sender_reply
 from tests.conftest import BYSTANDER, COORDINATOR
 from tests.support.scenario import declared_with_contacts
@@ -263,3 +264,14 @@ def test_a_thread_message_waits_for_its_card(staff, container, slack, clock):
     container.worker.drain()
     post = card(slack)
     assert any("¿Hola?" in text for text in thread(slack, post["ts"]))
+
+
+def test_the_add_to_directory_form_shows_its_mistakes_under_the_fields():
+    assert add_contact_problems({"name": "", "language": "", "organisation": "",
+                                 "regions": ""}) == {"name": "Give their name.",
+                                                     "language": "Say which language they speak."}
+    errors = add_contact_problems({"name": "Lucía", "language": "klingonish", "organisation": "",
+                                   "regions": "PR, XX"})
+    assert set(errors) == {"language", "regions"} and "XX" in errors["regions"]
+    assert add_contact_problems({"name": "Lucía", "language": "Spanish", "organisation": "",
+                                 "regions": "PR"}) == {}

@@ -2,7 +2,8 @@
 
 What can be checked without the database is checked here, and shown under the field
 (``response_action: errors``); the number itself never goes into a form (its metadata is the
-conversation's id and the channel), so it cannot leak through a view.
+conversation's id, the channel and the button's ``response_url``), so it cannot leak through a
+view.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ REPLY_FIELDS = ("text",)
 ADD_CONTACT_FIELDS = ("name", "language", "organisation", "regions")
 
 
-def metadata(conversation_id: str, channel: str) -> str:
-    return f"{conversation_id}|{channel}"
+def metadata(conversation_id: str, channel: str, response_url: str) -> str:
+    """``id|channel|response_url``: the button's ``response_url`` answers the form's sender
+    even when they are not in the card's channel (an ephemeral message there would fail)."""
+    return f"{conversation_id}|{channel}|{response_url}"
 
 
-def split_metadata(private_metadata: str | None) -> tuple[str, str]:
-    conversation_id, _, channel = (private_metadata or "").partition("|")
-    return conversation_id, channel
+def split_metadata(private_metadata: str | None) -> tuple[str, str, str]:
+    conversation_id, channel, response_url = ((private_metadata or "").split("|", 2)
+                                              + ["", ""])[:3]
+    return conversation_id, channel, response_url
 
 
 def reply_view(private_metadata: str, language: str, max_segments: int) -> dict:

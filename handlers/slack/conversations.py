@@ -51,8 +51,8 @@ def register(app: AsyncApp, intake: Intake, settings: Settings) -> None:
                         view: Callable[[str, str], dict]) -> None:
         conversation_id, _, language = str(action.get("value") or "").partition(":")
         try:
-            private_metadata = conversation_forms.metadata(str(number(conversation_id)),
-                                                           channel_of(body) or "")
+            private_metadata = conversation_forms.metadata(
+                str(number(conversation_id)), channel_of(body) or "", body.get("response_url") or "")
             await client.views_open(trigger_id=body["trigger_id"],
                                     view=view(private_metadata, language[:16]))
         except Exception as error:
@@ -75,7 +75,8 @@ def register(app: AsyncApp, intake: Intake, settings: Settings) -> None:
                         build: Callable[[int, dict[str, str]], Any]) -> None:
         values = field_values(view["state"], fields)
         errors = problems(values)
-        conversation_id, channel = conversation_forms.split_metadata(view.get("private_metadata"))
+        conversation_id, channel, response_url = conversation_forms.split_metadata(
+            view.get("private_metadata"))
         try:
             command = None if errors else build(number(conversation_id), values)
         except InvalidInput as error:
@@ -84,7 +85,9 @@ def register(app: AsyncApp, intake: Intake, settings: Settings) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await accept_then_ack(intake, ack, request, body, command, actor_of(body, channel or None),
-                              reply_to=reply_to(body, channel=channel), say_queued=False)
+                              reply_to=({"response_url": response_url, "replace_original": False}
+                                        if response_url else reply_to(body, channel=channel)),
+                              say_queued=False)
 
     @app.view(conversation_forms.REPLY_CALLBACK_ID)
     async def reply_submitted(ack: Any, request: Any, body: dict, view: dict) -> None:

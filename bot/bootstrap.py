@@ -29,6 +29,7 @@ from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
 from bot.outbox.worker import OutboxWorker, Wakeup
 from bot.ports import SlackPort, SmsPort
+from bot.sms.conversation_cards import ConversationCards
 from bot.sms.delivery import FailureReports, SmsSender
 
 log = logging.getLogger(__name__)
@@ -109,11 +110,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:
     """Slack messages that are posted once and then edited (incident summaries, action items,
-    notes reviews), and the reports of texts that failed for good, rendered when they are
-    posted."""
+    notes reviews, SMS conversations and their threads), and the reports of texts that failed
+    for good, rendered when they are posted."""
     ports = {"db": db, "slack": slack, "settings": settings, "clock": clock}
     return {**IncidentCards(**ports).senders(), **ActionCards(**ports).senders(),
-            **NotesCards(**ports).senders(), **FailureReports(**ports).senders()}
+            **NotesCards(**ports).senders(), **FailureReports(**ports).senders(),
+            **ConversationCards(**ports).senders()}
 
 
 def _clock(settings: Settings) -> Clock:

@@ -47,6 +47,7 @@ KEYS = {
     "action_reminder": {"number", "text", "due"},
     "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
+    "unknown_sender_reply": {"office"},
 }
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye")
 ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}

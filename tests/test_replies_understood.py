@@ -88,8 +88,9 @@ def test_sentences_that_are_not_answers_are_forwarded(commands, container, slack
     assert len(posts) == 1 and "Ana Ruiz" in posts[0]["text"]
     buttons = [e["action_id"] for b in posts[0]["blocks"] if b["type"] == "actions"
                for e in b["elements"]]
-    assert buttons == ["rsvp_by_hand_yes", "rsvp_by_hand_no", "rsvp_by_hand_maybe",
-                       "opt_out_by_hand"]
+    assert buttons == ["conversation_reply", "conversation_claim", "conversation_handled",
+                       "rsvp_by_hand_yes", "rsvp_by_hand_no", "rsvp_by_hand_maybe",
+                       "opt_out_by_hand", "conversation_reveal"]
 
 
 @pytest.mark.parametrize("tag", sorted(REVOCATIONS))

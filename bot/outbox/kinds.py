@@ -24,3 +24,5 @@ class Kind(StrEnum):
     NOTES_PUBLISH = "slack.notes_publish"
     REPLY = "slack.reply"
     SMS_FAILURE_REPORT = "slack.sms_failure_report"
+    CONVERSATION_CARD = "slack.conversation_card"
+    CONVERSATION_THREAD = "slack.conversation_thread"

@@ -4,7 +4,8 @@ It plays a coordinator (and a bystander, and SMS contacts) sending signed reques
 Slack and Twilio would: declares an incident, imports the sample directory, shows the audience,
 refuses a notice with a mistyped language line, previews a notice and sends it in each
 contact's language through the Twilio emulator, posts it in the incident channel, answers STOP and
-HELP replies, follows the delivery summary, edits the incident's facts, and closes the incident
+HELP replies, answers an unknown number that texted in Spanish from Slack (Reply, in Spanish),
+follows the delivery summary, edits the incident's facts, and closes the incident
 (the pinned summary says Closed, the next call is cancelled). It checks
 that every step did what it should, and prints a transcript of what Slack would show.
 """
@@ -28,7 +29,7 @@ from bot.config import Settings
 from bot.directory.rules.phones import mask
 from bot.directory.service.files import import_file
 from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
-from bot.sandbox import demo_calls, demo_notes
+from bot.sandbox import demo_calls, demo_conversations, demo_notes
 from bot.sandbox.harness import Live, live_app, wait_until
 from bot.sandbox.slack import SlackEmulator
 from bot.sms.blocks import NOTICE_CONFIRM_ACTION
@@ -53,6 +54,7 @@ class Demo:
     def __init__(self, live: Live, console: Console):
         self.live = live
         self.console = console
+        self.coordinator = COORDINATOR
         self.channel: str | None = None
         self.pin = ""
         self.spanish = ""
@@ -348,7 +350,7 @@ def _final_summary(messages: list, expected: int) -> str | None:
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
     step_list_and_status, step_edit, step_directory, step_mistyped_notice, step_notice,
-    step_sms_replies,
+    step_sms_replies, demo_conversations.step_unknown_texter,
     demo_calls.step_call,
     demo_calls.step_rsvp, demo_calls.step_bridge_and_reminder, demo_notes.step_actions_during_call,
     demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done,

@@ -1,6 +1,9 @@
-"""Slack text about SMS: a notice's preview and delivery summary, and texts that failed for good."""
+"""Slack text about SMS: a notice's preview and delivery summary, texts that failed for good, and
+the card and thread of a conversation with someone who texted in."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from bot.directory.rules.audience import language_name
 from bot.directory.rules.phones import mask
@@ -151,9 +154,8 @@ OPT_OUT_BY_HAND_ACTION = "opt_out_by_hand"  # value "CONTACT_ID"
 RSVP_ANSWERS = ("yes", "no", "maybe")
 
 
-def forwarded_sms(text: str, contact_id: int | None, call: tuple[int, int] | None) -> list[dict]:
-    """A forwarded SMS with what a coordinator may record for the sender by hand: an answer to
-    ``call`` (its id and number), when they are invited, and an opt-out (confirmed first)."""
+def by_hand_buttons(contact_id: int | None, call: tuple[int, int] | None) -> list[dict]:
+    """Record RSVP (for ``call``, when the sender is invited) and Opt out, for a contact."""
     elements: list[dict] = []
     if contact_id is not None and call is not None:
         call_id, number = call
@@ -170,5 +172,83 @@ def forwarded_sms(text: str, contact_id: int | None, call: tuple[int, int] | Non
                                  "text": "Only they can undo it, by texting START."},
                         "confirm": {"type": "plain_text", "text": "Opt out"},
                         "deny": {"type": "plain_text", "text": "Cancel"}}})
-    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
-    return [section, {"type": "actions", "elements": elements}] if elements else [section]
+    return elements
+
+
+CONVERSATION_REPLY_ACTION = "conversation_reply"  # value "CONVERSATION_ID:LANGUAGE"
+CONVERSATION_CLAIM_ACTION = "conversation_claim"  # value "CONVERSATION_ID"
+CONVERSATION_HANDLED_ACTION = "conversation_handled"  # value "CONVERSATION_ID"
+CONVERSATION_ADD_ACTION = "conversation_add_contact"  # value "CONVERSATION_ID:LANGUAGE"
+CONVERSATION_REVEAL_ACTION = "conversation_reveal"  # value "CONVERSATION_ID"
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What a conversation's card shows; names are as people read them, phones masked."""
+
+    conversation_id: int
+    sender: str  # from ``sender_line``
+    body: str  # the first message, as texted
+    language: str  # the language it is written in; empty when it could not be told
+    handled: bool
+    claimed_by: str | None
+    handled_by: str | None
+    contact_id: int | None
+    call: tuple[int, int] | None  # (id, number) of the call the sender is invited to
+
+
+def sender_line(name: str | None, organisation: str, language: str, phone: str) -> str:
+    """``Ana Ruiz (Casa Azul, es, ***-***-0101)``, or ``an unknown number ***-***-0199``."""
+    if name is None:
+        return f"an unknown number {mask(phone)}"
+    return (f"{escape(name)} ({escape(organisation) or 'no organisation'}, {language}, "
+            f"{mask(phone)})")
+
+
+def conversation_card(facts: CardFacts) -> tuple[str, list[dict]]:
+    """The thread's first post: the message, who has it, and what staff can do about it."""
+    written = f" (in {language_name(facts.language)})" if facts.language else ""
+    text = f":speech_balloon: SMS from {facts.sender}{written}:\n{_quote(facts.body)}"
+    status = _status(facts)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": status}]},
+              {"type": "actions", "elements": _conversation_buttons(facts)}]
+    return f"{text}\n{status}", blocks
+
+
+def _status(facts: CardFacts) -> str:
+    if facts.handled:
+        return f":white_check_mark: Handled by {escape(facts.handled_by or 'someone')}"
+    if facts.claimed_by:
+        return f"Open · claimed by {escape(facts.claimed_by)}"
+    return "Open · nobody has claimed it yet. Later messages from this number appear in the thread."
+
+
+def _conversation_buttons(facts: CardFacts) -> list[dict]:
+    ident, with_language = str(facts.conversation_id), f"{facts.conversation_id}:{facts.language}"
+    buttons = [_button(CONVERSATION_REPLY_ACTION, "Reply", with_language, style="primary")]
+    if not facts.handled and not facts.claimed_by:
+        buttons.append(_button(CONVERSATION_CLAIM_ACTION, "Claim", ident))
+    if not facts.handled:
+        buttons.append(_button(CONVERSATION_HANDLED_ACTION, "Mark as handled", ident))
+    buttons += by_hand_buttons(facts.contact_id, facts.call)
+    if facts.contact_id is None:
+        buttons.append(_button(CONVERSATION_ADD_ACTION, "Add to directory", with_language))
+    buttons.append(_button(CONVERSATION_REVEAL_ACTION, "Reveal number", ident))
+    return buttons
+
+
+def _button(action_id: str, label: str, value: str, *, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "value": value,
+              "text": {"type": "plain_text", "text": label}}
+    return {**button, "style": style} if style else button
+
+
+def thread_message(sender: str, body: str) -> str:
+    """A later SMS from the same number, as a reply in the conversation's thread."""
+    return f":speech_balloon: {sender}:\n{_quote(body)}"
+
+
+def replied(name: str, text: str) -> str:
+    """What a staff member texted back, in the thread."""
+    return f":outbox_tray: Replied by {escape(name)}:\n{_quote(text)}"

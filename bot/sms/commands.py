@@ -1,4 +1,5 @@
-"""SMS notices a coordinator sends to an incident's audience, as typed commands."""
+"""SMS as typed commands: notices to an incident's audience, what staff record by hand, and the
+conversations with people who text in."""
 
 from __future__ import annotations
 
@@ -72,3 +73,37 @@ class DirectMessage:
     ts: str
     user: str
     text: str
+
+
+@dataclass(frozen=True)
+class ReplyToConversation:
+    """The Reply form on a conversation's card: ``text`` goes by SMS, as typed."""
+
+    conversation_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ClaimConversation:
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class MarkConversationHandled:
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class AddConversationContact:
+    """The Add to directory form: a directory entry for the conversation's number."""
+
+    conversation_id: int
+    name: str
+    language: str
+    organisation: str = ""
+    regions: str = ""
+
+
+@dataclass(frozen=True)
+class RevealConversationNumber:
+    conversation_id: int

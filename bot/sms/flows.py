@@ -1,31 +1,39 @@
 """What each SMS command does; the dispatcher runs them (role, transaction, reply): notices, the
-answers and opt-outs a coordinator records by hand, and staff's direct messages to the bot."""
+answers and opt-outs a coordinator records by hand, staff's direct messages to the bot, and the
+conversations with people who text in (reply, claim, handled, add to directory, reveal)."""
 
 from __future__ import annotations
 
 from bot.calls.service import calls
-from bot.db.models import Contact
+from bot.db.models import Contact, Conversation
 from bot.directory.rules.phones import mask
+from bot.directory.service import people
 from bot.directory.service.contacts import find_contact
-from bot.dispatch.dispatcher import Context, Route
+from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply, queued
 from bot.errors import NotFound
+from bot.i18n.languages import describe
 from bot.incidents.where import incident_for as find
 from bot.slack_ui.text import escape
 from bot.sms import blocks as sms_blocks
 from bot.sms.commands import (
+    AddConversationContact,
     CancelNotice,
+    ClaimConversation,
     ConfirmNotice,
     DirectMessage,
     DraftNotice,
+    MarkConversationHandled,
     OptOutByHand,
     OptOutById,
     RecordRsvpByHand,
     RecordRsvpById,
+    ReplyToConversation,
     RetryFailedTexts,
+    RevealConversationNumber,
 )
 from bot.sms.rules.failures import skipped_summary
-from bot.sms.service import consent, direct, failures, notices
+from bot.sms.service import consent, conversations, direct, failures, notices
 
 
 def draft(command: DraftNotice, context: Context) -> Reply:
@@ -125,6 +133,63 @@ def direct_message(command: DirectMessage, context: Context) -> None:
                    text=command.text, now=context.now)
 
 
+def _name(command: object, actor: Actor, ports: Ports) -> str | None:
+    """The actor's Slack name, asked outside the transaction (the card and thread show it)."""
+    return ports.name_of(actor.user)
+
+
+def _acting(context: Context, conversation_id: int) -> Conversation:
+    """The conversation, with the actor's name kept for the card rendered later."""
+    people.remember(context.uow, context.user, context.prepared, context.now)
+    return conversations.get(context.uow, conversation_id)
+
+
+def reply_to_conversation(command: ReplyToConversation, context: Context) -> Reply:
+    conversation = _acting(context, command.conversation_id)
+    conversations.reply(context.uow, conversation, command.text, actor=context.user,
+                        name=people.name_of(context.uow, context.user),
+                        settings=context.settings, now=context.now)
+    return Reply(f"Your reply to {mask(conversation.phone)} is queued to go by SMS, and for the "
+                 "conversation's thread.")
+
+
+def claim_conversation(command: ClaimConversation, context: Context) -> Reply:
+    conversation = _acting(context, command.conversation_id)
+    before = conversations.claim(context.uow, conversation, actor=context.user, now=context.now)
+    if before == context.user:
+        return Reply("You have this conversation already.")
+    taken = (f" It was claimed by {escape(people.name_of(context.uow, before))}." if before
+             else "")
+    return Reply(f"You claimed the conversation with {mask(conversation.phone)}.{taken}")
+
+
+def mark_conversation_handled(command: MarkConversationHandled, context: Context) -> Reply:
+    conversation = _acting(context, command.conversation_id)
+    if not conversations.mark_handled(context.uow, conversation, actor=context.user,
+                                      now=context.now):
+        return Reply("That conversation is marked handled already.")
+    return Reply(f"Marked handled. A new message from {mask(conversation.phone)} reopens it, in "
+                 "the same thread.")
+
+
+def add_conversation_contact(command: AddConversationContact, context: Context) -> Reply:
+    conversation = _acting(context, command.conversation_id)
+    contact = conversations.add_to_directory(
+        context.uow, conversation,
+        {"name": command.name, "language": command.language,
+         "organisation": command.organisation, "regions": command.regions},
+        actor=context.user, settings=context.settings, now=context.now)
+    return Reply(f"Added {escape(contact.name)} ({mask(contact.phone)}) to the directory: "
+                 f"{describe(contact.home_language, contact.language)}.")
+
+
+def reveal_conversation_number(command: RevealConversationNumber, context: Context) -> Reply:
+    conversation = conversations.get(context.uow, command.conversation_id)
+    phone = conversations.reveal(context.uow, conversation, actor=context.user, now=context.now)
+    return Reply(f"The number is {phone}. Only you can see this message; that you asked for it "
+                 "is recorded.")
+
+
 DOING = "send SMS notices"
 BY_HAND = ("coordinator", "record answers and opt-outs by hand")
 ROUTES = (
@@ -137,4 +202,11 @@ ROUTES = (
     Route(OptOutByHand, opt_out_by_hand, *BY_HAND),
     Route(OptOutById, opt_out_by_id, *BY_HAND),
     Route(DirectMessage, direct_message),
+    Route(ReplyToConversation, reply_to_conversation, before=_name),
+    Route(ClaimConversation, claim_conversation, before=_name),
+    Route(MarkConversationHandled, mark_conversation_handled, before=_name),
+    Route(AddConversationContact, add_conversation_contact, "coordinator",
+          "add people to the directory", before=_name),
+    Route(RevealConversationNumber, reveal_conversation_number, "coordinator",
+          "see the full number of someone who texted in"),
 )

@@ -7,7 +7,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Container
 from bot.dispatch.intake import Intake
-from handlers.slack import actions, calls, errors, events, incidents, notes, slash_command, sms
+from handlers.slack import (
+    actions,
+    calls,
+    conversations,
+    errors,
+    events,
+    incidents,
+    notes,
+    slash_command,
+    sms,
+)
 
 
 def build_app(container: Container, intake: Intake) -> AsyncApp:
@@ -26,6 +36,7 @@ def build_app(container: Container, intake: Intake) -> AsyncApp:
     slash_command.register(app, container.roles, intake, container.db)
     incidents.register(app, intake)
     sms.register(app, intake)
+    conversations.register(app, intake, settings)
     calls.register(app, intake, container)
     actions.register(app, intake)
     notes.register(app, intake, container.dispatcher)

@@ -23,12 +23,12 @@ from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
 from bot.db.models.outbox import OutboxMessage
 from bot.db.models.records import AuditEvent
-from bot.db.models.sms import EarlyStatus, InboundMessage, Notice, SmsOptOut
+from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 
 __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactTag", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone", "InboxRequest", "Incident",
-    "Invitation", "Notice",
+    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
+    "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
 ]

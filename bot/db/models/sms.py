@@ -62,3 +62,31 @@ class EarlyStatus(Base):
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
     at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """The exchange with one number about one incident (or none): one Slack thread.
+
+    The thread's first post is the card (``post_channel``, ``post_ts``), edited as the
+    conversation is claimed or handled (``version`` keys each edit); later messages from the
+    number are replies in that thread. ``language`` is the language its first message was
+    written in, when it could be told (empty otherwise).
+    """
+
+    __tablename__ = "sms_conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    first_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    language: Mapped[str] = mapped_column(String(16), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    handled_by: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    post_channel: Mapped[str | None] = mapped_column(String(32))
+    post_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    last_message_at: Mapped[datetime]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from bot.db.models import EarlyStatus, InboundMessage, Notice, SmsOptOut
+from bot.db.models import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 
 
 class SmsRepository:
@@ -80,3 +80,21 @@ class SmsRepository:
 
     def notice(self, notice_id: int) -> Notice | None:
         return self._session.get(Notice, notice_id)
+
+    def latest_conversation(self, phone: str, incident_id: int | None) -> Conversation | None:
+        """The newest conversation with ``phone`` about ``incident_id`` (None: no incident)."""
+        about = (Conversation.incident_id.is_(None) if incident_id is None
+                 else Conversation.incident_id == incident_id)
+        return self._session.scalar(select(Conversation)
+                                    .where(Conversation.phone == phone, about)
+                                    .order_by(Conversation.id.desc()).limit(1))
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        return self._session.get(Conversation, conversation_id)
+
+    def add_conversation(self, conversation: Conversation) -> None:
+        self._session.add(conversation)
+        self._session.flush()
+
+    def inbound(self, message_id: int) -> InboundMessage | None:
+        return self._session.get(InboundMessage, message_id)

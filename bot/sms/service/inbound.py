@@ -1,5 +1,5 @@
 """Inbound SMS: store it, honour STOP/START/HELP (and "stop texting me" in any language), take
-RSVPs and "DONE 3", route the rest to a person.
+RSVPs and "DONE 3", route the rest to a person (``conversations``: a Slack thread per number).
 
 Returns the reply to send back (in the sender's language) or None for no reply.
 """
@@ -18,14 +18,10 @@ from bot.calls.text import rsvp_confirmation
 from bot.config import Settings
 from bot.db.models import Contact, InboundMessage
 from bot.db.unit_of_work import UnitOfWork
-from bot.directory.rules.phones import mask
 from bot.i18n.catalog import render
-from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
-from bot.slack_ui.text import escape
-from bot.sms import blocks as sms_blocks
+from bot.sms.rules.language_guess import guess_language
 from bot.sms.rules.revocation import classify_reply
-from bot.sms.service import consent
+from bot.sms.service import consent, conversations
 from bot.storable import storable
 
 log = logging.getLogger(__name__)
@@ -81,8 +77,21 @@ def receive(uow: UnitOfWork, message: Inbound, *, now: datetime, settings: Setti
     if answer is not None:
         stored.kind = "rsvp"
         return answer
-    _forward(uow, stored, contact, settings, now)
-    return None if opted_out else render("reply_received", language, office=office)
+    routed = conversations.route(uow, stored, contact, settings=settings, now=now)
+    if opted_out or (routed is not None and not (routed.started or routed.reopened)):
+        return None  # a person is on it already: no "thank you" for every message
+    if contact is not None:
+        return render("reply_received", language, office=office)
+    return unknown_sender_reply(stored.body, office)
+
+
+def unknown_sender_reply(body: str, office: str) -> str:
+    """That a person will answer, in the language ``body`` is written in; in English and
+    Spanish, the office's commonest, when that cannot be told."""
+    written_in = guess_language(body)
+    if written_in is not None:
+        return render("unknown_sender_reply", written_in, office=office)
+    return "\n".join(render("unknown_sender_reply", tag, office=office) for tag in ("en", "es"))
 
 
 def _answer(uow: UnitOfWork, contact: Contact | None, body: str, now: datetime) -> str | None:
@@ -94,24 +103,3 @@ def _answer(uow: UnitOfWork, contact: Contact | None, body: str, now: datetime) 
     if recorded is None:
         return None
     return rsvp_confirmation(rsvp.answer, recorded[1], contact)
-
-
-def _forward(uow: UnitOfWork, stored: InboundMessage, contact: Contact | None,
-             settings: Settings, now: datetime) -> None:
-    """Puts the message in front of a person: the incident's channel, else announcements, with
-    buttons to record what the bot could not read (an answer to a call, an opt-out)."""
-    who = (f"{escape(contact.name)} ({escape(contact.organisation) or 'no organisation'}, "
-           f"{contact.language}, {mask(contact.phone)})" if contact
-           else f"an unknown number {mask(stored.from_phone)}")
-    text = f":speech_balloon: SMS from {who}:\n> {escape(stored.body)}"
-    channel = None if stored.incident_id else settings.slack.announcements_channel
-    if stored.incident_id is None and channel is None:
-        log.warning("inbound SMS %s has no incident and no announcements channel", stored.sid)
-        return
-    invitation = uow.calls.open_invitation(contact.id, now=now) if contact else None
-    call = uow.calls.get(invitation.call_id) if invitation else None
-    blocks = sms_blocks.forwarded_sms(text, contact.id if contact else None,
-                                      (call.id, call.number) if call else None)
-    enqueue(uow, key=f"inbound:{stored.sid}", kind=Kind.POST, purpose="inbound_sms", now=now,
-            incident_id=stored.incident_id, recipient=channel,
-            payload={"channel": channel, "text": text, "blocks": blocks, "pin": False})

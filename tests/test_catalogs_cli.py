@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_export_edit_import_and_the_sms_uses_the_new_text(container, sms, direct
     assert imported.exit_code == 0, imported.output
     assert imported.output == "es: 1 text(s) changed, 1 marked reviewed\n"
     status = run("catalogs", "status", "--lang", "es", "--dir", str(directory))
-    assert "es  Spanish           1/25 reviewed  NOT REVIEWED" in status.output
+    assert re.search(r"^es  Spanish +1/\d+ reviewed  NOT REVIEWED$", status.output, re.MULTILINE)
     assert "incident_notice" not in status.output.split("unreviewed: ")[1]
 
     with use_directory(directory):
@@ -54,6 +55,7 @@ def test_export_edit_import_and_the_sms_uses_the_new_text(container, sms, direct
             ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL",))])
         commands.run("notify INC-2026-0001 Shelters open.\nes: Refugios abiertos.",
                      user=COORDINATOR)
+        commands.wait_out_undo_window()
         container.worker.drain()
         expected = render("incident_notice", "es", office=container.settings.office_name,
                           title="Hurricane Xavier", text="Refugios abiertos.")
@@ -100,5 +102,5 @@ def test_mistakes_get_a_clear_message_and_no_traceback(args, message):
 def test_status_of_every_language(directory):
     result = run("catalogs", "status", "--dir", str(directory))
     assert result.exit_code == 0
-    assert result.output.splitlines()[1] == "es  Spanish           0/25 reviewed  NOT REVIEWED"
+    assert re.fullmatch(r"es  Spanish +0/\d+ reviewed  NOT REVIEWED", result.output.splitlines()[1])
     assert len(result.output.splitlines()) == 11

@@ -64,8 +64,9 @@ def test_each_group_lists_exactly_its_commands(group, expected):
 def test_serve_and_worker_take_their_flags():
     assert options("serve") == {"--config", "--host", "--port", "--socket-mode", "--no-socket-mode",
                                 "--worker", "--no-worker", "--scheduler", "--no-scheduler",
-                                "--help"}
-    assert options("worker") == {"--config", "--scheduler", "--no-scheduler", "--help"}
+                                "--log-format", "--help"}
+    assert options("worker") == {"--config", "--scheduler", "--no-scheduler", "--log-format",
+                                 "--metrics-port", "--help"}
 
 
 def cli_imports(path: Path) -> set[str]:

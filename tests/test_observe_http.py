@@ -52,6 +52,7 @@ def total(samples: dict, name: str, **labels: str) -> float:
 
 @pytest.fixture
 def live(settings):
+    settings.sms.small_send_hold_s = 0  # a small notice goes at once: no undo window to wait out
     with live_app(own_lock_key(settings), coordinators=[COORDINATOR]) as running:
         with running.container.db.unit_of_work() as uow:
             directory.import_records(uow, PEOPLE, source="t", actor="t",

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
-from bot.directory.rules.audience import SMS, Member
+from bot.directory.rules.audience import SMS, VOICE, Member
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
@@ -132,9 +132,9 @@ def _refuse_if_closed(incident: Incident) -> None:
 
 def _recipients(uow: UnitOfWork, incident: Incident, settings: Settings) -> list[Member]:
     members = audience.members(uow, incident, settings.directory.always_include_tags)
-    sms = [m for m in members if m.channel == SMS]
-    stopped = uow.sms.opted_out_among([m.contact.phone for m in sms if m.contact.phone])
-    return [m for m in sms if m.contact.phone not in stopped]
+    phones = [m for m in members if m.channel in (SMS, VOICE)]
+    stopped = uow.sms.opted_out_among([m.contact.phone for m in phones if m.contact.phone])
+    return [m for m in phones if m.channel == VOICE or m.contact.phone not in stopped]
 
 
 def _languages(recipients: list[Member]) -> list[str]:
@@ -151,7 +151,8 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
     # Keys are new by construction (the notice is new, one key per contact): one bulk insert.
     counts = {language: segments(body).segments for language, body in bodies.items()}
     uow.outbox.add_new([
-        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": Kind.SMS.value,
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}",
+         "kind": phone_kind(m.channel).value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
          "segments": counts[m.contact.language], "status": "pending", "attempts": 0,

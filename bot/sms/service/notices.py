@@ -18,6 +18,7 @@ from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
 from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 from bot.sms.rules.segments import check_fits, segments
+from bot.voice.rules import FALLBACK_SUFFIX
 
 SUMMARY_THROTTLE_S = 10
 AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
@@ -109,7 +110,8 @@ def channel_post(uow: UnitOfWork, notice_id: int) -> NoticePost:
     """The sent notice with its languages, counts and delivery so far, for the channel."""
     notice = _notice(uow, notice_id)
     prefix = key_prefix(notice_id)
-    by_language = uow.outbox.count_by_language(key_prefix=prefix)
+    # A call standing in for a text refused as a landline is the same recipient.
+    by_language = uow.outbox.count_by_language(key_prefix=prefix, except_suffix=FALLBACK_SUFFIX)
     counts, errors = delivery_counts(uow, notice_id)
     return NoticePost(notice.id, notice.author, _stored_texts(notice.text), by_language, counts,
                       errors)

@@ -96,7 +96,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     message_calls = MessageCalls(
         voice=voice, clock=clock, base_url=base, db=db,
         limiter=RateLimiter(settings.voice.rate_per_s, clock=lambda: clock.now().timestamp()),
-        machine_detection=settings.voice.machine_detection)
+        settings=settings.voice)
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
                                    Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,

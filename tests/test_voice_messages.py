@@ -176,6 +176,17 @@ def test_each_outcome_is_recorded(commands, container, voice, status, answered_b
     assert ended(container, voice.placed[0]["sid"], status, answered_by) == outcome
 
 
+def test_an_outcome_that_arrives_before_the_call_is_recorded_is_applied_then(
+        commands, container, voice):
+    early = []
+    voice.on_placed = lambda sid: early.append(ended(container, sid, "completed", "human"))
+    notify(commands)
+    container.worker.drain()
+    assert early == [None]  # kept: the worker had not recorded the call yet
+    [(_, _, status, _)] = rows(container)
+    assert status == Outcome.ANSWERED
+
+
 def test_a_crash_while_placing_the_call_places_no_second_call(commands, container, voice, clock):
     voice.die_after_placing = True
     notify(commands)

@@ -231,7 +231,8 @@ def test_a_crash_mid_call_placement_places_no_second_call(container, db, clock):
     with TwilioEmulator() as emu:
         gateway = TwilioVoice(emu.account_sid, emu.auth_token, emu.base_url, "+12025550100")
         sender = MessageCalls(voice=DiesAfterPlacing(gateway), clock=clock, db=db,
-                              limiter=RateLimiter(0), base_url="https://coordbot.example.org")
+                              limiter=RateLimiter(0), base_url="https://coordbot.example.org",
+                              settings=container.settings.voice)
         worker = OutboxWorker(db=db, clock=clock, senders={Kind.VOICE_MESSAGE: sender},
                               settings=OutboxSettings(lease_s=30, concurrency=1))
         with db.unit_of_work() as uow:

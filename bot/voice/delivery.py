@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.config import VoiceSettings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.outbox.rate_limit import RateLimiter
@@ -37,12 +38,13 @@ class MessageCallPort(Protocol):
 
 class MessageCalls:
     def __init__(self, *, voice: MessageCallPort | None, clock: Clock, limiter: RateLimiter,
-                 base_url: str, machine_detection: bool = True, db: Database | None = None):
+                 base_url: str, settings: VoiceSettings, db: Database | None = None):
         self._voice = voice
         self._clock = clock
+        self._settings = settings
         self._limiter = limiter
         self._base = base_url.rstrip("/")
-        self._detection = "DetectMessageEnd" if machine_detection else None
+        self._detection = "DetectMessageEnd" if settings.machine_detection else None
         self._db = db
 
     @property
@@ -94,7 +96,12 @@ class MessageCalls:
 
     def after_outcomes(self, uow: UnitOfWork,
                        outcomes: list[tuple[OutboxMessage, DeliveryError | None]]) -> None:
-        """A notice's summary counts its calls: refreshed when they are placed or fail."""
+        """Outcomes that came before the calls were recorded are applied; a notice's summary
+        counts its calls: refreshed when they are placed or fail."""
         now = self._clock.now()
+        placed = [row for row, error in outcomes if error is None and row.provider_id]
+        if placed:
+            uow.sms.lock_messages([row.provider_id for row in placed])
+            service.early_outcomes(uow, placed, now=now, settings=self._settings)
         for row, _ in outcomes:
             service.refresh_summary(uow, row, now)

@@ -88,14 +88,40 @@ def pressed(uow: UnitOfWork, *, message_id: int, digits: str, now: datetime) -> 
 
 def record_outcome(uow: UnitOfWork, *, sid: str, call_status: str, answered_by: str | None,
                    now: datetime, settings: VoiceSettings) -> OutboxMessage | None:
-    """Applies a call's ``completed`` status callback to its message: answered, voicemail, or,
-    for no answer and busy, another try later while tries are left; the message when it was
-    one of ours and still awaiting its outcome."""
-    uow.sms.lock_message(sid)  # serialises work on one provider id (PostgreSQL)
-    row = uow.outbox.by_provider_id(sid)
+    """Applies a call's ``completed`` status callback to its message (see ``apply_outcome``);
+    the message when it was one of ours and still awaiting its outcome.
+
+    Twilio can call back before the worker has recorded the call (a call answered and hung up
+    at once): the outcome is kept and applied once the worker records it (``early_outcomes``).
+    """
+    uow.sms.lock_message(sid)  # serialises work on one provider id with the worker (PostgreSQL)
     ended = outcome(call_status, answered_by)
-    if row is None or row.kind != Kind.VOICE_MESSAGE or row.status != PLACED or ended is None:
+    if ended is None:
         return None
+    row = uow.outbox.by_provider_id(sid)
+    if row is None:
+        if sid.startswith("CA"):
+            uow.sms.keep_early_status(sid, ended.value, None, now)
+        return None
+    return row if apply_outcome(uow, row, ended, sid=sid, now=now, settings=settings) else None
+
+
+def early_outcomes(uow: UnitOfWork, rows: list[OutboxMessage], *, now: datetime,
+                   settings: VoiceSettings) -> None:
+    """The outcomes that arrived before these just-placed calls were recorded, applied now
+    (the caller holds ``lock_messages`` on their CallSids)."""
+    placed = {row.provider_id: row for row in rows if row.provider_id and row.status == PLACED}
+    for early in uow.sms.take_early_statuses(list(placed)):
+        apply_outcome(uow, placed[early.sid], Outcome(early.status), sid=early.sid, now=now,
+                      settings=settings)
+
+
+def apply_outcome(uow: UnitOfWork, row: OutboxMessage, ended: Outcome, *, sid: str,
+                  now: datetime, settings: VoiceSettings) -> bool:
+    """Answered, voicemail or failed for good; for no answer and busy, another try later while
+    tries are left. Only a call awaiting its outcome changes (False otherwise)."""
+    if row.kind != Kind.VOICE_MESSAGE or row.status != PLACED:
+        return False
     tries = int(row.payload.get("tries", 1))
     if ended in RETRIED and tries < settings.max_tries:
         row.payload = {**row.payload, "tries": tries + 1,
@@ -113,7 +139,7 @@ def record_outcome(uow: UnitOfWork, *, sid: str, call_status: str, answered_by: 
     audit.record(uow, at=now, actor="twilio", action="voice.call_ended",
                  incident_id=row.incident_id, message_id=row.id, outcome=ended.value, tries=tries)
     refresh_summary(uow, row, now)
-    return row
+    return True
 
 
 def refresh_summary(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:

@@ -235,6 +235,7 @@ class FakeVoice:
     place_failures: list[DeliveryError] = field(default_factory=list)  # raised, in order, first
     lookup_failures: list[DeliveryError] = field(default_factory=list)
     die_after_placing: bool = False  # the next call is placed, then the worker process "dies"
+    on_placed: Callable[[str], None] | None = None  # runs with the new CallSid before it returns
 
     def place_call(self, *, to: str, url: str, status_callback: str | None,
                    machine_detection: str | None = "DetectMessageEnd") -> str:
@@ -243,6 +244,8 @@ class FakeVoice:
         sid = f"CA{len(self.placed) + 1:032x}"
         self.placed.append({"to": to, "url": url, "status_callback": status_callback,
                             "machine_detection": machine_detection, "sid": sid})
+        if self.on_placed is not None:
+            self.on_placed(sid)
         if self.die_after_placing:
             self.die_after_placing = False
             raise SystemExit("the worker died after Twilio placed the call")

@@ -11,6 +11,7 @@ import pytest
 from bot.calls.rules.when import ScheduleRequest
 from bot.calls.service import calls
 from bot.directory.rules.contacts import ContactRecord
+from bot.dispatch.grammar import Invocation
 from bot.i18n.catalog import render
 from bot.outbox.kinds import Kind
 from bot.ports import DeliveryError
@@ -164,6 +165,19 @@ def test_no_answer_is_called_again_within_the_limit_then_reported(
         channel = uow.incidents.list()[0].channel_id
     summary = [t for t in slack.posts_to(channel) if t.startswith("SMS notice 1")]
     assert summary and summary[-1].endswith("; by phone call: 1 no answer")
+
+
+def test_an_action_item_owner_reached_by_voice_is_called_with_it(commands, container, voice, sms):
+    commands.run(Invocation("action", key=KEY,
+                            text='add "Rosa Diaz" "Send the shelter list" due 2026-11-30 12:00'),
+                 user=COORDINATOR, channel=None)
+    container.worker.drain()
+    [(key, to, status, message_id)] = rows(container)
+    assert key.startswith("action-assigned:") and to == ROSA and status == "sent"
+    assert [c["to"] for c in voice.placed] == [ROSA] and not sms.sent
+    with container.db.unit_of_work() as uow:
+        script = message_calls.script(uow, message_id)
+    assert "Send the shelter list" in script.text and not script.rsvp
 
 
 @pytest.mark.parametrize(("status", "answered_by", "outcome"), [

@@ -278,3 +278,15 @@ def test_the_emulator_reports_async_machine_detection_in_its_own_callback(emu: T
                            data={"To": ROSA, "From": "+12025550100"}).json()["code"] == 21205
     finally:
         app.close()
+
+
+def test_the_emulated_call_resource_has_the_specs_fields(emu: TwilioEmulator, spec: dict):
+    wanted = set(spec["components"]["schemas"]["api.v2010.account.call"]["properties"])
+    client = httpx.Client(base_url=emu.base_url, auth=(emu.account_sid, emu.auth_token))
+    created = client.post(f"/2010-04-01/Accounts/{emu.account_sid}/Calls.json", data={
+        "To": ROSA, "From": "+12025550100", "Url": "http://127.0.0.1:9/twiml"}).json()
+    assert wanted <= set(created)
+    fetched = client.get(f"/2010-04-01/Accounts/{emu.account_sid}/Calls/{created['sid']}.json")
+    assert fetched.status_code == 200 and fetched.json()["to"] == ROSA
+    statuses = set(spec["components"]["schemas"]["call_enum_status"]["enum"])
+    assert created["status"] in statuses

@@ -1,5 +1,6 @@
-"""Coordination calls on Twilio Voice: dial-outs through the real ``twilio`` client, and the
-TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
+"""Twilio Voice: dial-outs into coordination calls and message calls (``place_call``: a text read
+to a contact who cannot text) through the real ``twilio`` client, and the TwiML the call webhooks
+answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
 sandbox emulator (:mod:`bot.sandbox.twilio`).

@@ -31,6 +31,7 @@ from bot.outbox.worker import OutboxWorker, Wakeup
 from bot.ports import SlackPort, SmsPort
 from bot.sms.conversation_cards import ConversationCards
 from bot.sms.delivery import FailureReports, SmsSender
+from bot.voice.delivery import MessageCalls
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,16 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
         status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status",
         db=db)
     base = settings.server.public_base_url.rstrip("/")
-    dialer = Dialer(voice=voice or _voice_gateway(settings),
-                    events_url=f"{base}/twilio/voice/conference-events")
+    voice = voice or _voice_gateway(settings)
+    dialer = Dialer(voice=voice, events_url=f"{base}/twilio/voice/conference-events")
+    message_calls = MessageCalls(
+        voice=voice, clock=clock, base_url=base, db=db,
+        limiter=RateLimiter(settings.voice.rate_per_s, clock=lambda: clock.now().timestamp()),
+        settings=settings.voice)
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
                                    Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,
+                                   Kind.VOICE_MESSAGE: message_calls,
                                    Kind.REPLY: ReplySender(slack, db=db, clock=clock)},
                           wakeup=wakeup, after_record=follow_ups.queue_edits)
     names = SlackNames(slack, clock)

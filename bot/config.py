@@ -118,6 +118,18 @@ class CallsSettings(_Section):
     series_notice_before_min: int = Field(default=1440, ge=0, le=10080)
 
 
+class VoiceSettings(_Section):
+    """Messages read by phone call to contacts who cannot text (a landline, or who asked)."""
+    # Calls placed per second: Twilio's default for an account is 1.
+    rate_per_s: float = Field(default=1.0, ge=0)
+    # Calls per message when nobody answers or the line is busy (the first one included).
+    max_tries: int = Field(default=3, ge=1, le=10)
+    # How long after an unanswered or busy call the next one goes.
+    retry_after_min: int = Field(default=15, ge=1, le=1440)
+    # Twilio's answering machine detection: a machine hears the message after its beep.
+    machine_detection: bool = True
+
+
 class ActionsSettings(_Section):
     reminder_before_h: int = Field(default=24, ge=1, le=336)
     digest_hour: int = Field(default=9, ge=0, le=23)
@@ -187,6 +199,7 @@ class Settings(BaseSettings):
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     calls: CallsSettings = Field(default_factory=CallsSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)

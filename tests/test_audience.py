@@ -12,6 +12,7 @@ from bot.directory.rules.audience import (
     SLACK,
     SMS,
     UNREACHABLE,
+    VOICE,
     Candidate,
     Override,
     Scope,
@@ -31,11 +32,12 @@ SCOPE = Scope(incident_type="hurricane", regions=("FL", "GA"), always_include_ta
 
 
 def candidate(id=1, *, regions=("FL",), types=("all",), tags=(), phone="+12025550101",
-              slack=None, consent="unknown", language="es", active=True, status="ok"):
+              slack=None, consent="unknown", language="es", active=True, status="ok",
+              channel=""):
     return Candidate(id=id, name=f"Contact {id}", organisation="Org", organisation_type="ngo",
                      language=language, regions=tuple(regions), incident_types=tuple(types),
                      tags=tuple(tags), phone=phone, slack_user_id=slack, sms_consent=consent,
-                     phone_status=status, active=active)
+                     phone_status=status, active=active, channel=channel)
 
 
 def test_region_and_type_match_with_reasons():
@@ -58,8 +60,17 @@ def test_always_include_tags_additions_and_removals():
 def test_channels_slack_first_then_sms_unless_stopped_or_bad_number():
     assert [m.channel for m in assemble([
         candidate(1, slack="U1"), candidate(2), candidate(3, consent=Consent.OPTED_OUT.value),
-        candidate(4, status="landline"), candidate(5, phone=None),
-    ], SCOPE)] == [SLACK, SMS, UNREACHABLE, UNREACHABLE, UNREACHABLE]
+        candidate(4, status="landline"), candidate(5, phone=None), candidate(6, status="invalid"),
+    ], SCOPE)] == [SLACK, SMS, UNREACHABLE, VOICE, UNREACHABLE, UNREACHABLE]
+
+
+def test_a_contact_who_asked_for_calls_is_called_while_the_number_takes_calls():
+    assert [m.channel for m in assemble([
+        candidate(1, channel="voice"), candidate(2, channel="voice", slack="U2"),
+        candidate(3, channel="voice", consent=Consent.OPTED_OUT.value),
+        candidate(4, channel="voice", status="invalid"), candidate(5, channel="sms", slack="U5"),
+        candidate(6, channel="voice", phone=None, slack="U6"),
+    ], SCOPE)] == [VOICE, VOICE, VOICE, UNREACHABLE, SMS, SLACK]
 
 
 def test_inactive_contacts_are_never_included():
@@ -127,7 +138,7 @@ def _all_candidates():
                   Contact.language, cast(Contact.regions, String),
                   cast(Contact.incident_types, String), cast(Contact.tags, String),
                   Contact.phone, Contact.slack_user_id, Contact.sms_consent, Contact.phone_status,
-                  Contact.active, Contact.home_language)
+                  Contact.active, Contact.home_language, Contact.channel)
 
 
 PEOPLE = [

@@ -154,7 +154,7 @@ def test_babels_own_refusal_keeps_its_line_counted_from_one(catalogs, tmp_path):
     (HELP_ES, HELP_ES.replace("cada respuesta.", "todas y cada una de las respuestas que usted envíe."),
      "help: 3 SMS segments with long sample values; at most 2"),
     ('msgstr "Adiós."', 'msgstr "' + "Adiós. " * 40 + '"',
-     "voice.goodbye: a voice prompt has at most 200 characters"),
+     "voice.goodbye: a voice prompt has at most 260 characters"),
     ('msgstr "Adiós."', 'msgstr ""', "voice.goodbye: the text is empty"),
 ])
 def test_a_bad_text_refuses_the_whole_file_with_its_line_and_reason(catalogs, tmp_path, old, new, reason):

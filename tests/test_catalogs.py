@@ -49,7 +49,9 @@ KEYS = {
     "notes_summary": {"office", "title", "text"},
     "unknown_sender_reply": {"office"},
 }
-VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye")
+VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge
+              "message_menu", "rsvp_menu", "rsvp_yes", "rsvp_no", "rsvp_maybe",  # message calls
+              "calls_stopped", "other_key")
 ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
@@ -65,6 +67,8 @@ URL = "https://meet.example.org/abc"
 TASK = "Call the three families on Oak Street and tell them that the Eastside shelter has room for pets now."
 CALL_KEYS = {key for key, names in KEYS.items() if names & {"when", "number", "url"}}
 RSVP_PROMPTS = ("call_invite", "call_rescheduled")  # end with "reply 1 / 2 / 3"
+# Message calls name the keys to press.
+VOICE_KEYS_PRESSED = {"voice.rsvp_menu": "01239", "voice.message_menu": "09"}
 STOP_HINTS = ("incident_notice", "call_invite", "notes_summary")  # the hint is the last line
 DONE_PROMPTS = ("action_assigned", "action_reminder")
 
@@ -186,7 +190,8 @@ def test_no_english_answer_words(tag):
 def test_no_phone_numbers_or_links(tag):
     for key, value in load(tag).items():
         assert "http" not in value and "www" not in value, (tag, key)
-        allowed = "123" if key in RSVP_PROMPTS else ""  # the answer digits
+        allowed = ("123" if key in RSVP_PROMPTS  # the answer digits
+                   else VOICE_KEYS_PRESSED.get(key, ""))
         assert sum(char.isdigit() and char not in allowed for char in value) == 0, (tag, key)
 
 

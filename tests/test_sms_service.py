@@ -163,8 +163,9 @@ def test_callbacks_drive_the_delivery_summary_in_the_channel(commands, container
     container.worker.drain()
     summaries = [p for p in slack.posts if p["text"].startswith("SMS notice")]
     assert len(summaries) == 1  # posted once, then edited in place
+    # The landline is called instead: that call is the one pending (bot.voice).
     assert summaries[0]["text"].endswith("Delivery: 1 delivered, 1 sent, awaiting the carrier, "
-                                         "0 pending, 1 failed: 1 landline")
+                                         "1 pending, 1 failed: 1 landline")
     assert statuses(container)[sms.sent[1]["to"]] == "undelivered"
 
 

@@ -18,12 +18,12 @@ from bot.config import Settings
 from bot.db.models import ActionItem, Contact, DueJob, Incident
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import SLACK as SLACK_CHANNEL
-from bot.directory.rules.audience import SMS, UNREACHABLE, channel_for
+from bot.directory.rules.audience import SMS, UNREACHABLE, VOICE, channel_for
 from bot.directory.service import contacts as directory
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.rules import local_time
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
@@ -219,7 +219,7 @@ def notify_owner(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str
         return _dm(uow, item, incident, key, item.owner_ref, now, settings)
     if item.owner_kind == CONTACT:
         reach, contact = _reach(uow, item)
-        if reach == SMS:
+        if reach in (SMS, VOICE):
             return _sms(uow, item, incident, key, template, contact, now, settings)
         if reach == SLACK_CHANNEL:
             return _dm(uow, item, incident, key, contact.slack_user_id, now, settings)
@@ -273,8 +273,8 @@ def _reach_contact(uow: UnitOfWork, contact_id: str) -> tuple[str, Contact | Non
 
 def _sms(uow: UnitOfWork, item: ActionItem, incident: Incident, key: str, template: str,
          contact: Contact, now: datetime, settings: Settings) -> None:
-    enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
-            incident_id=incident.id, recipient=contact.phone, language=contact.language,
+    enqueue(uow, key=key, kind=phone_kind(channel_for(contact)), purpose=key.split(":")[0],
+            now=now, incident_id=incident.id, recipient=contact.phone, language=contact.language,
             payload={"body": _sms_body(item, template, contact, settings)})
 
 

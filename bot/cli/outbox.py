@@ -86,7 +86,7 @@ def _who(uow: UnitOfWork, message: OutboxMessage) -> str:
     channel or user id (an empty recipient is the incident's channel)."""
     from bot.directory.rules.phones import mask
 
-    if message.kind == Kind.SMS or message.kind == Kind.DIAL_OUT:
+    if message.kind in (Kind.SMS, Kind.DIAL_OUT, Kind.VOICE_MESSAGE):  # phone numbers: masked
         contact = uow.contacts.by_phone(message.recipient) if message.recipient else None
         return f"{contact.name}\n{mask(message.recipient)}" if contact else mask(message.recipient)
     if not message.recipient:

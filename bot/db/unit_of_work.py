@@ -21,6 +21,7 @@ from bot.db.stores.notes import NotesRepository
 from bot.db.stores.outbox import OutboxRepository
 from bot.db.stores.records import AuditRepository
 from bot.db.stores.sms import SmsRepository
+from bot.db.stores.voice import VoiceRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "coordbot_read_only"
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.contacts = ContactRepository(self.session)
         self.sms = SmsRepository(self.session)
         self.calls = CallRepository(self.session)
+        self.voice = VoiceRepository(self.session)
         self.actions = ActionRepository(self.session)
         self.notes = NotesRepository(self.session)
         return self

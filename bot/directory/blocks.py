@@ -7,12 +7,12 @@ import io
 from collections import Counter
 
 from bot.db.models import Incident
-from bot.directory.rules.audience import SMS, Candidate, Member, Summary
+from bot.directory.rules.audience import SMS, VOICE, Candidate, Member, Summary
 from bot.directory.rules.phones import mask
 from bot.i18n.languages import language_name
 from bot.slack_ui.text import escape
 
-CHANNEL_LABELS = {"slack": "Slack", "sms": "SMS", "unreachable": "unreachable"}
+CHANNEL_LABELS = {"slack": "Slack", "sms": "SMS", "voice": "phone call", "unreachable": "unreachable"}
 SHOWN = 15
 
 
@@ -24,7 +24,7 @@ def member_line(member: Member) -> str:
     contact = member.contact
     org = f" ({escape(contact.organisation)})" if contact.organisation else ""
     via = CHANNEL_LABELS[member.channel]
-    if member.channel == SMS:
+    if member.channel in (SMS, VOICE):
         via += f" {mask(contact.phone)}"
     return (f"• *{escape(contact.name)}*{org} — {via}, {_language(contact)} — "
             f"{'; '.join(member.reasons)}")

@@ -1,5 +1,6 @@
-"""Coordination calls on Twilio Voice: dial-outs through the real ``twilio`` client, and the
-TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
+"""Twilio Voice: dial-outs into coordination calls and message calls (``place_call``: a text read
+to a contact who cannot text) through the real ``twilio`` client, and the TwiML the call webhooks
+answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
 sandbox emulator (:mod:`bot.sandbox.twilio`).
@@ -13,6 +14,8 @@ Call flow the builders are made for::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -45,13 +48,42 @@ SAY_LANGUAGES: dict[str, str] = {
     "ht": "fr-FR",
 }
 
+# The <Say voice="..."> for a message read to a contact, per language: one that speaks that
+# language (Twilio's voice names are "Polly.<Name>" for Amazon Polly and "Google.<locale>-…" for
+# Google). Polly has no Vietnamese or Filipino voice, so those two use Google's. No provider has a
+# Haitian Creole voice: "ht" is read by the French voice (fr-FR), which mispronounces much of
+# Kreyòl — the message is still better heard than dropped, and an interpreter's recording (<Play>)
+# is the better fix where one exists.
+SAY_VOICES: dict[str, str] = {
+    "en": "Polly.Joanna",
+    "es": "Polly.Lupe",  # es-US
+    "fr": "Polly.Lea",
+    "pt": "Polly.Camila",  # pt-BR
+    "zh": "Polly.Zhiyu",  # cmn-CN
+    "vi": "Google.vi-VN-Standard-A",
+    "ko": "Polly.Seoyeon",
+    "ru": "Polly.Tatyana",
+    "ar": "Polly.Zeina",  # arb
+    "tl": "Google.fil-PH-Standard-A",
+    "ht": "Polly.Lea",  # the fr-FR fallback, see above
+}
 # Call-progress events of a dial-out (CreateParticipant ``StatusCallbackEvent``).
 DIAL_OUT_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Conference events the bot follows (``statusCallbackEvent`` of <Conference>, space-separated).
 CONFERENCE_EVENTS = "start end join leave"
 PIN_DIGITS = 6
+# Calls to one number looked through for a call whose answer was lost (newest first).
+LOOKUP_CALLS = 20
+# How long a message call rings before it counts as not answered (CreateCall ``Timeout``).
+RING_S = 30
 # Conferences of one name looked through for a dial-out whose answer was lost (newest first).
 LOOKUP_CONFERENCES = 20
+
+
+def say_voice(tag: str) -> str:
+    """The ``<Say>`` voice for one of our tags (``"es"`` -> ``"Polly.Lupe"``)."""
+    say_language(tag)  # refuses a tag we have no language for, with the list
+    return SAY_VOICES[tag.strip().replace("_", "-").split("-")[0].lower()]
 
 
 def say_language(tag: str) -> str:
@@ -99,6 +131,52 @@ class TwilioVoice:
                 raise DeliveryError("connection_error", str(error), permanent=False) from None
             raise OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}") from None
         return participant.call_sid
+
+    def place_call(self, *, to: str, url: str, status_callback: str | None,
+                   machine_detection: str | None = "DetectMessageEnd") -> str:
+        """Calls ``to``; once answered Twilio fetches the TwiML at ``url`` (POST). Returns the CallSid.
+
+        ``machine_detection="DetectMessageEnd"`` makes Twilio wait, when a machine answers, for
+        the end of its greeting (the beep) before fetching the TwiML, and say who answered as
+        ``AnsweredBy`` (``human``, ``machine_end_beep`` …) on that request and on the status
+        callbacks; a person hears a moment of silence while it decides. ``status_callback`` gets
+        the ``completed`` event with the final ``CallStatus`` (completed, busy, no-answer, failed,
+        canceled). Errors as for ``dial_out``: ``find_call`` tells about a lost answer.
+        """
+        options: dict = {"to": to, "from_": self._from, "url": url, "method": "POST",
+                         "timeout": RING_S}
+        if status_callback:
+            options.update(status_callback=status_callback, status_callback_method="POST",
+                           status_callback_event=["completed"])
+        if machine_detection:
+            options["machine_detection"] = machine_detection
+        try:
+            call = self._client.calls.create(**options)
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TwilioException, OSError) as error:
+            if failed_before_sending(error):
+                raise DeliveryError("connection_error", str(error), permanent=False) from None
+            raise OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}") from None
+        return call.sid
+
+    def find_call(self, *, to: str, since: datetime,
+                  taken: Callable[[str], bool] = lambda sid: False) -> str | None:
+        """The CallSid of the newest call from our number to ``to`` created since ``since`` that
+        ``taken`` does not claim (an earlier try of the same message, another row's call); raises
+        ``DeliveryError`` when Twilio cannot say. Twilio's dates have whole seconds: pass a
+        ``since`` a little early."""
+        try:
+            for call in self._client.calls.list(to=to, from_=self._from, limit=LOOKUP_CALLS):
+                created = call.date_created
+                if created is not None and created >= since and not taken(call.sid):
+                    return call.sid
+        except TwilioRestException as error:
+            raise DeliveryError(str(error.code or error.status), error.msg or "lookup refused",
+                                permanent=False) from None
+        except (TwilioException, OSError) as error:
+            raise DeliveryError("connection_error", str(error), permanent=False) from None
+        return None
 
     def find_participant(self, *, conference: str, label: str) -> str | None:
         """The CallSid of the participant labelled ``label`` in a conference named ``conference``
@@ -195,5 +273,53 @@ def say_and_hang_up(text: str, language: str) -> str:
     """``<Say>text</Say><Hangup/>``."""
     response = VoiceResponse()
     response.say(text, language=say_language(language))
+    response.hangup()
+    return str(response)
+
+
+def read_message(*, text: str, language: str, menu: str, action_url: str, goodbye: str,
+                 preface: str = "") -> str:
+    """A message read to a person: ``preface`` (if any), ``text`` twice (a pause between), then
+    ``menu``, all inside a one-key ``<Gather>`` whose key is POSTed to ``action_url`` as
+    ``Digits`` (a key pressed while the message plays interrupts it: the person has heard
+    enough). No key within 8 seconds: ``goodbye`` and ``<Hangup/>``."""
+    lang, voice = say_language(language), say_voice(language)
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", num_digits=1, action=action_url, method="POST",
+                             timeout=8)
+    if preface:
+        gather.say(preface, language=lang, voice=voice)
+    gather.say(text, language=lang, voice=voice)
+    gather.pause(length=1)
+    gather.say(text, language=lang, voice=voice)
+    gather.say(menu, language=lang, voice=voice)
+    response.say(goodbye, language=lang, voice=voice)
+    response.hangup()
+    return str(response)
+
+
+def leave_message(*, text: str, language: str) -> str:
+    """A message left on an answering machine after its beep: ``text`` twice, then hang up
+    (nobody is there to press a key)."""
+    lang, voice = say_language(language), say_voice(language)
+    response = VoiceResponse()
+    response.say(text, language=lang, voice=voice)
+    response.pause(length=1)
+    response.say(text, language=lang, voice=voice)
+    response.hangup()
+    return str(response)
+
+
+def say_goodbye(text: str, language: str) -> str:
+    """``text`` in the message voice of ``language``, then ``<Hangup/>``."""
+    response = VoiceResponse()
+    response.say(text, language=say_language(language), voice=say_voice(language))
+    response.hangup()
+    return str(response)
+
+
+def hang_up() -> str:
+    """``<Hangup/>``: for a fax, or a call we no longer have a message for."""
+    response = VoiceResponse()
     response.hangup()
     return str(response)

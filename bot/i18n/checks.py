@@ -10,7 +10,8 @@ catalogs, and ``coordbot catalogs import`` runs them on a translator's file befo
   (70 characters a segment, 67 when concatenated, instead of 160 / 153), so the budget is counted
   on the rendered text of each language, not on its length;
 * a voice prompt within ``VOICE_LIMIT`` characters: a caller hears it once, on a phone line, and
-  the keypad waits for the PIN after it.
+  the keypad waits after it (for the PIN, or a message call's menu of keys: its longest, the
+  RSVP menu naming five keys, is about 15 seconds spoken).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SMS_BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "ca
               "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
               "action_reassigned": 4}
 DEFAULT_SMS_BUDGET = 2
-VOICE_LIMIT = 200
+VOICE_LIMIT = 260
 
 NOTICE_TEXT = ("Shelters are open at Lincoln High School and the Eastside Community Center. "
                "Bring ID if you have one. Pets may come too.")  # 120 characters

@@ -12,6 +12,7 @@ from enum import StrEnum
 class Kind(StrEnum):
     SMS = "sms"
     DIAL_OUT = "voice.dial_out"
+    VOICE_MESSAGE = "voice.message"  # a phone call that reads a text to a contact
     PROVISION_CHANNEL = "slack.provision_channel"
     INVITE = "slack.invite"
     POST = "slack.post"
@@ -26,3 +27,10 @@ class Kind(StrEnum):
     SMS_FAILURE_REPORT = "slack.sms_failure_report"
     CONVERSATION_CARD = "slack.conversation_card"
     CONVERSATION_THREAD = "slack.conversation_thread"
+
+
+def phone_kind(channel: str) -> Kind:
+    """How a message to a contact's phone goes: a call that reads it to a person reached by voice
+    (the directory's ``channel``, or a landline), else an SMS. The payload is the same
+    (``{"body": …}``): the call reads the text without its reply instructions."""
+    return Kind.VOICE_MESSAGE if channel == "voice" else Kind.SMS

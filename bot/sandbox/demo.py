@@ -350,9 +350,10 @@ def _final_summary(messages: list, expected: int) -> str | None:
 STEPS: list[Callable[[Demo], None]] = [
     step_health, step_help, step_declare, step_refusal, step_malformed, step_update,
     step_list_and_status, step_edit, step_directory, step_mistyped_notice, step_notice,
-    step_sms_replies, demo_conversations.step_unknown_texter,
+    step_sms_replies, demo_conversations.step_unknown_texter, demo_calls.step_landline_contact,
     demo_calls.step_call,
-    demo_calls.step_rsvp, demo_calls.step_bridge_and_reminder, demo_notes.step_actions_during_call,
+    demo_calls.step_rsvp, demo_calls.step_landline_call, demo_calls.step_bridge_and_reminder,
+    demo_notes.step_actions_during_call,
     demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done,
     demo_calls.step_series, step_close,
     step_forged,

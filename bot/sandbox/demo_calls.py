@@ -7,6 +7,9 @@ PIN; they hang up, and the bridge stays open: one calls back with the same PIN; 
 left after the scheduled end the attendance is posted. A Spanish speaker answers in a sentence
 ("Sí, ahí estaré"), which is counted as a yes. Later a daily series is scheduled: each contact
 gets one invitation listing every call, all with one PIN.
+
+A contact on a landline (who cannot text) is invited by a phone call instead: the call reads the
+invitation in Spanish and she presses 1 to attend.
 """
 
 from __future__ import annotations
@@ -20,12 +23,58 @@ from zoneinfo import ZoneInfo
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.directory.rules.contacts import ContactRecord
 from bot.directory.rules.phones import mask
+from bot.directory.service import contacts as directory
 from bot.i18n.languages import language_name
+from bot.i18n.voice import prompt
 from bot.sandbox.harness import SMS_NUMBER, wait_until
 
 if TYPE_CHECKING:
     from bot.sandbox.demo import Demo
+
+
+LANDLINE = "+13055550188"
+LANDLINE_CONTACT = ContactRecord(name="Carmen Ortiz", organisation="Iglesia San José",
+                                 phone=LANDLINE, language="es", regions=("FL",), channel="voice")
+
+
+def step_landline_contact(demo: Demo) -> None:
+    """A contact whose only phone is a landline: texts to it are refused (Twilio 21614), and the
+    directory says to call her (``channel`` voice)."""
+    demo.live.twilio.mark_invalid(LANDLINE, 21614)
+    container = demo.live.container
+    with container.db.unit_of_work() as uow:
+        directory.import_records(uow, [LANDLINE_CONTACT], source="demo", actor="demo",
+                                 now=container.clock.now())
+        uow.commit()
+    demo.console.print(f"\n[bold cyan]administrator[/bold cyan] adds {LANDLINE_CONTACT.name} "
+                       f"({mask(LANDLINE)}, a landline; Spanish) with channel=voice")
+    demo.check(True, "a contact who cannot text is in the directory, to be called")
+
+
+def step_landline_call(demo: Demo) -> None:
+    """The landline rings with the invitation; Carmen hears it in Spanish and presses 1."""
+    twilio = demo.live.twilio
+    call = wait_until(lambda: next(iter(twilio.calls_to(LANDLINE)), None), timeout_s=30,
+                      what="the invitation call to the landline")
+    demo.check(not twilio.messages_to(LANDLINE), "no text was sent to the landline")
+    session = twilio.answer_call(call.sid)
+    said = [s for s in session.spoken if s.verb == "Say"]
+    demo.console.print(Panel(Text("\n".join(s.text for s in said)), expand=False,
+                             title=f"call to {mask(LANDLINE)} · <Say language=\"{said[0].language}\" "
+                                   f"voice=\"{said[0].voice}\"> · read twice"))
+    demo.check(said[0].language == "es-US" and said[-1].text == prompt("rsvp_menu", "es"),
+               "the invitation is read in Spanish, twice, with the keys to answer")
+    demo.console.print(Text.assemble((f"{LANDLINE_CONTACT.name}", "bold magenta"),
+                                     " presses ", ("1", "bold")))
+    session.press("1")
+    demo.console.print(Panel(Text(session.said()[-1]), title="she hears", expand=False))
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        carmen = uow.contacts.by_phone(LANDLINE)
+        rsvp = next(i.rsvp for i in uow.calls.invitations(_the_call(uow).id)
+                    if i.contact_id == carmen.id)
+    demo.check(rsvp == "yes" and session.ended, "pressing 1 recorded her RSVP: yes")
 
 
 def step_call(demo: Demo) -> None:

@@ -10,6 +10,7 @@ from bot.directory.rules.phones import mask
 from bot.slack_ui.text import escape
 from bot.sms.rules.failures import FailureReport
 from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
+from bot.voice.rules import OUTCOME_LABELS
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
 NOTICE_CANCEL_ACTION = "notice_cancel"
@@ -19,6 +20,9 @@ ERROR_LABELS = {
     "21614": "not a mobile number", "30006": "landline", "30003": "phone unreachable",
     "30005": "unknown or inactive number", "30007": "blocked as spam by the carrier",
     "21408": "country not enabled", "sms_not_configured": "SMS not configured",
+    # message calls (bot.voice)
+    "failed": "call failed", "voice_opted_out": "asked for no more calls",
+    "voice_not_configured": "calls not configured",
 }
 
 
@@ -112,7 +116,13 @@ def delivery_line(counts: dict[str, int], errors: dict[str, int]) -> str:
         reasons = ", ".join(f"{count} {ERROR_LABELS.get(code, 'error ' + code)}"
                             for code, count in sorted(errors.items(), key=lambda i: -i[1]))
         text += f": {reasons}"
-    return text
+    return text + _calls_part(counts)
+
+
+def _calls_part(counts: dict[str, int]) -> str:
+    """``; by phone call: 1 answered, 1 no answer`` for the message calls among the counts."""
+    calls = [f"{counts[status]} {label}" for status, label in OUTCOME_LABELS if counts.get(status)]
+    return f"; by phone call: {', '.join(calls)}" if calls else ""
 
 
 def failure_report(report: FailureReport) -> str:

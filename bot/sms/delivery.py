@@ -30,6 +30,7 @@ from bot.ports import DeliveryError, OutcomeUnknown, SmsPort
 from bot.sms import blocks as sms_blocks
 from bot.sms.rules.failures import OPTED_OUT_CODE, TWILIO_ERRORS, NumberIs
 from bot.sms.service import consent, failures, notices
+from bot.voice import service as voice
 
 FINAL_STATUSES = {"delivered", "undelivered", "failed"}
 # Twilio's dates have whole seconds, and its clock is not quite ours: the lookup window starts
@@ -120,6 +121,7 @@ class SmsSender:
             row.status = "suppressed"
         if error.permanent:
             apply_error_code(uow, row.recipient, error.code, now)
+            _call_a_landline(uow, row, error.code, now)
 
 
 class FailureReports(SlackCards):
@@ -172,6 +174,14 @@ def apply_error_code(uow: UnitOfWork, phone: str | None, code: str | None, at: d
         consent.mark_number(uow, phone, status=meaning.value, code=code, at=at)
 
 
+def _call_a_landline(uow: UnitOfWork, row: OutboxMessage, code: str | None,
+                     now: datetime) -> None:
+    """A notice or an invitation that cannot be texted to a landline is read to it by a phone
+    call instead (once: ``bot.voice.service.call_instead``)."""
+    if TWILIO_ERRORS.get(code or "") is NumberIs.LANDLINE:
+        voice.call_instead(uow, row, now)
+
+
 def _notice_of(row: OutboxMessage) -> tuple[int, int] | None:
     if row.purpose != "incident_notice" or row.incident_id is None:
         return None
@@ -205,4 +215,5 @@ def _apply_status(uow: UnitOfWork, message: OutboxMessage, status: str, error_co
     else:
         message.error_code = error_code or message.error_code
         apply_error_code(uow, message.recipient, error_code, now)
+        _call_a_landline(uow, message, error_code, now)
         failures.note_failure(uow, message, now=now)

@@ -1,5 +1,8 @@
 """``POST /twilio/voice`` (a caller asks for the PIN), ``/twilio/voice/pin`` and
-``/twilio/voice/conference-events`` (attendance). All signed; TwiML in the caller's language."""
+``/twilio/voice/conference-events`` (attendance); for message calls (``bot.voice``),
+``/twilio/voice/message?m=ID`` (what the call says), ``/twilio/voice/message/key?m=ID`` (the key
+pressed) and ``/twilio/voice/message/status`` (how the call ended). All signed (the signature
+covers ``m``); TwiML in the caller's language."""
 
 from __future__ import annotations
 
@@ -12,8 +15,18 @@ from starlette.routing import Route
 from bot.bootstrap import Container
 from bot.calls.service import bridge, conference
 from bot.calls.service.conference import ConferenceEvent
-from bot.gateways.twilio_voice import ask_for_pin, join_conference, say_and_hang_up
+from bot.gateways.twilio_voice import (
+    ask_for_pin,
+    hang_up,
+    join_conference,
+    leave_message,
+    read_message,
+    say_and_hang_up,
+    say_goodbye,
+)
 from bot.i18n.voice import prompt
+from bot.voice import service as message_calls
+from bot.voice.rules import is_machine
 from handlers.twilio.params import attempt as attempt_number
 from handlers.twilio.sms import signed
 
@@ -56,7 +69,50 @@ def routes(container: Container) -> list[Route]:
                                 now=container.clock.now(), settings=container.settings)
         return Response(status_code=204)
 
-    return [Route("/twilio/voice", signed(container, incoming), methods=["POST"]),
+    def message_twiml(found: message_calls.Script, message_id: int, preface: str = "") -> str:
+        menu = prompt("rsvp_menu" if found.rsvp else "message_menu", found.language)
+        return read_message(text=found.text, language=found.language, menu=menu, preface=preface,
+                            action_url=f"{base}/twilio/voice/message/key?m={message_id}",
+                            goodbye=prompt("goodbye", found.language))
+
+    async def message(request: Request, form: dict[str, str]) -> Response:
+        message_id = _message_id(request)
+        found = await asyncio.to_thread(message_calls.read_script, container.db, message_id)
+        answered_by = form.get("AnsweredBy", "")
+        if found is None or message_id is None or answered_by == "fax":
+            return _twiml(hang_up())
+        if is_machine(answered_by):  # after the beep (DetectMessageEnd)
+            return _twiml(leave_message(text=found.text, language=found.language))
+        return _twiml(message_twiml(found, message_id))
+
+    async def message_key(request: Request, form: dict[str, str]) -> Response:
+        message_id = _message_id(request)
+        meaning, found = await asyncio.to_thread(
+            message_calls.key_pressed, container.db, message_id=message_id,
+            digits=form.get("Digits", ""), now=container.clock.now())
+        if found is None or message_id is None:
+            return _twiml(hang_up())
+        if meaning in ("yes", "no", "maybe"):
+            return _twiml(say_goodbye(prompt(f"rsvp_{meaning}", found.language), found.language))
+        if meaning == "stopped":
+            return _twiml(say_goodbye(prompt("calls_stopped", found.language), found.language))
+        preface = "" if meaning == "repeat" else prompt("other_key", found.language)
+        return _twiml(message_twiml(found, message_id, preface))
+
+    async def message_status(_: Request, form: dict[str, str]) -> Response:
+        await asyncio.to_thread(
+            message_calls.call_ended, container.db, sid=form.get("CallSid", ""),
+            call_status=form.get("CallStatus", "")[:20],
+            answered_by=form.get("AnsweredBy", "")[:40] or None, now=container.clock.now(),
+            settings=container.settings.voice)
+        container.wakeup.notify()
+        return Response(status_code=204)
+
+    return [Route("/twilio/voice/message", signed(container, message), methods=["POST"]),
+            Route("/twilio/voice/message/key", signed(container, message_key), methods=["POST"]),
+            Route("/twilio/voice/message/status", signed(container, message_status),
+                  methods=["POST"]),
+            Route("/twilio/voice", signed(container, incoming), methods=["POST"]),
             Route("/twilio/voice/pin", signed(container, pin), methods=["POST"]),
             Route("/twilio/voice/conference-events", signed(container, conference_event),
                   methods=["POST"])]
@@ -65,3 +121,9 @@ def routes(container: Container) -> list[Route]:
 def _twiml(document: str) -> Response:
     return Response(document, media_type="application/xml")
 
+
+
+def _message_id(request: Request) -> int | None:
+    """The outbox row of a message call, from our own URL's ``m``; None when it is not a number."""
+    value = (request.query_params.get("m") or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None

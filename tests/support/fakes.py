@@ -211,7 +211,7 @@ class FakeSms:
 
 @dataclass
 class FakeVoice:
-    """Records dial-outs; each returns a new CallSid."""
+    """Records dial-outs and message calls; each returns a new CallSid."""
 
     dialled: list[dict] = field(default_factory=list)
 
@@ -229,3 +229,39 @@ class FakeVoice:
     def find_participant(self, *, conference: str, label: str) -> str | None:
         return next((d["sid"] for d in reversed(self.dialled)
                      if d["conference"] == conference and d["label"] == label), None)
+
+    # ----- message calls (bot.voice) -------------------------------------------------------------
+    placed: list[dict] = field(default_factory=list)
+    place_failures: list[DeliveryError] = field(default_factory=list)  # raised, in order, first
+    lookup_failures: list[DeliveryError] = field(default_factory=list)
+    die_after_placing: bool = False  # the next call is placed, then the worker process "dies"
+    on_placed: Callable[[str], None] | None = None  # runs with the new CallSid before it returns
+
+    def place_call(self, *, to: str, url: str, status_callback: str | None,
+                   machine_detection: str | None = "DetectMessageEnd") -> str:
+        if self.place_failures:
+            raise self.place_failures.pop(0)
+        sid = f"CA{len(self.placed) + 1:032x}"
+        self.placed.append({"to": to, "url": url, "status_callback": status_callback,
+                            "machine_detection": machine_detection, "sid": sid})
+        if self.on_placed is not None:
+            self.on_placed(sid)
+        if self.die_after_placing:
+            self.die_after_placing = False
+            raise SystemExit("the worker died after Twilio placed the call")
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise OutcomeUnknown("connection_lost", "the answer was lost")
+        return sid
+
+    def find_call(self, *, to: str, since: datetime,
+                  taken: Callable[[str], bool] = lambda sid: False) -> str | None:
+        """The newest call to ``to`` not ``taken`` (the fake keeps no dates: every call counts
+        as placed since ``since``)."""
+        if self.lookup_failures:
+            raise self.lookup_failures.pop(0)
+        return next((c["sid"] for c in reversed(self.placed)
+                     if c["to"] == to and not taken(c["sid"])), None)
+
+    def calls_to(self, number: str) -> list[dict]:
+        return [c for c in self.placed if c["to"] == number]

@@ -22,12 +22,12 @@ from bot.calls.rules.when import ScheduleRequest
 from bot.config import Settings
 from bot.db.models import Call, Contact, DueJob, Incident, Invitation
 from bot.db.unit_of_work import UnitOfWork
-from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE
+from bot.directory.rules.audience import SLACK, SMS, UNREACHABLE, VOICE
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.rules import local_time, short_local_time
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
@@ -250,11 +250,12 @@ def invited(uow: UnitOfWork, call: Call) -> list[tuple[Invitation, Contact]]:
 
 def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: Contact,
           key: str, text: str, now: datetime) -> None:
-    """SMS for SMS contacts; a direct message for contacts on Slack (the same plain text without
+    """SMS for SMS contacts (a phone call reading it for those reached by voice); a direct
+    message for contacts on Slack (the same plain text without
     its "Reply STOP" line, escaped there: it carries the incident's title and the agenda). The
     bot reads answers in the DM as it reads SMS replies (``bot.sms.service.direct``)."""
-    if invitation.channel == SMS and contact.phone:
-        enqueue(uow, key=key, kind=Kind.SMS, purpose=key.split(":")[0], now=now,
+    if invitation.channel in (SMS, VOICE) and contact.phone:
+        enqueue(uow, key=key, kind=phone_kind(invitation.channel), purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.phone, language=invitation.language,
                 payload={"body": text})
     elif invitation.channel == SLACK and contact.slack_user_id:

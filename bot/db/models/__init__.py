@@ -24,6 +24,7 @@ from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, Notes
 from bot.db.models.outbox import OutboxMessage
 from bot.db.models.records import AuditEvent
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
+from bot.db.models.voice import VoiceOptOut
 
 __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
@@ -31,4 +32,5 @@ __all__ = [
     "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
+    "VoiceOptOut",
 ]

@@ -43,6 +43,9 @@ class Contact(Base):
     consent_source: Mapped[str | None] = mapped_column(String(120))
     consent_at: Mapped[datetime | None]
     phone_status: Mapped[str] = mapped_column(String(16), default="ok")
+    # How the person asked to be reached: "sms", "voice" (a phone call reads them the message) or
+    # "slack"; "" when the directory does not say (then the number and Slack id decide).
+    channel: Mapped[str] = mapped_column(String(8), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -156,7 +156,7 @@ class ContactRepository:
             Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
             Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
             cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
-            Contact.phone_status, Contact.active, Contact.home_language,
+            Contact.phone_status, Contact.active, Contact.home_language, Contact.channel,
         ).where(Contact.active.is_(True), or_(*conditions))
         return self._session.connection().execute(query).all()
 

@@ -142,10 +142,13 @@ class OutboxRepository:
             query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
         return {status: count for status, count in self._session.execute(query)}
 
-    def count_by_language(self, *, key_prefix: str) -> dict[str, int]:
+    def count_by_language(self, *, key_prefix: str,
+                          except_suffix: str | None = None) -> dict[str, int]:
         query = (select(OutboxMessage.language, func.count())
                  .where(OutboxMessage.idempotency_key.startswith(key_prefix))
                  .group_by(OutboxMessage.language))
+        if except_suffix:
+            query = query.where(~OutboxMessage.idempotency_key.endswith(except_suffix))
         return {language or "": count for language, count in self._session.execute(query)}
 
     def error_counts(self, *, key_prefix: str) -> dict[str, int]:

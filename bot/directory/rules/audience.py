@@ -18,7 +18,10 @@ from bot.directory.rules.contacts import ALL_TYPES, Consent
 from bot.directory.rules.regions import NATIONAL
 from bot.i18n.languages import language_name as language_name  # re-exported for bot.sms.blocks
 
-SLACK, SMS, UNREACHABLE = "slack", "sms", "unreachable"
+SLACK, SMS, VOICE, UNREACHABLE = "slack", "sms", "voice", "unreachable"
+CHANNELS = (SMS, VOICE, SLACK)  # what a directory's ``channel`` column may ask for
+# Numbers a phone call still reaches: a landline takes calls, not texts.
+CALLABLE = ("ok", "landline")
 ADD, REMOVE = "add", "remove"
 
 
@@ -37,6 +40,7 @@ class Candidate(NamedTuple):  # a NamedTuple: a large directory makes thousands 
     phone_status: str = "ok"
     active: bool = True
     home_language: str = ""  # the language spoken, when it is not ``language`` (the SMS one)
+    channel: str = ""  # the directory's ``channel`` (sms, voice, slack), "" when it says none
 
     @property
     def spoken(self) -> str:
@@ -90,11 +94,23 @@ def _directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: t
 
 
 def channel_for(contact: Candidate) -> str:
-    """Slack for people on Slack; SMS for a usable number with no STOP; otherwise unreachable."""
-    if contact.slack_user_id:
+    """Slack for people on Slack; SMS for a usable number with no STOP; a phone call (voice) for
+    a person who asked for calls and for a number marked as a landline; otherwise unreachable.
+
+    A STOP texted stops texts only: a person who asked for calls is still called (pressing 0 on a
+    call stops calls, checked when each call is placed)."""
+    wants = contact.channel
+    callable_number = bool(contact.phone) and contact.phone_status in CALLABLE
+    if wants == VOICE and callable_number:
+        return VOICE
+    if contact.slack_user_id and wants != SMS:
         return SLACK
     if contact.phone and contact.phone_status == "ok" and contact.sms_consent != Consent.OPTED_OUT:
         return SMS
+    if contact.slack_user_id:
+        return SLACK
+    if callable_number and contact.phone_status == "landline":
+        return VOICE
     return UNREACHABLE
 
 

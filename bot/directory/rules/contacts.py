@@ -21,7 +21,10 @@ TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 COLUMNS = ("name", "organisation", "organisation_type", "role", "phone", "email",
            "slack_user_id", "language", "timezone", "regions", "incident_types", "tags",
-           "sms_consent", "active", "sms_language")
+           "sms_consent", "active", "sms_language", "channel")
+# What ``channel`` may say: how the person asked to be reached ("voice": a phone call reads them
+# each message; empty: their number and Slack id decide, and a landline is called).
+CHANNELS = ("sms", "voice", "slack")
 
 
 class Consent(StrEnum):
@@ -56,6 +59,7 @@ class ContactRecord:
     sms_consent: Consent = Consent.UNKNOWN
     active: bool = True
     home_language: str = ""  # empty: the same as ``language``
+    channel: str = ""  # sms, voice, slack, or "" (not said)
 
     def __post_init__(self) -> None:
         if not self.home_language:
@@ -106,6 +110,7 @@ def validate_row(raw: Mapping[str, str | None], *, default_region: str = "US",
     check("tags", parse_tags)
     check("sms_consent", _consent)
     check("active", _boolean)
+    check("channel", _channel)
     if not any(values.get(c) for c in ("phone", "email", "slack_user_id")) and values.get("name"):
         errors.append(FieldError("phone", "", "give at least a phone, an email or a Slack user id"))
     if errors:
@@ -195,6 +200,13 @@ def _consent(text: str) -> Consent:
         return words[text.lower().replace("-", "_").replace(" ", "_")]
     except KeyError:
         raise InvalidInput("use yes, no or unknown") from None
+
+
+def _channel(text: str) -> str:
+    word = text.strip().lower()
+    if word not in CHANNELS:
+        raise InvalidInput(f"not a channel; use one of {', '.join(CHANNELS)} (or leave it empty)")
+    return word
 
 
 def _boolean(text: str) -> bool:

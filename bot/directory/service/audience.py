@@ -72,9 +72,10 @@ def change(uow: UnitOfWork, *, incident: Incident, contact: Contact, action: str
 def _candidate(row) -> Candidate:
     """A row of ``audience_candidates`` (positional; lists as JSON text) as a Candidate."""
     (cid, name, organisation, org_type, language, regions, types, tags, phone, slack_id,
-     consent, phone_status, active, home_language) = row
+     consent, phone_status, active, home_language, channel) = row
     return Candidate(cid, name, organisation, org_type, language, _tuple(regions), _tuple(types),
-                     _tuple(tags), phone, slack_id, consent, phone_status, active, home_language)
+                     _tuple(tags), phone, slack_id, consent, phone_status, active, home_language,
+                     channel)
 
 
 @functools.lru_cache(maxsize=4096)

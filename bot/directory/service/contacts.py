@@ -17,7 +17,7 @@ from bot.records import audit
 
 STORED_FIELDS = ("name", "organisation", "organisation_type", "role", "phone", "phone_extension",
                  "email", "slack_user_id", "language", "home_language", "timezone", "regions",
-                 "incident_types", "tags", "active")
+                 "incident_types", "tags", "active", "channel")
 
 
 @dataclass

@@ -229,6 +229,8 @@ class Conferences:
                   "CallbackSource": "call-progress-events", "Direction": call.direction, "From": call.from_,
                   "SequenceNumber": str(call.sequence - 1), "Timestamp": rfc2822(datetime.now(UTC)),
                   "To": call.to}
+        if call.answered_by and not call.async_amd:  # synchronous detection: on every callback
+            params["AnsweredBy"] = call.answered_by
         if event == "completed":
             started = call.start_time or call.end_time or call.date_created
             seconds = str(max(0, int(((call.end_time or started) - started).total_seconds())))

@@ -18,6 +18,7 @@ import threading
 import httpx
 
 from .callbacks import StatusCallbacks, VoiceThread, WebhookSigner
+from .calls_api import CallsApi
 from .conference_api import ConferencesApi
 from .conferences import Conferences
 from .faults import Faults
@@ -28,9 +29,10 @@ from .voice import CallSession, VoiceSimulation
 
 
 class TwilioEmulator:
-    """A local stand-in for Twilio's 2010-04-01 REST API (Messages, Conferences and Participants),
-    which also plays the phone network: it delivers status callbacks, places calls that follow the
-    application's TwiML, and answers or hangs up dial-outs."""
+    """A local stand-in for Twilio's 2010-04-01 REST API (Messages, Calls, Conferences and
+    Participants), which also plays the phone network: it delivers status callbacks, places calls
+    that follow the application's TwiML, answers outbound calls (as a person or a machine), and
+    answers or hangs up dial-outs."""
 
     CALLBACK_WORKERS = 4
 
@@ -52,10 +54,12 @@ class TwilioEmulator:
         conferences_api = ConferencesApi(account_sid=account_sid, lock=self.lock,
                                          conferences=self._conferences, faults=self._faults,
                                          send_later=self._voice.apply_later)
+        self._calls_api = CallsApi(account_sid=account_sid, lock=self.lock, conferences=self._conferences,
+                                   faults=self._faults, send_later=self._voice.apply_later)
         self._server = ApiServer(host=host, port=port, account_sid=account_sid, auth_token=auth_token,
                                  lock=self.lock, faults=self._faults, messages_api=self._messages,
                                  conferences_api=conferences_api, status_callbacks=self._status_callbacks,
-                                 deliver_callbacks=deliver_callbacks)
+                                 deliver_callbacks=deliver_callbacks, calls_api=self._calls_api)
 
     # ----- lifecycle -----------------------------------------------------------------------------
     def start(self) -> TwilioEmulator:
@@ -115,6 +119,15 @@ class TwilioEmulator:
     def calls(self) -> dict[str, EmulatedCall]:
         """Calls by CallSid, inbound and dial-outs."""
         return self._conferences.calls
+
+    @property
+    def placed_calls(self) -> list[EmulatedCall]:
+        """Outbound calls placed with ``POST Calls.json``, in order."""
+        with self.lock:
+            return list(self._calls_api.placed)
+
+    def calls_to(self, number: str) -> list[EmulatedCall]:
+        return [call for call in self.placed_calls if call.to == number]
 
     @property
     def call_sessions(self) -> dict[str, CallSession]:
@@ -227,6 +240,17 @@ class TwilioEmulator:
     def answer(self, call_sid: str) -> None:
         """The dial-out ``call_sid`` is answered: it rings, is answered and joins its conference."""
         self._voice.answer(call_sid)
+
+    def answer_call(self, call_sid: str, *, answered_by: str = "human") -> CallSession:
+        """The outbound call ``call_sid`` (``POST Calls.json``) is answered — by a person, or, as
+        machine detection reports it, ``machine_end_beep`` (the message goes after the beep),
+        ``fax`` … — and follows the TwiML at its ``Url``. Returns once the call waits for digits
+        or has ended; press keys with the session's ``press``."""
+        return self._voice.answer_call(call_sid, answered_by)
+
+    def fail_call(self, call_sid: str, *, status: str = "no-answer") -> None:
+        """The outbound call ``call_sid`` is never answered: ``no-answer``, ``busy`` or ``failed``."""
+        self._voice.fail_call(call_sid, status)
 
     def hang_up_participant(self, call_sid: str) -> None:
         """The participant ``call_sid`` (dial-out or caller) hangs up."""

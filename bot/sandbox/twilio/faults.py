@@ -201,6 +201,12 @@ class Faults:
         if to in self._invalid:
             raise ApiError(400, self._invalid[to])
 
+    def refuse_uncallable_locked(self, to: str) -> None:
+        """Raises 21211 for a call to a number marked invalid with it (the caller holds the
+        lock); a number marked as a landline for texts (21614) takes calls."""
+        if self._invalid.get(to) == 21211:
+            raise ApiError(400, 21211)
+
     def refuse_opted_out_locked(self, to: str) -> None:
         """Raises 21610 for a number marked opted out (the caller holds the lock)."""
         if to in self._opted_out:

@@ -50,6 +50,17 @@ class EmulatedCall:
     status_callback_method: str = "POST"
     status_callback_events: frozenset[str] = frozenset({"completed"})
     sequence: int = 0
+    # Outbound calls placed with ``POST Calls.json``: the TwiML to fetch on answer, answering
+    # machine detection (``Enable``/``DetectMessageEnd``, in the background when ``async_amd``),
+    # and what detection found (``human``, ``machine_end_beep``, ``fax`` …).
+    url: str | None = None
+    method: str = "POST"
+    machine_detection: str | None = None
+    async_amd: bool = False
+    amd_callback: str | None = None
+    amd_callback_method: str = "POST"
+    answered_by: str | None = None
+    timeout_s: int = 60
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The HTTP side: a threading server with kept-alive connections, a hand-written request parser,
-HTTP Basic auth with the account's credentials, and routing to the Messages and Conferences APIs.
+HTTP Basic auth with the account's credentials, and routing to the Messages, Calls and Conferences APIs.
 
 Every request is recorded (``requests``); errors are Twilio's JSON error bodies.
 """
@@ -17,8 +17,9 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import conference_api, messages
+from . import calls_api, conference_api, messages
 from .callbacks import StatusCallbacks
+from .calls_api import CallsApi
 from .conference_api import ConferencesApi
 from .faults import ConnectionFault, Faults
 from .messages import MessagesApi
@@ -145,7 +146,8 @@ class ApiServer:
 
     def __init__(self, *, host: str, port: int, account_sid: str, auth_token: str, lock: threading.Lock,
                  faults: Faults, messages_api: MessagesApi, conferences_api: ConferencesApi,
-                 status_callbacks: StatusCallbacks, deliver_callbacks: bool):
+                 status_callbacks: StatusCallbacks, deliver_callbacks: bool,
+                 calls_api: CallsApi | None = None):
         self.host, self.port = host, port
         self.account_sid, self._auth_token = account_sid, auth_token
         self._expected_auth = "Basic " + base64.b64encode(
@@ -154,6 +156,7 @@ class ApiServer:
         self._faults = faults
         self._messages = messages_api
         self._conferences = conferences_api
+        self._calls = calls_api
         self._status_callbacks = status_callbacks
         self._deliver_callbacks = deliver_callbacks
         self.requests: list[dict] = []  # every request answered, in order
@@ -257,6 +260,10 @@ class ApiServer:
         if not self._authorized(authorization):
             raise ApiError(401, 20003, "Authenticate",
                            headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        if match is None and self._calls is not None:
+            calls = calls_api.ROUTE.match(path)
+            if calls is not None and calls.group("account") == self.account_sid:
+                return (*self._calls.route(method, path, calls, record), None)
         if match is None:
             voice = conference_api.ROUTE.match(path)
             if voice is not None and voice.group("account") == self.account_sid:

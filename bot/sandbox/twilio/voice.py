@@ -1,6 +1,10 @@
 """The voice simulation: incoming calls that follow an application's TwiML, and the drivers tests use
 to play the people on the phone.
 
+An outbound call placed with ``POST Calls.json`` rings until :meth:`VoiceSimulation.answer_call`
+(who answered: a person or a machine) or :meth:`VoiceSimulation.fail_call`; once answered it
+follows its TwiML exactly as an incoming call does.
+
 A call placed with :meth:`VoiceSimulation.place_call` requests its voice webhook as Twilio does and
 follows the TwiML it returns (``<Say>``/``<Play>``/``<Pause>``, ``<Gather>`` for DTMF, ``<Redirect>``,
 ``<Hangup/>``, ``<Dial><Conference>``) as a :class:`CallSession`. Where Twilio's documentation says
@@ -109,7 +113,7 @@ class VoiceSimulation:
         self._lock = lock
         self._conferences = conferences
         self._thread = thread
-        self.sessions: dict[str, CallSession] = {}  # by CallSid, inbound calls only
+        self.sessions: dict[str, CallSession] = {}  # by CallSid: inbound calls, answered outbound ones
 
     # ----- drivers -------------------------------------------------------------------------------
     def place_call(self, *, voice_url: str, from_: str, to: str, method: str = "POST") -> CallSession:
@@ -134,6 +138,17 @@ class VoiceSimulation:
 
     def answer(self, call_sid: str) -> None:
         self._drive(lambda: self._conferences.answer(call_sid))
+
+    def answer_call(self, call_sid: str, answered_by: str) -> CallSession:
+        """An outbound call (``POST Calls.json``) is answered by ``answered_by`` (``human``,
+        ``machine_end_beep``, ``fax`` …, what machine detection reports) and follows its TwiML."""
+        return self._thread.run(lambda: self._answer_call(call_sid, answered_by))
+
+    def fail_call(self, call_sid: str, status: str) -> None:
+        """An outbound call is never answered: it ends ``no-answer``, ``busy`` or ``failed``."""
+        if status not in ("no-answer", "busy", "failed", "canceled"):
+            raise ValueError(f"not a final call status for an unanswered call: {status}")
+        self._drive(lambda: self._fail_call(call_sid, status))
 
     def hang_up_participant(self, call_sid: str) -> None:
         session = self.sessions.get(call_sid)
@@ -166,6 +181,44 @@ class VoiceSimulation:
         """Carries out ``effects`` on the voice thread without waiting (what REST requests cause)."""
         if effects:
             self._thread.submit(lambda: self.apply(effects), waited=False)
+
+    # ----- outbound calls ------------------------------------------------------------------------
+    def _outbound(self, call_sid: str) -> EmulatedCall:
+        call = self._conferences.calls.get(call_sid)
+        if call is None or call.direction != "outbound-api" or call.url is None:
+            raise KeyError(f"no outbound call {call_sid} placed with Calls.json")
+        if call.status not in ("queued", "initiated", "ringing"):
+            raise RuntimeError(f"{call_sid} is already {call.status}")
+        return call
+
+    def _answer_call(self, call_sid: str, answered_by: str) -> CallSession:
+        """Rings, answers, says who answered (synchronous detection: on the TwiML request;
+        ``AsyncAmd``: in its own callback once the TwiML has started) and follows the TwiML."""
+        with self._lock:
+            call = self._outbound(call_sid)
+            call.status = "ringing"
+            effects = self._conferences.call_event_locked(call, "ringing")
+            call.status, call.start_time = "in-progress", datetime.now(UTC)
+            detected = call.machine_detection is not None
+            if detected:
+                call.answered_by = answered_by
+            effects += self._conferences.call_event_locked(call, "answered")
+            session = CallSession(self, call, call.url)
+            self.sessions[call.sid] = session
+        self.apply(effects)
+        extra = {"AnsweredBy": answered_by} if detected and not call.async_amd else None
+        self._follow(session, call.url, call.method, extra, 0)
+        if detected and call.async_amd and call.amd_callback:
+            self._thread.request("amd", call.amd_callback, call.amd_callback_method,
+                                 {"AccountSid": self.account_sid, "CallSid": call.sid,
+                                  "AnsweredBy": answered_by, "MachineDetectionDuration": "2300"},
+                                 call_sid=call.sid)
+        return session
+
+    def _fail_call(self, call_sid: str, status: str) -> list[Effect]:
+        with self._lock:
+            call = self._outbound(call_sid)
+            return self._conferences.finish_call_locked(call, status)
 
     # ----- following TwiML -----------------------------------------------------------------------
     def _follow(self, session: CallSession, url: str, method: str, extra: dict | None, depth: int) -> None:
@@ -252,9 +305,10 @@ class VoiceSimulation:
         self._hang_up(session)
 
     def _end_call(self, session: CallSession, status: str) -> None:
-        with self._lock:
-            self._conferences.finish_call_locked(session.call, status)  # an inbound call: no callbacks
+        with self._lock:  # an inbound call has no status callback; an outbound one may
+            effects = self._conferences.finish_call_locked(session.call, status)
         session.gathering = session.after_gather = None
+        self.apply(effects)
 
     def _hang_up(self, session: CallSession) -> None:
         if session.ended:

@@ -16,17 +16,18 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
-from bot.directory.rules.audience import SMS, Member
+from bot.directory.rules.audience import SMS, VOICE, Member
 from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.review import unreviewed_languages
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
 from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
 from bot.sms.rules.segments import check_fits, segments
+from bot.voice.rules import FALLBACK_SUFFIX
 
 SUMMARY_THROTTLE_S = 10
 AWAITING, SENT, CANCELLED = "awaiting_confirmation", "sent", "cancelled"
@@ -151,7 +152,8 @@ def channel_post(uow: UnitOfWork, notice_id: int) -> NoticePost:
     """The sent notice with its languages, counts and delivery so far, for the channel."""
     notice = _notice(uow, notice_id)
     prefix = key_prefix(notice_id)
-    by_language = uow.outbox.count_by_language(key_prefix=prefix)
+    # A call standing in for a text refused as a landline is the same recipient.
+    by_language = uow.outbox.count_by_language(key_prefix=prefix, except_suffix=FALLBACK_SUFFIX)
     counts, errors = delivery_counts(uow, notice_id)
     return NoticePost(notice.id, notice.author, _stored_texts(notice.text), by_language, counts,
                       errors)
@@ -174,9 +176,9 @@ def _refuse_if_closed(incident: Incident) -> None:
 
 def _recipients(uow: UnitOfWork, incident: Incident, settings: Settings) -> list[Member]:
     members = audience.members(uow, incident, settings.directory.always_include_tags)
-    sms = [m for m in members if m.channel == SMS]
-    stopped = uow.sms.opted_out_among([m.contact.phone for m in sms if m.contact.phone])
-    return [m for m in sms if m.contact.phone not in stopped]
+    phones = [m for m in members if m.channel in (SMS, VOICE)]
+    stopped = uow.sms.opted_out_among([m.contact.phone for m in phones if m.contact.phone])
+    return [m for m in phones if m.channel == VOICE or m.contact.phone not in stopped]
 
 
 def _languages(recipients: list[Member]) -> list[str]:
@@ -197,7 +199,8 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
     """
     counts = {language: segments(body).segments for language, body in bodies.items()}
     uow.outbox.add_new([
-        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}", "kind": Kind.SMS.value,
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}",
+         "kind": phone_kind(m.channel).value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
          "segments": counts[m.contact.language], "status": "pending", "attempts": 0,

@@ -1,0 +1,30 @@
+"""The voice opt-out list (numbers that pressed 0 on a message call)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import VoiceOptOut
+
+
+class VoiceRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def is_opted_out(self, phone: str) -> bool:
+        return self._session.get(VoiceOptOut, phone) is not None
+
+    def opted_out_among(self, phones: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(phones), 900):
+            found.update(self._session.scalars(
+                select(VoiceOptOut.phone).where(VoiceOptOut.phone.in_(phones[start:start + 900]))))
+        return found
+
+    def opt_out(self, phone: str, *, source: str, at: datetime) -> None:
+        if self._session.get(VoiceOptOut, phone) is None:
+            self._session.add(VoiceOptOut(phone=phone, source=source, at=at))
+            self._session.flush()

@@ -22,7 +22,7 @@ from bot.db.models.incidents import Incident, TimelineEntry
 from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
 from bot.db.models.outbox import OutboxMessage
-from bot.db.models.records import AuditEvent
+from bot.db.models.records import AuditChainHead, AuditEvent
 from bot.db.models.sms import EarlyStatus, InboundMessage, Notice, SmsOptOut
 
 __all__ = [

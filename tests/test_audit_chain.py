@@ -13,7 +13,6 @@ from bot.db.unit_of_work import Database, alembic_config
 from bot.records import audit, chain
 from bot.records.service import verify_database
 from tests.conftest import COORDINATOR
-from tests.support.slash import Slash
 from tests.support.scenario import declared_with_contacts
 
 

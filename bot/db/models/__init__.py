@@ -26,7 +26,8 @@ from bot.db.models.records import AuditChainHead, AuditEvent
 from bot.db.models.sms import EarlyStatus, InboundMessage, Notice, SmsOptOut
 
 __all__ = [
-    "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
+    "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
+    "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
     "ContactTag", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone", "InboxRequest", "Incident",
     "Invitation", "Notice",

@@ -19,7 +19,7 @@ from bot.sandbox.server import free_port
 from tests.support.waiting import wait_until
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
-GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes", "deploy"}
+GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes", "deploy", "audit"}
 
 
 def panel(args: list[str], title: str) -> list[str]:
@@ -46,7 +46,7 @@ def options(*args: str) -> set[str]:
 
 def test_help_lists_exactly_the_commands():
     assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes",
-                          "deploy"}
+                          "deploy", "audit"}
 
 
 @pytest.mark.parametrize(("group", "expected"), [
@@ -55,6 +55,7 @@ def test_help_lists_exactly_the_commands():
     ("messages", {"list", "retry"}),
     ("notes", {"export", "attach"}),
     ("deploy", {"check"}),
+    ("audit", {"export", "verify"}),
 ])
 def test_each_group_lists_exactly_its_commands(group, expected):
     assert commands(group) == expected

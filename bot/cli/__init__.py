@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from bot.cli import contacts, db, demo, deploy, notes, outbox, serve
+from bot.cli import audit, contacts, db, demo, deploy, notes, outbox, serve
 from bot.cli.common import complain
 from bot.config import ConfigError
 
@@ -25,6 +25,7 @@ app.add_typer(contacts.contacts_app, name="contacts")
 app.add_typer(outbox.messages_app, name="messages")
 app.add_typer(notes.notes_app, name="notes")
 app.add_typer(deploy.deploy_app, name="deploy")
+app.add_typer(audit.audit_app, name="audit")
 
 
 def main() -> None:

@@ -53,6 +53,10 @@ class AuditRepository:
             query = query.where(AuditEvent.action == action)
         return self._session.scalars(query).all()
 
+    def last(self, *, action: str) -> AuditEvent | None:
+        return self._session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                     .order_by(AuditEvent.id.desc()).limit(1)).first()
+
     def latest(self, *, incident_id: int | None, limit: int) -> list[AuditEvent]:
         """The last ``limit`` events (of one incident, or all), oldest first."""
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)

@@ -82,3 +82,26 @@ def test_audience_exports_and_notes_page_views_appear_in_the_trail(container, ca
     assert f"`{access.AUDIENCE_EXPORTED}`" in shown and "contacts=" in shown
     assert shown.count(f"`{access.NOTES_VIEWED}`") == 1
     assert f"link={access.link_fingerprint(token)}" in shown and token not in shown
+
+
+# ---------------------------------------------------------------- legal hold
+
+def held(container) -> bool:
+    with container.db.unit_of_work(read_only=True) as uow:
+        return uow.incidents.by_key("INC-2026-0001").legal_hold
+
+
+def test_only_officials_place_and_release_a_legal_hold_and_both_are_recorded(commands, container):
+    with pytest.raises(PermissionDenied, match="officials"):
+        commands.run("hold INC-2026-0001", user=COORDINATOR)
+    assert held(container) is False
+    assert "is on legal hold" in commands.run("hold INC-2026-0001", user=OFFICIAL).text
+    assert "already on legal hold" in commands.run("hold INC-2026-0001", user=OFFICIAL).text
+    assert held(container) is True
+    released = commands.run("hold INC-2026-0001 release", user=OFFICIAL).text
+    assert "released from legal hold" in released and held(container) is False
+    shown = commands.run("audit INC-2026-0001", user=OFFICIAL).text
+    assert shown.count("`incident.legal_hold_placed`") == 1
+    assert shown.count("`incident.legal_hold_released`") == 1
+    with pytest.raises(InvalidInput, match="optionally `release`"):
+        parse_invocation("hold INC-2026-0001 forever")

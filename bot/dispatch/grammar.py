@@ -85,6 +85,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("audit", "audit [KEY] [last N]", "/incident audit INC-2026-0001 last 50",
                    "The audit trail: who did what, when, newest last (coordinators and "
                    "officials; outside an incident channel with no key: the whole trail)."),
+        Subcommand("hold", "hold [KEY] [release]", "/incident hold INC-2026-0001",
+                   "Put an incident on legal hold, or release it: nothing of it is purged "
+                   "while held (officials only; recorded in the audit trail)."),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -114,7 +117,7 @@ def parse_invocation(text: str) -> Invocation:
     rest = rest.strip()
     key = None
     if name in ("status", "update", "edit", "close", "reopen", "contacts", "notify", "call",
-                "action", "actions", "notes", "rsvp", "audit"):
+                "action", "actions", "notes", "rsvp", "audit", "hold"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -138,6 +141,8 @@ def parse_invocation(text: str) -> Invocation:
         parse_optout(rest)
     if name == "audit":
         parse_last(rest)
+    if name == "hold":
+        parse_hold(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")
@@ -223,6 +228,15 @@ def parse_last(text: str) -> int:
         raise InvalidInput(f"Show between 1 and {AUDIT_MOST} events; `coordbot audit export` "
                            "gives the whole trail.", example)
     return count
+
+
+def parse_hold(text: str) -> bool:
+    """``""`` -> put on hold; ``"release"`` -> release it."""
+    word = text.strip().lower()
+    if word not in ("", "release"):
+        raise InvalidInput(f"`/incident hold` takes an incident key and optionally `release`, "
+                           f"not {text.strip()!r}.", "/incident hold INC-2026-0001 release")
+    return word == ""
 
 
 def _unquote(text: str) -> str:

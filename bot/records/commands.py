@@ -12,3 +12,11 @@ class ShowAudit:
 
     key: str | None
     last: int
+
+
+@dataclass(frozen=True)
+class SetLegalHold:
+    """Put an incident on legal hold (``hold``) or release it (``release``): officials only."""
+
+    key: str | None
+    hold: bool

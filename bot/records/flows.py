@@ -1,4 +1,5 @@
-"""``/incident audit``: the trail read back in Slack, for coordinators and officials only.
+"""``/incident audit``: the trail read back in Slack, for coordinators and officials only; and
+``/incident hold``: an incident's legal hold, for officials.
 
 Times are shown in the reader's Slack time zone, looked up before the transaction.
 """
@@ -11,8 +12,9 @@ from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.reply import Reply
 from bot.errors import PermissionDenied
 from bot.incidents.where import incident_for
+from bot.records import service as records
 from bot.records import text as audit_text
-from bot.records.commands import ShowAudit
+from bot.records.commands import SetLegalHold, ShowAudit
 
 READERS = ("coordinator", "official")
 
@@ -45,4 +47,20 @@ def show(command: ShowAudit, context: Context) -> Reply:
     return Reply(audit_text.trail(title, events, context.prepared.zone, total=total))
 
 
-ROUTES = (Route(ShowAudit, show, read_only=True, before=_allowed_reader),)
+def hold(command: SetLegalHold, context: Context) -> Reply:
+    incident = incident_for(context, command.key, "hold")
+    changed = records.set_legal_hold(context.uow, incident, hold=command.hold, actor=context.user,
+                                     now=context.now)
+    state = "on legal hold" if command.hold else "released from legal hold"
+    if not changed:
+        return Reply(f"{incident.key} is already on legal hold." if command.hold else
+                     f"{incident.key} is not on legal hold.")
+    what = ("nothing of it will be purged or redacted until an official releases it"
+            if command.hold else "retention applies to it again")
+    return Reply(f"{incident.key} is {state}: {what}. Recorded in the audit trail.")
+
+
+ROUTES = (
+    Route(ShowAudit, show, read_only=True, before=_allowed_reader),
+    Route(SetLegalHold, hold, "official", "put an incident on legal hold or release it"),
+)

@@ -1,4 +1,5 @@
-"""audit_events: a SHA-256 hash chain (seq, prev_hash, hash) and its one-row head, backfilled
+"""audit_events: a SHA-256 hash chain (seq, prev_hash, hash) and its one-row head, backfilled;
+incidents: legal_hold
 
 Revision ID: 0016
 Revises: 0010
@@ -40,6 +41,9 @@ def upgrade() -> None:
                     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head')))
     seq, last = _backfill(op.get_bind())
     op.bulk_insert(head, [{'id': 1, 'seq': seq, 'hash': last}])
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('legal_hold', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
 
 
 def _backfill(connection) -> tuple[int, str]:
@@ -64,6 +68,8 @@ def _backfill(connection) -> tuple[int, str]:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_column('legal_hold')
     op.drop_table('audit_chain_head')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_audit_events_seq'), type_='unique')

@@ -1,8 +1,8 @@
 """The audit trail: who changed what, when, with what details — each event hash-chained.
 
-Every event is appended through :func:`record`, which takes the chain head's lock, links the event
-to the last one (``bot.records.chain``) and moves the head, all in the caller's transaction: an
-event rolled back leaves the chain as it was.
+:func:`record` writes the event in the caller's transaction; when that transaction commits, its
+events are linked after the chain's head (``bot.records.chain``), under the head's lock. An event
+rolled back leaves the chain as it was.
 """
 
 from datetime import datetime
@@ -15,11 +15,9 @@ from bot.records import chain
 
 def record(uow: UnitOfWork, *, at: datetime, actor: str, action: str,
            incident_id: int | None = None, **details: Any) -> None:
-    seq, prev = uow.audit.lock_head()
     event = AuditEvent(at=at, actor=actor, action=action, incident_id=incident_id,
-                       details=chain.as_stored(details), seq=seq + 1, prev_hash=prev)
-    event.hash = chain.digest(as_dict(event))
-    uow.audit.append(event)
+                       details=chain.as_stored(details))
+    uow.audit.add(event, digest=lambda linked: chain.digest(as_dict(linked)))
 
 
 def as_dict(event: AuditEvent) -> dict[str, Any]:

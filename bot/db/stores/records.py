@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -15,8 +15,38 @@ GENESIS = "0" * 64
 
 
 class AuditRepository:
+    """Events are written at once (a flow can read its own), and linked into the chain when the
+    unit of work commits (:meth:`link_pending`): the head's lock is the last one a transaction
+    takes and is held only for its commit, so appenders never wait on each other's work and no
+    two locks are ever taken in opposite orders."""
+
     def __init__(self, session: Session):
         self._session = session
+        self._pending: list[AuditEvent] = []
+        self._digest: Callable[[AuditEvent], str] | None = None
+
+    def add(self, event: AuditEvent, *, digest: Callable[[AuditEvent], str]) -> None:
+        """``digest`` hashes an event once its ``seq`` and ``prev_hash`` are set."""
+        self._session.add(event)
+        self._pending.append(event)
+        self._digest = digest
+
+    def link_pending(self) -> None:
+        """Chains this transaction's events, in the order they were recorded, after the head."""
+        if not self._pending:
+            return
+        seq, prev = self.lock_head()
+        for event in self._pending:
+            seq += 1
+            event.seq, event.prev_hash = seq, prev
+            event.hash = prev = self._digest(event)
+        self._session.flush()
+        self._session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                              .values(seq=seq, hash=prev))
+        self._pending.clear()
+
+    def discard_pending(self) -> None:
+        self._pending.clear()
 
     def lock_head(self) -> tuple[int, str]:
         """The head's ``(seq, hash)``, locked until the transaction ends.
@@ -33,13 +63,6 @@ class AuditRepository:
             self._session.add(head)
             self._session.flush()
         return head.seq, head.hash
-
-    def append(self, event: AuditEvent) -> None:
-        """Adds ``event`` (its ``seq`` and ``hash`` set) and moves the head to it."""
-        self._session.add(event)
-        self._session.flush()
-        self._session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                              .values(seq=event.seq, hash=event.hash))
 
     def head(self) -> tuple[int, str]:
         head = self._session.get(AuditChainHead, HEAD_ID)
@@ -70,18 +93,20 @@ class AuditRepository:
 
     def stream(self, *, incident_id: int | None = None, since: datetime | None = None,
                batch: int = 1000) -> Iterator[AuditEvent]:
-        """Every event in chain order, read ``batch`` at a time (a large trail is never held
-        in memory at once)."""
-        last = 0
-        while True:
-            query = _filtered(select(AuditEvent), incident_id, since)
-            rows = self._session.scalars(query.where(AuditEvent.id > last)
-                                         .order_by(AuditEvent.id).limit(batch)).all()
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1].id
-            self._session.expunge_all()
+        """Every event in chain order (``seq``), then any row without a position (put in by
+        hand), read ``batch`` at a time: a large trail is never held in memory at once."""
+        for column, where in ((AuditEvent.seq, AuditEvent.seq.is_not(None)),
+                              (AuditEvent.id, AuditEvent.seq.is_(None))):
+            last = 0
+            while True:
+                query = _filtered(select(AuditEvent).where(where), incident_id, since)
+                rows = self._session.scalars(query.where(column > last).order_by(column)
+                                             .limit(batch)).all()
+                if not rows:
+                    break
+                yield from rows
+                last = getattr(rows[-1], column.key)
+                self._session.expunge_all()
 
 
 def _filtered(query, incident_id: int | None, since: datetime | None):

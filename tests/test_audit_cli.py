@@ -74,6 +74,7 @@ def test_the_export_is_recorded_and_carries_its_own_record(trail, database_url, 
     out = tmp_path / "trail.json"
     assert coordbot(database_url, tmp_path, "audit", "export", "-o", str(out)).returncode == 0
     exported = json.loads(out.read_text(encoding="utf-8"))
+    assert out.stat().st_mode & 0o777 == 0o600  # personal data: its owner only
     assert exported["events"][-1]["action"] == access.TRAIL_EXPORTED
     assert exported["chain"]["complete"] is True
     assert exported["chain"]["head"]["hash"] == exported["events"][-1]["hash"]

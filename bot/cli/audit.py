@@ -6,11 +6,12 @@ is written, so the export carries its own record.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 from zoneinfo import ZoneInfo
 
 import typer
@@ -18,6 +19,9 @@ import typer
 from bot.cli.common import ConfigOption, actor, container_for, fail
 from bot.cli.contact_views import Bar
 from bot.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.db.unit_of_work import Database
 
 audit_app = typer.Typer(
     help="The audit trail: export it (with its hash chain) for a records request, verify it.",
@@ -58,14 +62,13 @@ def export(
     A json or jsonl export of the whole trail verifies offline (`coordbot audit verify --file`);
     one filtered by --incident or --since proves the events it holds, not that none are missing.
     """
-    from bot.incidents.rules import normalise_key
     from bot.records import access
     from bot.records import export as trail
 
     with container_for(config) as container:
         settings, db, now = container.settings, container.db, container.clock.now()
         start = parse_since(since, settings.timezone)
-        incident_id, key = _incident(db, incident, normalise_key)
+        incident_id, key = _incident(db, incident)
         access.recorded(db, at=now, actor=actor(), action=access.TRAIL_EXPORTED,
                         incident_id=incident_id, format=fmt.value, since=since,
                         to=str(output) if output else "stdout")
@@ -73,7 +76,7 @@ def export(
         with db.unit_of_work(read_only=True) as uow:
             total = uow.audit.count(incident_id=incident_id, since=start)
         try:
-            out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            out = _private(output) if output else sys.stdout
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror or error}")
         with Bar("exporting") as bar:
@@ -84,10 +87,18 @@ def export(
             typer.echo(f"exported {count} audit event(s) to {output}", err=True)
 
 
-def _incident(db, incident: str | None, normalise) -> tuple[int | None, str | None]:
+def _private(path: Path) -> TextIO:
+    """A file only its owner can read: the trail names people and what they were told."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(descriptor, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by export
+
+
+def _incident(db: Database, incident: str | None) -> tuple[int | None, str | None]:
+    from bot.incidents.rules import normalise_key
+
     if incident is None:
         return None, None
-    key = normalise(incident)
+    key = normalise_key(incident)
     with db.unit_of_work(read_only=True) as uow:
         found = uow.incidents.by_key(key) if key else None
         if found is None:

@@ -122,9 +122,12 @@ def _read_json(text: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
 def _from_csv(row: dict[str, str]) -> dict[str, Any]:
     if set(COLUMNS) - set(row):
         raise ValueError(f"the CSV needs the columns {', '.join(COLUMNS)}")
-    number = lambda text: int(text) if text else None  # noqa: E731
-    return {**row, "id": number(row["id"]), "seq": number(row["seq"]),
-            "incident_id": number(row["incident_id"]), "details": json.loads(row["details"] or "{}")}
+    return {**row, "id": _number(row["id"]), "seq": _number(row["seq"]),
+            "incident_id": _number(row["incident_id"]), "details": json.loads(row["details"] or "{}")}
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text else None
 
 
 def verify_file(path: Path) -> tuple[chain.Result, dict[str, Any] | None]:

@@ -147,6 +147,11 @@ class NotesSettings(_Section):
     action_reaction: str = "pushpin"
 
 
+class AuditSettings(_Section):
+    # How often the chain's head is copied into a log line and each active incident's channel.
+    anchor_every_h: int = Field(default=6, ge=1, le=168)
+
+
 class SchedulerSettings(_Section):
     tick_s: float = Field(default=1.0, gt=0)
     lock_key: int = 0x636F6F7264
@@ -202,6 +207,7 @@ class Settings(BaseSettings):
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)

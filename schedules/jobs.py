@@ -2,7 +2,8 @@
 
 ``DUE_JOBS`` is the one table from a due job's kind to the function that fires it; each
 capability's ``jobs`` module offers its own. ``EVERY_TICK`` is work that looks at the time itself
-(the daily overdue digest).
+(the daily overdue digest). The audit chain's anchor is looked at every tick too, and not
+counted: it is bookkeeping, not due work.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.bootstrap import Container
 from bot.calls import jobs as call_jobs
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWork
+from bot.records import jobs as audit_jobs
 
 log = logging.getLogger(__name__)
 DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS}
@@ -26,8 +28,9 @@ def fire_due_work(container: Container) -> int:
     with container.db.unit_of_work() as uow:
         fired = fire_due(uow, now=now, settings=settings)
         fired += sum(work(uow, now=now, settings=settings) for work in EVERY_TICK)
+        anchored = audit_jobs.anchor(uow, now=now, settings=settings)
         uow.commit()
-    if fired:
+    if fired or anchored:
         container.wakeup.notify()
     return fired
 

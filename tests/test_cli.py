@@ -19,7 +19,7 @@ from bot.sandbox.server import free_port
 from tests.support.waiting import wait_until
 
 COORDBOT = Path(sys.executable).with_name("coordbot")
-GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes", "deploy", "catalogs"}
+GROUPS = {"serve", "db", "demo", "contacts", "outbox", "notes", "deploy", "catalogs", "audit"}
 
 
 def panel(args: list[str], title: str) -> list[str]:
@@ -46,7 +46,7 @@ def options(*args: str) -> set[str]:
 
 def test_help_lists_exactly_the_commands():
     assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes",
-                          "deploy", "catalogs"}
+                          "deploy", "catalogs", "audit"}
 
 
 @pytest.mark.parametrize(("group", "expected"), [
@@ -56,6 +56,7 @@ def test_help_lists_exactly_the_commands():
     ("notes", {"export", "attach"}),
     ("deploy", {"check"}),
     ("catalogs", {"export", "import", "status"}),
+    ("audit", {"export", "verify"}),
 ])
 def test_each_group_lists_exactly_its_commands(group, expected):
     assert commands(group) == expected

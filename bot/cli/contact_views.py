@@ -1,6 +1,7 @@
 """How the ``coordbot contacts`` commands show their results: bad rows, progress, one contact.
 
-Apart from the commands so that they read as what they do; only ``bot.cli.contacts`` uses it.
+Apart from the commands so that they read as what they do; ``bot.cli.contacts`` uses it, and
+``bot.cli.audit`` its progress bar.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def print_errors(report: FileReport) -> None:
 
 
 class Bar:
-    """A progress bar on stderr, shown only for imports of more than BAR_ABOVE rows."""
+    """A progress bar on stderr, shown only for more than BAR_ABOVE rows (imports, exports)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "importing") -> None:
+        self.label = label
         self.progress: Progress | None = None
         self.task = None
 
@@ -44,7 +46,7 @@ class Bar:
             from rich import progress as bar
             from rich.console import Console
 
-            self.progress = bar.Progress(bar.TextColumn("importing"), bar.BarColumn(),
+            self.progress = bar.Progress(bar.TextColumn(self.label), bar.BarColumn(),
                                          bar.MofNCompleteColumn(), bar.TimeElapsedColumn(),
                                          console=Console(stderr=True))
             self.progress.start()

@@ -85,11 +85,15 @@ def export(
     by its owner only.
     """
     from bot.directory.service.files import export_contacts, write_private
+    from bot.records import access
 
     buffer = io.StringIO()
     with container_for(config) as container:
         with_bom = container.settings.directory.csv_bom if bom is None else bom
         count = export_contacts(container.db, buffer, fmt=fmt.value, bom=with_bom)
+        access.recorded(container.db, at=container.clock.now(), actor=actor(),
+                        action=access.CONTACTS_EXPORTED, contacts=count, format=fmt.value,
+                        to=str(output) if output else "stdout")
     write_output(buffer.getvalue(), output, write=write_private,
                  done=f"exported {count} contact(s) to {output}")
 
@@ -136,9 +140,17 @@ def show(
     reveal: Annotated[bool, typer.Option(help="Show the full phone number.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """One contact in full; the phone number masked unless --reveal."""
+    """One contact in full; the phone number masked unless --reveal (which is recorded in the
+    audit trail)."""
+    from bot.records import access, audit
+
     with container_for(config) as container, container.db.unit_of_work() as uow:
-        found = details(_find(uow, ref, container.settings.directory.default_region), reveal)
+        contact = _find(uow, ref, container.settings.directory.default_region)
+        found = details(contact, reveal)
+        if reveal:
+            audit.record(uow, at=container.clock.now(), actor=actor(), action=access.REVEALED,
+                         contact_id=contact.id)
+            uow.commit()
     for label, value in found:
         typer.echo(f"{label:<15} {value}")
 

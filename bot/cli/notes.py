@@ -82,13 +82,19 @@ def export(
     """Write the notes of an incident's calls, or of one call, as one clean document."""
     from bot.notes import html as notes_html
     from bot.notes.service import documents
+    from bot.records import access
 
     key, number = parse_ref(ref)
     with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
         settings = container.settings
-        found = _notes(uow, _incident(uow, key), number)
+        incident = _incident(uow, key)
+        found = _notes(uow, incident, number)
         title, parts = documents.document(uow, found, settings=settings,
                                              one_call=number is not None)
+        incident_id, notes_ids = incident.id, [n.id for n in found]
+        access.recorded(container.db, at=container.clock.now(), actor=actor(),
+                        action=access.NOTES_EXPORTED, incident_id=incident_id, notes=notes_ids,
+                        format=fmt.value)
     render = notes_html.page if fmt == Format.HTML else notes_html.markdown
     write_output(render(title, parts, zone=settings.timezone), output,
                  write=lambda path, text: path.write_text(text, encoding="utf-8"),

@@ -48,13 +48,16 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.audit.discard_pending()
         self.session.rollback()
         self.session.close()
 
     def commit(self) -> None:
+        self.audit.link_pending()  # the audit chain's head: the last lock, held only to commit
         self.session.commit()
 
     def rollback(self) -> None:
+        self.audit.discard_pending()
         self.session.rollback()
 
 

@@ -12,6 +12,7 @@ from bot.dispatch.reply import Reply, queued
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
+from bot.records import access, audit
 from bot.slack_ui.text import escape
 
 
@@ -56,6 +57,8 @@ def export(command: ExportAudience, context: Context) -> Reply:
     members = _members(context, incident)
     actor = context.actor
     key = f"audience-export:{incident.id}:{actor.user}:{context.now.isoformat()}"
+    audit.record(context.uow, at=context.now, actor=actor.user, action=access.AUDIENCE_EXPORTED,
+                 incident_id=incident.id, contacts=len(members))
     enqueue(context.uow, key=key,
             kind=Kind.UPLOAD, purpose="audience_export", now=context.now, incident_id=incident.id,
             payload={"channel": actor.channel or actor.user,

@@ -82,6 +82,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("optout", "optout CONTACT", "/incident optout +1 202 555 0143",
                    "Stop texting someone who asked by phone; only their texting START undoes it.",
                    True),
+        Subcommand("audit", "audit [KEY] [last N]", "/incident audit INC-2026-0001 last 50",
+                   "The audit trail: who did what, when, newest last (coordinators and "
+                   "officials; outside an incident channel with no key: the whole trail)."),
+        Subcommand("hold", "hold [KEY] [release]", "/incident hold INC-2026-0001",
+                   "Put an incident on legal hold, or release it: nothing of it is purged "
+                   "while held (officials only; recorded in the audit trail)."),
         Subcommand("help", "help", "/incident help", "Show this help."),
     )
 }
@@ -111,7 +117,7 @@ def parse_invocation(text: str) -> Invocation:
     rest = rest.strip()
     key = None
     if name in ("status", "update", "edit", "close", "reopen", "contacts", "notify", "call",
-                "action", "actions", "notes", "rsvp"):
+                "action", "actions", "notes", "rsvp", "audit", "hold"):
         first, _, remainder = rest.partition(" ")
         key = normalise_key(first) if first else None
         if key:
@@ -133,6 +139,10 @@ def parse_invocation(text: str) -> Invocation:
         parse_rsvp_request(rest)
     if name == "optout":
         parse_optout(rest)
+    if name == "audit":
+        parse_last(rest)
+    if name == "hold":
+        parse_hold(rest)
     if name == "list" and rest and rest.lower() not in LIST_FILTERS:
         raise InvalidInput(f"Unknown list filter {rest!r}: use active, closed or all.",
                            "/incident list all")
@@ -196,6 +206,37 @@ def parse_optout(text: str) -> str:
         raise InvalidInput("Say who to stop texting: a contact's name or phone number.",
                            SUBCOMMANDS["optout"].example)
     return contact
+
+
+AUDIT_LAST = 20
+AUDIT_MOST = 100  # 100 lines of at most ~300 characters stay well under Slack's 40,000 a message
+
+
+def parse_last(text: str) -> int:
+    """``/incident audit``'s count: ``""`` -> 20; ``"last 50"`` or ``"50"`` -> 50; 1-100."""
+    example = SUBCOMMANDS["audit"].example
+    words = text.strip().lower().split()
+    if not words:
+        return AUDIT_LAST
+    if words[0] == "last":
+        words = words[1:]
+    if len(words) != 1 or not words[0].isdigit():
+        raise InvalidInput(f"Say how many events to show, e.g. `last 50` (not {text.strip()!r}).",
+                           example)
+    count = int(words[0])
+    if not 1 <= count <= AUDIT_MOST:
+        raise InvalidInput(f"Show between 1 and {AUDIT_MOST} events; `coordbot audit export` "
+                           "gives the whole trail.", example)
+    return count
+
+
+def parse_hold(text: str) -> bool:
+    """``""`` -> put on hold; ``"release"`` -> release it."""
+    word = text.strip().lower()
+    if word not in ("", "release"):
+        raise InvalidInput(f"`/incident hold` takes an incident key and optionally `release`, "
+                           f"not {text.strip()!r}.", "/incident hold INC-2026-0001 release")
+    return word == ""
 
 
 def _unquote(text: str) -> str:

@@ -21,6 +21,8 @@ from bot.dispatch.grammar import (
     parse_contacts_action,
     parse_declare,
     parse_edit,
+    parse_hold,
+    parse_last,
     parse_optout,
     parse_rsvp_request,
 )
@@ -36,6 +38,7 @@ from bot.incidents.commands import (
 )
 from bot.notes.commands import AttachTranscript, ShowNotes, ShowNotesStatus
 from bot.notes.rules.subcommand import parse_notes_action
+from bot.records.commands import SetLegalHold, ShowAudit
 from bot.sms.commands import DraftNotice, OptOutByHand, RecordRsvpByHand
 from bot.sms.rules.notice_text import parse_notice
 
@@ -108,6 +111,8 @@ BUILDERS: dict[str, Callable[[Invocation], Any]] = {
     "notes": _notes,
     "rsvp": lambda i: RecordRsvpByHand(i.key, *parse_rsvp_request(i.text)),
     "optout": lambda i: OptOutByHand(parse_optout(i.text)),
+    "audit": lambda i: ShowAudit(i.key, parse_last(i.text)),
+    "hold": lambda i: SetLegalHold(i.key, parse_hold(i.text)),
 }
 
 

@@ -22,12 +22,13 @@ from bot.db.models.incidents import Incident, TimelineEntry
 from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
 from bot.db.models.outbox import OutboxMessage
-from bot.db.models.records import AuditEvent
+from bot.db.models.records import AuditChainHead, AuditEvent
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.models.voice import VoiceOptOut
 
 __all__ = [
-    "ActionItem", "Attendance", "AudienceChange", "AuditEvent", "Base", "Call", "CallNotes",
+    "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
+    "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
     "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",

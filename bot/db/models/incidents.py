@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.models.base import Base
@@ -29,6 +29,8 @@ class Incident(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     channel_name: Mapped[str | None] = mapped_column(String(80))
     summary_ts: Mapped[str | None] = mapped_column(String(32))
+    # A legal hold (officials only) keeps everything of the incident, whatever retention says.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"

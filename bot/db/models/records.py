@@ -1,4 +1,4 @@
-"""The audit trail: who did what, when."""
+"""The audit trail: who did what, when, each event chained to the one before by its hash."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from bot.db.models.base import Base
 
 
 class AuditEvent(Base):
+    """``seq``, ``prev_hash`` and ``hash`` are set on every append (``bot.records.chain``); they
+    are nullable so that a row put in by hand is still stored, and then found by verification."""
+
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,3 +23,17 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row (id 1): the last event's position and hash. Appends lock it, so that two
+    processes writing at once take turns instead of forking the chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -243,9 +243,9 @@ def test_a_lost_answer_for_the_next_suffix_adopts_it_past_someone_elses_channel(
         assert incident.channel_id == emu.channel_by_name(f"{CHANNEL}-2").id
 
 
-def test_a_delivery_summary_whose_first_answer_is_lost_stays_one_message(app, emu):
-    """The first summary row's post is made but its answer is lost, and so are its lookups for a
-    while; the refreshes queued meanwhile wait for it instead of posting a second summary."""
+def confirmed_notice_to_five(app, emu):
+    """An incident with its channel, five SMS contacts and a confirmed notice to them; the
+    incident's channel at the emulator."""
     declare(app)
     with app.db.unit_of_work() as uow:
         directory.import_records(uow, [ContactRecord(name=f"C{i}", phone=f"+1415555010{i}",
@@ -258,6 +258,13 @@ def test_a_delivery_summary_whose_first_answer_is_lost_stays_one_message(app, em
     reply = commands.run(Invocation("notify", key=INCIDENT, text="Shelters open."),
                          user=COORDINATOR)
     commands.confirm_notice(reply.blocks[-1]["elements"][0]["value"], user=COORDINATOR)
+    return channel
+
+
+def test_a_delivery_summary_whose_first_answer_is_lost_stays_one_message(app, emu):
+    """The first summary row's post is made but its answer is lost, and so are its lookups for a
+    while; the refreshes queued meanwhile wait for it instead of posting a second summary."""
+    channel = confirmed_notice_to_five(app, emu)
     emu.lose_answer("chat.postMessage")
     emu.lose_answer("conversations.history", times=3)
 
@@ -274,18 +281,7 @@ def test_a_delivery_summary_whose_lookups_fail_until_the_last_attempt_is_still_o
     """The summary's post is made, its answer lost, and every lookup but the last fails: the
     last look finds it, so the refreshes edit it rather than post a second summary."""
     app.settings.outbox.max_attempts = 3
-    declare(app)
-    with app.db.unit_of_work() as uow:
-        directory.import_records(uow, [ContactRecord(name=f"C{i}", phone=f"+1415555010{i}",
-                                                     regions=("FL",)) for i in range(5)],
-                                 source="t", actor="t", now=app.clock.now())
-        uow.commit()
-    app.worker.drain()
-    channel = emu.channel_by_name(CHANNEL)
-    commands = Slash(app)
-    reply = commands.run(Invocation("notify", key=INCIDENT, text="Shelters open."),
-                         user=COORDINATOR)
-    commands.confirm_notice(reply.blocks[-1]["elements"][0]["value"], user=COORDINATOR)
+    channel = confirmed_notice_to_five(app, emu)
     emu.lose_answer("chat.postMessage")
     emu.lose_answer("conversations.history", times=2)
 

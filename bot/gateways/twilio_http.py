@@ -16,6 +16,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from urllib3.exceptions import ConnectTimeoutError
 
+from bot.ports import DeliveryError, OutcomeUnknown
+
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 
 
@@ -74,3 +76,11 @@ def failed_before_sending(error: BaseException) -> bool:
         reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
         return isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one too
     return False
+
+
+def transport_error(error: BaseException) -> DeliveryError:
+    """A request that failed below HTTP: an ordinary retryable error when it never reached
+    Twilio, else ``OutcomeUnknown`` (Twilio may have acted on it: look before sending again)."""
+    if failed_before_sending(error):
+        return DeliveryError("connection_error", str(error), permanent=False)
+    return OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}")

@@ -19,7 +19,7 @@ from datetime import datetime
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from bot.gateways.twilio_http import BaseUrlHttpClient, failed_before_sending
+from bot.gateways.twilio_http import BaseUrlHttpClient, transport_error
 from bot.ports import DeliveryError, OutcomeUnknown
 
 MAX_RETRY_AFTER_S = 300.0
@@ -50,7 +50,7 @@ class TwilioSms:
         except TwilioRestException as error:
             raise self._delivery_error(error) from None
         except (TwilioException, OSError) as error:
-            raise _transport_error(error) from None
+            raise transport_error(error) from None
         return message.sid
 
     def find_sent(self, *, to: str, body: str, since: datetime,
@@ -108,9 +108,3 @@ def retry_after(header: str | None) -> float:
     if seconds != seconds or seconds < 0:  # NaN or negative
         return DEFAULT_RETRY_AFTER_S
     return min(seconds, MAX_RETRY_AFTER_S)
-
-
-def _transport_error(error: BaseException) -> DeliveryError:
-    if failed_before_sending(error):
-        return DeliveryError("connection_error", str(error), permanent=False)
-    return OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}")

@@ -22,7 +22,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.gateways.twilio_http import BaseUrlHttpClient, failed_before_sending
+from bot.gateways.twilio_http import BaseUrlHttpClient, transport_error
 from bot.ports import DeliveryError, OutcomeUnknown
 
 # Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
@@ -127,9 +127,7 @@ class TwilioVoice:
         except TwilioRestException as error:
             raise _delivery_error(error) from None
         except (TwilioException, OSError) as error:
-            if failed_before_sending(error):
-                raise DeliveryError("connection_error", str(error), permanent=False) from None
-            raise OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}") from None
+            raise transport_error(error) from None
         return participant.call_sid
 
     def place_call(self, *, to: str, url: str, status_callback: str | None,
@@ -155,9 +153,7 @@ class TwilioVoice:
         except TwilioRestException as error:
             raise _delivery_error(error) from None
         except (TwilioException, OSError) as error:
-            if failed_before_sending(error):
-                raise DeliveryError("connection_error", str(error), permanent=False) from None
-            raise OutcomeUnknown("connection_lost", f"{type(error).__name__}: {error}") from None
+            raise transport_error(error) from None
         return call.sid
 
     def find_call(self, *, to: str, since: datetime,

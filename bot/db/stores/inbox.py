@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import InboxDone, InboxRequest
 
-
-def _add_new_statement(dialect: str):
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` (SQLite and PostgreSQL alike): a replay,
-    or the same request twice in one batch, inserts nothing and raises nothing. One cached
-    statement for any batch size (SQLAlchemy's "insertmanyvalues")."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(InboxRequest)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(InboxRequest.dedupe_key))
+# The columns the web process writes when it acknowledges a request.
+APPENDED = ("dedupe_key", "kind", "work", "status", "attempts", "received_at")
 
 
 class InboxAppender:
-    """Adds acknowledged requests over one connection that stays open.
+    """Adds acknowledged requests over one driver connection that stays open.
 
     The web process's inbox writer calls it for every group of requests on the
-    acknowledgement's path; a session's set-up and tear-down per group cost more than the
-    insert itself. A connection that failed is dropped and a new one opened next time.
+    acknowledgement's path, so it talks to the database driver itself: one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per group (a replay, or the same request
+    twice in one group, inserts nothing and raises nothing), with the values converted by the
+    table's own column types, exactly as SQLAlchemy stores them. Through SQLAlchemy's
+    connection the same group cost two and a half times the processor time (measured: 72 µs
+    against 28 µs for one request on SQLite), all of it holding the interpreter lock that the
+    event loop answering Slack needs. A connection that failed is dropped and a new one opened
+    next time.
 
     On SQLite the worker's claims take the inbox file's write lock for a millisecond or two.
     SQLite's own busy handler then sleeps 1, 2, 5, 10 ms … before it looks again, so one such
@@ -43,62 +41,88 @@ class InboxAppender:
 
     def __init__(self, engine: Engine):
         self._engine = engine
-        self._statement = _add_new_statement(engine.dialect.name)
-        self._connection: Connection | None = None
+        dialect = engine.dialect
+        self._sqlite = dialect.name == "sqlite"
+        table = InboxRequest.__table__
+        self._convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                         for name in APPENDED]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer
+        self._into = (f"INSERT INTO {quote.format_table(table)} "
+                      f"({', '.join(quote.quote(name) for name in APPENDED)}) VALUES ")
+        self._row = "(" + ", ".join([mark] * len(APPENDED)) + ")"
+        self._conflict = f" ON CONFLICT ({quote.quote('dedupe_key')}) DO NOTHING RETURNING " \
+                         f"{quote.quote('dedupe_key')}"
+        self._errors = dialect.loaded_dbapi
+        self._connection: Any = None
 
     def add_new(self, rows: list[dict]) -> set[str]:
         """Inserts the rows whose dedupe key is new, in one committed transaction; returns
         those keys."""
         if not rows:
             return set()
+        sql = self._into + ", ".join([self._row] * len(rows)) + self._conflict
+        values = [convert(row[name]) if convert else row[name]
+                  for row in rows for name, convert in zip(APPENDED, self._convert, strict=True)]
         deadline = time.monotonic() + self.LOCK_BUDGET_S
         while True:
             connection = self._connection = self._connection or self._open()
             try:
-                with connection.begin():
-                    return set(connection.scalars(self._statement, rows))
-            except OperationalError as error:
-                if not _locked(error) or time.monotonic() > deadline:
+                return self._insert(connection, sql, values)
+            except self._errors.OperationalError as error:
+                if not (self._sqlite and _locked(error)) or time.monotonic() > deadline:
                     self.close()
                     raise
-                self._rewind(connection)
             except Exception:
                 self.close()
                 raise
             time.sleep(self.LOCK_POLL_S)
 
-    def _rewind(self, connection: Connection) -> None:
-        """Back to no transaction after a refused ``BEGIN``, or a new connection next time."""
+    def _insert(self, connection: Any, sql: str, values: list[Any]) -> set[str]:
+        driver = connection.driver_connection
+        if not self._sqlite:  # autocommit: the one statement is its own transaction
+            with driver.cursor() as cursor:
+                cursor.execute(sql, values)
+                return {row[0] for row in cursor.fetchall()}
+        driver.execute("BEGIN IMMEDIATE")  # refused while the worker holds the write lock
         try:
-            connection.rollback()
-        except Exception:
-            self.close()
+            added = {row[0] for row in driver.execute(sql, values)}
+            driver.execute("COMMIT")
+        except BaseException:
+            driver.execute("ROLLBACK")
+            raise
+        return added
 
-    def _open(self) -> Connection:
-        connection = self._engine.connect()
-        if self._engine.dialect.name == "postgresql":
-            # One multi-row INSERT is its own transaction: committed, durable, in one round trip
-            # instead of three (BEGIN, INSERT, COMMIT). A batch never exceeds one statement
-            # (MAX_BATCH is below SQLAlchemy's insertmanyvalues page size).
-            return connection.execution_options(isolation_level="AUTOCOMMIT")
-        if self._engine.dialect.name == "sqlite":
+    def _open(self) -> Any:
+        connection = self._engine.raw_connection()
+        driver = connection.driver_connection
+        if self._sqlite:
             # A checkpoint writes the WAL back into the file and syncs it to disk: tens of
             # milliseconds that would hold up every acknowledgement waiting on this writer. The
             # worker process's connections, which keep SQLite's default, checkpoint instead.
-            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-            connection.exec_driver_sql("PRAGMA busy_timeout=0")  # see LOCK_POLL_S
-            connection.commit()
+            driver.execute("PRAGMA wal_autocheckpoint=0")
+            driver.execute("PRAGMA busy_timeout=0")  # see LOCK_POLL_S
+        else:
+            # One multi-row INSERT is its own transaction: committed, durable, in one round trip
+            # instead of three (BEGIN, INSERT, COMMIT).
+            driver.autocommit = True
         return connection
 
     def close(self) -> None:
+        """Drops the connection: it is never handed back to the pool (on PostgreSQL it is in
+        autocommit mode, which a pooled session must not inherit)."""
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.invalidate()
             connection.close()
 
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
-def _locked(error: OperationalError) -> bool:
-    return "database is locked" in str(error.orig)
+
+def _locked(error: Exception) -> bool:
+    return "database is locked" in str(error)
 
 
 class InboxRepository:

@@ -4,6 +4,15 @@ Both servers run as subprocesses on free local ports, get the same signed slash 
 (``/incident list`` and ``/incident declare …``, alternating) from the same loader (wrk when
 installed, else a Python asyncio loader) at the same concurrency, floor first. Prints one JSON
 line on stdout; progress goes to stderr. Exits 1 if more than 1% of requests fail.
+
+``--during-fanout N`` measures coordbot while its worker sends N SMS: ``coordbot serve`` gets a
+Twilio emulator too (niced like the Slack one: the carrier is not on this machine either), and
+just before the measured phase N SMS rows are queued in its outbox, as a notice queues them. The
+line then adds ``max_ms`` (Slack gives up after 3 s), ``sms_sent_during`` (how many of the N went
+out while the commands were measured, so the fan-out did run meanwhile) and ``sms_queued``.
+Slack's deadline, not the floor, is the goal there::
+
+    .venv/bin/python bench/ack_latency.py --concurrency 400 --during-fanout 10000
 """
 
 from __future__ import annotations
@@ -19,17 +28,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import httpx
 from _common import COORDBOT, add_database_options, emit, fresh_database, log
 
+from bot.bootstrap import bootstrap
+from bot.config import Settings
 from bot.sandbox.server import free_port
 from bot.sandbox.slack import SignedRequest, SlackEmulator, SlackRequests
+from bot.sandbox.twilio import TwilioEmulator
 
 BENCH = Path(__file__).resolve().parent
 TOKEN, SECRET, USER, CHANNEL = "xoxb-bench", "bench-signing-secret", "UBENCH001", "CBENCH001"
+FROM_NUMBER = "+12025550100"
 WARMUP_S, READY_TIMEOUT_S, STOP_TIMEOUT_S, MAX_FAILED = 2.0, 30.0, 15.0, 0.01
 _titles = itertools.count(1)
 
@@ -39,6 +53,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--during-fanout", type=int, default=0, metavar="N",
+                        help="queue N SMS in coordbot's outbox just before measuring it")
     parser.add_argument("--port", type=int, default=0,
                         help="coordbot's port (the floor gets PORT+1); default: free ports")
     add_database_options(parser)
@@ -64,13 +80,19 @@ def write_request_file(path: Path, requests: list[SignedRequest]) -> Path:
 
 
 # ----- servers -------------------------------------------------------------------------------
-def write_config(tmp: Path, api_base_url: str, database_url: str) -> Path:
+def write_config(tmp: Path, api_base_url: str, database_url: str,
+                 twilio: TwilioEmulator | None = None) -> Path:
     config = tmp / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "{database_url}"\n\n'
-        f'[slack]\nbot_token = "{TOKEN}"\nsigning_secret = "{SECRET}"\n'
-        f'api_base_url = "{api_base_url}"\n\n'
-        f'[roles]\ncoordinators = ["{USER}"]\n')
+    text = (f'[database]\nurl = "{database_url}"\n\n'
+            f'[slack]\nbot_token = "{TOKEN}"\nsigning_secret = "{SECRET}"\n'
+            f'api_base_url = "{api_base_url}"\n\n'
+            f'[roles]\ncoordinators = ["{USER}"]\n')
+    if twilio is not None:
+        text += (f'\n[twilio]\naccount_sid = "{twilio.account_sid}"\n'
+                 f'auth_token = "{twilio.auth_token}"\napi_base_url = "{twilio.base_url}"\n'
+                 f'from_number = "{FROM_NUMBER}"\n\n[sms]\nrate_per_s = 0\n\n'
+                 '[server]\npublic_base_url = "https://coordbot.example.org"\n')
+    config.write_text(text)
     return config
 
 
@@ -105,15 +127,17 @@ def port_open(port: int) -> bool:
         return False
 
 
-def start_coordbot(tmp: Path, port: int, api_base_url: str, database_url: str) -> subprocess.Popen:
-    config, log_path = write_config(tmp, api_base_url, database_url), tmp / "coordbot.log"
+def start_coordbot(tmp: Path, port: int, api_base_url: str, database_url: str,
+                   twilio: TwilioEmulator | None = None) -> subprocess.Popen:
+    config, log_path = write_config(tmp, api_base_url, database_url, twilio), tmp / "coordbot.log"
     proc = spawn([str(COORDBOT), "serve", "--config", str(config), "--host", "127.0.0.1",
                   "--port", str(port)], log_path)
     wait_ready(proc, lambda: healthz_ok(f"http://127.0.0.1:{port}"), "coordbot serve", log_path)
     return proc
 
 
-def start_floor(tmp: Path, port: int, api_base_url: str, database_url: str) -> subprocess.Popen:
+def start_floor(tmp: Path, port: int, api_base_url: str, database_url: str,
+                twilio: TwilioEmulator | None = None) -> subprocess.Popen:
     log_path = tmp / "floor.log"
     proc = spawn([sys.executable, str(BENCH / "floor_app.py"), "--port", str(port),
                   "--api-base-url", api_base_url], log_path,
@@ -144,7 +168,8 @@ def run_wrk(url: str, request_file: Path, duration: float, concurrency: int,
         raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
     r = {key: int(value) for key, value in (p.split("=") for p in match.group(1).split())}
     return {"p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
-            "rps": r["requests"] / (r["duration_us"] / 1e6), "completed": r["requests"],
+            "max_ms": r["max_us"] / 1000, "rps": r["requests"] / (r["duration_us"] / 1e6),
+            "completed": r["requests"],
             "ok": r["ok"], "non2xx": r["non2xx"],
             "errors": r["connect"] + r["read"] + r["write"] + r["timeout"]}
 
@@ -181,7 +206,8 @@ async def _python_load(url: str, requests: list[SignedRequest], duration: float,
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     return {"p50_ms": percentile_ms(latencies, 0.50), "p99_ms": percentile_ms(latencies, 0.99),
-            "rps": len(latencies) / elapsed, "completed": len(latencies), **counts}
+            "max_ms": max(latencies, default=0.0) * 1000, "rps": len(latencies) / elapsed,
+            "completed": len(latencies), **counts}
 
 
 # ----- phases --------------------------------------------------------------------------------
@@ -194,10 +220,12 @@ def load(loader: str, url: str, tmp: Path, response_url: str, args, duration: fl
     return asyncio.run(_python_load(url, requests, duration, args.concurrency))
 
 
-def measure(name: str, loader: str, port: int, tmp: Path, response_url: str, args) -> dict:
+def measure(name: str, loader: str, port: int, tmp: Path, response_url: str, args,
+            before=lambda: None) -> dict:
     url = f"http://127.0.0.1:{port}/slack/events"
     log(f"{name}: warm-up {WARMUP_S:g}s")  # the results are thrown away
     load(loader, url, tmp, response_url, args, WARMUP_S)
+    before()
     log(f"{name}: measuring {args.duration:g}s at concurrency {args.concurrency}")
     result = load(loader, url, tmp, response_url, args, args.duration)
     attempts, failed = result["completed"] + result["errors"], result["non2xx"] + result["errors"]
@@ -209,11 +237,41 @@ def measure(name: str, loader: str, port: int, tmp: Path, response_url: str, arg
     return result
 
 
-def lower_priority(emulator: SlackEmulator) -> None:
-    """The emulator stands in for Slack's servers, which are not on this machine in production:
-    its threads (handler threads inherit the server thread's niceness) run at a lower CPU
-    priority, the same for both servers measured, so that it does not compete with them."""
+def lower_priority(emulator: SlackEmulator | TwilioEmulator) -> None:
+    """The emulator stands in for Slack's (or Twilio's) servers, which are not on this machine
+    in production: its threads (handler threads inherit the server thread's niceness) run at a
+    lower CPU priority, the same for both servers measured, so that it does not compete with
+    them."""
     os.setpriority(os.PRIO_PROCESS, emulator.thread_id, 10)
+
+
+def queue_sms(database_url: str, count: int) -> None:
+    """``count`` SMS rows in coordbot's outbox in one transaction, as a notice queues them (the
+    running worker picks them up at its next poll)."""
+    settings = Settings(database={"url": database_url},
+                        slack={"bot_token": TOKEN, "signing_secret": SECRET})
+    container = bootstrap(settings)
+    try:
+        now = datetime.now(UTC)
+        with container.db.unit_of_work() as uow:
+            uow.outbox.add_new([
+                {"idempotency_key": f"bench-fanout:{i}", "kind": "sms", "purpose": "bench",
+                 "recipient": f"+1415{5000000 + i:07d}", "language": "en",
+                 "payload": {"body": f"Civil Rights Coordination Office: shelter update {i}. "
+                                     "Reply STOP to opt out."},
+                 "segments": 1, "status": "pending", "attempts": 0, "next_attempt_at": now,
+                 "created_at": now}
+                for i in range(count)])
+            uow.commit()
+    finally:
+        container.stop()
+
+
+def sent_count(twilio: TwilioEmulator | None) -> int:
+    if twilio is None:
+        return 0
+    with twilio.lock:
+        return len(twilio.messages)
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -222,6 +280,10 @@ def run(args: argparse.Namespace) -> dict:
     coordbot_port, floor_port = (args.port, args.port + 1) if args.port else (free_port(), free_port())
     emulator = SlackEmulator(bot_token=TOKEN).start()
     lower_priority(emulator)
+    twilio = TwilioEmulator(deliver_callbacks=False).start() if args.during_fanout else None
+    if twilio is not None:
+        lower_priority(twilio)
+    sms: dict[str, int] = {}
     try:
         response_url = emulator.new_response_url()
         with tempfile.TemporaryDirectory(prefix="coordbot-bench-") as tmp_name, \
@@ -231,19 +293,31 @@ def run(args: argparse.Namespace) -> dict:
             for name, start, port in (("floor", start_floor, floor_port),
                                       ("coordbot", start_coordbot, coordbot_port)):
                 log(f"{name}: starting on port {port}")
-                proc = start(tmp, port, emulator.base_url, database_url)
+                fanout = twilio if name == "coordbot" else None
+                proc = start(tmp, port, emulator.base_url, database_url, fanout)
+
+                def queue(fanout=fanout) -> None:
+                    if fanout is not None:
+                        queue_sms(database_url, args.during_fanout)
+                        sms["before"] = sent_count(fanout)
+                        log(f"coordbot: {args.during_fanout} SMS queued for its worker")
                 try:
-                    results[name] = measure(name, loader, port, tmp, response_url, args)
+                    results[name] = measure(name, loader, port, tmp, response_url, args, queue)
+                    sms["after"] = sent_count(fanout)
                 finally:
                     stop(proc)
     finally:
         emulator.stop()
+        if twilio is not None:
+            twilio.stop()
     bot, floor = results["coordbot"], results["floor"]
     return {"loader": loader, "db": args.db, "commands": bot["ok"], "concurrency": args.concurrency,
             "p50_ms": round(bot["p50_ms"], 2), "p99_ms": round(bot["p99_ms"], 2),
             "rps": round(bot["rps"], 1), "floor_p50_ms": round(floor["p50_ms"], 2),
             "floor_p99_ms": round(floor["p99_ms"], 2), "floor_rps": round(floor["rps"], 1),
-            "ratio_p99": round(bot["p99_ms"] / floor["p99_ms"], 2)}
+            "ratio_p99": round(bot["p99_ms"] / floor["p99_ms"], 2),
+            **({"max_ms": round(bot["max_ms"], 1), "sms_queued": args.during_fanout,
+                "sms_sent_during": sms["after"] - sms["before"]} if twilio is not None else {})}
 
 
 def main() -> None:

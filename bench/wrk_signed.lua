@@ -43,8 +43,9 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    "BENCH_RESULT p50_us=%d p99_us=%d requests=%d duration_us=%d ok=%d non2xx=%d " ..
+    "BENCH_RESULT p50_us=%d p99_us=%d max_us=%d requests=%d duration_us=%d ok=%d non2xx=%d " ..
     "connect=%d read=%d write=%d timeout=%d\n",
-    latency:percentile(50), latency:percentile(99), summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max, summary.requests,
+    summary.duration,
     total_ok, total_bad, e.connect, e.read, e.write, e.timeout))
 end

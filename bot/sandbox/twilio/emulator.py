@@ -84,6 +84,11 @@ class TwilioEmulator:
         self.stop()
 
     @property
+    def thread_id(self) -> int:
+        """The OS id of the thread serving requests (e.g. to lower its CPU priority)."""
+        return self._server.thread_id
+
+    @property
     def base_url(self) -> str:
         if not self._server.running:
             raise RuntimeError("TwilioEmulator is not started")

@@ -191,6 +191,13 @@ class ApiServer:
         self._thread.join(timeout=5)
         self._server = self._thread = None
 
+    @property
+    def thread_id(self) -> int:
+        """The OS id of the serving thread; the threads handling requests are started by it."""
+        if self._thread is None:
+            raise RuntimeError("the Twilio emulator is not started")
+        return self._thread.native_id
+
     def connection_opened(self, connection: socket.socket) -> None:
         with self._connections_lock:
             self._connections.add(connection)

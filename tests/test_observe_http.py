@@ -147,7 +147,7 @@ def test_coordbot_serve_adds_up_its_worker_childs_counters_and_logs_json(tmp_pat
                               emulator=emulator, port=port)
         env = clean_env()
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        serve = Worker("--config", str(config), command="serve",
+        serve = Worker("--config", str(config), "--upgrade", command="serve",
                        log_path=tmp_path / "serve.log", env=env)
         try:
             wait_until(lambda: serve.check_alive() or _answers(url), timeout_s=60,

@@ -54,7 +54,7 @@ class Service:
         self.process: Worker | None = None
 
     def start(self) -> None:
-        self.process = Worker("--config", str(self.config), "--no-scheduler", command="serve",
+        self.process = Worker("--config", str(self.config), "--no-scheduler", "--upgrade", command="serve",
                               log_path=self.log_path, env=clean_env())
         wait_until(self._healthy, timeout_s=60, what=f"coordbot serve to answer\n{self._log()}")
 

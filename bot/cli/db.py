@@ -1,7 +1,9 @@
 """``coordbot db``: the database schema, for a deployment that migrates before it starts.
 
-``bootstrap`` brings the schema up to date whenever it builds the product; ``db upgrade`` builds
-it and stops, so a release can migrate once before its processes start.
+``db upgrade`` brings the schema to the newest revision and stops, so that a release migrates
+once before its processes start: ``serve`` and ``worker`` refuse an old schema unless started
+with ``--upgrade``. Other commands (``contacts import`` …) still upgrade when they build the
+product.
 """
 
 from __future__ import annotations

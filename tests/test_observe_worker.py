@@ -37,11 +37,8 @@ PEOPLE = [ContactRecord(name="Ana Ruiz", phone=ANA, language="es", regions=("FL"
 
 @pytest.fixture
 def twilio() -> Iterator[TwilioEmulator]:
-    emu = TwilioEmulator(deliver_callbacks=False).start()
-    try:
+    with TwilioEmulator(deliver_callbacks=False) as emu:
         yield emu
-    finally:
-        emu.stop()
 
 
 @pytest.fixture

@@ -176,11 +176,18 @@ class Deployment:
 
 
 def migrate_twice_at_once(tmp: Path, env: dict[str, str]) -> None:
-    jobs = [subprocess.Popen([str(COORDBOT), "db", "upgrade"], cwd=tmp, env=env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    """Two migration jobs at once on the empty schema: both succeed (one waits for the other's
+    lock) and log JSON; the schema is at head."""
+    jobs = [subprocess.Popen([str(COORDBOT), "db", "upgrade", "--log-format", "json"], cwd=tmp,
+                             env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for _ in range(2)]
     outputs = [job.communicate(timeout=60)[0] for job in jobs]
     assert [job.returncode for job in jobs] == [0, 0], outputs
-    assert all("database schema is up to date" in output for output in outputs), outputs
+    for output in outputs:
+        lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+        assert all(set(LOG_FIELDS) <= set(line) for line in lines), output
+        assert any(line["message"].startswith("database schema is up to date at revision")
+                   for line in lines), output
 
 
 @pytest.fixture

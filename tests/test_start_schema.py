@@ -4,7 +4,8 @@ An old or empty schema is refused with exit 2 and a sentence saying what to run,
 the database changes; ``--upgrade`` brings it to head first; a schema a newer release migrated
 (a revision this release does not know) is refused even with ``--upgrade``. A start on a schema
 at head does no schema work: it takes no migration lock, so it starts while a migration job
-holds it, and so does the worker child a web process restarts.
+holds it, and so does the worker child a web process restarts. ``db upgrade`` says where it
+found the schema, and refuses an unknown one too.
 """
 
 from __future__ import annotations
@@ -112,13 +113,17 @@ def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(database_url, datab
     assert schema_version(database).current == (OLD,)
 
 
-def test_an_unknown_schema_is_refused_even_with_upgrade(database_url, database, tmp_path):
+@pytest.mark.parametrize("command", [("worker", "--upgrade"), ("db", "upgrade")],
+                         ids=["worker --upgrade", "db upgrade"])
+def test_an_unknown_schema_is_refused_even_by_an_upgrade(database_url, database, tmp_path,
+                                                         command):
     database.upgrade()
     stamp(database, "0099")
-    result = start(database_url, tmp_path, "worker", "--upgrade")
+    result = start(database_url, tmp_path, *command)
     assert result.returncode == 2, result.stderr
     assert "0099, which this release does not know" in result.stderr
-    assert "start the newer release" in result.stderr
+    assert "a newer release has migrated it" in result.stderr
+    assert "Traceback" not in result.stderr
     assert schema_version(database).current == ("0099",)
 
 
@@ -178,3 +183,13 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+# ----- the migration step --------------------------------------------------------------------
+def test_db_upgrade_says_where_it_found_the_schema(database_url, database, tmp_path):
+    migrate_to(database, OLD)
+    result = start(database_url, tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert f"database schema is up to date at revision {HEAD}; found at {OLD}" in result.stdout
+    assert schema_version(database).state == "head"
+

@@ -158,10 +158,10 @@ def test_coordbot_serve_adds_up_its_worker_childs_counters_and_logs_json(tmp_pat
             assert httpx.post(f"{url}/slack/events", content=request.body,
                               headers=request.headers, timeout=10).status_code == 200
 
-            def posted():
+            def posted():  # a send is counted as it is recorded, a moment before the commit
                 got = scrape(url)
                 return got if total(got, "coordbot_outbox_sends_total", outcome="sent") >= 2 \
-                    else None
+                    and total(got, "coordbot_outbox_messages", status="sent") >= 2 else None
             got = wait_until(posted, timeout_s=30, what=f"sends counted\n{serve.log()}")
             assert total(got, "coordbot_outbox_messages", status="sent") >= 2
             assert total(got, "coordbot_ack_seconds_count", request="DeclareIncident") == 1

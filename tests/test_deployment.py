@@ -294,6 +294,8 @@ def test_two_replicas_and_two_workers_run_a_day_and_survive_losing_the_leader(de
     assert d.texts() == Counter({ANA: 4, MINH: 4, JOE: 2}), d.texts()
     _check_each_row_once(d)
     assert len(d.leaders()) == 1 and d.leaders()[0] is standby
+    live = [f"{web.url}/metrics" for web in d.webs] + [d.metrics[standby.name]]
+    assert [_total(_scrape(url), "coordbot_scheduler_leader") for url in live] == [0, 0, 1]
     assert d.all_ready()
 
     for process in d.processes:  # all at once: each stops its worker child first
@@ -319,12 +321,15 @@ def _check_each_row_once(d: Deployment) -> None:
 
 def _check_metrics_add_up(d: Deployment, *, sent: int) -> None:
     """Each replica's /metrics (its worker child's sends included) and each worker's parse;
-    the SMS sends they count add up to ``sent``; the queue gauges agree everywhere."""
+    the SMS sends they count add up to ``sent``, one process says it leads the scheduler, and
+    the queue gauges agree everywhere."""
     urls = [f"{web.url}/metrics" for web in d.webs] + list(d.metrics.values())
     scraped = [_scrape(url) for url in urls]
     sends = sum(_total(s, "coordbot_outbox_sends_total", kind="sms", outcome="sent")
                 for s in scraped)
     assert sends == sent, sends
+    leaders = sum(_total(s, "coordbot_scheduler_leader") for s in scraped)
+    assert leaders == 1, leaders  # one of the four processes leads
     for samples in scraped:
         done = (_total(samples, "coordbot_outbox_messages", kind="sms", status="sent")
                 + _total(samples, "coordbot_outbox_messages", kind="sms", status="delivered"))

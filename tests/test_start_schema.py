@@ -101,6 +101,8 @@ def test_worker_refuses_an_empty_database_and_creates_nothing(database_url, data
     assert "Run `coordbot db upgrade`" in result.stderr and "--upgrade" in result.stderr
     assert "Traceback" not in result.stderr
     assert schema_version(database).state == "empty"
+    if database_url.startswith("sqlite"):  # not even an empty file
+        assert not Path(database.engine.url.database).exists()
 
 
 def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(database_url, database, tmp_path):

@@ -8,6 +8,7 @@ is one ``SELECT`` of ``alembic_version``: no lock, no migration.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.db.unit_of_work import Database, alembic_config, unusable_unless_opened
 
@@ -55,10 +56,20 @@ def schema_version(db: Database) -> SchemaVersion:
 
     script = ScriptDirectory.from_config(alembic_config())
     known = {revision.revision for revision in script.walk_revisions()}
-    with db.engine.connect() as connection:
-        current = tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+    current: tuple[str, ...] = ()
+    if not _missing_file(db):  # connecting would create it: a mistyped path left a file behind
+        with db.engine.connect() as connection:
+            current = tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
     return SchemaVersion(current=current, heads=tuple(sorted(script.get_heads())),
                          unknown=tuple(r for r in current if r not in known))
+
+
+def _missing_file(db: Database) -> bool:
+    """A SQLite database whose file does not exist yet."""
+    url = db.engine.url
+    name = url.database
+    return url.get_backend_name() == "sqlite" and bool(name) and name != ":memory:" \
+        and not name.startswith("file:") and not Path(name).exists()
 
 
 def _revisions(revisions: tuple[str, ...]) -> str:

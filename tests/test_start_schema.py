@@ -10,6 +10,7 @@ found the schema, and refuses an unknown one too.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -103,6 +104,19 @@ def test_worker_refuses_an_empty_database_and_creates_nothing(database_url, data
     assert schema_version(database).state == "empty"
     if database_url.startswith("sqlite"):  # not even an empty file
         assert not Path(database.engine.url.database).exists()
+
+
+def test_with_json_logs_the_refusal_is_a_json_error_line(database_url, database, tmp_path):
+    migrate_to(database, OLD)
+    result = start(database_url, tmp_path, "worker", "--log-format", "json")
+    assert result.returncode == 2, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert len(errors) == 1, lines
+    assert errors[0]["message"].endswith(f"the database schema is at revision {OLD}, older than "
+                                         f"this release's {HEAD}. Run `coordbot db upgrade` (the "
+                                         "release's migration step) first, or start with "
+                                         "--upgrade.")
 
 
 def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(database_url, database, tmp_path):

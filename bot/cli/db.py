@@ -15,7 +15,7 @@ import typer
 from bot.cli.common import (
     ConfigOption,
     LogFormatOption,
-    fail,
+    fail_in_log,
     read_settings,
     setup_logging,
     with_log_format,
@@ -44,9 +44,10 @@ def upgrade(config: ConfigOption = None, log_format: LogFormatOption = None) -> 
         finally:
             db.dispose()
     except DatabaseUnusable as error:
-        fail(str(error), code=2)
+        fail_in_log(settings, str(error), code=2)
     if not now.at_head:
-        fail(f"{redacted(url)}: {now.describe()}. This release cannot upgrade it.", code=2)
+        fail_in_log(settings, f"{redacted(url)}: {now.describe()}. This release cannot upgrade "
+                              "it.", code=2)
     before = "" if found.at_head else f"; found at {', '.join(found.current) or 'no revision'}"
     done = (f"database schema is up to date at revision {', '.join(now.heads)}{before} "
             f"({redacted(url)})")

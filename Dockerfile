@@ -22,7 +22,7 @@ USER coordbot
 WORKDIR /home/coordbot
 EXPOSE 8000
 
-# Liveness of a web process; workers have no HTTP port (compose.yaml turns this off for them).
+# Liveness of a web process; compose.yaml gives the workers their own (their --metrics-port).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 

@@ -130,7 +130,8 @@ def port_open(port: int) -> bool:
 def start_coordbot(tmp: Path, port: int, api_base_url: str, database_url: str,
                    twilio: TwilioEmulator | None = None) -> subprocess.Popen:
     config, log_path = write_config(tmp, api_base_url, database_url, twilio), tmp / "coordbot.log"
-    proc = spawn([str(COORDBOT), "serve", "--config", str(config), "--host", "127.0.0.1",
+    proc = spawn([str(COORDBOT), "serve", "--upgrade", "--config", str(config),
+                  "--host", "127.0.0.1",
                   "--port", str(port)], log_path)
     wait_ready(proc, lambda: healthz_ok(f"http://127.0.0.1:{port}"), "coordbot serve", log_path)
     return proc

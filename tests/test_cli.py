@@ -65,9 +65,9 @@ def test_each_group_lists_exactly_its_commands(group, expected):
 def test_serve_and_worker_take_their_flags():
     assert options("serve") == {"--config", "--host", "--port", "--socket-mode", "--no-socket-mode",
                                 "--worker", "--no-worker", "--scheduler", "--no-scheduler",
-                                "--log-format", "--help"}
+                                "--log-format", "--upgrade", "--help"}
     assert options("worker") == {"--config", "--scheduler", "--no-scheduler", "--log-format",
-                                 "--metrics-port", "--help"}
+                                 "--metrics-port", "--upgrade", "--help"}
 
 
 def cli_imports(path: Path) -> set[str]:
@@ -105,8 +105,9 @@ def test_serve_answers_healthz(database_url, tmp_path):
     env = {**os.environ, "COORDBOT_DATABASE__URL": database_url,
            "COORDBOT_SLACK__BOT_TOKEN": "xoxb-cli", "COORDBOT_SLACK__SIGNING_SECRET": "cli-secret",
            "COORDBOT_SLACK__API_BASE_URL": "http://127.0.0.1:9/api/"}
-    process = subprocess.Popen([str(COORDBOT), "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([str(COORDBOT), "serve", "--upgrade", "--port", str(port)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
     try:
         def answered() -> httpx.Response | None:
             assert process.poll() is None, process.stdout.read()

@@ -88,6 +88,38 @@ def test_compose_runs_the_processes_the_deployment_needs():
             "service_completed_successfully", name
 
 
+def test_only_the_migration_job_changes_the_schema():
+    """The long-running processes start on the schema the job left (never ``--upgrade``), so
+    replicas starting together never race to migrate."""
+    for name, service in coordbot_services().items():
+        context = parses(service["command"])
+        if context.command.name != "upgrade":
+            assert context.params["upgrade"] is False, name
+
+
+def test_the_workers_serve_metrics_where_their_health_check_looks():
+    services = coordbot_services()
+    for name in ("worker", "worker-standby"):
+        port = parses(services[name]["command"]).params["metrics_port"]
+        assert port is not None, name
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/metrics" in probe, name
+        assert services[name]["environment"]["COORDBOT_HEALTH__METRICS_HOST"] == "0.0.0.0"
+
+
+def test_every_services_environment_is_valid_settings(monkeypatch):
+    from bot.config import load_settings
+
+    for name, service in coordbot_services().items():
+        environment = {k: v for k, v in service["environment"].items()
+                       if k != "COORDBOT_SECRETS_DIR"}  # /run/secrets exists in the container
+        with monkeypatch.context() as patched:
+            for key, value in environment.items():
+                patched.setenv(key, str(value))
+            settings = load_settings(ROOT / "config.example.toml")
+        assert settings.log_format == "json", name
+
+
 def test_secrets_are_files_named_after_the_settings_they_fill():
     spec = compose()
     declared = set(spec["secrets"])

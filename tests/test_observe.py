@@ -96,7 +96,17 @@ def test_a_schema_behind_the_newest_migration_is_named(container, clock, leader)
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
     problems = ready(container, clock, leader).body()["problems"]
     assert list(problems) == ["migrations"]
-    assert "at 0009, not the newest revision" in problems["migrations"]
+    assert "at revision 0009, older than this release's" in problems["migrations"]
+    assert "run coordbot db upgrade" in problems["migrations"]
+
+
+def test_a_schema_a_newer_release_migrated_is_named(container, clock, leader):
+    with container.db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    problems = ready(container, clock, leader).body()["problems"]
+    assert list(problems) == ["migrations"]
+    assert problems["migrations"].startswith("ahead: the database schema is at revision 0099, "
+                                             "which this release does not know")
 
 
 def test_no_scheduler_leader_is_named(container, clock, backend):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.db.unit_of_work import Database
 from bot.sandbox.server import free_port
 from bot.sandbox.slack import SlackEmulator, SlackRequests
 from tests.conftest import COORDINATOR
-from tests.support.processes import Worker, clean_env
+from tests.support.processes import Worker, clean_env, worker_children
 from tests.support.waiting import wait_until
 
 COMMANDS = int(os.environ.get("COORDBOT_CRASH_COMMANDS", "200"))
@@ -54,7 +53,7 @@ class Service:
         self.process: Worker | None = None
 
     def start(self) -> None:
-        self.process = Worker("--config", str(self.config), "--no-scheduler", command="serve",
+        self.process = Worker("--config", str(self.config), "--no-scheduler", "--upgrade", command="serve",
                               log_path=self.log_path, env=clean_env())
         wait_until(self._healthy, timeout_s=60, what=f"coordbot serve to answer\n{self._log()}")
 
@@ -80,10 +79,10 @@ class Service:
         return response.status_code == 200
 
     def worker_child(self) -> int:
-        found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
-                               text=True).stdout.split()
-        assert found, f"serve has no worker child:\n{self._log()}"
-        return int(found[0])
+        """The command worker child (not ``multiprocessing``'s resource tracker, also a child)."""
+        found = worker_children(self.process.pid)
+        assert len(found) == 1, f"serve's worker children: {found}\n{self._log()}"
+        return found[0]
 
 
 def updates(db: Database) -> Counter:
@@ -168,3 +167,4 @@ def test_a_killed_worker_child_loses_no_acknowledged_command(service):
     acked = burst_with_a_kill(service, lambda: os.kill(service.worker_child(), 9))
     assert len(acked) == COMMANDS, "the web process answers while its worker restarts"
     check_each_acked_ran_once(service, acked)
+    assert service.process.lines_with("the command worker process stopped"), "nothing was killed"

@@ -46,7 +46,8 @@ def test_socket_mode_serves_the_twilio_webhooks_and_health(database_url, slack, 
     url = f"http://127.0.0.1:{port}"
     config = write_config(tmp_path / "coordbot.toml", database_url=database_url, slack=slack,
                           port=port)
-    process = Worker("--config", str(config), "--socket-mode", "--no-scheduler", command="serve",
+    process = Worker("--config", str(config), "--socket-mode", "--no-scheduler", "--upgrade",
+                     command="serve",
                      log_path=tmp_path / "serve.log", env=clean_env())
     try:
         def healthy() -> bool:

@@ -40,6 +40,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_in_log(settings: Settings, message: str, code: int = 1) -> NoReturn:
+    """``fail`` for a long-running command whose logging is set up: with JSON logs the reason
+    is an error line like every other (a log service reads nothing else), else ``fail``."""
+    if settings.log_format != "json":
+        fail(message, code)
+    import logging
+
+    logging.getLogger("bot.cli").error("%s", message)
+    raise typer.Exit(code)
+
+
 def config_error(error: Exception) -> NoReturn:
     fail(f"configuration error: {error}", code=2)
 
@@ -61,6 +72,43 @@ def build_container(settings: Settings) -> Container:
         return bootstrap(settings)
     except DatabaseUnusable as error:
         fail(str(error), code=2)
+
+
+UpgradeOption = Annotated[bool, typer.Option(
+    "--upgrade", help="Bring an old or empty database schema to the newest revision first "
+                      "(as `coordbot db upgrade` does) instead of refusing to start.")]
+
+
+def start_container(settings: Settings, *, upgrade: bool) -> Container:
+    """The product for ``serve`` and ``worker``: only on a schema at this release's newest
+    revision. An old or empty one is refused (exit 2) unless ``upgrade``; one a newer release
+    migrated is always refused. The worker child a web process restarts does none of this."""
+    import logging
+
+    from bot.bootstrap import bootstrap
+    from bot.db.schema_version import open_checked
+    from bot.db.unit_of_work import DatabaseUnusable, redacted
+
+    url = settings.database.url
+    try:
+        db, found = open_checked(url, echo=settings.database.echo, upgrade=upgrade)
+    except DatabaseUnusable as error:
+        fail_in_log(settings, str(error), code=2)
+    where = redacted(url)
+    if found.state == "unknown":
+        db.dispose()
+        fail_in_log(settings, f"{where}: {found.describe()}. This release cannot run on it: "
+                              "start the newer release.", code=2)
+    if not found.at_head and not upgrade:
+        db.dispose()
+        fail_in_log(settings, f"{where}: {found.describe()}. Run `coordbot db upgrade` (the "
+                              "release's migration step) first, or start with --upgrade.", code=2)
+    log = logging.getLogger("bot.cli")
+    if found.at_head:
+        log.info("%s", found.describe())
+    else:
+        log.info("%s; upgraded it to the newest revision", found.describe())
+    return bootstrap(settings, db=db, upgrade=False)
 
 
 @contextmanager

@@ -3,6 +3,11 @@
 ``serve`` answers Slack (over HTTP, or Socket Mode where there is no public URL) and by default
 also delivers the outbox and runs the scheduler; ``worker`` delivers only, for a deployment that
 runs the web and the delivery processes apart.
+
+Both start only on a schema at this release's newest revision: the schema is changed by one
+step, ``coordbot db upgrade`` (a release's migration job), not by replicas racing at start. An
+old or empty schema is refused with exit 2 unless ``--upgrade`` is given (one host, one process);
+a schema a newer release migrated is always refused.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import typer
 from bot.cli.common import (
     ConfigOption,
     LogFormatOption,
-    build_container,
+    UpgradeOption,
     config_error,
     fail,
     read_settings,
     setup_logging,
+    start_container,
     with_log_format,
 )
 from bot.config import ConfigError
@@ -37,6 +43,7 @@ def serve(
         help="Run the scheduler (reminders, call ends). With several processes on PostgreSQL "
              "exactly one runs it at a time; the others stand by.")] = True,
     log_format: LogFormatOption = None,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Run the web app (Slack events, Twilio webhooks, health checks, /metrics) and the outbox
     worker.
@@ -56,7 +63,7 @@ def serve(
         config_error(error)
     if socket_mode and settings.slack.app_token is None:
         fail("configuration error: slack.app_token: required for Socket Mode", code=2)
-    container = build_container(settings)
+    container = start_container(settings, upgrade=upgrade)
     import uvicorn
 
     from bot.web import create_app
@@ -90,6 +97,7 @@ def run_worker(
     metrics_port: Annotated[int | None, typer.Option(
         min=0, max=65535, help="Serve Prometheus /metrics on this port (on health.metrics_host).")] = None,
     log_format: LogFormatOption = None,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Run only the outbox worker (for a deployment with separate web and worker processes)."""
     import signal
@@ -97,7 +105,7 @@ def run_worker(
 
     settings = with_log_format(read_settings(config), log_format)
     setup_logging(json_lines=settings.log_format == "json")
-    container = build_container(settings)
+    container = start_container(settings, upgrade=upgrade)
     if metrics_port is not None:
         _serve_metrics(container, metrics_port)
     stop = threading.Event()

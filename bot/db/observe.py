@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from bot.db.models import InboxRequest, OutboxMessage
 from bot.db.models.jobs import DueJob
-from bot.db.unit_of_work import Database, alembic_config
+from bot.db.unit_of_work import Database
 
 # Rows still to leave the queue (sent, delivered, failed … are done).
 OUTBOX_WAITING = ("pending", "sending", "unknown")
@@ -84,19 +84,6 @@ def due_jobs(db: Database, now: datetime) -> DueWork:
     with db.unit_of_work(read_only=True) as uow:
         count, oldest = uow.session.execute(query).one()
     return DueWork(count, oldest)
-
-
-def migrations_behind(db: Database) -> str | None:
-    """None when the schema is at the newest revision; else which revision it is at."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    if current == heads:
-        return None
-    return ", ".join(sorted(current)) or "none"
 
 
 def scheduler_leader_held(db: Database, key: int) -> bool | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,15 +108,22 @@ class DatabaseUnusable(Exception):
 
 def open_database(url: str, *, echo: bool = False, upgrade: bool = True) -> Database:
     """The database (its schema brought up to date unless told not to), or ``DatabaseUnusable``."""
-    try:
+    with unusable_unless_opened(url):
         database = Database(url, echo=echo)
         if upgrade:
             database.upgrade()
+    return database
+
+
+@contextlib.contextmanager
+def unusable_unless_opened(url: str) -> Iterator[None]:
+    """A bad URL or a database that does not answer, inside, as ``DatabaseUnusable``."""
+    try:
+        yield
     except (ArgumentError, OperationalError) as error:
         where = "database.url" if isinstance(error, ArgumentError) else redacted(url)
         raise DatabaseUnusable(f"cannot use the database ({where}): "
                                f"{str(error).splitlines()[0]}") from None
-    return database
 
 
 def redacted(url: str) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import observe as queries
+from bot.db.schema_version import SchemaVersion, schema_version
 from bot.db.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,18 @@ def check(*, db: Database, settings: Settings, clock: Clock, worker_alive: bool)
         return Report(checks)
     checks["database"] = OK
     now = clock.now()
-    behind = queries.migrations_behind(db)
-    checks["migrations"] = OK if behind is None else (
-        f"behind: the schema is at {behind}, not the newest revision (run coordbot db upgrade)")
+    checks["migrations"] = _migrations(schema_version(db))
     checks["outbox"] = _outbox(db, now, settings.health.outbox_stuck_s)
     checks["scheduler"] = _scheduler(db, now, settings)
     return Report(checks)
+
+
+def _migrations(version: SchemaVersion) -> str:
+    if version.at_head:
+        return OK
+    if version.state == "unknown":
+        return f"ahead: {version.describe()}; run that release"
+    return f"behind: {version.describe()} (run coordbot db upgrade)"
 
 
 def _outbox(db: Database, now: datetime, stuck_s: float) -> str:

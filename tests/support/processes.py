@@ -85,6 +85,21 @@ class Worker:
             raise AssertionError(f"coordbot worker {self.pid} ignored SIGTERM:\n{self.log()}") from None
 
 
+def worker_children(pid: int) -> list[int]:
+    """The command worker children of the ``coordbot serve`` process ``pid`` (spawned by
+    ``multiprocessing``; its resource tracker, also a child, is left out)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    children = []
+    for child in map(int, found):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            children.append(child)
+    return children
+
+
 def running(workers: Iterable[Worker], condition: Callable[[], Any]) -> Callable[[], Any]:
     """``condition`` as a predicate for ``wait_until`` that first fails if a worker has died."""
     def check() -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.errors import PermissionDenied
@@ -63,3 +64,27 @@ class Roles:
 
 def _is_group(entry: str) -> bool:
     return entry.startswith("@") or entry.startswith("S")
+
+
+class RoleCheck(Protocol):
+    """What the use cases ask of roles: :class:`Roles` for Slack users, :class:`WebOfficial` for
+    an official signed in on the web."""
+
+    def has(self, role: str, user_id: str) -> bool: ...
+
+    def require(self, role: str, user_id: str, doing: str) -> None: ...
+
+
+class WebOfficial:
+    """An official from ``[[officials]]``, signed in with a one-time code: the ``official`` role
+    for their own actor (``official:{id}``) and no other role."""
+
+    def __init__(self, actor: str):
+        self._actor = actor
+
+    def has(self, role: str, user_id: str) -> bool:
+        return role == "official" and user_id == self._actor
+
+    def require(self, role: str, user_id: str, doing: str) -> None:
+        if not self.has(role, user_id):
+            raise PermissionDenied(f"Only {role}s can {doing}.")

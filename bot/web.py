@@ -44,6 +44,7 @@ def create_app(container: Container, *, run_worker: bool = True,
                run_scheduler: bool = True, socket_mode_token: str | None = None) -> Starlette:
     """The web app; with ``socket_mode_token``, Slack's events also arrive over Socket Mode,
     and every other route (Twilio, health, links) is served as over HTTP."""
+    from handlers import notes_web
     from handlers.slack import build_app
     from handlers.twilio import sms as twilio_sms
     from handlers.twilio import voice as twilio_voice
@@ -143,7 +144,8 @@ def create_app(container: Container, *, run_worker: bool = True,
                 Route("/metrics", metrics, methods=["GET"]),
                 *twilio_sms.routes(container), *twilio_voice.routes(container),
                 Route("/calls/{call_id:int}.ics", calendar, methods=["GET"]),
-                Route("/notes/{notes_id:int}", notes_page, methods=["GET"])],
+                Route("/notes/{notes_id:int}", notes_page, methods=["GET"]),
+                *notes_web.routes(container)],
         lifespan=lifespan,
         middleware=[Middleware(RequestContext)],
     )

@@ -7,6 +7,7 @@ draft that is not approved.
 
 from __future__ import annotations
 
+import os
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +33,7 @@ REF_HELP = "INC-2026-0001 (every call of the incident) or INC-2026-0001#2 (its c
 class Format(StrEnum):
     MD = "md"
     HTML = "html"
+    PDF = "pdf"
 
 
 def parse_ref(ref: str, *, call_needed: bool = False) -> tuple[str, int | None]:
@@ -74,7 +76,8 @@ def _notes(uow: UnitOfWork, incident: Incident, number: int | None) -> list[Call
 @notes_app.command("export")
 def export(
     ref: Annotated[str, typer.Argument(help=REF_HELP)],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="md or html.")] = Format.MD,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="md, html, or pdf (to file: needs --output).")] = Format.MD,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (default: standard output).")] = None,
     config: ConfigOption = None,
@@ -85,6 +88,9 @@ def export(
     from bot.records import access
 
     key, number = parse_ref(ref)
+    if fmt == Format.PDF and output is None:
+        raise typer.BadParameter("a PDF is written to a file: add --output notes.pdf",
+                                 param_hint="--format")
     with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
         settings = container.settings
         incident = _incident(uow, key)
@@ -95,10 +101,25 @@ def export(
         access.recorded(container.db, at=container.clock.now(), actor=actor(),
                         action=access.NOTES_EXPORTED, incident_id=incident_id, notes=notes_ids,
                         format=fmt.value)
-    render = notes_html.page if fmt == Format.HTML else notes_html.markdown
-    write_output(render(title, parts, zone=settings.timezone), output,
-                 write=lambda path, text: path.write_text(text, encoding="utf-8"),
-                 done=f"exported the notes of {len(parts)} call(s) to {output}")
+    done = f"exported the notes of {len(parts)} call(s) to {output}"
+    if fmt == Format.MD:
+        write_output(notes_html.markdown(title, parts, zone=settings.timezone), output, done=done,
+                     write=lambda path, text: path.write_text(text, encoding="utf-8"))
+        return
+    page = notes_html.page(title, parts, zone=settings.timezone, office=settings.office_name)
+    if fmt == Format.HTML:
+        write_output(page, output, done=done,
+                     write=lambda path, text: path.write_text(text, encoding="utf-8"))
+        return
+    write_output(page, output, done=done, write=lambda path, text: _private_file(
+        path, notes_html.pdf(text)))
+
+
+def _private_file(path: Path, data: bytes) -> None:
+    """A PDF only its owner can read: the notes name community members."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
 
 
 @notes_app.command("attach")

@@ -1,6 +1,6 @@
-"""``/notes/{id}/review``: the officials' web review (sign in with a one-time code, then Approve,
-Request changes, Edit). Thin: read the form or the cookie, call ``bot.notes.service.web_review``,
-write its reply with the headers every notes page has.
+"""``/notes/{id}`` (the signed read-only page) and ``/notes/{id}/review`` (the officials' web
+review: sign in with a one-time code, then Approve, Request changes, Edit). Thin: read the form
+or the cookie, call ``bot.notes.service``, write its reply with the headers every notes page has.
 
 The session cookie is ``HttpOnly``, ``Secure``, ``SameSite=Strict``, scoped to the notes'
 review path and as short-lived as the session. Forms are read as URL-encoded bodies of at most
@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from bot.bootstrap import Container
 from bot.notes.review_html import LinkParams
+from bot.notes.service import page as notes_link
 from bot.notes.service import web_review
 from bot.storable import storable
 
@@ -108,8 +109,21 @@ def routes(container: Container) -> list[Route]:
                                         now=clock.now())
         return _reply(reply, notes_id, ttl_s)
 
+    async def read_only(request: Request) -> Response:
+        """The signed link's page; its token is kept out of caches, referrers and indexes."""
+        found = await asyncio.to_thread(
+            notes_link.notes_page, db, settings, request.path_params["notes_id"],
+            _text(request.query_params.get("e", "")), _text(request.query_params.get("t", "")),
+            now=clock.now())
+        if found.html is not None:
+            return HTMLResponse(found.html, headers=HEADERS)
+        if found.expired:
+            return PlainTextResponse(notes_link.EXPIRED, status_code=410, headers=HEADERS)
+        return PlainTextResponse("not found", status_code=404, headers=HEADERS)
+
     base = "/notes/{notes_id:int}/review"
-    return [Route(base, page, methods=["GET"]),
+    return [Route("/notes/{notes_id:int}", read_only, methods=["GET"]),
+            Route(base, page, methods=["GET"]),
             Route(f"{base}/code", code, methods=["POST"]),
             Route(f"{base}/login", login, methods=["POST"]),
             Route(f"{base}/act", act, methods=["POST"])]

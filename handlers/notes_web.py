@@ -10,6 +10,7 @@ review path and as short-lived as the session. Forms are read as URL-encoded bod
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from bot.notes.service import web_review
 from bot.storable import storable
 
 COOKIE = "coordbot_review"
+Endpoint = Callable[[Request], Awaitable[Response]]
 MAX_FORM = 400_000  # the notes' text limit, encoded, with room for the other fields
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
@@ -81,33 +83,27 @@ def routes(container: Container) -> list[Route]:
                                             _link(request.query_params), now=clock.now())
         return _reply(reply, notes_id, ttl_s)
 
-    async def code(request: Request) -> Response:
-        form = await _form(request)
-        if form is None:
-            return PlainTextResponse("unreadable form", status_code=400, headers=HEADERS)
-        notes_id = request.path_params["notes_id"]
-        reply = await asyncio.to_thread(web_review.ask_code, db, settings, notes_id,
-                                        _link(form), now=clock.now())
-        return _reply(reply, notes_id, ttl_s)
+    def posted(run: Callable[[int, dict[str, str], str], web_review.Reply]) -> Endpoint:
+        """A form's endpoint: the form read (400 if unreadable), ``run`` with the notes' id, the
+        form and the session cookie, in a worker thread."""
 
-    async def login(request: Request) -> Response:
-        form = await _form(request)
-        if form is None:
-            return PlainTextResponse("unreadable form", status_code=400, headers=HEADERS)
-        notes_id = request.path_params["notes_id"]
-        reply = await asyncio.to_thread(web_review.enter_code, db, settings, notes_id,
-                                        _link(form), form.get("code", "")[:32], now=clock.now())
-        return _reply(reply, notes_id, ttl_s)
+        async def endpoint(request: Request) -> Response:
+            form = await _form(request)
+            if form is None:
+                return PlainTextResponse("unreadable form", status_code=400, headers=HEADERS)
+            notes_id = request.path_params["notes_id"]
+            session = _text(request.cookies.get(COOKIE, ""), 128)
+            reply = await asyncio.to_thread(run, notes_id, form, session)
+            return _reply(reply, notes_id, ttl_s)
 
-    async def act(request: Request) -> Response:
-        form = await _form(request)
-        if form is None:
-            return PlainTextResponse("unreadable form", status_code=400, headers=HEADERS)
-        notes_id = request.path_params["notes_id"]
-        session = _text(request.cookies.get(COOKIE, ""), 128)
-        reply = await asyncio.to_thread(web_review.act, db, settings, notes_id, session, form,
-                                        now=clock.now())
-        return _reply(reply, notes_id, ttl_s)
+        return endpoint
+
+    code = posted(lambda notes_id, form, _: web_review.ask_code(
+        db, settings, notes_id, _link(form), now=clock.now()))
+    login = posted(lambda notes_id, form, _: web_review.enter_code(
+        db, settings, notes_id, _link(form), form.get("code", "")[:32], now=clock.now()))
+    act = posted(lambda notes_id, form, session: web_review.act(
+        db, settings, notes_id, session, form, now=clock.now()))
 
     async def read_only(request: Request) -> Response:
         """The signed link's page; its token is kept out of caches, referrers and indexes."""

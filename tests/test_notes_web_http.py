@@ -98,6 +98,9 @@ def test_the_forms_need_the_sessions_csrf_token(web, sms, container):
                        data={"csrf": "0" * 32, "action": "approve", "version": "1"})
     missing = http.post(f"/notes/{notes_id}/review/act", headers=cookie,
                         data={"action": "approve", "version": "1"})
+    unicode = http.post(f"/notes/{notes_id}/review/act", headers=cookie,
+                        data={"csrf": "é" * 32, "action": "approve", "version": "1"})
+    assert unicode.status_code == 403
     no_session = http.post(f"/notes/{notes_id}/review/act",
                            data={"csrf": fields["csrf"], "action": "approve", "version": "1"})
     assert (forged.status_code, missing.status_code, no_session.status_code) == (403, 403, 401)
@@ -158,3 +161,28 @@ def test_unreadable_or_oversized_forms_and_ended_sessions(web, sms, container, c
     ended = _page(http, notes_id, session)
     assert ended.status_code == 401 and web_review.SIGNED_OUT in unescape(ended.text)
     assert texts_to(sms)  # the link and the code went by SMS
+
+
+HOSTILE_VALUES = ("", "é" * 40, "²³", "\x00", "9" * 40, "<script>", "%FF", "a" * 600)
+
+
+def test_hostile_links_forms_and_cookies_get_a_clear_answer_never_a_500(web, sms):
+    http, notes_id = web
+    link = dict(re.findall(r"([oet])=([^&]+)", review_path(sms)))
+    for value in HOSTILE_VALUES:
+        for name in "oet":
+            query = {**link, name: value}
+            assert http.get(f"/notes/{notes_id}/review", params=query).status_code in (404, 410)
+            for path in ("code", "login"):
+                answer = http.post(f"/notes/{notes_id}/review/{path}", data={**query, "code": value})
+                assert answer.status_code in (400, 404, 410), (path, name, value)
+        answer = http.post(f"/notes/{notes_id}/review/login", data={**link, "code": value})
+        assert answer.status_code == 403 and "No code is waiting" in answer.text
+        for cookie in (value, "x" * 200):
+            printable = cookie.isascii() and cookie.isprintable()
+            headers = {"Cookie": f"{COOKIE}={cookie}"} if printable else {}
+            assert http.get(f"/notes/{notes_id}/review", headers=headers).status_code in (401, 404)
+            assert http.post(f"/notes/{notes_id}/review/act", headers=headers,
+                             data={"csrf": value, "action": value}).status_code == 401
+    assert http.get(f"/notes/{notes_id + 99}/review", params=link).status_code == 404
+    assert "Olu" not in http.get(f"/notes/{notes_id}/review").text

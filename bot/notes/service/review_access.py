@@ -68,9 +68,10 @@ def check_link(settings: Settings, notes_id: int, official_id: str, expires: str
                now: datetime) -> LinkCheck:
     """A forged link, or one for an official no longer in the configuration, is not found."""
     official = settings.official(official_id)
-    if official is None or not expires.isdigit() or len(expires) > 12:
+    if official is None or not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
         return LinkCheck()
-    if not links.signed_expiring(settings, subject(notes_id, official_id), int(expires), token):
+    if not token.isascii() or not links.signed_expiring(settings, subject(notes_id, official_id),
+                                                        int(expires), token):
         return LinkCheck()
     if now.timestamp() >= int(expires):
         return LinkCheck(expired=True)
@@ -163,7 +164,8 @@ def csrf_token(settings: Settings, session_token: str) -> str:
 
 
 def valid_csrf(settings: Settings, session_token: str, given: str) -> bool:
-    return links.valid_token(settings, f"csrf:{_hash(session_token)}", given)
+    """(A non-ASCII token is no token: the constant-time compare takes ASCII text only.)"""
+    return given.isascii() and links.valid_token(settings, f"csrf:{_hash(session_token)}", given)
 
 
 def _unusable(code: ReviewCode | None, now: datetime, settings: Settings) -> str | None:

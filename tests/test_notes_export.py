@@ -130,3 +130,19 @@ def test_pdf_export_needs_an_output_file(cli):
     result = cli("notes", "export", KEY, "--format", "pdf")
     said = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "a PDF is written to a file: add --output notes.pdf" in said
+
+
+def test_invite_sends_officials_a_fresh_review_link(cli, container, tmp_path):
+    (tmp_path / "config.toml").write_text(
+        '[slack]\nsigning_secret = "cli-secret"\n\n'
+        '[[officials]]\nid = "olu"\nname = "Olu Adeyemi"\nphone = "+12025550177"\n',
+        encoding="utf-8")
+    first = cli("notes", "invite", f"{KEY}#2")
+    assert first.exit_code == 0, first.output
+    assert "queued a fresh review link to 1 official(s)" in first.output
+    unknown = cli("notes", "invite", f"{KEY}#2", "--official", "nobody")
+    assert unknown.exit_code == 1 and "no such official: nobody (configured: olu)" in unknown.output
+    assert cli("notes", "invite", KEY).exit_code == 2  # a call must be named
+    with container.db.unit_of_work(read_only=True) as uow:
+        [row] = uow.outbox.with_key_prefix("notes-review-link:")
+        assert row.recipient == "+12025550177" and "/review?o=olu&e=" in row.payload["body"]

@@ -122,6 +122,36 @@ def _private_file(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+@notes_app.command("invite")
+def invite(
+    ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
+    official: Annotated[list[str] | None, typer.Option(
+        "--official", help="An [[officials]] id (repeat for more; default: every official).")]
+    = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send officials a fresh personal link to review a call's notes on the web (by SMS or a
+    Slack DM, as each is configured); for a link that expired."""
+    from bot.notes.service import review_access
+
+    key, number = parse_ref(ref, call_needed=True)
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        settings = container.settings
+        chosen = [settings.official(name) for name in official or [o.id for o in settings.officials]]
+        unknown = [name for name, found in zip(official or [], chosen, strict=False) if found is None]
+        if unknown or not chosen:
+            configured = ", ".join(o.id for o in settings.officials) or "none"
+            fail(f"no such official: {', '.join(unknown)} (configured: {configured})" if unknown
+                 else "no [[officials]] are configured: add them to the config file first")
+        [notes] = _notes(uow, _incident(uow, key), number)
+        sent = review_access.invite_all(uow, notes, now=container.clock.now(), settings=settings,
+                                        officials=chosen, again=True)
+        if not sent:
+            fail("links cannot be signed: set slack.signing_secret (or twilio.auth_token)")
+        uow.commit()
+    typer.echo(f"queued a fresh review link to {sent} official(s) for {key} call {number}")
+
+
 @notes_app.command("attach")
 def attach(
     ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],

@@ -78,19 +78,27 @@ def check_link(settings: Settings, notes_id: int, official_id: str, expires: str
     return LinkCheck(official=official)
 
 
-def invite_all(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Settings) -> int:
-    """Queues each configured official's personal link to these notes (once per version)."""
-    if not settings.officials or not links.can_sign(settings):
+def invite_all(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Settings,
+               officials: list[OfficialSettings] | None = None, again: bool = False) -> int:
+    """Queues each configured official's (or each of ``officials``') personal link to these
+    notes: once per version, or with ``again`` a fresh link now (``coordbot notes invite``)."""
+    if not links.can_sign(settings):
         return 0
     heading = title(uow, notes)
     sent = 0
-    for official in settings.officials:
+    for official in settings.officials if officials is None else officials:
         url = review_url(settings, notes.id, official.id, now=now)
         body = render("notes_review_link", official.language, office=settings.office_name,
                       title=heading, url=url)
-        if _send(uow, official, key=f"notes-review-link:{notes.id}:{official.id}:v{notes.version}",
+        key = f"notes-review-link:{notes.id}:{official.id}:v{notes.version}"
+        if _send(uow, official, key=f"{key}:{int(now.timestamp())}" if again else key,
                  body=body, incident_id=notes.incident_id, now=now, purpose="notes_review_link"):
             sent += 1
+    if sent:
+        audit.record(uow, at=now, actor="coordbot", action="notes.review_links_sent",
+                     incident_id=notes.incident_id, notes_id=notes.id, version=notes.version,
+                     officials=[o.id for o in (settings.officials if officials is None
+                                               else officials)])
     return sent
 
 

@@ -25,8 +25,8 @@ from bot.notes.service.documents import document
 from bot.notes.service.versions import APPROVED, current
 from bot.records import access
 
-EXPIRED = ("This review link has expired. Ask the coordinators for a new one: they are sent "
-           "again whenever the notes are amended.")
+EXPIRED = ("This review link has expired. Ask a coordinator for a new one (they send it with "
+           "`coordbot notes invite`); a new one also comes whenever the notes are amended.")
 SIGNED_OUT = "Your session has ended (or was never opened here). Open your review link again."
 
 

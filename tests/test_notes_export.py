@@ -146,3 +146,21 @@ def test_invite_sends_officials_a_fresh_review_link(cli, container, tmp_path):
     with container.db.unit_of_work(read_only=True) as uow:
         [row] = uow.outbox.with_key_prefix("notes-review-link:")
         assert row.recipient == "+12025550177" and "/review?o=olu&e=" in row.payload["body"]
+
+
+def test_amend_from_the_command_line_needs_approved_notes_and_a_reason(cli, container, tmp_path):
+    amended = tmp_path / "amended.md"
+    amended.write_text(APPROVED.replace("Lincoln High", "Lincoln Middle"), encoding="utf-8")
+    draft = cli("notes", "amend", f"{KEY}#2", str(amended), "--reason", "Wrong school")
+    assert draft.exit_code == 1 and "Only approved notes are amended" in draft.output
+    blank = cli("notes", "amend", f"{KEY}#1", str(amended), "--reason", " ")
+    assert blank.exit_code == 1 and "Say why the approved notes are amended" in blank.output
+    done = cli("notes", "amend", f"{KEY}#1", str(amended), "--reason", "Wrong school")
+    assert done.exit_code == 0, done.output
+    assert "saved version 2" in done.output and "waits for an official's approval" in done.output
+    with container.db.unit_of_work(read_only=True) as uow:
+        notes = uow.notes.for_incident(uow.incidents.by_key(KEY).id)[0]
+        assert (notes.status, notes.version, notes.approved_version) == ("draft", 2, 1)
+        assert uow.notes.version(notes.id, 2).reason == "Amended: Wrong school"
+    export = cli("notes", "export", f"{KEY}#1").stdout
+    assert "Amendment v2 — not approved; approved by" in export

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.access.roles import WebOfficial
+from bot.access.roles import web_official
 from bot.config import OfficialSettings
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes.rules.sections import decisions
@@ -70,7 +70,7 @@ def _official_of(container, notes_id, token):
 def _approve(container, notes_id, version, actor="official:olu"):
     with container.db.unit_of_work() as uow:
         review.approve(uow, notes_id=notes_id, version=version, actor=actor,
-                       roles=WebOfficial(actor), now=container.clock.now(),
+                       roles=web_official(actor), now=container.clock.now(),
                        settings=container.settings)
         uow.commit()
     container.worker.drain()
@@ -192,7 +192,7 @@ def test_an_official_on_the_web_approves_the_version_shown_and_only_that(contain
     # the web role is the official's own, nobody else's
     with pytest.raises(PermissionDenied), container.db.unit_of_work() as uow:
         review.approve(uow, notes_id=notes_id, version=2, actor="official:kim",
-                       roles=WebOfficial("official:olu"), now=container.clock.now(),
+                       roles=web_official("official:olu"), now=container.clock.now(),
                        settings=container.settings)
 
 

@@ -152,6 +152,42 @@ def invite(
     typer.echo(f"queued a fresh review link to {sent} official(s) for {key} call {number}")
 
 
+@notes_app.command("amend")
+def amend(
+    ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
+    file: Annotated[Path, typer.Argument(help="The amended notes: a UTF-8 Markdown file.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why they are amended (kept with the "
+                                                         "new version).")],
+    config: ConfigOption = None,
+) -> None:
+    """Amend approved notes: a new version with its reason, approved by an official again (the
+    officials are sent their review links); start from `notes export REF`."""
+    from bot.access.roles import operator
+    from bot.notes.service import review
+
+    key, number = parse_ref(ref, call_needed=True)
+    text = _read_text(file)
+    who = actor()
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        [notes] = _notes(uow, _incident(uow, key), number)
+        amended = review.amend(uow, notes_id=notes.id, text=text, reason=reason, actor=who,
+                               roles=operator(who), now=container.clock.now(),
+                               settings=container.settings, base_version=notes.version)
+        uow.commit()
+        version = amended.version
+    typer.echo(f"saved version {version} of the notes of {key} call {number}: it waits for an "
+               "official's approval")
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8 text; save it as UTF-8 and try again")
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror or error}")
+
+
 @notes_app.command("attach")
 def attach(
     ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
@@ -166,12 +202,7 @@ def attach(
     from bot.notes.service import transcripts
 
     key, number = parse_ref(ref, call_needed=True)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again")
-    except OSError as error:
-        fail(f"cannot read {file}: {error.strerror or error}")
+    text = _read_text(file)
     with container_for(config) as container, container.db.unit_of_work() as uow:
         incident = _incident(uow, key)
         call = uow.calls.by_number(incident.id, number)

@@ -86,8 +86,9 @@ def require_editor(roles: RoleCheck, user: str) -> None:
 def check_editable(uow: UnitOfWork, notes: CallNotes, *, settings: Settings) -> None:
     if notes.status == APPROVED:
         raise InvalidTransition(f"These notes were approved ({banner(uow, notes, settings=settings)})"
-                                " and can no longer be edited. Amend them instead: an amendment "
-                                "needs a reason and an official's approval again.")
+                                " and can no longer be edited. Amend them instead (an official on "
+                                "the web review, or `coordbot notes amend`): an amendment needs a "
+                                "reason and an official's approval again.")
 
 
 def edit(uow: UnitOfWork, *, notes_id: int, text: str, actor: str, roles: RoleCheck, now: datetime,

@@ -4,7 +4,7 @@ asking for a code, entering it, the review page, and the forms' actions.
 Each returns a :class:`Reply` (status, HTML, and a session cookie to set) for the thin handler
 in ``handlers.notes_web``. The actions run the same use cases as the review card in Slack
 (``review.approve`` …, version-checked, in the audit trail) with the signed-in official as the
-actor (``official:{id}``) and the ``official`` role only (``WebOfficial``). A form whose CSRF
+actor (``official:{id}``) and the ``official`` role only (``roles.web_official``). A form whose CSRF
 token does not match the session is refused and changes nothing.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.access.roles import WebOfficial
+from bot.access.roles import web_official
 from bot.config import OfficialSettings, Settings
 from bot.db.unit_of_work import Database
 from bot.errors import DomainError
@@ -163,7 +163,7 @@ def act(db: Database, settings: Settings, notes_id: int, session: str, form: Map
 def _run(db: Database, settings: Settings, notes_id: int, official: OfficialSettings,
          form: Mapping[str, str], *, now: datetime) -> str:
     action, version = form.get("action", ""), _version(form.get("version", ""))
-    common = {"notes_id": notes_id, "actor": official.actor, "roles": WebOfficial(official.actor),
+    common = {"notes_id": notes_id, "actor": official.actor, "roles": web_official(official.actor),
               "now": now, "settings": settings}
     with db.unit_of_work() as uow:
         if action == "approve":

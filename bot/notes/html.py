@@ -98,7 +98,8 @@ def page(title: str, parts: Sequence[Part], *, zone: str, office: str = "",
 
 def _article(renderer: MarkdownIt, text: str, *, depth: int) -> str:
     _, found = notes_sections.split(text)
-    ordered = sorted(found, key=lambda s: (notes_sections.is_attendance(s),
+    # what precedes the first heading (the call's facts) stays first; the attendance goes last
+    ordered = sorted(found, key=lambda s: (bool(s.heading), notes_sections.is_attendance(s),
                                            notes_sections.rank(s)))
     out = []
     for section in ordered:

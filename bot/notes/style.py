@@ -11,7 +11,7 @@ from __future__ import annotations
 SCREEN = """
 *,*::before,*::after{box-sizing:border-box}
 body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;
-max-width:60rem;margin:0 auto;padding:0 1rem 2rem;overflow-wrap:anywhere}
+max-width:60rem;margin:0 auto;padding:0 1rem 2rem;overflow-wrap:break-word}
 .letterhead{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.3rem 1rem;
 border-bottom:2px solid #1d1d1f;padding:.8rem 0 .4rem;margin-bottom:1rem}
 .letterhead p{margin:0}.office{font-weight:700;letter-spacing:.02em}
@@ -26,7 +26,9 @@ h3{font-size:1.05rem;margin-bottom:.3rem}.meta{color:#555;margin-top:0}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.95rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.n{text-align:right}code,pre{background:#f5f5f5;border-radius:4px}
+th{background:#f3f3f3}td.n{text-align:right}
+table:has(th:nth-child(5)) td:not(:nth-child(2)){white-space:nowrap}
+table:has(th:nth-child(5)) td:nth-child(2){min-width:12rem}code,pre{background:#f5f5f5;border-radius:4px}
 pre{padding:.6rem;overflow-x:auto}blockquote{border-left:3px solid #ccc;margin-left:0;
 padding-left:1rem;color:#444}details{margin:.4rem 0 1rem}summary{cursor:pointer;color:#1a4f8b}
 .approval,.revisions{border-top:1px solid #ccc;margin-top:2rem}

@@ -111,6 +111,11 @@ def test_the_forms_need_the_sessions_csrf_token(web, sms, container):
     notes = snapshot(container, notes_id)
     assert notes.status == "approved" and notes.approved_by == "official:olu"
     assert "Version 1 approved by Olu Adeyemi" in approved.text
+    replayed = http.post(f"/notes/{notes_id}/review/act", headers=cookie,
+                         data={"csrf": fields["csrf"], "action": "approve", "version": "1"})
+    assert replayed.status_code == 409 and "already approved" in replayed.text
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert len(uow.audit.list(action="notes.approved")) == 1  # published once
 
 
 def test_an_approval_of_a_version_since_replaced_is_refused_and_says_why(web, sms, container):

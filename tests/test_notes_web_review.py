@@ -251,3 +251,20 @@ def test_decisions_are_read_from_their_section_only():
     text = ("# Notes\n\n## Decisions\n- Open the shelter\n  tonight\n- Ask for cots\n\n"
             "## Issues\n- No interpreter\n\n```\n## Decisions\n- not a heading\n```\n")
     assert decisions(text) == ["Open the shelter tonight", "Ask for cots"]
+
+
+def test_the_amendment_notice_quotes_whole_decisions_within_the_budget(container, call):
+    from bot.notes.service.amendments import notice_body
+    from bot.sms.rules.segments import fits
+
+    points = [f"Decision {n}: open shelter {n} with cots, water and an interpreter" for n in range(30)]
+    settings = container.settings
+    with container.db.unit_of_work(read_only=True) as uow:
+        incident = uow.incidents.get(uow.calls.get(call.id).incident_id)
+        for language in ("en", "es", "vi", "zh", "ar"):
+            body = notice_body(points, language, incident, settings)
+            assert fits(body, settings.sms.max_segments) and "STOP" in body.splitlines()[-1]
+            quoted = [line[2:] for line in body.splitlines() if line.startswith("- ")]
+            assert quoted and all(line in points for line in quoted), language  # whole ones
+        long = notice_body(["word " * 400], "en", incident, settings)
+        assert fits(long, settings.sms.max_segments) and "…" in long

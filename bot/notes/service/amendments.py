@@ -23,7 +23,6 @@ from bot.outbox.worker import enqueue
 from bot.sms.rules.segments import fits, segments
 
 REACHED = ("pending", "sending", "sent", "delivered", "unknown")
-NOTICE_LIMITS = (320, 240, 160, 100, 60)
 
 
 def decisions_changed(before: str, after: str) -> bool:
@@ -60,12 +59,21 @@ def queue_republishing(uow: UnitOfWork, notes: CallNotes, incident: Incident, *,
 
 
 def notice_body(points: list[str], language: str, incident: Incident, settings: Settings) -> str:
-    """The catalog's ``notes_amended``: the decisions now in the notes that were not before,
-    whole ones first, shortened to fit the SMS budget."""
-    body = ""
-    for limit in NOTICE_LIMITS:
-        body = render("notes_amended", language, office=settings.office_name, title=incident.title,
-                      text=notes_blocks.excerpt(points, limit) or "-")
-        if fits(body, settings.sms.max_segments):
+    """The catalog's ``notes_amended`` quoting whole decisions, as many as fit the SMS budget
+    (a first one too long for it alone is shortened at a word, with an ellipsis)."""
+    def body(chosen: list[str]) -> str:
+        return render("notes_amended", language, office=settings.office_name,
+                      title=incident.title, text="\n".join(f"- {p}" for p in chosen))
+
+    chosen: list[str] = []
+    for point in points:
+        if not fits(body([*chosen, point]), settings.sms.max_segments):
             break
-    return body
+        chosen.append(point)
+    if chosen or not points:
+        return body(chosen)
+    for limit in (240, 160, 100, 60):
+        shortened = body([points[0][:limit].rsplit(" ", 1)[0] + "…"])
+        if fits(shortened, settings.sms.max_segments):
+            return shortened
+    return body([])

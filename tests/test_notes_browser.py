@@ -104,8 +104,8 @@ def _check_page(driver, state: str) -> None:
 def _submit(driver, action: str, **fields) -> None:
     """Fills and submits the page's first form posting to ``action``; returns once the answer
     has replaced the page."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
@@ -115,7 +115,10 @@ def _submit(driver, action: str, **fields) -> None:
         box.clear()
         box.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    # a new document, fully loaded (mid-navigation, the driver may answer with an error)
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.find_element(By.TAG_NAME, "html").id != page.id
+        and d.execute_script("return document.readyState") == "complete")
 
 
 def test_the_notes_page_and_an_officials_sign_in_in_chromium(container, clock, sms, browser):

@@ -110,3 +110,24 @@ def test_a_hostile_office_name_or_banner_cannot_leave_the_stylesheet():
     assert "<script>" not in css and "</style" not in css.lower()
     assert page.count("</style>") == 1 and "<script>" not in page
     assert style.css_string('a"b\\c\n') == '"a\\22 b\\5c c\\a "'
+
+
+def test_an_official_needs_a_channel_and_ids_must_differ(tmp_path):
+    import pytest
+
+    from bot.config import ConfigError, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[[officials]]\nid = "olu"\nname = "Olu"\nemail = "olu@example.gov"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs a phone .SMS. or a slack_user .DM."):
+        load_settings(config)
+    config.write_text('[[officials]]\nid = "olu"\nname = "Olu"\nphone = "+12025550177"\n'
+                      '[[officials]]\nid = "olu"\nname = "Olu 2"\nslack_user = "U0OLU"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="olu appear twice"):
+        load_settings(config)
+    config.write_text('[[officials]]\nid = "olu"\nname = "Olu"\nphone = "202-555-0177"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="officials.0.phone"):
+        load_settings(config)

@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # A user of its own: the bot never runs as root.
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin coordbot
 
+# Pango lays out `coordbot notes export --format pdf` (WeasyPrint).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot

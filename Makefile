@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite lint bench clean
+.PHONY: install browser demo test test-sqlite lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +14,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser test drives Debian's chromium through its chromedriver; installed once, quietly,
+# only where /usr/bin/chromium is missing (apt-get needs root, as on the project's machines).
+BROWSER := /usr/bin/chromium
+$(BROWSER):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null
+
+browser: $(BROWSER)
+
 demo: $(STAMP)
 	$(VENV)/bin/coordbot demo
 
 # Every database test runs on SQLite and on PostgreSQL (COORDBOT_TEST_DATABASE_URL, default the
 # local server). `make test-sqlite` skips PostgreSQL. Both first check which way the imports go
 # (the contracts in pyproject.toml).
-test: $(STAMP)
+test: $(STAMP) $(BROWSER)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(BROWSER)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest --backends sqlite
 

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -147,6 +156,42 @@ class NotesSettings(_Section):
     action_reaction: str = "pushpin"
 
 
+class OfficialSettings(_Section):
+    """An official who reviews call notes on the web (``[[officials]]``), reached by SMS
+    (``phone``) or by a Slack DM (``slack_user``): the review link and its one-time codes go
+    there. ``email`` is kept for the record; the bot sends no e-mail, so it is no channel."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    slack_user: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$")
+    email: str | None = Field(default=None, max_length=254)
+    language: str = "en"
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OfficialSettings:
+        if not self.phone and not self.slack_user:
+            raise ValueError(f"official {self.id!r} needs a phone (SMS) or a slack_user (DM): "
+                             "the review link and its codes are sent there (the bot sends no "
+                             "e-mail)")
+        return self
+
+    @property
+    def actor(self) -> str:
+        """Who the audit trail names for what this official does on the web."""
+        return f"official:{self.id}"
+
+
+class WebReviewSettings(_Section):
+    """The officials' review on the web: a personal link, then a one-time code, then a session."""
+
+    link_ttl_h: int = Field(default=72, ge=1, le=24 * 30)
+    code_ttl_min: int = Field(default=10, ge=1, le=60)
+    code_attempts: int = Field(default=5, ge=1, le=10)
+    codes_per_hour: int = Field(default=5, ge=1, le=20)
+    session_ttl_min: int = Field(default=30, ge=5, le=240)
+
+
 class AuditSettings(_Section):
     # How often the chain's head is copied into a log line and each active incident's channel.
     anchor_every_h: int = Field(default=6, ge=1, le=168)
@@ -208,6 +253,8 @@ class Settings(BaseSettings):
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    officials: list[OfficialSettings] = Field(default_factory=list)
+    web_review: WebReviewSettings = Field(default_factory=WebReviewSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
@@ -233,6 +280,18 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init kwargs; the environment, then secret files, win over it.
         return (env_settings, NestedSecretsSettingsSource(file_secret_settings), init_settings)
+
+    @field_validator("officials")
+    @classmethod
+    def _distinct_officials(cls, value: list[OfficialSettings]) -> list[OfficialSettings]:
+        ids = [official.id for official in value]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise ValueError(f"official ids must differ: {', '.join(doubled)} appear twice")
+        return value
+
+    def official(self, official_id: str) -> OfficialSettings | None:
+        return next((o for o in self.officials if o.id == official_id), None)
 
     def require_slack_credentials(self) -> None:
         missing = [

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncBoltRequest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import Container
@@ -23,7 +23,6 @@ from bot.calls.service.calendar import calendar_file
 from bot.dispatch.intake import Intake
 from bot.dispatch.process import CommandProcess
 from bot.gateways import slack_socket_mode
-from bot.notes.service import page as notes_link
 from bot.observe import exposition, readiness
 from bot.observe.http import RequestContext
 from bot.web_guard import slack_guard
@@ -34,16 +33,13 @@ GC_THRESHOLDS = (20_000, 20, 20)
 # The inbox writer thread hands each batch back to the event loop: a shorter GIL switch
 # interval than the default 5 ms keeps that hand-over off the acknowledgement's latency.
 SWITCH_INTERVAL_S = 0.0005
-# The notes page's link carries its token: keep it out of caches, referrers and search engines.
-NOTES_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                 "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
-                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 
 def create_app(container: Container, *, run_worker: bool = True,
                run_scheduler: bool = True, socket_mode_token: str | None = None) -> Starlette:
     """The web app; with ``socket_mode_token``, Slack's events also arrive over Socket Mode,
     and every other route (Twilio, health, links) is served as over HTTP."""
+    from handlers import notes_web
     from handlers.slack import build_app
     from handlers.twilio import sms as twilio_sms
     from handlers.twilio import voice as twilio_voice
@@ -105,17 +101,6 @@ def create_app(container: Container, *, run_worker: bool = True,
             return PlainTextResponse("not found", status_code=404)
         return Response(body, media_type="text/calendar; charset=utf-8")
 
-    async def notes_page(request: Request) -> Response:
-        page = await asyncio.to_thread(
-            notes_link.notes_page, container.db, container.settings, request.path_params["notes_id"],
-            _query(request, "e"), _query(request, "t"),
-            now=container.clock.now())
-        if page.html is not None:
-            return HTMLResponse(page.html, headers=NOTES_HEADERS)
-        if page.expired:
-            return PlainTextResponse(notes_link.EXPIRED, status_code=410, headers=NOTES_HEADERS)
-        return PlainTextResponse("not found", status_code=404, headers=NOTES_HEADERS)
-
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runner.start)
@@ -143,7 +128,7 @@ def create_app(container: Container, *, run_worker: bool = True,
                 Route("/metrics", metrics, methods=["GET"]),
                 *twilio_sms.routes(container), *twilio_voice.routes(container),
                 Route("/calls/{call_id:int}.ics", calendar, methods=["GET"]),
-                Route("/notes/{notes_id:int}", notes_page, methods=["GET"])],
+                *notes_web.routes(container)],
         lifespan=lifespan,
         middleware=[Middleware(RequestContext)],
     )

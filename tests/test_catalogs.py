@@ -25,7 +25,7 @@ OFFICE = "Civil Rights Coordination Office"
 TITLE = "Hurricane Xavier"
 TEXT = ("Shelters are open at Lincoln High School and the Eastside Community Center. "
         "Bring ID if you have one. Pets may come too.")
-VALUES = {"office": OFFICE, "title": TITLE, "text": TEXT}
+VALUES = {"office": OFFICE, "title": TITLE, "text": TEXT, "code": "482913"}
 KEYS = {
     "incident_notice": {"office", "title", "text"},
     "stop_confirmation": {"office"},
@@ -48,6 +48,9 @@ KEYS = {
     "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
     "unknown_sender_reply": {"office"},
+    "notes_review_link": {"office", "title", "url"},
+    "notes_review_code": {"office", "code"},
+    "notes_amended": {"office", "title", "text"},
 }
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge
               "message_menu", "rsvp_menu", "rsvp_yes", "rsvp_no", "rsvp_maybe",  # message calls
@@ -55,7 +58,7 @@ VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the p
 ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
-          "action_reassigned": 4}  # every other key: 2 segments
+          "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}  # every other key: 2 segments
 
 # Calls and tasks: {join} is call_join_phone rendered in the message's own language, {number} a
 # task number (a phone number only in call_join_phone), {text} a task or a call summary.
@@ -69,7 +72,7 @@ CALL_KEYS = {key for key, names in KEYS.items() if names & {"when", "number", "u
 RSVP_PROMPTS = ("call_invite", "call_rescheduled")  # end with "reply 1 / 2 / 3"
 # Message calls name the keys to press.
 VOICE_KEYS_PRESSED = {"voice.rsvp_menu": "01239", "voice.message_menu": "09"}
-STOP_HINTS = ("incident_notice", "call_invite", "notes_summary")  # the hint is the last line
+STOP_HINTS = ("incident_notice", "call_invite", "notes_summary", "notes_amended")  # the hint is the last line
 DONE_PROMPTS = ("action_assigned", "action_reminder")
 
 

@@ -53,7 +53,7 @@ def test_help_lists_exactly_the_commands():
     ("db", {"upgrade"}),
     ("contacts", {"import", "export", "list", "show"}),
     ("messages", {"list", "retry"}),
-    ("notes", {"export", "attach"}),
+    ("notes", {"export", "attach", "amend", "invite"}),
     ("deploy", {"check"}),
     ("catalogs", {"export", "import", "status"}),
     ("audit", {"export", "verify"}),

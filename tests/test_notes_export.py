@@ -92,3 +92,75 @@ def test_attach_keeps_edited_notes_and_refuses_approved_changes(cli, container, 
     empty.write_text("\n", encoding="utf-8")
     refused = cli("notes", "attach", f"{KEY}#1", str(empty))
     assert refused.exit_code == 1 and "empty" in refused.stderr
+
+
+LONG = "## Decisions\n" + "\n".join(f"- Shelter {n} needs water, cots and an interpreter tonight"
+                                    for n in range(90)) + "\n"
+
+
+def _pdf_pages(path):
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    return [" ".join(unicodedata.normalize("NFKC", page.extract_text()).split())
+            for page in PdfReader(path).pages]
+
+
+def test_pdf_export_states_the_notes_state_and_page_on_every_page(cli, container, tmp_path):
+    with container.db.unit_of_work() as uow:
+        notes = uow.notes.for_incident(uow.incidents.by_key(KEY).id)[1]
+        notes_id = notes.id
+    Slash(container).save_edit(notes_id, LONG, user=COORDINATOR)
+    target = tmp_path / "notes.pdf"
+    result = cli("notes", "export", KEY, "--format", "pdf", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"%PDF") and target.stat().st_mode & 0o777 == 0o600
+    pages = _pdf_pages(target)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, 1):
+        assert "Includes drafts — not approved" in text, number
+        assert "Civil Rights Coordination Office" in text and f"Page {number} of {len(pages)}" in text
+    approved = tmp_path / "call1.pdf"
+    assert cli("notes", "export", f"{KEY}#1", "-f", "pdf", "-o", str(approved)).exit_code == 0
+    assert all(f"Approved by {OFFICIAL} on" in text for text in _pdf_pages(approved))
+
+
+def test_pdf_export_needs_an_output_file(cli):
+    result = cli("notes", "export", KEY, "--format", "pdf")
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "a PDF is written to a file: add --output notes.pdf" in said
+
+
+def test_invite_sends_officials_a_fresh_review_link(cli, container, tmp_path):
+    (tmp_path / "config.toml").write_text(
+        '[slack]\nsigning_secret = "cli-secret"\n\n'
+        '[[officials]]\nid = "olu"\nname = "Olu Adeyemi"\nphone = "+12025550177"\n',
+        encoding="utf-8")
+    first = cli("notes", "invite", f"{KEY}#2")
+    assert first.exit_code == 0, first.output
+    assert "queued a fresh review link to 1 official(s)" in first.output
+    unknown = cli("notes", "invite", f"{KEY}#2", "--official", "nobody")
+    assert unknown.exit_code == 1 and "no such official: nobody (configured: olu)" in unknown.output
+    assert cli("notes", "invite", KEY).exit_code == 2  # a call must be named
+    with container.db.unit_of_work(read_only=True) as uow:
+        [row] = uow.outbox.with_key_prefix("notes-review-link:")
+        assert row.recipient == "+12025550177" and "/review?o=olu&e=" in row.payload["body"]
+
+
+def test_amend_from_the_command_line_needs_approved_notes_and_a_reason(cli, container, tmp_path):
+    amended = tmp_path / "amended.md"
+    amended.write_text(APPROVED.replace("Lincoln High", "Lincoln Middle"), encoding="utf-8")
+    draft = cli("notes", "amend", f"{KEY}#2", str(amended), "--reason", "Wrong school")
+    assert draft.exit_code == 1 and "Only approved notes are amended" in draft.output
+    blank = cli("notes", "amend", f"{KEY}#1", str(amended), "--reason", " ")
+    assert blank.exit_code == 1 and "Say why the approved notes are amended" in blank.output
+    done = cli("notes", "amend", f"{KEY}#1", str(amended), "--reason", "Wrong school")
+    assert done.exit_code == 0, done.output
+    assert "saved version 2" in done.output and "waits for an official's approval" in done.output
+    with container.db.unit_of_work(read_only=True) as uow:
+        notes = uow.notes.for_incident(uow.incidents.by_key(KEY).id)[0]
+        assert (notes.status, notes.version, notes.approved_version) == ("draft", 2, 1)
+        assert uow.notes.version(notes.id, 2).reason == "Amended: Wrong school"
+    export = cli("notes", "export", f"{KEY}#1").stdout
+    assert "Amendment v2 — not approved; approved by" in export

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.errors import PermissionDenied
@@ -63,3 +64,39 @@ class Roles:
 
 def _is_group(entry: str) -> bool:
     return entry.startswith("@") or entry.startswith("S")
+
+
+class RoleCheck(Protocol):
+    """What the use cases ask of roles: :class:`Roles` for Slack users, :class:`OneRole` for
+    an official signed in on the web or an operator at the command line."""
+
+    def has(self, role: str, user_id: str) -> bool: ...
+
+    def require(self, role: str, user_id: str, doing: str) -> None: ...
+
+
+class OneRole:
+    """One actor holding one role and no other: an official from ``[[officials]]`` signed in on
+    the web with a one-time code (``official:{id}``, :func:`web_official`), or whoever runs
+    ``coordbot`` on the server (:func:`operator`)."""
+
+    def __init__(self, role: str, actor: str, *, otherwise: str = ""):
+        self._role, self._actor, self._otherwise = role, actor, otherwise
+
+    def has(self, role: str, user_id: str) -> bool:
+        return role == self._role and user_id == self._actor
+
+    def require(self, role: str, user_id: str, doing: str) -> None:
+        if not self.has(role, user_id):
+            raise PermissionDenied(f"Only {role}s can {doing}.{self._otherwise}")
+
+
+def web_official(actor: str) -> OneRole:
+    return OneRole("official", actor)
+
+
+def operator(actor: str) -> OneRole:
+    """Trusted as a coordinator, as the other commands trust a shell on the server; never as an
+    official (approving stays with the officials)."""
+    return OneRole("coordinator", actor, otherwise=" From the command line, ask an official to "
+                   "do it on the review card or their web review.")

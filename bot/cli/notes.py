@@ -7,6 +7,7 @@ draft that is not approved.
 
 from __future__ import annotations
 
+import os
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +33,7 @@ REF_HELP = "INC-2026-0001 (every call of the incident) or INC-2026-0001#2 (its c
 class Format(StrEnum):
     MD = "md"
     HTML = "html"
+    PDF = "pdf"
 
 
 def parse_ref(ref: str, *, call_needed: bool = False) -> tuple[str, int | None]:
@@ -74,7 +76,8 @@ def _notes(uow: UnitOfWork, incident: Incident, number: int | None) -> list[Call
 @notes_app.command("export")
 def export(
     ref: Annotated[str, typer.Argument(help=REF_HELP)],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="md or html.")] = Format.MD,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="md, html, or pdf (to file: needs --output).")] = Format.MD,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write (default: standard output).")] = None,
     config: ConfigOption = None,
@@ -85,6 +88,9 @@ def export(
     from bot.records import access
 
     key, number = parse_ref(ref)
+    if fmt == Format.PDF and output is None:
+        raise typer.BadParameter("a PDF is written to a file: add --output notes.pdf",
+                                 param_hint="--format")
     with container_for(config) as container, container.db.unit_of_work(read_only=True) as uow:
         settings = container.settings
         incident = _incident(uow, key)
@@ -95,10 +101,91 @@ def export(
         access.recorded(container.db, at=container.clock.now(), actor=actor(),
                         action=access.NOTES_EXPORTED, incident_id=incident_id, notes=notes_ids,
                         format=fmt.value)
-    render = notes_html.page if fmt == Format.HTML else notes_html.markdown
-    write_output(render(title, parts, zone=settings.timezone), output,
-                 write=lambda path, text: path.write_text(text, encoding="utf-8"),
-                 done=f"exported the notes of {len(parts)} call(s) to {output}")
+    done = f"exported the notes of {len(parts)} call(s) to {output}"
+    if fmt == Format.MD:
+        write_output(notes_html.markdown(title, parts, zone=settings.timezone), output, done=done,
+                     write=lambda path, text: path.write_text(text, encoding="utf-8"))
+        return
+    page = notes_html.page(title, parts, zone=settings.timezone, office=settings.office_name)
+    if fmt == Format.HTML:
+        write_output(page, output, done=done,
+                     write=lambda path, text: path.write_text(text, encoding="utf-8"))
+        return
+    write_output(page, output, done=done, write=lambda path, text: _private_file(
+        path, notes_html.pdf(text)))
+
+
+def _private_file(path: Path, data: bytes) -> None:
+    """A PDF only its owner can read: the notes name community members."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+@notes_app.command("invite")
+def invite(
+    ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
+    official: Annotated[list[str] | None, typer.Option(
+        "--official", help="An [[officials]] id (repeat for more; default: every official).")]
+    = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send officials a fresh personal link to review a call's notes on the web (by SMS or a
+    Slack DM, as each is configured); for a link that expired."""
+    from bot.notes.service import review_access
+
+    key, number = parse_ref(ref, call_needed=True)
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        settings = container.settings
+        chosen = [settings.official(name) for name in official or [o.id for o in settings.officials]]
+        unknown = [name for name, found in zip(official or [], chosen, strict=False) if found is None]
+        if unknown or not chosen:
+            configured = ", ".join(o.id for o in settings.officials) or "none"
+            fail(f"no such official: {', '.join(unknown)} (configured: {configured})" if unknown
+                 else "no [[officials]] are configured: add them to the config file first")
+        [notes] = _notes(uow, _incident(uow, key), number)
+        sent = review_access.invite_all(uow, notes, now=container.clock.now(), settings=settings,
+                                        officials=chosen, again=True)
+        if not sent:
+            fail("links cannot be signed: set slack.signing_secret (or twilio.auth_token)")
+        uow.commit()
+    typer.echo(f"queued a fresh review link to {sent} official(s) for {key} call {number}")
+
+
+@notes_app.command("amend")
+def amend(
+    ref: Annotated[str, typer.Argument(help="The call: INC-2026-0001#2.")],
+    file: Annotated[Path, typer.Argument(help="The amended notes: a UTF-8 Markdown file.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why they are amended (kept with the "
+                                                         "new version).")],
+    config: ConfigOption = None,
+) -> None:
+    """Amend approved notes: a new version with its reason, approved by an official again (the
+    officials are sent their review links); start from `notes export REF`."""
+    from bot.access.roles import operator
+    from bot.notes.service import review
+
+    key, number = parse_ref(ref, call_needed=True)
+    text = _read_text(file)
+    who = actor()
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        [notes] = _notes(uow, _incident(uow, key), number)
+        amended = review.amend(uow, notes_id=notes.id, text=text, reason=reason, actor=who,
+                               roles=operator(who), now=container.clock.now(),
+                               settings=container.settings, base_version=notes.version)
+        uow.commit()
+        version = amended.version
+    typer.echo(f"saved version {version} of the notes of {key} call {number}: it waits for an "
+               "official's approval")
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8 text; save it as UTF-8 and try again")
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror or error}")
 
 
 @notes_app.command("attach")
@@ -115,12 +202,7 @@ def attach(
     from bot.notes.service import transcripts
 
     key, number = parse_ref(ref, call_needed=True)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file}: not UTF-8 text; save the transcript as UTF-8 and try again")
-    except OSError as error:
-        fail(f"cannot read {file}: {error.strerror or error}")
+    text = _read_text(file)
     with container_for(config) as container, container.db.unit_of_work() as uow:
         incident = _incident(uow, key)
         call = uow.calls.by_number(incident.id, number)

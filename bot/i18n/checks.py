@@ -25,7 +25,7 @@ from bot.sms.rules.segments import segments
 
 SMS_BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
               "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
-              "action_reassigned": 4}
+              "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}
 DEFAULT_SMS_BUDGET = 2
 VOICE_LIMIT = 260
 
@@ -34,14 +34,14 @@ NOTICE_TEXT = ("Shelters are open at Lincoln High School and the Eastside Commun
 TASK_TEXT = ("Call the three families on Oak Street and tell them that the Eastside shelter has "
              "room for pets now.")  # 100 characters
 SAMPLE = {"office": "Civil Rights Coordination Office", "title": "Hurricane Xavier",
-          "text": NOTICE_TEXT}
+          "text": NOTICE_TEXT, "code": "482913"}
 CALL_SAMPLE = {**SAMPLE, "text": TASK_TEXT, "when": "Tue 1 Dec 2026, 3:00 PM EST",
                "old_when": "Mon 30 Nov 2026, 3:00 PM EST", "number": "A-3", "due": "Wed 2 Dec",
                "url": "https://meet.example.org/abc"}
 PHONE_SAMPLE = {"number": "+1 202 555 0100", "pin": "482913"}
 CALL_FIELDS = {"when", "number", "url"}  # calls and tasks: {text} is a task or a call summary
 
-LAST_LINE_STOP = ("incident_notice", "call_invite", "notes_summary")
+LAST_LINE_STOP = ("incident_notice", "call_invite", "notes_summary", "notes_amended")
 MUST_CONTAIN = {"stop_confirmation": "START", "opted_out_reminder": "START",
                 "start_confirmation": "STOP", "help": "STOP",
                 "action_assigned": "DONE {number}", "action_reminder": "DONE {number}"}

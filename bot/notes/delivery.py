@@ -111,11 +111,13 @@ class NotesCards(SlackCards):
                 self._slack.post(channel, text, blocks, key=message.idempotency_key))
         if part < len(messages):
             with self._db.unit_of_work() as uow:
-                enqueue(uow, key=publishing.publish_key(notes_id, target, part + 1),
+                amendment = payload.get("amendment")
+                enqueue(uow, key=publishing.publish_key(notes_id, target, part + 1, amendment),
                         kind=Kind.NOTES_PUBLISH, purpose=message.purpose,
                         incident_id=message.incident_id, recipient=channel,
                         now=self._clock.now(),
-                        payload={"notes_id": notes_id, "channel": target, "part": part + 1})
+                        payload={"notes_id": notes_id, "channel": target, "part": part + 1,
+                                 "amendment": amendment})
                 uow.commit()
         return Delivered(posted.ts)
 

@@ -1,7 +1,13 @@
-"""Call notes as clean documents: one standalone HTML page, or Markdown, for one call or many.
+"""Call notes as clean documents: one standalone HTML page (to read, print or file as a PDF), or
+Markdown, for one call or many.
 
-Markdown is rendered by markdown-it-py with raw HTML disabled (so ``<script>`` in notes shows as
-text) and tables enabled; the page carries its own small stylesheet and needs nothing else.
+The page leads with what a reader must judge: decisions, issues and action items come first,
+then the rest as written; the drafted attendance is summarised (counts by organisation, the
+names folded below), and last come the approval block (who approved which version, when) and
+the revision history. There is exactly one ``h1``: the document's title (the notes' own first
+heading, which repeats it, is left out). Markdown is rendered by markdown-it-py with raw HTML
+disabled (so ``<script>`` in notes shows as text) and tables enabled, each table in a box that
+scrolls sideways on a phone rather than widening the page. The stylesheet is ``style``.
 """
 
 from __future__ import annotations
@@ -14,19 +20,23 @@ from html import escape
 from markdown_it import MarkdownIt
 
 from bot.i18n.rules import local_time
+from bot.notes import style
+from bot.notes.rules import sections as notes_sections
 
-STYLE = """
-body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;
-max-width:46rem;margin:2rem auto;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.3rem;margin-top:2rem}
-h3{font-size:1.1rem}.meta{color:#555;margin-top:0}
-.banner{padding:.5rem .8rem;border-radius:6px;margin:1rem 0;font-weight:600}
-.draft{background:#fff4d6;border:1px solid #e0b84c}.approved{background:#e3f6e8;border:1px solid #5cb176}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .6rem;
-text-align:left;vertical-align:top}th{background:#f3f3f3}code,pre{background:#f5f5f5;
-border-radius:4px}pre{padding:.6rem;overflow-x:auto}blockquote{border-left:3px solid #ccc;
-margin-left:0;padding-left:1rem;color:#444}@media print{.banner{border:1px solid #000}}
-"""
+
+@dataclass(frozen=True)
+class Revision:
+    version: int
+    author: str  # as a reader names them
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    version: int
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -38,28 +48,114 @@ class Part:
     approved: bool
     banner: str
     text: str
+    revisions: tuple[Revision, ...] = ()
+    approvals: tuple[Approval, ...] = ()
 
 
 def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
-def page(title: str, parts: Sequence[Part], *, zone: str) -> str:
-    """A complete HTML document: the title, then each call's status banner and notes."""
+def state_line(parts: Sequence[Part]) -> str:
+    """What every printed page says of the notes' state."""
+    if len(parts) == 1:
+        return parts[0].banner
+    if all(part.approved for part in parts):
+        return "Approved notes"
+    return "Includes drafts — not approved"
+
+
+def page(title: str, parts: Sequence[Part], *, zone: str, office: str = "",
+         panel: str = "") -> str:
+    """A complete HTML document: the letterhead and title, then each call's notes. ``panel``
+    (trusted HTML: the official's review forms) goes after the status banner."""
     renderer = _markdown()
     body = []
+    several = len(parts) > 1
     for part in parts:
         level = "approved" if part.approved else "draft"
-        if len(parts) > 1:
+        if several:
             body.append(f"<h2>{escape(part.heading)}</h2>")
         body.append(f'<p class="meta">{escape(local_time(part.starts_at, zone))}</p>')
         body.append(f'<p class="banner {level}">{escape(part.banner)}</p>')
-        body.append(f"<article>{renderer.render(part.text)}</article>")
+        if panel:
+            body.append(panel)
+        body.append(_article(renderer, part.text, depth=3 if several else 2))
+        body.append(_approval(part, zone, depth=3 if several else 2))
+        body.append(_revisions(part, zone, depth=3 if several else 2))
+    state = state_line(parts)
+    level = "approved" if all(p.approved for p in parts) else "draft"
+    letterhead = (f'<header class="letterhead"><p class="office">{escape(office)}</p>'
+                  f'<p class="state {level}">{escape(state)}</p></header>')
+    css = style.stylesheet(office=office, state=state, title=title)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<meta name=\"robots\" content=\"noindex\">\n"
-            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            f"<h1>{escape(title)}</h1>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+            f"<title>{escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
+            f"{letterhead}\n<main>\n<h1>{escape(title)}</h1>\n" + "\n".join(body)
+            + "\n</main>\n</body>\n</html>\n")
+
+
+def _article(renderer: MarkdownIt, text: str, *, depth: int) -> str:
+    _, found = notes_sections.split(text)
+    # what precedes the first heading (the call's facts) stays first; the attendance goes last
+    ordered = sorted(found, key=lambda s: (bool(s.heading), notes_sections.is_attendance(s),
+                                           notes_sections.rank(s)))
+    out = []
+    for section in ordered:
+        heading = (f"<h{depth}>{escape(section.heading)}</h{depth}>\n" if section.heading else "")
+        if notes_sections.is_attendance(section):
+            lists = notes_sections.attendance(section.body)
+            if lists is not None:
+                out.append(f'<section class="attendance">{heading}{_attendance(lists, depth)}'
+                           "</section>")
+                continue
+        out.append(f"<section>{heading}{_rendered(renderer, section.body)}</section>")
+    return "<article>\n" + "\n".join(out) + "\n</article>"
+
+
+def _rendered(renderer: MarkdownIt, markdown: str) -> str:
+    html = renderer.render(markdown)
+    return html.replace("<table>", '<div class="scroll"><table>').replace("</table>",
+                                                                          "</table></div>")
+
+
+def _attendance(lists: Sequence[notes_sections.AttendanceList], depth: int) -> str:
+    out = []
+    for found in lists:
+        out.append(f"<h{depth + 1}>{escape(found.title)} ({found.count})</h{depth + 1}>")
+        if not found.groups:
+            out.append("<p>None.</p>")
+            continue
+        rows = "".join(f'<tr><td>{escape(g.label)}</td><td class="n">{len(g.names)}</td></tr>'
+                       for g in found.groups)
+        out.append('<div class="scroll"><table><thead><tr><th>Organisation</th>'
+                   f"<th>People</th></tr></thead><tbody>{rows}</tbody></table></div>")
+        names = "".join(f"<li><strong>{escape(g.label)}</strong>: "
+                        f"{escape(', '.join(g.names))}</li>" for g in found.groups)
+        out.append(f"<details><summary>Names ({found.count})</summary><ul>{names}</ul></details>")
+    return "\n".join(out)
+
+
+def _approval(part: Part, zone: str, *, depth: int) -> str:
+    if part.approvals:
+        items = "".join(f"<li>Version {a.version} approved by {escape(a.by)} on "
+                        f"{escape(local_time(a.at, zone))}</li>" for a in part.approvals)
+        body = f"<ul>{items}</ul>"
+    else:
+        body = "<p>Not approved yet: these notes are not the record of the call.</p>"
+    return f'<section class="approval"><h{depth}>Approval</h{depth}>{body}</section>'
+
+
+def _revisions(part: Part, zone: str, *, depth: int) -> str:
+    if not part.revisions:
+        return ""
+    rows = "".join(f'<tr><td class="n">{r.version}</td><td>{escape(local_time(r.at, zone))}</td>'
+                   f"<td>{escape(r.author)}</td><td>{escape(r.reason)}</td></tr>"
+                   for r in part.revisions)
+    return (f'<section class="revisions"><h{depth}>Revision history</h{depth}>'
+            '<div class="scroll"><table><thead><tr><th>Version</th><th>When</th><th>By</th>'
+            f"<th>Why</th></tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
 def markdown(title: str, parts: Sequence[Part], *, zone: str) -> str:
@@ -70,3 +166,10 @@ def markdown(title: str, parts: Sequence[Part], *, zone: str) -> str:
             out += [f"## {part.heading}", ""]
         out += [f"_{local_time(part.starts_at, zone)} · {part.banner}_", "", part.text.strip(), ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def pdf(html: str) -> bytes:
+    """The page as a PDF (WeasyPrint lays out the print stylesheet: margin boxes, page counts)."""
+    from weasyprint import HTML  # imported here: it loads Pango, which only exports need
+
+    return HTML(string=html).write_pdf()

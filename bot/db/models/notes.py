@@ -74,3 +74,33 @@ class NotesVersion(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("uq_notes_version", "notes_id", "version", unique=True),)
+
+
+class ReviewCode(Base):
+    """A one-time code sent to an official who opened their review link: stored hashed, single
+    use, expiring, with a count of wrong tries."""
+
+    __tablename__ = "review_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notes_id: Mapped[int] = mapped_column(ForeignKey("call_notes.id"), index=True)
+    official: Mapped[str] = mapped_column(String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None]
+
+
+class ReviewSession(Base):
+    """A short web session of one official on one call's notes; the cookie holds a secret whose
+    SHA-256 is ``token_hash``."""
+
+    __tablename__ = "review_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    notes_id: Mapped[int] = mapped_column(ForeignKey("call_notes.id"), index=True)
+    official: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import CallNotes, CallTranscript, NotesVersion
+from bot.db.models import CallNotes, CallTranscript, NotesVersion, ReviewCode, ReviewSession
 
 
 class NotesRepository:
@@ -51,3 +52,24 @@ class NotesRepository:
     def transcripts(self, call_id: int) -> Sequence[CallTranscript]:
         return self._session.scalars(select(CallTranscript).where(CallTranscript.call_id == call_id)
                                      .order_by(CallTranscript.id)).all()
+
+    def add_code(self, code: ReviewCode) -> None:
+        self._session.add(code)
+        self._session.flush()
+
+    def codes_since(self, notes_id: int, official: str, since: datetime, *,
+                    lock: bool = False) -> list[ReviewCode]:
+        """The official's codes for these notes created at or after ``since``, newest first."""
+        query = (select(ReviewCode).where(ReviewCode.notes_id == notes_id,
+                                          ReviewCode.official == official,
+                                          ReviewCode.created_at >= since)
+                 .order_by(ReviewCode.id.desc()))
+        return list(self._session.scalars(query.with_for_update() if lock else query))
+
+    def add_session(self, session: ReviewSession) -> None:
+        self._session.add(session)
+        self._session.flush()
+
+    def session_by_hash(self, token_hash: str) -> ReviewSession | None:
+        return self._session.scalar(select(ReviewSession)
+                                    .where(ReviewSession.token_hash == token_hash))

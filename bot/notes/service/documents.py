@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.db.models import CallNotes
 from bot.db.unit_of_work import UnitOfWork
 from bot.notes import html as notes_html
-from bot.notes.service.versions import APPROVED, banner, current
+from bot.notes.service.versions import APPROVED, banner, current, name_of
 
 
 @dataclass(frozen=True)
@@ -42,4 +42,23 @@ def document(uow: UnitOfWork, found: list[CallNotes], *, settings: Settings,
     if one_call:
         title = f"{first.incident_key}: {first.incident_title} — notes of call {first.call_number}"
     return title, [notes_html.Part(f"Call {v.call_number}", v.call_starts_at,
-                                   v.status == APPROVED, v.banner, v.text) for v in views]
+                                   v.status == APPROVED, v.banner, v.text,
+                                   revisions=revisions(uow, notes, settings=settings),
+                                   approvals=approvals(uow, notes, settings=settings))
+                   for v, notes in zip(views, found, strict=True)]
+
+
+def revisions(uow: UnitOfWork, notes: CallNotes, *,
+              settings: Settings) -> tuple[notes_html.Revision, ...]:
+    name = name_of(uow, settings)
+    return tuple(notes_html.Revision(v.version, name(v.author), v.created_at, v.reason)
+                 for v in uow.notes.versions(notes.id))
+
+
+def approvals(uow: UnitOfWork, notes: CallNotes, *,
+              settings: Settings) -> tuple[notes_html.Approval, ...]:
+    """Every approval of these notes (the first, then each amendment's), from the audit trail."""
+    name = name_of(uow, settings)
+    return tuple(notes_html.Approval(e.details.get("version", 0), name(e.actor), e.at)
+                 for e in uow.audit.list(incident_id=notes.incident_id, action="notes.approved")
+                 if e.details.get("notes_id") == notes.id)

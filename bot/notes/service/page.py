@@ -45,4 +45,5 @@ def notes_page(db: Database, settings: Settings, notes_id: int, expires: str, to
         incident_id = notes.incident_id
     access.recorded(db, at=now, actor="link", action=access.NOTES_VIEWED, incident_id=incident_id,
                     notes_id=notes_id, link_expires=int(expires), link=access.link_fingerprint(token))
-    return NotesPage(html=notes_html.page(title, parts, zone=settings.timezone))
+    return NotesPage(html=notes_html.page(title, parts, zone=settings.timezone,
+                                         office=settings.office_name))

@@ -78,8 +78,10 @@ def queue_publishing(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, n
     return _queue_summaries(uow, notes, incident, now=now, settings=settings)
 
 
-def publish_key(notes_id: int, target: str | None, part: int) -> str:
-    return f"notes-publish:{notes_id}:{target or 'incident'}:{part}"
+def publish_key(notes_id: int, target: str | None, part: int, amendment: int | None = None) -> str:
+    """One part's key; an approved amendment (its version) is published under keys of its own."""
+    round_ = f":v{amendment}" if amendment is not None else ""
+    return f"notes-publish:{notes_id}:{target or 'incident'}{round_}:{part}"
 
 
 def _queue_summaries(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, now: datetime,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.access.roles import Roles
+from bot.access.roles import RoleCheck
 from bot.config import Settings
 from bot.db.models import Call, CallNotes
 from bot.db.unit_of_work import UnitOfWork
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
 from bot.notes.rules.text_limits import MAX_TEXT, bounded
+from bot.notes.service import amendments, review_access
 from bot.notes.service import draft as notes_draft
 from bot.notes.service.documents import view
 from bot.notes.service.publishing import (
@@ -28,6 +29,7 @@ from bot.notes.service.publishing import (
 )
 from bot.notes.service.transcripts import attach_transcript
 from bot.notes.service.versions import (
+    AMENDED,
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
@@ -43,7 +45,7 @@ from bot.slack_ui.text import escape
 
 # The slash-command flows and the Slack handlers (the lead's typed-commands work) reach these
 # through this module; new code imports them from where they are defined.
-__all__ = ["APPROVED", "MAX_TEXT", "approve", "attach_transcript", "card_key", "check_editable",
+__all__ = ["APPROVED", "MAX_TEXT", "amend", "approve", "attach_transcript", "card_key", "check_editable",
            "current", "draft_for_call", "edit", "get", "open_draft", "publish_targets",
            "queue_card", "request_changes", "require_editor", "summary_key_prefix", "title", "view"]
 
@@ -70,10 +72,11 @@ def open_draft(uow: UnitOfWork, call: Call, *, text: str, now: datetime,
     audit.record(uow, at=now, actor=DRAFTER, action="notes.drafted", incident_id=call.incident_id,
                  notes_id=notes.id, call_id=call.id)
     queue_card(uow, notes, now=now, settings=settings)
+    review_access.invite_all(uow, notes, now=now, settings=settings)
     return notes
 
 
-def require_editor(roles: Roles, user: str) -> None:
+def require_editor(roles: RoleCheck, user: str) -> None:
     if not (roles.has("coordinator", user) or roles.has("official", user)):
         raise PermissionDenied("Only coordinators and officials can edit call notes or attach "
                                "transcripts. Ask one of them, or ask an administrator to add you "
@@ -83,11 +86,12 @@ def require_editor(roles: Roles, user: str) -> None:
 def check_editable(uow: UnitOfWork, notes: CallNotes, *, settings: Settings) -> None:
     if notes.status == APPROVED:
         raise InvalidTransition(f"These notes were approved ({banner(uow, notes, settings=settings)})"
-                                " and can no longer be edited. Publish a correction as an "
-                                "incident update instead.")
+                                " and can no longer be edited. Amend them instead (an official on "
+                                "the web review, or `coordbot notes amend`): an amendment needs a "
+                                "reason and an official's approval again.")
 
 
-def edit(uow: UnitOfWork, *, notes_id: int, text: str, actor: str, roles: Roles, now: datetime,
+def edit(uow: UnitOfWork, *, notes_id: int, text: str, actor: str, roles: RoleCheck, now: datetime,
          settings: Settings, base_version: int | None = None) -> CallNotes:
     """Saves ``text`` as a new version by ``actor``; the notes go back to draft for review."""
     require_editor(roles, actor)
@@ -112,13 +116,47 @@ def edit(uow: UnitOfWork, *, notes_id: int, text: str, actor: str, roles: Roles,
     return notes
 
 
+def amend(uow: UnitOfWork, *, notes_id: int, text: str, reason: str, actor: str,
+          roles: RoleCheck, now: datetime, settings: Settings, base_version: int) -> CallNotes:
+    """Approved notes, changed: a new version with its reason, under review again. The approved
+    version stays the record (and is what a reader is shown as approved) until an official
+    approves the amendment; each official is sent the review link again."""
+    require_editor(roles, actor)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput("Say why the approved notes are amended: the reason is kept with the "
+                           "new version. Nothing was saved.")
+    if len(reason) > 180:
+        raise InvalidInput(f"The reason is too long ({len(reason)} characters; the limit is 180)."
+                           " Nothing was saved.")
+    notes = get(uow, notes_id, lock=True)
+    if notes.status != APPROVED:
+        raise InvalidTransition("Only approved notes are amended; these are still under review, "
+                                "so edit them instead.")
+    text = _checked_text(text)
+    if base_version != notes.version:
+        raise InvalidTransition(f"You amended version {base_version}, but version {notes.version}"
+                                " is the latest. Nothing was saved: start again from it.")
+    if text == current(uow, notes).text.strip():
+        raise InvalidInput(f"Nothing changed: the text is the same as version {notes.version}.")
+    notes.version += 1
+    notes.status = DRAFT
+    add_version(uow, notes, text, actor, f"{AMENDED}{reason}", now)
+    audit.record(uow, at=now, actor=actor, action="notes.amended", incident_id=notes.incident_id,
+                 notes_id=notes.id, version=notes.version, approved_version=notes.approved_version,
+                 reason=reason)
+    queue_card(uow, notes, now=now, settings=settings)
+    review_access.invite_all(uow, notes, now=now, settings=settings)
+    return notes
+
+
 def _checked_text(text: str) -> str:
     return bounded(text, MAX_TEXT, empty="The notes cannot be empty: nothing was saved.",
                    long="The notes are too long ({size:,} characters; the limit is {limit:,}). "
                         "Shorten them: nothing was saved.")
 
 
-def request_changes(uow: UnitOfWork, *, notes_id: int, comment: str, actor: str, roles: Roles,
+def request_changes(uow: UnitOfWork, *, notes_id: int, comment: str, actor: str, roles: RoleCheck,
                     now: datetime, settings: Settings) -> CallNotes:
     roles.require("official", actor, "request changes to call notes")
     comment = (comment or "").strip()
@@ -142,7 +180,7 @@ def request_changes(uow: UnitOfWork, *, notes_id: int, comment: str, actor: str,
     return notes
 
 
-def approve(uow: UnitOfWork, *, notes_id: int, version: int, actor: str, roles: Roles,
+def approve(uow: UnitOfWork, *, notes_id: int, version: int, actor: str, roles: RoleCheck,
             now: datetime, settings: Settings) -> CallNotes:
     """Approves the version the official was shown, then queues publishing (once)."""
     roles.require("official", actor, "approve call notes")
@@ -157,12 +195,18 @@ def approve(uow: UnitOfWork, *, notes_id: int, version: int, actor: str, roles: 
             f"You were shown version {version}, but {notes_blocks.who(latest.author)} has since "
             f"saved version {notes.version} ({latest.reason.lower()}). Nothing was approved: read "
             "the current version on the review card, then approve it.")
+    before = notes.approved_version  # set when this approves an amendment
     notes.status, notes.approved_by, notes.approved_at = APPROVED, actor, now
     notes.approved_version, notes.updated_at = notes.version, now
     incident = uow.incidents.get(notes.incident_id)
-    texted = queue_publishing(uow, notes, incident, now=now, settings=settings)
+    if before is None:
+        texted = queue_publishing(uow, notes, incident, now=now, settings=settings)
+    else:
+        texted = amendments.queue_republishing(uow, notes, incident, previous=before, now=now,
+                                               settings=settings)
     audit.record(uow, at=now, actor=actor, action="notes.approved", incident_id=incident.id,
-                 notes_id=notes.id, version=notes.version, sms_summaries=texted)
+                 notes_id=notes.id, version=notes.version, sms_summaries=texted,
+                 amends=before)
     queue_card(uow, notes, now=now, settings=settings)
     return notes
 

@@ -18,19 +18,24 @@ from bot.i18n.rules import local_time
 
 DRAFTER = "coordbot"
 DRAFT, CHANGES_REQUESTED, APPROVED = "draft", "changes_requested", "approved"
+WEB_OFFICIAL = "official:"  # the actor prefix of officials signed in on the web
+AMENDED = "Amended: "  # a version's reason starts so when approved notes were amended
 
 
 def review_channel(settings: Settings) -> str | None:
     return settings.notes.review_channel or settings.slack.announcements_channel
 
 
-def name_of(uow: UnitOfWork) -> Callable[[str], str]:
-    """Slack user id → the name Slack showed, else the directory's (people.py), else the id."""
+def name_of(uow: UnitOfWork, settings: Settings | None = None) -> Callable[[str], str]:
+    """Slack user id → the name Slack showed, else the directory's (people.py), else the id;
+    with ``settings``, ``official:{id}`` (an official on the web) → their configured name."""
     cache: dict[str, str] = {}
 
     def name(user_id: str) -> str:
         if user_id not in cache:
-            cache[user_id] = people.name_of(uow, user_id)
+            official = (settings.official(user_id.removeprefix(WEB_OFFICIAL))
+                        if settings is not None and user_id.startswith(WEB_OFFICIAL) else None)
+            cache[user_id] = official.name if official else people.name_of(uow, user_id)
         return cache[user_id]
 
     return name
@@ -71,11 +76,16 @@ def latest_comment(uow: UnitOfWork, notes: CallNotes) -> tuple[str, str] | None:
 
 
 def banner(uow: UnitOfWork, notes: CallNotes, *, settings: Settings) -> str:
-    if notes.status == APPROVED and notes.approved_at:
-        by = name_of(uow)(notes.approved_by or "")
-        return (f"Approved by {by} on {local_time(notes.approved_at, settings.timezone)} "
-                f"(version {notes.approved_version})")
+    approved = ""
+    if notes.approved_at:
+        by = name_of(uow, settings)(notes.approved_by or "")
+        approved = (f"Approved by {by} on {local_time(notes.approved_at, settings.timezone)} "
+                    f"(version {notes.approved_version})")
+    if notes.status == APPROVED and approved:
+        return approved
     label = "Changes requested" if notes.status == CHANGES_REQUESTED else "Draft"
+    if approved:  # an amendment under review: the approved version stands meanwhile
+        return f"Amendment v{notes.version} — not approved; {approved[:1].lower()}{approved[1:]}"
     return f"{label} v{notes.version} — not approved"
 
 

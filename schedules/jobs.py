@@ -2,8 +2,9 @@
 
 ``DUE_JOBS`` is the one table from a due job's kind to the function that fires it; each
 capability's ``jobs`` module offers its own. ``EVERY_TICK`` is work that looks at the time itself
-(the daily overdue digest). The audit chain's anchor is looked at every tick too, and not
-counted: it is bookkeeping, not due work.
+(the daily overdue digest; the daily retention run's due job, which then works a batch a tick).
+The audit chain's anchor is looked at every tick too, and not counted: it is bookkeeping, not
+due work.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.records import jobs as audit_jobs
 
 log = logging.getLogger(__name__)
-DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS}
-EVERY_TICK = (*action_jobs.EVERY_TICK,)
+DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS, **audit_jobs.DUE_JOBS}
+EVERY_TICK = (*action_jobs.EVERY_TICK, *audit_jobs.EVERY_TICK)
 
 
 def fire_due_work(container: Container) -> int:

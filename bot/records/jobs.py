@@ -1,4 +1,6 @@
-"""Anchoring: the chain's head copied out of the database, every ``audit.anchor_every_h`` hours.
+"""The records' scheduled work: the audit chain's anchors, and the daily retention run.
+
+Anchoring: the chain's head copied out of the database, every ``audit.anchor_every_h`` hours.
 
 The chain shows that events were changed, inserted or removed, unless someone with write access
 rewrites the whole chain from the changed event on. A head hash that has left the database — in
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.db.models import DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
-from bot.records import audit
+from bot.records import audit, retention
 
 log = logging.getLogger(__name__)
 ANCHORED = "audit.anchored"
@@ -46,3 +50,34 @@ def anchor(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
                              "(`coordbot audit verify`)."})
     return posted
 
+
+
+RETENTION = "records.retention"
+
+
+def plan_retention(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
+    """Once a day, from ``retention.run_hour`` in the office's zone, a due job for the day's run
+    (keyed by the date: planned once, whichever process looks)."""
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if not settings.retention.enabled or local.hour < settings.retention.run_hour:
+        return 0
+    uow.calls.add_job(DueJob(key=f"retention:{local.date().isoformat()}", kind=RETENTION,
+                             payload={}, due_at=now, status="pending"))
+    return 0
+
+
+def fire_retention(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:
+    """One batch per tick: the job stays due until a batch finds less than a full one."""
+    report = retention.step(uow, now=now, settings=settings)
+    if report.total():
+        log.info("retention: %d row(s) purged or reduced this batch", report.total())
+    if report.finished:
+        job.status, job.fired_at = "done", now
+        for key in report.held:
+            log.info("retention: %s is on legal hold, nothing of it was purged", key)
+    else:
+        job.due_at = now
+
+
+EVERY_TICK = (plan_retention,)
+DUE_JOBS = {RETENTION: fire_retention}

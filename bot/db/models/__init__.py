@@ -22,7 +22,7 @@ from bot.db.models.incidents import Incident, TimelineEntry
 from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
 from bot.db.models.outbox import OutboxMessage
-from bot.db.models.records import AuditChainHead, AuditEvent
+from bot.db.models.records import AuditChainHead, AuditEvent, ErasedNumber, ErasureKey
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.models.voice import VoiceOptOut
 
@@ -30,7 +30,8 @@ __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
     "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
+    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
+    "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
     "VoiceOptOut",

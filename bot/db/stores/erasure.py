@@ -10,7 +10,6 @@ that makes it evidence) and approved notes (a published record); the README says
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -133,12 +132,17 @@ _SAME = object()
 
 
 def _scrubbed(value: Any, scrub: Scrub, is_json: bool) -> Any:
-    if value is None:
-        return _SAME
-    text = json.dumps(value, ensure_ascii=False) if is_json else value
-    if not isinstance(text, str):
-        return _SAME
-    cleaned = scrub(text)
-    if cleaned == text:
-        return _SAME
-    return json.loads(cleaned) if is_json else cleaned
+    cleaned = _walk(value, scrub) if is_json else (scrub(value) if isinstance(value, str)
+                                                   else value)
+    return _SAME if cleaned == value else cleaned
+
+
+def _walk(value: Any, scrub: Scrub) -> Any:
+    """Every string in a JSON value scrubbed (keys too), read as text, not as escaped JSON."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_walk(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {_walk(key, scrub): _walk(item, scrub) for key, item in value.items()}
+    return value

@@ -180,3 +180,32 @@ def test_the_command_shows_what_would_go_then_what_went(container, incident, dat
     done = coordbot(database_url, tmp_path)
     assert f"{total} row(s) purged." in done.stdout, done.stdout
     assert "Nothing is past" in coordbot(database_url, tmp_path).stdout
+
+
+def test_texts_tied_to_no_incident_go_after_their_own_period(container, clock):
+    from tests.support.sms import sms_in
+
+    stranger = "+12025550177"
+    sms_in(container, "hola, necesito ayuda", stranger)
+    assert [m["incident_id"] for m in rows(container.db, InboundMessage)] == [None]
+    clock.advance(days=container.settings.retention.unattached_after_days - 1)
+    assert run(container, dry_run=True).counts == {}
+    clock.advance(days=2)
+    planned = run(container, dry_run=True)
+    assert planned.counts[retention.UNATTACHED]["inbound"] == 1
+    assert run(container).counts == planned.counts
+    assert [(m["body"], m["from_phone"]) for m in rows(container.db, InboundMessage)] == [
+        ("", "+1 ••• ••• 0177")]
+
+
+def test_nothing_is_planned_while_retention_is_off(container, clock, settings):
+    from bot.records.jobs import plan_retention
+
+    off = settings.model_copy(update={"retention": settings.retention.model_copy(
+        update={"enabled": False})})
+    with container.db.unit_of_work() as uow:
+        plan_retention(uow, now=clock.now(), settings=off)
+        assert uow.calls.claim_due_jobs(now=clock.now()) == []
+        plan_retention(uow, now=clock.now(), settings=settings)
+        assert [j.key for j in uow.calls.claim_due_jobs(now=clock.now())] == [
+            "retention:2026-11-27"]

@@ -165,6 +165,9 @@ class RetentionSettings(_Section):
     # The same for texts and deliveries tied to no incident, counted from when they were
     # received or queued.
     unattached_after_days: int = Field(default=180, ge=1, le=3650)
+    # Acknowledged Slack and Twilio requests (the durable inbox holds each typed command) are
+    # forgotten this many days after they were run; a replay is still recognised afterwards.
+    inbox_after_days: int = Field(default=14, ge=1, le=3650)
     # The hour (office time zone) from which the daily run starts.
     run_hour: int = Field(default=3, ge=0, le=23)
     # Rows changed per transaction (one scheduler tick, or one step of the command).

@@ -18,6 +18,7 @@ from bot.calls import jobs as call_jobs
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWork
 from bot.records import jobs as audit_jobs
+from bot.records import retention
 
 log = logging.getLogger(__name__)
 DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS, **audit_jobs.DUE_JOBS}
@@ -30,7 +31,10 @@ def fire_due_work(container: Container) -> int:
         fired = fire_due(uow, now=now, settings=settings)
         fired += sum(work(uow, now=now, settings=settings) for work in EVERY_TICK)
         anchored = audit_jobs.anchor(uow, now=now, settings=settings)
+        inbox_turn = audit_jobs.take_inbox_turn(uow, now=now, settings=settings)
         uow.commit()
+    if inbox_turn:
+        retention.forget_requests(container.inbox_db, container.db, now=now, settings=settings)
     if fired or anchored:
         container.wakeup.notify()
     return fired

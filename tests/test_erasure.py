@@ -138,3 +138,21 @@ def test_the_command_asks_first_and_reports_the_rows(container, lived, database_
     assert done.returncode == 0, done.stderr
     assert "contacts" in done.stdout and "never texted or called again" in done.stdout
     assert traces(container.db) == {}
+
+
+def test_finished_inbox_requests_that_mention_them_are_deleted(container, lived, database_url):
+    from tests.support.records import finished_request, requests
+
+    finished_request(container, "named", f"{NAME} says the bridge is out")
+    finished_request(container, "numbered", "call (202) 555-0101 back")
+    finished_request(container, "waiting", f"{NAME} again", status="pending")
+    finished_request(container, "other", "Minh Tran has cots")
+    with container.db.unit_of_work() as uow:
+        person = erasure.find(uow, NAME, default_region="US")
+        separate = container.inbox_db is not container.db
+        forgotten = erasure.forget_requests(container.inbox_db, person) if separate else None
+        done = erasure.erase(uow, person, actor="cli:x", now=container.clock.now(),
+                             requests=forgotten)
+        uow.commit()
+    assert separate == database_url.startswith("sqlite")  # a file of its own beside SQLite's
+    assert requests(container) == ["waiting", "other"] and done.rows["inbox"] == 2

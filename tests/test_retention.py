@@ -209,3 +209,38 @@ def test_nothing_is_planned_while_retention_is_off(container, clock, settings):
         plan_retention(uow, now=clock.now(), settings=settings)
         assert [j.key for j in uow.calls.claim_due_jobs(now=clock.now())] == [
             "retention:2026-11-27"]
+
+
+def test_finished_requests_in_the_inbox_are_forgotten_after_their_period(container, clock):
+    from tests.support.records import finished_request, requests
+
+    finished_request(container, "old", "Ana Ruiz +12025550101")
+    finished_request(container, "waiting", "not run yet", status="pending")
+    clock.advance(days=container.settings.retention.inbox_after_days - 1)
+    finished_request(container, "recent", "run yesterday")
+    clock.advance(days=2)
+    inbox = container.inbox_db
+    planned = retention.run(container.db, now=clock.now(), settings=container.settings,
+                            dry_run=True, inbox=inbox)
+    assert planned.counts == {retention.INBOX: {"requests": 1}}
+    done = retention.run(container.db, now=clock.now(), settings=container.settings, inbox=inbox)
+    assert done.counts == planned.counts and requests(container) == ["waiting", "recent"]
+    assert [d for _, _, a, d in trail(container.db) if a == retention.PURGED] == [
+        {"requests": 1}]
+
+
+def test_the_daily_tick_forgets_finished_requests_once(container, clock):
+    from tests.support.records import finished_request, requests
+
+    finished_request(container, "old", "Ana Ruiz +12025550101")
+    clock.advance(days=container.settings.retention.inbox_after_days + 1)
+    fire_due_work(container)
+    assert requests(container) == []
+    clock.advance(days=-30)
+    finished_request(container, "another", "x")  # finished long ago, found later the same day
+    clock.advance(days=30, hours=1)
+    fire_due_work(container)
+    assert requests(container) == ["another"]  # the day's turn was taken
+    clock.advance(days=1)
+    fire_due_work(container)
+    assert requests(container) == []

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.db.unit_of_work import UnitOfWork
 
 contacts_app = typer.Typer(
-    help="The stakeholder directory (administrators): import, export, list, show. "
+    help="The stakeholder directory (administrators): import, export, list, show, erase. "
          "Phone numbers are personal data: only export and show --reveal print them in full.",
     no_args_is_help=True)
 
@@ -192,7 +192,10 @@ def erase(
         if not yes and not typer.confirm(f"Erase {person.describe()} from every table? This "
                                          "cannot be undone.", err=True):
             fail("nothing was erased")
-        done = erasure.erase(uow, person, actor=actor(), now=container.clock.now())
+        separate = container.inbox_db is not container.db
+        requests = erasure.forget_requests(container.inbox_db, person) if separate else None
+        done = erasure.erase(uow, person, actor=actor(), now=container.clock.now(),
+                             requests=requests)
         uow.commit()
     table = Table(title=f"Erased {person.describe()}: rows changed", title_justify="left")
     table.add_column("table")

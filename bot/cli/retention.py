@@ -40,7 +40,7 @@ def run(
                        "what would be).")
             return
         report = retention.run(container.db, now=container.clock.now(), settings=settings,
-                               dry_run=dry_run)
+                               dry_run=dry_run, inbox=container.inbox_db)
     _print(report, dry_run=dry_run, days=settings.retention.after_closed_days)
 
 

@@ -15,6 +15,8 @@ someone who only ever texted in can ask too), then in one transaction:
 - keeps the number only as a keyed hash (``erased_numbers``), checked with the opt-out lists
   before every text and message call: they are never texted or called again, even when a later
   directory import brings the number back;
+- deletes the finished requests in the durable inbox (each holds a typed command) that mention
+  them; requests not yet run are left to run;
 - records the erasure in the audit trail with the rows changed per table and the hash, nothing
   that names them.
 
@@ -36,7 +38,7 @@ from datetime import datetime
 
 import phonenumbers
 
-from bot.db.unit_of_work import UnitOfWork
+from bot.db.unit_of_work import Database, UnitOfWork
 from bot.directory.rules.phones import mask, parse_phone
 from bot.directory.service.contacts import find_contact
 from bot.errors import InvalidInput
@@ -92,8 +94,8 @@ def phone_pattern(phone: str) -> str:
             rf"{digits}(?!\d)")
 
 
-def scrubber(person: Person) -> Callable[[str], str]:
-    """Replaces every mention of the person's full name, number and email in a text."""
+def pattern(person: Person) -> str:
+    """A regular expression for every mention of the person's full name, number and email."""
     parts = []
     if person.name and person.name.strip():
         words = r"\s+".join(re.escape(word) for word in person.name.split())
@@ -104,13 +106,40 @@ def scrubber(person: Person) -> Callable[[str], str]:
         parts.append(re.escape(person.email))
     if not parts:
         raise InvalidInput("Nothing to erase: the contact has no name, number or email.")
-    pattern = re.compile("|".join(parts), re.IGNORECASE)
-    return lambda text: pattern.sub(REPLACEMENT, text)
+    return "|".join(parts)
 
 
-def erase(uow: UnitOfWork, person: Person, *, actor: str, now: datetime) -> Erasure:
-    """Everything of ``person`` removed or scrubbed, in the caller's transaction (see module)."""
+def scrubber(person: Person) -> Callable[[str], str]:
+    """Replaces every mention of the person in a text by ``[erased]``."""
+    compiled = re.compile(pattern(person), re.IGNORECASE)
+    return lambda text: compiled.sub(REPLACEMENT, text)
+
+
+def mentions(person: Person) -> Callable[[bytes], bool]:
+    """Finds the person in stored bytes (a pickled inbox command keeps its strings as UTF-8)."""
+    compiled = re.compile(pattern(person).encode(), re.IGNORECASE)
+    return lambda data: compiled.search(data) is not None
+
+
+def forget_requests(inbox: Database, person: Person) -> int:
+    """Finished inbox requests that mention the person, deleted (the inbox's own database)."""
+    with inbox.unit_of_work() as uow:
+        forgotten = uow.inbox.forget(uow.inbox.finished_mentioning(mentions(person)))
+        uow.commit()
+    return forgotten
+
+
+def erase(uow: UnitOfWork, person: Person, *, actor: str, now: datetime,
+          requests: int | None = None) -> Erasure:
+    """Everything of ``person`` removed or scrubbed, in the caller's transaction (see module).
+
+    Finished inbox requests that mention them go too: here when the inbox is in this database
+    (``requests`` None), else the caller ran :func:`forget_requests` first and passes its count.
+    """
     rows: Counter = Counter()
+    if requests is None:
+        requests = uow.inbox.forget(uow.inbox.finished_mentioning(mentions(person)))
+    rows["inbox"] += requests
     if person.contact_id is not None:
         rows += uow.erasure.remove_contact(person.contact_id)
     digest = None

@@ -53,6 +53,7 @@ def anchor(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
 
 
 RETENTION = "records.retention"
+RETENTION_INBOX = "records.retention_inbox"  # never due: the mark of a day's inbox turn
 
 
 def plan_retention(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
@@ -77,6 +78,18 @@ def fire_retention(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settin
             log.info("retention: %s is on legal hold, nothing of it was purged", key)
     else:
         job.due_at = now
+
+
+def take_inbox_turn(uow: UnitOfWork, *, now: datetime, settings: Settings) -> bool:
+    """Once a day with the retention run: True for the one tick (of whichever process) that
+    takes the day's turn to forget finished inbox requests, marked by a done due job keyed by the
+    date. The tick forgets them after its commit (the inbox may be a database of its own)."""
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if not settings.retention.enabled or local.hour < settings.retention.run_hour:
+        return False
+    return uow.calls.add_job(DueJob(key=f"retention-inbox:{local.date().isoformat()}",
+                                    kind=RETENTION_INBOX, payload={}, due_at=now, status="done",
+                                    fired_at=now))
 
 
 EVERY_TICK = (plan_retention,)

@@ -31,6 +31,7 @@ from bot.records import audit
 log = logging.getLogger(__name__)
 PURGED = "retention.purged"
 UNATTACHED = "(no incident)"
+INBOX = "(inbox)"
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,39 @@ def step(uow: UnitOfWork, *, now: datetime, settings: Settings) -> Report:
     return report
 
 
-def run(db: Database, *, now: datetime, settings: Settings, dry_run: bool = False) -> Report:
-    """The whole run (or, ``dry_run``, what it would do), a batch per transaction."""
+def forget_requests(inbox: Database, db: Database, *, now: datetime, settings: Settings,
+                    dry_run: bool = False) -> int:
+    """Finished requests older than ``retention.inbox_after_days`` deleted from the inbox (its own
+    database, or the main one), a batch per transaction, each batch counted in the trail."""
+    before, limit = now - timedelta(days=settings.retention.inbox_after_days), \
+        settings.retention.batch_size
+    if dry_run:
+        with inbox.unit_of_work(read_only=True) as uow:
+            return len(uow.inbox.finished_before(before))
+    total = 0
+    while True:
+        with inbox.unit_of_work() as uow:
+            forgotten = uow.inbox.forget(uow.inbox.finished_before(before, limit=limit))
+            uow.commit()
+        if not forgotten:
+            return total
+        total += forgotten
+        with db.unit_of_work() as uow:
+            audit.record(uow, at=now, actor="coordbot", action=PURGED, requests=forgotten)
+            uow.commit()
+
+
+def run(db: Database, *, now: datetime, settings: Settings, dry_run: bool = False,
+        inbox: Database | None = None) -> Report:
+    """The whole run (or, ``dry_run``, what it would do), a batch per transaction; with
+    ``inbox``, the finished requests too."""
     if dry_run:
         with db.unit_of_work(read_only=True) as uow:
-            return plan(uow, now=now, settings=settings)
+            report = plan(uow, now=now, settings=settings)
+        if inbox is not None:
+            report.add(INBOX, "requests", forget_requests(inbox, db, now=now, settings=settings,
+                                                          dry_run=True))
+        return report
     total = Report()
     while True:
         with db.unit_of_work() as uow:
@@ -125,6 +154,8 @@ def run(db: Database, *, now: datetime, settings: Settings, dry_run: bool = Fals
         total.merge(batch)
         if batch.finished:
             break
+    if inbox is not None:
+        total.add(INBOX, "requests", forget_requests(inbox, db, now=now, settings=settings))
     for key in total.held:
         log.info("retention: %s is on legal hold, nothing of it was purged", key)
     return total

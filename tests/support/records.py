@@ -72,3 +72,27 @@ def _plain(value) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def finished_request(container, key: str, text: str, *, status: str = "done") -> None:
+    """An acknowledged request run at the clock's time, its command (as the inbox keeps it:
+    pickled) carrying ``text``."""
+    import pickle
+
+    from bot.db.models import InboxRequest
+    from bot.incidents.commands import PostUpdate
+
+    now = container.clock.now()
+    with container.inbox_db.unit_of_work() as uow:
+        uow.session.add(InboxRequest(dedupe_key=key, kind="PostUpdate", status=status,
+                                     work=pickle.dumps(PostUpdate(KEY, text)), attempts=1,
+                                     received_at=now, finished_at=now if status != "pending"
+                                     else None))
+        uow.commit()
+
+
+def requests(container) -> list[str]:
+    from bot.db.models import InboxRequest
+
+    with container.inbox_db.unit_of_work(read_only=True) as uow:
+        return [r.dedupe_key for r in uow.session.query(InboxRequest).order_by(InboxRequest.id)]

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.db.models import DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
@@ -52,45 +51,27 @@ def anchor(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
 
 
 
-RETENTION = "records.retention"
-RETENTION_INBOX = "records.retention_inbox"  # never due: the mark of a day's inbox turn
+def retain(uow: UnitOfWork, *, now: datetime, settings: Settings) -> bool:
+    """The daily retention run, a batch per tick from ``retention.run_hour`` (office zone) until
+    a batch finds less than a full one; True on the tick that finishes it, which then forgets
+    the finished inbox requests after its commit (the inbox may be a database of its own).
 
-
-def plan_retention(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
-    """Once a day, from ``retention.run_hour`` in the office's zone, a due job for the day's run
-    (keyed by the date: planned once, whichever process looks)."""
-    local = now.astimezone(ZoneInfo(settings.timezone))
-    if not settings.retention.enabled or local.hour < settings.retention.run_hour:
-        return 0
-    uow.calls.add_job(DueJob(key=f"retention:{local.date().isoformat()}", kind=RETENTION,
-                             payload={}, due_at=now, status="pending"))
-    return 0
-
-
-def fire_retention(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:
-    """One batch per tick: the job stays due until a batch finds less than a full one."""
-    report = retention.step(uow, now=now, settings=settings)
-    if report.total():
-        log.info("retention: %d row(s) purged or reduced this batch", report.total())
-    if report.finished:
-        job.status, job.fired_at = "done", now
-        for key in report.held:
-            log.info("retention: %s is on legal hold, nothing of it was purged", key)
-    else:
-        job.due_at = now
-
-
-def take_inbox_turn(uow: UnitOfWork, *, now: datetime, settings: Settings) -> bool:
-    """Once a day with the retention run: True for the one tick (of whichever process) that
-    takes the day's turn to forget finished inbox requests, marked by a done due job keyed by the
-    date. The tick forgets them after its commit (the inbox may be a database of its own)."""
+    Looked at every tick and not counted as due work, like the anchor: the day's run is marked
+    by a due job keyed by the date (``working``, then ``done``), so whichever process leads the
+    scheduler carries on where the last one stopped, and runs it once a day.
+    """
     local = now.astimezone(ZoneInfo(settings.timezone))
     if not settings.retention.enabled or local.hour < settings.retention.run_hour:
         return False
-    return uow.calls.add_job(DueJob(key=f"retention-inbox:{local.date().isoformat()}",
-                                    kind=RETENTION_INBOX, payload={}, due_at=now, status="done",
-                                    fired_at=now))
-
-
-EVERY_TICK = (plan_retention,)
-DUE_JOBS = {RETENTION: fire_retention}
+    turn = uow.retention.turn(f"retention:{local.date().isoformat()}", now=now)
+    if turn.status == "done":
+        return False
+    report = retention.step(uow, now=now, settings=settings)
+    if report.total():
+        log.info("retention: %d row(s) purged or reduced this batch", report.total())
+    if not report.finished:
+        return False
+    turn.status, turn.fired_at = "done", now
+    for key in report.held:
+        log.info("retention: %s is on legal hold, nothing of it was purged", key)
+    return True

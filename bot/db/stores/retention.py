@@ -23,6 +23,7 @@ from bot.db.models import (
     CallTranscript,
     ChannelMessage,
     Conversation,
+    DueJob,
     InboundMessage,
     Incident,
     NotesVersion,
@@ -54,6 +55,17 @@ class RetentionRepository:
 
     def __init__(self, session: Session):
         self._session = session
+
+    def turn(self, key: str, *, now: datetime) -> DueJob:
+        """The day's run, keyed by the date: made ``working`` by the first tick that asks
+        (``claim_due_jobs`` leaves it alone: it is not ``pending``), ``done`` once finished."""
+        job = self._session.scalar(select(DueJob).where(DueJob.key == key).with_for_update())
+        if job is None:
+            job = DueJob(key=key, kind="records.retention", payload={}, due_at=now,
+                         status="working")
+            self._session.add(job)
+            self._session.flush()
+        return job
 
     def closed_before(self, cutoff: datetime) -> Sequence[Incident]:
         return self._session.scalars(

@@ -1,4 +1,4 @@
-"""``coordbot contacts``: import, export, list and show the stakeholder directory.
+"""``coordbot contacts``: import, export, list, show and erase the stakeholder directory.
 
 This is the administrators' command line: ``export`` and ``show --reveal`` print full phone
 numbers, which are personal data. Everything else shows them masked.

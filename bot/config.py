@@ -197,6 +197,28 @@ class AuditSettings(_Section):
     anchor_every_h: int = Field(default=6, ge=1, le=168)
 
 
+class RetentionSettings(_Section):
+    """How long personal data is kept (``bot.records.retention``). Approved notes and the audit
+    trail are kept whatever these say; an incident on legal hold is never purged."""
+
+    # Purging runs at all (off: nothing is ever purged, `coordbot retention run` says so).
+    enabled: bool = True
+    # Days after an incident was closed until its message bodies, inbound texts, transcripts,
+    # unapproved notes drafts and delivery payloads are removed and its phone numbers reduced
+    # to their last four digits.
+    after_closed_days: int = Field(default=180, ge=1, le=3650)
+    # The same for texts and deliveries tied to no incident, counted from when they were
+    # received or queued.
+    unattached_after_days: int = Field(default=180, ge=1, le=3650)
+    # Acknowledged Slack and Twilio requests (the durable inbox holds each typed command) are
+    # forgotten this many days after they were run; a replay is still recognised afterwards.
+    inbox_after_days: int = Field(default=14, ge=1, le=3650)
+    # The hour (office time zone) from which the daily run starts.
+    run_hour: int = Field(default=3, ge=0, le=23)
+    # Rows changed per transaction (one scheduler tick, or one step of the command).
+    batch_size: int = Field(default=500, ge=1, le=10000)
+
+
 class SchedulerSettings(_Section):
     tick_s: float = Field(default=1.0, gt=0)
     lock_key: int = 0x636F6F7264
@@ -255,6 +277,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     officials: list[OfficialSettings] = Field(default_factory=list)
     web_review: WebReviewSettings = Field(default_factory=WebReviewSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)

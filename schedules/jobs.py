@@ -2,8 +2,9 @@
 
 ``DUE_JOBS`` is the one table from a due job's kind to the function that fires it; each
 capability's ``jobs`` module offers its own. ``EVERY_TICK`` is work that looks at the time itself
-(the daily overdue digest). The audit chain's anchor is looked at every tick too, and not
-counted: it is bookkeeping, not due work.
+(the daily overdue digest). The audit chain's anchor and the daily retention run (a batch a
+tick, then the inbox's finished requests) are looked at every tick too, and not counted: they
+are bookkeeping, not due work.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.calls import jobs as call_jobs
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWork
 from bot.records import jobs as audit_jobs
+from bot.records import retention
 
 log = logging.getLogger(__name__)
 DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS}
@@ -29,7 +31,10 @@ def fire_due_work(container: Container) -> int:
         fired = fire_due(uow, now=now, settings=settings)
         fired += sum(work(uow, now=now, settings=settings) for work in EVERY_TICK)
         anchored = audit_jobs.anchor(uow, now=now, settings=settings)
+        retained = audit_jobs.retain(uow, now=now, settings=settings)
         uow.commit()
+    if retained:
+        retention.forget_requests(container.inbox_db, container.db, now=now, settings=settings)
     if fired or anchored:
         container.wakeup.notify()
     return fired

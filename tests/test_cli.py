@@ -46,17 +46,18 @@ def options(*args: str) -> set[str]:
 
 def test_help_lists_exactly_the_commands():
     assert commands() == {"serve", "worker", "demo", "db", "contacts", "messages", "notes",
-                          "deploy", "catalogs", "audit"}
+                          "deploy", "catalogs", "audit", "retention"}
 
 
 @pytest.mark.parametrize(("group", "expected"), [
     ("db", {"upgrade"}),
-    ("contacts", {"import", "export", "list", "show"}),
+    ("contacts", {"import", "export", "list", "show", "erase"}),
     ("messages", {"list", "retry"}),
     ("notes", {"export", "attach", "amend", "invite"}),
     ("deploy", {"check"}),
     ("catalogs", {"export", "import", "status"}),
     ("audit", {"export", "verify"}),
+    ("retention", {"run"}),
 ])
 def test_each_group_lists_exactly_its_commands(group, expected):
     assert commands(group) == expected

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from bot.cli import audit, catalogs, contacts, db, demo, deploy, notes, outbox, serve
+from bot.cli import audit, catalogs, contacts, db, demo, deploy, notes, outbox, retention, serve
 from bot.cli.common import complain
 from bot.config import ConfigError
 
@@ -27,6 +27,7 @@ app.add_typer(notes.notes_app, name="notes")
 app.add_typer(deploy.deploy_app, name="deploy")
 app.add_typer(catalogs.catalogs_app, name="catalogs")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(retention.retention_app, name="retention")
 
 
 def main() -> None:

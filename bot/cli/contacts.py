@@ -1,4 +1,4 @@
-"""``coordbot contacts``: import, export, list and show the stakeholder directory.
+"""``coordbot contacts``: import, export, list, show and erase the stakeholder directory.
 
 This is the administrators' command line: ``export`` and ``show --reveal`` print full phone
 numbers, which are personal data. Everything else shows them masked.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.db.unit_of_work import UnitOfWork
 
 contacts_app = typer.Typer(
-    help="The stakeholder directory (administrators): import, export, list, show. "
+    help="The stakeholder directory (administrators): import, export, list, show, erase. "
          "Phone numbers are personal data: only export and show --reveal print them in full.",
     no_args_is_help=True)
 
@@ -166,3 +166,43 @@ def _find(uow: UnitOfWork, ref: str, region: str) -> Contact:
             raise DomainError(f"no contact has the id {text}; `coordbot contacts list` shows them")
         return contact
     return find_contact(uow, ref, default_region=region)
+
+
+@contacts_app.command("erase")
+def erase(
+    ref: Annotated[str, typer.Argument(
+        help="The person's phone number (any format) or name (accents and case ignored). A "
+             "number no contact has still erases that number's texts and deliveries.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Erase one person on request: their contact and every trace of their name, number and
+    email in every table; they are never texted or called again (their number is kept as a
+    keyed hash). Recorded in the audit trail without their data. Cannot be undone.
+
+    Kept: the audit trail (hash-chained) and approved notes (published); see the README.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.records import erasure
+
+    with container_for(config) as container, container.db.unit_of_work() as uow:
+        person = erasure.find(uow, ref, default_region=container.settings.directory.default_region)
+        if not yes and not typer.confirm(f"Erase {person.describe()} from every table? This "
+                                         "cannot be undone.", err=True):
+            fail("nothing was erased")
+        separate = container.inbox_db is not container.db
+        requests = erasure.forget_requests(container.inbox_db, person) if separate else None
+        done = erasure.erase(uow, person, actor=actor(), now=container.clock.now(),
+                             requests=requests)
+        uow.commit()
+    table = Table(title=f"Erased {person.describe()}: rows changed", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in done.rows.items():
+        table.add_row(name, str(count))
+    Console(markup=False, emoji=False, highlight=False).print(table)
+    typer.echo("Recorded in the audit trail. The number is kept only as a keyed hash, so it is "
+               "never texted or called again, even if it is imported again." if done.digest else
+               "Recorded in the audit trail.")

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.stores.actions import ActionRepository
 from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
+from bot.db.stores.erased import ErasedNumbers
+from bot.db.stores.erasure import ErasureRepository
 from bot.db.stores.inbox import InboxAppender, InboxDoneRepository, InboxRepository
 from bot.db.stores.incidents import IncidentRepository
 from bot.db.stores.notes import NotesRepository
 from bot.db.stores.outbox import OutboxRepository
 from bot.db.stores.records import AuditRepository
+from bot.db.stores.retention import RetentionRepository
 from bot.db.stores.sms import SmsRepository
 from bot.db.stores.voice import VoiceRepository
 
@@ -45,6 +48,9 @@ class UnitOfWork:
         self.voice = VoiceRepository(self.session)
         self.actions = ActionRepository(self.session)
         self.notes = NotesRepository(self.session)
+        self.retention = RetentionRepository(self.session)
+        self.erasure = ErasureRepository(self.session)
+        self.erased = ErasedNumbers(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:

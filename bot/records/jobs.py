@@ -1,4 +1,6 @@
-"""Anchoring: the chain's head copied out of the database, every ``audit.anchor_every_h`` hours.
+"""The records' scheduled work: the audit chain's anchors, and the daily retention run.
+
+Anchoring: the chain's head copied out of the database, every ``audit.anchor_every_h`` hours.
 
 The chain shows that events were changed, inserted or removed, unless someone with write access
 rewrites the whole chain from the changed event on. A head hash that has left the database — in
@@ -12,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
-from bot.records import audit
+from bot.records import audit, retention
 
 log = logging.getLogger(__name__)
 ANCHORED = "audit.anchored"
@@ -46,3 +49,29 @@ def anchor(uow: UnitOfWork, *, now: datetime, settings: Settings) -> int:
                              "(`coordbot audit verify`)."})
     return posted
 
+
+
+def retain(uow: UnitOfWork, *, now: datetime, settings: Settings) -> bool:
+    """The daily retention run, a batch per tick from ``retention.run_hour`` (office zone) until
+    a batch finds less than a full one; True on the tick that finishes it, which then forgets
+    the finished inbox requests after its commit (the inbox may be a database of its own).
+
+    Looked at every tick and not counted as due work, like the anchor: the day's run is marked
+    by a due job keyed by the date (``working``, then ``done``), so whichever process leads the
+    scheduler carries on where the last one stopped, and runs it once a day.
+    """
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if not settings.retention.enabled or local.hour < settings.retention.run_hour:
+        return False
+    turn = uow.retention.turn(f"retention:{local.date().isoformat()}", now=now)
+    if turn.status == "done":
+        return False
+    report = retention.step(uow, now=now, settings=settings)
+    if report.total():
+        log.info("retention: %d row(s) purged or reduced this batch", report.total())
+    if not report.finished:
+        return False
+    turn.status, turn.fired_at = "done", now
+    for key in report.held:
+        log.info("retention: %s is on legal hold, nothing of it was purged", key)
+    return True

@@ -29,7 +29,7 @@ from bot.db.models.notes import (
     ReviewSession,
 )
 from bot.db.models.outbox import OutboxMessage
-from bot.db.models.records import AuditChainHead, AuditEvent
+from bot.db.models.records import AuditChainHead, AuditEvent, ErasedNumber, ErasureKey
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.models.voice import VoiceOptOut
 
@@ -37,7 +37,8 @@ __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
     "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
+    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
+    "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SlackUserName", "SmsOptOut",
     "TimelineEntry", "UtcDateTime",

@@ -37,3 +37,23 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ErasedNumber(Base):
+    """A number whose person asked to be erased, kept only as a keyed hash (``digest``: HMAC-
+    SHA256 of the E.164 number under ``ErasureKey``) so that it is never texted or called again,
+    even if it comes back in a directory import."""
+
+    __tablename__ = "erased_numbers"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
+
+
+class ErasureKey(Base):
+    """One row (id 1): the random key the erased numbers are hashed with, made on first use."""
+
+    __tablename__ = "erasure_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))

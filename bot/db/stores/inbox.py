@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import InboxDone, InboxRequest
+
+FINISHED = ("done", "failed")
 
 # The columns the web process writes when it acknowledges a request.
 APPENDED = ("dedupe_key", "kind", "work", "status", "attempts", "received_at")
@@ -187,6 +189,37 @@ class InboxRepository:
     def waiting(self) -> int:
         return self._session.scalar(select(func.count()).select_from(InboxRequest)
                                     .where(InboxRequest.status.in_(("pending", "running")))) or 0
+
+    def finished_before(self, before: datetime, *, limit: int | None = None) -> list[int]:
+        """Requests done or failed by ``before``, oldest first (retention forgets them; a replay
+        of one is still recognised by ``inbox_done``, in the main database)."""
+        return list(self._session.scalars(
+            select(InboxRequest.id).where(InboxRequest.status.in_(FINISHED),
+                                          InboxRequest.finished_at <= before)
+            .order_by(InboxRequest.id).limit(limit)))
+
+    def finished_mentioning(self, mentions: Callable[[bytes], bool], *,
+                            batch: int = 500) -> list[int]:
+        """Finished requests whose stored command or error ``mentions`` finds something in
+        (erasure); read a batch at a time."""
+        found, last = [], 0
+        while True:
+            rows = self._session.execute(
+                select(InboxRequest.id, InboxRequest.work, InboxRequest.error)
+                .where(InboxRequest.status.in_(FINISHED), InboxRequest.id > last)
+                .order_by(InboxRequest.id).limit(batch)).all()
+            if not rows:
+                return found
+            last = rows[-1][0]
+            found += [row[0] for row in rows
+                      if mentions(bytes(row[1])) or mentions((row[2] or "").encode())]
+
+    def forget(self, ids: list[int]) -> int:
+        forgotten = 0
+        for start in range(0, len(ids), 900):
+            forgotten += self._session.execute(delete(InboxRequest).where(
+                InboxRequest.id.in_(ids[start:start + 900]))).rowcount or 0
+        return forgotten
 
     def list(self, *, status: str | None = None) -> Sequence[InboxRequest]:
         query = select(InboxRequest).order_by(InboxRequest.id)

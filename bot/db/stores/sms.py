@@ -8,17 +8,20 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
+from bot.db.stores.erased import ErasedNumbers
 
 
 class SmsRepository:
     def __init__(self, session: Session):
         self._session = session
+        self._erased = ErasedNumbers(session)
 
     def is_opted_out(self, phone: str) -> bool:
-        return self._session.get(SmsOptOut, phone) is not None
+        """On the opt-out list, or erased on request (``bot.records.erasure``)."""
+        return self._session.get(SmsOptOut, phone) is not None or bool(self._erased.among([phone]))
 
     def opted_out_among(self, phones: list[str]) -> set[str]:
-        found: set[str] = set()
+        found: set[str] = self._erased.among(phones)
         for start in range(0, len(phones), 900):
             chunk = phones[start:start + 900]
             found.update(self._session.scalars(select(SmsOptOut.phone)

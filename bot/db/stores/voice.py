@@ -8,17 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import VoiceOptOut
+from bot.db.stores.erased import ErasedNumbers
 
 
 class VoiceRepository:
     def __init__(self, session: Session):
         self._session = session
+        self._erased = ErasedNumbers(session)
 
     def is_opted_out(self, phone: str) -> bool:
-        return self._session.get(VoiceOptOut, phone) is not None
+        """Pressed 0 on a message call, or erased on request (``bot.records.erasure``)."""
+        return self._session.get(VoiceOptOut, phone) is not None or bool(self._erased.among([phone]))
 
     def opted_out_among(self, phones: list[str]) -> set[str]:
-        found: set[str] = set()
+        found: set[str] = self._erased.among(phones)
         for start in range(0, len(phones), 900):
             found.update(self._session.scalars(
                 select(VoiceOptOut.phone).where(VoiceOptOut.phone.in_(phones[start:start + 900]))))

@@ -1,6 +1,6 @@
-"""Twilio Voice: dial-outs into coordination calls and message calls (``place_call``: a text read
-to a contact who cannot text) through the real ``twilio`` client, and the TwiML the call webhooks
-answer with, built with the SDK's ``VoiceResponse``.
+"""Twilio Voice: dial-outs into coordination calls, their end by a coordinator, and message calls
+(``place_call``: a text read to a contact who cannot text) through the real ``twilio`` client, and
+the TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
 sandbox emulator (:mod:`bot.sandbox.twilio`).
@@ -173,6 +173,27 @@ class TwilioVoice:
         except (TwilioException, OSError) as error:
             raise DeliveryError("connection_error", str(error), permanent=False) from None
         return None
+
+    def end_conference(self, *, conference: str) -> list[str]:
+        """Ends every live conference named ``conference`` (``Status=completed`` on the
+        Conference resource: Twilio hangs up on everyone and reports the end as
+        ``conference-ended-via-api``) and returns their ConferenceSids; none live, none ended.
+
+        Ending is idempotent, so a request whose answer was lost is simply made again. Errors as
+        for ``dial_out`` (a refusal is final; a lost answer is ``OutcomeUnknown``).
+        """
+        ended = []
+        try:
+            for found in self._client.conferences.list(friendly_name=conference,
+                                                       limit=LOOKUP_CONFERENCES):
+                if found.status != "completed":
+                    self._client.conferences(found.sid).update(status="completed")
+                    ended.append(found.sid)
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TwilioException, OSError) as error:
+            raise transport_error(error) from None
+        return ended
 
     def find_participant(self, *, conference: str, label: str) -> str | None:
         """The CallSid of the participant labelled ``label`` in a conference named ``conference``

@@ -123,3 +123,25 @@ def test_items_5_7_calls_numbered_by_time_and_closing_cancels_them(live):
     with live.container.db.unit_of_work(read_only=True) as uow:
         assert {c.status for c in uow.calls.for_incident(1)} == {"cancelled"}
         assert [j for c in (1, 2) for j in uow.calls.jobs(c) if j.status == "pending"] == []
+
+
+
+def test_item_8_a_failed_text_is_reported_by_name_with_its_reason(live):
+    live.twilio.mark_invalid(MIGUEL)
+    ask(live, f"notify {KEY} Shelters open.\nes: Refugios abiertos.")
+
+    def reports():
+        with live.container.db.unit_of_work() as uow:
+            rows = uow.outbox.with_key_prefix("failed:sms:notice:1:")
+            for row in rows:  # the report waits a minute for more failures: skip the wait
+                row.next_attempt_at = live.container.clock.now()
+            uow.commit()
+            return len(rows) == 2
+    wait_until(reports, what="the failure report queued")
+    with live.container.db.unit_of_work(read_only=True) as uow:
+        channel = uow.incidents.by_key(KEY).channel_id
+    messages = live.emulator.channels[channel].messages
+    report = wait_until(lambda: next((m.text for m in messages if ":warning:" in m.text), None),
+                        what="the failure report in the channel", timeout_s=20)
+    assert "Miguel Ángel Torres (+1 ••• ••• 0102): not a valid number" in report
+    assert MIGUEL not in report and "Ana Ruiz" not in report

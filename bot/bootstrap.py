@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.access.roles import Roles
 from bot.actions.delivery import ActionCards
-from bot.calls.delivery import Dialer, VoicePort
+from bot.calls.delivery import ConferenceEnder, Dialer, VoicePort
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
 from bot.db.unit_of_work import Database, open_database, open_inbox
@@ -101,6 +101,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     worker = OutboxWorker(db=db, clock=clock, settings=settings.outbox,
                           senders={**delivery.senders(), **_cards(db, slack, settings, clock),
                                    Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,
+                                   Kind.END_CONFERENCE: ConferenceEnder(voice=voice),
                                    Kind.VOICE_MESSAGE: message_calls,
                                    Kind.REPLY: ReplySender(slack, db=db, clock=clock)},
                           wakeup=wakeup, after_record=follow_ups.queue_edits)

@@ -18,7 +18,8 @@ from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
 from tests.support.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
-pytest_plugins = ("tests.support.twilio", "tests.support.voice", "tests.support.notes")
+pytest_plugins = ("tests.support.twilio", "tests.support.voice", "tests.support.notes",
+                  "tests.support.live")
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COORDINATOR = "UCOORD001"

@@ -10,11 +10,10 @@ from bot.bootstrap import bootstrap
 from bot.calls.rules.when import parse_schedule
 from bot.calls.service import attendance, calls
 from bot.directory.rules.contacts import ContactRecord
-from bot.dispatch.grammar import Invocation
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from schedules.jobs import fire_due_work
 from tests.conftest import BYSTANDER, COORDINATOR
-from tests.support.scenario import declared_with_contacts
+from tests.support.scenario import call, declared_with_contacts
 from tests.support.sms import sms_in
 
 ANA, MINH, JEAN = "+12025550101", "+12025550102", "+12025550103"
@@ -31,11 +30,6 @@ PEOPLE = [
 @pytest.fixture
 def commands(container):
     return declared_with_contacts(container, PEOPLE)
-
-
-def call(commands, text, user=COORDINATOR):
-    return commands.run(Invocation("call", key="INC-2026-0001", text=text), user=user,
-                        channel=None).text
 
 
 def texts(sms, number):

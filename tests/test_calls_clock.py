@@ -14,6 +14,7 @@ from bot.calls.service.conference import ENDED, LEFT, ConferenceEvent, record_ev
 from bot.errors import InvalidTransition
 from bot.incidents import service as incidents
 from bot.notes.service import draft
+from bot.sms.rules.segments import segments
 from schedules.jobs import fire_due_work
 from tests.conftest import COORDINATOR
 from tests.test_calls import ANA, JEAN, MINH, PEOPLE, call, texts
@@ -51,10 +52,12 @@ def test_a_daily_series_sends_one_invitation_per_contact_with_one_pin(commands, 
     assert f"PIN {pin}" in reply and "3 more in the series" in reply
     for phone in (ANA, MINH, JEAN, LEE):
         assert len(texts(sms, phone)) == 1, phone
-    [ana] = texts(sms, ANA)  # in Ana's zone (Chicago), every call listed
-    assert pin in ana and "sáb, 28 nov, dom, 29 nov, lun, 30 nov y mar, 1 dic, 14:00 CST" in ana
+    [ana] = texts(sms, ANA)  # in Ana's zone (Chicago): the calls that fit in sms.max_segments
+    assert pin in ana and "sáb, 28 nov y dom, 29 nov, 14:00 CST, y 2 más." in ana
+    assert segments(ana).segments <= container.settings.sms.max_segments
     [minh] = texts(sms, MINH)  # the office's zone for Minh, in Vietnamese (the time first)
-    assert "15:00 EST Thứ 7, 28 thg 11, CN, 29 thg 11, Thứ 2, 30 thg 11 và Thứ 3, 1 thg 12." in minh
+    assert "15:00 EST Thứ 7, 28 thg 11, và 3 buổi nữa." in minh
+    assert segments(minh).segments <= container.settings.sms.max_segments
     assert len([p for p in slack.posts if p["channel"] == "USTAFF001"]) == 1
     [post] = _channel_posts(slack, ":telephone_receiver:")
     assert f"PIN {pin}" in post and "Call 4: Tue 1 Dec 2026" in post

@@ -34,6 +34,7 @@ KEYS = {
     "reply_received": {"office"},
     "opted_out_reminder": {"office"},
     "call_invite": {"office", "title", "when", "join"},
+    "call_series_more": {"first", "count"},
     "call_join_phone": {"number", "pin"},
     "call_join_link": {"url"},
     "call_cancelled": {"office", "title", "when"},
@@ -68,7 +69,7 @@ PHONE = "+1 202 555 0100"
 PIN = "482913"
 URL = "https://meet.example.org/abc"
 TASK = "Call the three families on Oak Street and tell them that the Eastside shelter has room for pets now."
-CALL_KEYS = {key for key, names in KEYS.items() if names & {"when", "number", "url"}}
+CALL_KEYS = {key for key, names in KEYS.items() if names & {"when", "number", "url", "first"}}
 RSVP_PROMPTS = ("call_invite", "call_rescheduled")  # end with "reply 1 / 2 / 3"
 # Message calls name the keys to press.
 VOICE_KEYS_PRESSED = {"voice.rsvp_menu": "01239", "voice.message_menu": "09"}
@@ -84,7 +85,7 @@ def sample(key: str, tag: str, when: str = WHEN, old_when: str = OLD_WHEN) -> di
         return {"number": PHONE, "pin": PIN}
     return {"office": OFFICE, "title": TITLE, "when": when, "old_when": old_when, "text": TASK,
             "join": render("call_join_phone", tag, number=PHONE, pin=PIN), "number": "A-3",
-            "due": "Wed 2 Dec", "url": URL}
+            "due": "Wed 2 Dec", "url": URL, "first": when, "count": "12"}
 
 
 def load(tag: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ import time
 import pytest
 
 from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
-from bot.sandbox.harness import live_app
 from tests.conftest import COORDINATOR
 from tests.support.waiting import wait_until
 
@@ -16,10 +15,8 @@ DECLARE = 'declare hurricane "Hurricane Xavier" FL,GA severity=high summary="Lan
 
 
 @pytest.fixture
-def live(settings):
-    with live_app(settings, coordinators=[COORDINATOR]) as running:
-        running.emulator.add_user(COORDINATOR, name="maria.coordinator", real_name="Maria Alvarez")
-        yield running
+def live(live_coordinated):
+    return live_coordinated
 
 
 def declared(live):

@@ -25,7 +25,8 @@ def test_pin_prompt_twiml() -> None:
     gather = last.find("Gather")
     assert (gather.get("numDigits"), gather.get("input"), gather.get("method"), gather.get("timeout")) == (
         "6", "dtmf", "POST", "8")
-    assert gather.find("Say").attrib == {"language": "en-US"} and gather.find("Say").text == "Enter your PIN"
+    assert gather.find("Say").attrib == {"language": "en-US", "voice": "Polly.Joanna"}
+    assert gather.find("Say").text == "Enter your PIN"
 
     again = ET.fromstring(ask_for_pin(action_url="https://bot.example/voice/pin", prompt="Nhập mã PIN",
                                       language="vi", attempts_left=2, retry_url="https://bot.example/voice"))

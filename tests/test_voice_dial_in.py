@@ -51,7 +51,7 @@ def test_caller_enters_pin_joins_and_hangs_up(emu: TwilioEmulator, open_app: Voi
     assert gather.attrib == {"input": "dtmf", "numDigits": "6", "action": f"{app.url}/voice/pin",
                              "method": "POST", "timeout": "8"}
     assert gather.find("Say").get("language") == "es-US"
-    assert session.spoken == [Spoken("Say", PROMPT, "es-US")]
+    assert session.spoken == [Spoken("Say", PROMPT, "es-US", "Polly.Lupe")]
     assert session.gathering["num_digits"] == 6 and session.conference is None
 
     session.press(PIN)

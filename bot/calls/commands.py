@@ -29,6 +29,13 @@ class CancelCall:
 
 
 @dataclass(frozen=True)
+class EndCall:
+    """A coordinator ends a call under way (and its hosted bridge) before its scheduled end."""
+    key: str | None
+    number: str
+
+
+@dataclass(frozen=True)
 class RescheduleCall:
     key: str | None
     number: str

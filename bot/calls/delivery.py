@@ -1,7 +1,9 @@
-"""Dial-out at a call's start, for contacts tagged ``dial-out``, through the outbox.
+"""Dial-out at a call's start, for contacts tagged ``dial-out``, and the end of a hosted call
+that a coordinator ended, through the outbox.
 
 A dial-out whose answer was lost is looked up (``reconcile``) before it is placed again, so that
-nobody's phone rings twice for one call."""
+nobody's phone rings twice for one call. Ending a conference is idempotent (a conference already
+over is left alone), so an end whose answer was lost is simply asked for again."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ class VoicePort(Protocol):
                  conference_status_callback: str | None = None) -> str: ...
 
     def find_participant(self, *, conference: str, label: str) -> str | None: ...
+
+    def end_conference(self, *, conference: str) -> list[str]: ...
 
 
 class Dialer:
@@ -44,3 +48,18 @@ class Dialer:
             return None
         sid = self._voice.find_participant(conference=message.payload["conference"], label=label)
         return Delivered(sid) if sid else None
+
+
+class ConferenceEnder:
+    """Ends the hosted conference of a call a coordinator ended (``calls.service.conference``).
+    Nobody on the line (no live conference) is a success too: the call is over either way."""
+
+    def __init__(self, *, voice: VoicePort | None):
+        self._voice = voice
+
+    def __call__(self, message: OutboxMessage) -> Delivered:
+        if self._voice is None:
+            raise DeliveryError("voice_not_configured", "set twilio.account_sid and from_number",
+                                permanent=True)
+        ended = self._voice.end_conference(conference=message.payload["conference"])
+        return Delivered(ended[-1] if ended else None)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.calls import commands as call_commands
 from bot.calls import text as call_text
 from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCall, ShowCall, ShowRsvps
 from bot.calls.rules.when import parse_schedule, parse_when
-from bot.calls.service import calls, series
+from bot.calls.service import calls, conference, series
 from bot.directory.service import people
 from bot.dispatch.dispatcher import Actor, Context, Ports, Route
 from bot.dispatch.grammar import SUBCOMMANDS
@@ -122,6 +123,23 @@ def reschedule(command: RescheduleCall, context: Context) -> Reply:
                  f"{_moved(context, incident.id, before)}")
 
 
+def end(command: call_commands.EndCall, context: Context) -> Reply:
+    """``end N``: the call is over now, its bridge closed for everyone still on it."""
+    asked: Asked = context.prepared
+    incident = find(context, command.key, "call")
+    call = calls.find(context.uow, incident, command.number, now=context.now)
+    people.remember(context.uow, context.user, asked.name, context.now)
+    by = asked.name or people.name_of(context.uow, context.user)
+    on_line = conference.end_by_coordinator(context.uow, incident=incident, call=call,
+                                            actor=context.user, by=by, now=context.now,
+                                            settings=context.settings)
+    bridge = (f" The bridge is closing for the {on_line} still on the line." if on_line
+              else " Nobody was on the line.") if call.bridge == "twilio" else ""
+    return Reply(f"Call {call.number} ended at {local_time(context.now, asked.zone)}.{bridge} "
+                 "Its reminders and dial-outs are cancelled; the attendance summary and the "
+                 "notes draft follow in the channel.")
+
+
 def rsvps(command: ShowRsvps, context: Context) -> Reply:
     incident = find(context, command.key, "call")
     call = calls.find(context.uow, incident, command.reference or None, now=context.now)
@@ -137,4 +155,5 @@ ROUTES = (
     Route(CancelCall, cancel, *CHANGE),
     Route(RescheduleCall, reschedule, *CHANGE, before=_zone),
     Route(ShowRsvps, rsvps, read_only=True, before=_zone),
+    Route(call_commands.EndCall, end, "coordinator", "end calls", before=_zone_and_name),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -44,11 +44,35 @@ def occurrences(starts: Sequence[datetime], zone: str, language: str = "en") -> 
     it."""
     if len(starts) == 1:
         return local_time(starts[0], zone, language)
+    return starts_listed(starts, zone, language)
+
+
+def starts_listed(starts: Sequence[datetime], zone: str, language: str) -> str:
+    """Starts as a list of short dates, grouped by time of day (``occurrences`` but for one
+    start too: ``Thu 1 Oct 2026, 1:30 AM EEST``)."""
     local = [start.astimezone(ZoneInfo(zone)) for start in starts]
     groups = []
     for at, days in groupby(local, key=lambda moment: clock(moment, language)):
         groups.append(join(days_in_a_row([day.date() for day in days], language), at, language))
     return "; ".join(groups)
+
+
+def occurrences_that_fit(starts: Sequence[datetime], zone: str, language: str,
+                         fits: Callable[[str], bool]) -> str:
+    """``occurrences`` when the message it goes into ``fits`` with it; else the first starts
+    (short dates) and "and N more" (``call_series_more``), listing as many as fit and at least
+    the first: an invitation within ``sms.max_segments`` in every language however long the
+    series (each later call is announced again before it, ``calls.series_notice_before_min``).
+    Where even that is too long (a very long title), the first call and the count are sent."""
+    full = occurrences(starts, zone, language)
+    if len(starts) == 1 or fits(full):
+        return full
+    for listed in range(len(starts) - 1, 0, -1):
+        text = render("call_series_more", language, first=starts_listed(starts[:listed], zone, language),
+                      count=str(len(starts) - listed))
+        if fits(text):
+            return text
+    return text
 
 
 def renumbered(moved: Sequence[tuple[int, int]]) -> str:

@@ -102,8 +102,9 @@ def retry_messages(
     failed: Annotated[bool, typer.Option("--failed", help="Retry every failed message.")] = False,
 ) -> None:
     """Put failed or undelivered messages back in the queue. Never those that cannot succeed:
-    texts to people who opted out, and Twilio's refusals that would be repeated (landline,
-    invalid or unreachable number)."""
+    texts to people who opted out, Twilio's refusals that would be repeated (landline, invalid
+    or unreachable number), and calls to a number that cannot take them (invalid, not enabled,
+    or that Twilio could not connect)."""
     from bot.outbox.worker import retry
     from bot.sms.rules.failures import never_retried, skipped_summary
 

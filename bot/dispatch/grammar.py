@@ -62,10 +62,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    True),
         Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
                            "[every day|weekday|week until DATE] | list | show [N] | cancel [N] [series] | "
-                           "reschedule N WHEN | rsvps [N]",
+                           "reschedule N WHEN | rsvps [N] | end N",
                    '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
                    "Coordination calls: schedule (invitations go out by SMS and Slack), list, "
-                   "change, RSVPs (changes: coordinators)."),
+                   "change, RSVPs; `end N` ends a call under way and closes its bridge "
+                   "(changes: coordinators)."),
         Subcommand("action", 'action [KEY] add OWNER "TEXT" [due WHEN] | done N | reassign N OWNER | '
                              "due N WHEN",
                    '/incident action add @ana "Confirm shelter capacity" due friday 5pm',
@@ -150,7 +151,7 @@ def parse_invocation(text: str) -> Invocation:
 
 
 CONTACT_ACTIONS = ("add", "remove", "why", "export")
-CALL_ACTIONS = ("schedule", "list", "show", "cancel", "reschedule", "rsvps")
+CALL_ACTIONS = ("schedule", "list", "show", "cancel", "reschedule", "rsvps", "end")
 
 
 def parse_call_action(text: str) -> tuple[str, str]:
@@ -159,7 +160,10 @@ def parse_call_action(text: str) -> tuple[str, str]:
     action = action.lower() or "list"
     if action not in CALL_ACTIONS:
         raise InvalidInput(f"Unknown call action {action!r}: use schedule, list, show, cancel, "
-                           "reschedule or rsvps.", SUBCOMMANDS["call"].example)
+                           "reschedule, rsvps or end.", SUBCOMMANDS["call"].example)
+    if action == "end" and not rest.strip().lstrip("#").isdigit():
+        raise InvalidInput("Name the call to end by its number (`/incident call list` shows "
+                           "them).", "/incident call end 3")
     if action == "reschedule" and not rest.strip():
         raise InvalidInput(f"Say when: `/incident call {action} "
                            f"{'2 ' if action == 'reschedule' else ''}tomorrow 3pm ET`.")

@@ -11,7 +11,15 @@ from typing import Any
 
 from bot.actions.commands import AddAction, ListActions, MarkActionDone, ReassignAction, SetActionDue
 from bot.actions.rules import ADD, DONE, REASSIGN, parse_action, parse_filter
-from bot.calls.commands import CancelCall, ListCalls, RescheduleCall, ScheduleCall, ShowCall, ShowRsvps
+from bot.calls.commands import (
+    CancelCall,
+    EndCall,
+    ListCalls,
+    RescheduleCall,
+    ScheduleCall,
+    ShowCall,
+    ShowRsvps,
+)
 from bot.directory.commands import ChangeAudience, ExplainContact, ExportAudience, ShowAudience
 from bot.directory.rules.audience import ADD as AUDIENCE_ADD
 from bot.directory.rules.audience import REMOVE as AUDIENCE_REMOVE
@@ -67,7 +75,7 @@ def _call(invocation: Invocation) -> Any:
                                "/incident call reschedule 2 friday 10:30")
         return RescheduleCall(key, number, when.strip())
     return {"list": ListCalls(key), "show": ShowCall(key, rest), "cancel": CancelCall(key, rest),
-            "rsvps": ShowRsvps(key, rest)}[action]
+            "rsvps": ShowRsvps(key, rest), "end": EndCall(key, rest)}[action]
 
 
 def _action(invocation: Invocation) -> Any:

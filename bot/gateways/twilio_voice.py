@@ -1,6 +1,6 @@
-"""Twilio Voice: dial-outs into coordination calls and message calls (``place_call``: a text read
-to a contact who cannot text) through the real ``twilio`` client, and the TwiML the call webhooks
-answer with, built with the SDK's ``VoiceResponse``.
+"""Twilio Voice: dial-outs into coordination calls, their end by a coordinator, and message calls
+(``place_call``: a text read to a contact who cannot text) through the real ``twilio`` client, and
+the TwiML the call webhooks answer with, built with the SDK's ``VoiceResponse``.
 
 The only module that imports ``twilio`` for voice. ``base_url`` points the client at Twilio or at the
 sandbox emulator (:mod:`bot.sandbox.twilio`).
@@ -28,9 +28,9 @@ from bot.ports import DeliveryError, OutcomeUnknown
 # Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
 # SayLanguage list of Twilio's own helper library (twilio/twilio-node src/twiml/VoiceResponse.ts,
 # commit 000c5255).
-# On a real account the voice must also speak the language: the basic "man"/"woman" voices did only
-# a few (English, Spanish, French, German, Italian, per an older copy of the <Say> page), so set the
-# account's default TTS voice to a Polly/Google provider before using zh, vi, ko, ru, ar or tl.
+# The voice must also speak the language: the basic "man"/"woman" voices did only a few (English,
+# Spanish, French, German, Italian, per an older copy of the <Say> page), so every <Say> names the
+# voice of ``SAY_VOICES`` for its language rather than leaving it to the account's default.
 SAY_LANGUAGES: dict[str, str] = {
     "en": "en-US",
     "es": "es-US",
@@ -66,6 +66,17 @@ SAY_VOICES: dict[str, str] = {
     "ar": "Polly.Zeina",  # arb
     "tl": "Google.fil-PH-Standard-A",
     "ht": "Polly.Lea",  # the fr-FR fallback, see above
+}
+# The language each of those voices speaks, to check it is the <Say language> it is used with.
+# Every name is in the SayVoice list of Twilio's helper library (twilio/twilio-node
+# src/twiml/VoiceResponse.ts, commit 45d3d65a); Amazon Polly's voice list gives a Polly voice's
+# language (Joanna US English, Lupe US Spanish, Léa French, Camila Brazilian Portuguese, Zhiyu
+# Mandarin, Seoyeon Korean, Tatyana Russian, Zeina Arabic), a Google voice's name carries its own.
+VOICE_LANGUAGES: dict[str, str] = {
+    "Polly.Joanna": "en-US", "Polly.Lupe": "es-US", "Polly.Lea": "fr-FR",
+    "Polly.Camila": "pt-BR", "Polly.Zhiyu": "cmn-CN", "Polly.Seoyeon": "ko-KR",
+    "Polly.Tatyana": "ru-RU", "Polly.Zeina": "arb",
+    "Google.vi-VN-Standard-A": "vi-VN", "Google.fil-PH-Standard-A": "fil-PH",
 }
 # Call-progress events of a dial-out (CreateParticipant ``StatusCallbackEvent``).
 DIAL_OUT_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -174,6 +185,27 @@ class TwilioVoice:
             raise DeliveryError("connection_error", str(error), permanent=False) from None
         return None
 
+    def end_conference(self, *, conference: str) -> list[str]:
+        """Ends every live conference named ``conference`` (``Status=completed`` on the
+        Conference resource: Twilio hangs up on everyone and reports the end as
+        ``conference-ended-via-api``) and returns their ConferenceSids; none live, none ended.
+
+        Ending is idempotent, so a request whose answer was lost is simply made again. Errors as
+        for ``dial_out`` (a refusal is final; a lost answer is ``OutcomeUnknown``).
+        """
+        ended = []
+        try:
+            for found in self._client.conferences.list(friendly_name=conference,
+                                                       limit=LOOKUP_CONFERENCES):
+                if found.status != "completed":
+                    self._client.conferences(found.sid).update(status="completed")
+                    ended.append(found.sid)
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TwilioException, OSError) as error:
+            raise transport_error(error) from None
+        return ended
+
     def find_participant(self, *, conference: str, label: str) -> str | None:
         """The CallSid of the participant labelled ``label`` in a conference named ``conference``
         (the newest ones first), if Twilio has one; raises ``DeliveryError`` when it cannot say.
@@ -227,16 +259,16 @@ def ask_for_pin(*, action_url: str, prompt: str, language: str, attempts_left: i
     or, when ``attempts_left == 0``, ``goodbye`` and ``<Hangup/>``. Texts are spoken as given: pass
     them in the caller's language.
     """
-    lang = say_language(language)
+    lang, voice = say_language(language), say_voice(language)
     response = VoiceResponse()
     gather = response.gather(input="dtmf", num_digits=PIN_DIGITS, action=action_url, method="POST",
                              timeout=8)
-    gather.say(prompt, language=lang)
-    response.say(no_input, language=lang)
+    gather.say(prompt, language=lang, voice=voice)
+    response.say(no_input, language=lang, voice=voice)
     if attempts_left > 0:
         response.redirect(retry_url or action_url, method="POST")
     else:
-        response.say(goodbye, language=lang)
+        response.say(goodbye, language=lang, voice=voice)
         response.hangup()
     return str(response)
 
@@ -254,7 +286,7 @@ def join_conference(*, name: str, status_callback: str, announce: str, language:
     """
     response = VoiceResponse()
     if announce:
-        response.say(announce, language=say_language(language))
+        response.say(announce, language=say_language(language), voice=say_voice(language))
     dial = response.dial()
     dial.conference(
         name, muted=muted, beep="onEnter",
@@ -268,7 +300,7 @@ def join_conference(*, name: str, status_callback: str, announce: str, language:
 def say_and_hang_up(text: str, language: str) -> str:
     """``<Say>text</Say><Hangup/>``."""
     response = VoiceResponse()
-    response.say(text, language=say_language(language))
+    response.say(text, language=say_language(language), voice=say_voice(language))
     response.hangup()
     return str(response)
 

@@ -37,9 +37,11 @@ SAMPLE = {"office": "Civil Rights Coordination Office", "title": "Hurricane Xavi
           "text": NOTICE_TEXT, "code": "482913"}
 CALL_SAMPLE = {**SAMPLE, "text": TASK_TEXT, "when": "Tue 1 Dec 2026, 3:00 PM EST",
                "old_when": "Mon 30 Nov 2026, 3:00 PM EST", "number": "A-3", "due": "Wed 2 Dec",
-               "url": "https://meet.example.org/abc"}
+               "url": "https://meet.example.org/abc",
+               # call_series_more: a series' first calls and how many more
+               "first": "Tue 1 Dec, Wed 2 Dec 2026, 3:00 PM EST", "count": "12"}
 PHONE_SAMPLE = {"number": "+1 202 555 0100", "pin": "482913"}
-CALL_FIELDS = {"when", "number", "url"}  # calls and tasks: {text} is a task or a call summary
+CALL_FIELDS = {"when", "number", "url", "first"}  # calls and tasks: {text} is a task or a call summary
 
 LAST_LINE_STOP = ("incident_notice", "call_invite", "notes_summary", "notes_amended")
 MUST_CONTAIN = {"stop_confirmation": "START", "opted_out_reminder": "START",

@@ -13,6 +13,7 @@ class Kind(StrEnum):
     SMS = "sms"
     DIAL_OUT = "voice.dial_out"
     VOICE_MESSAGE = "voice.message"  # a phone call that reads a text to a contact
+    END_CONFERENCE = "voice.end_conference"  # a coordinator ended a hosted call
     PROVISION_CHANNEL = "slack.provision_channel"
     INVITE = "slack.invite"
     POST = "slack.post"

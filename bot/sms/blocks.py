@@ -27,16 +27,17 @@ ERROR_LABELS = {
 
 
 def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]:
-    """Every notice's preview: each language's text as it will arrive, who gets it, segments and
-    (with ``sms.price_per_segment``) the cost. Over the threshold it ends with Confirm/Cancel and
+    """Every notice's preview: each language's text as it will arrive, who gets it (those reached
+    by a phone call apart: they cost no segments), segments and (with ``sms.price_per_segment``)
+    the cost of the texts. Over the threshold it ends with Confirm/Cancel and
     nothing is queued yet; at or under it, the same preview says when the notice goes and ends
     with a Cancel that works until then (its undo window).
 
     Each language is a section of its own (a section holds at most 3,000 characters), so that
     no language's text is cut off however many there are.
     """
-    head = (f"SMS notice for {incident_key}: {result.recipients} recipients, "
-            f"{result.total_segments} segments in all{_cost(result)}.")
+    head = (f"SMS notice for {incident_key}: {result.recipients} recipients"
+            f"{_by_call(result)}, {result.total_segments} segments in all{_cost(result)}.")
     parts = [f"*Preview — {head}*", *(_language_part(lang) for lang in result.languages)]
     cancel = {"type": "button", "action_id": NOTICE_CANCEL_ACTION,
               "value": str(result.notice_id), "text": {"type": "plain_text", "text": "Cancel"}}
@@ -71,13 +72,28 @@ def _language_part(lang: LanguagePreview) -> str:
     if not lang.reviewed:
         note += " :warning: the wording around it is not yet reviewed by a translator"
     people = "recipient" if lang.recipients == 1 else "recipients"
-    return (f"*{language_name(lang.language)}* — {lang.recipients} {people}, "
-            f"{lang.segments} segment(s) each{note}\n{_quote(lang.example)}")
+    if not lang.by_call:
+        who = f"{lang.recipients} {people}, {lang.segments} segment(s) each"
+    elif lang.by_call == lang.recipients:
+        who = f"{lang.recipients} {people}, by phone call (read aloud, no SMS)"
+    else:
+        who = (f"{lang.recipients} {people} ({lang.by_call} by phone call), "
+               f"{lang.segments} segment(s) per text")
+    return f"*{language_name(lang.language)}* — {who}{note}\n{_quote(lang.example)}"
 
 
 def _quote(text: str) -> str:
     """Every line of ``text`` escaped and quoted (Slack quotes only the line after ``>``)."""
     return "\n".join(f"> {line}" for line in escape(text).splitlines())
+
+
+def _by_call(result: Preview) -> str:
+    """`` (3 by phone call)``: people a call reads the notice to, outside the SMS counts."""
+    if not result.by_call:
+        return ""
+    priced = " and cost" if result.price_per_segment is not None else ""
+    return (f" ({result.by_call} by phone call, read aloud; the segments{priced} are for the "
+            f"{result.recipients - result.by_call} texts)")
 
 
 def _cost(result: Preview) -> str:

@@ -32,6 +32,29 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
+# Why a call that failed for good would fail again (``coordbot messages retry`` and the report's
+# *Retry these* never queue it again): Twilio's refusals of the number when the call is created
+# (CreateCall, or CreateParticipant for a dial-out), and a call whose final status was ``failed``
+# (Twilio could not connect it, most often because the number does not exist) or that a fax
+# answered, both recorded as the outcome ``failed``.
+CALL_REFUSALS = {
+    "21211": "not a valid number",  # invalid 'To' phone number
+    "21217": "not a valid number",  # the phone number does not appear to be valid
+    "13224": "not a valid number",  # Twilio does not support calling this number or it is invalid
+    "21215": "calls to that country are not enabled",  # the account's geographic permissions
+    "failed": "the call could not be connected (no such number, or a fax)",
+}
+# The outbox kinds of phone calls (``bot.outbox.kinds``: a message call and a dial-out).
+CALL_KINDS = ("voice.message", "voice.dial_out")
+
+
+def never_called_again(code: str | None) -> str | None:
+    """Why a failed call must not be queued again (a refusal that cannot change), else None:
+    ``gave_up`` (no answer from Twilio), ``voice_not_configured`` and Twilio's own errors may
+    well succeed later."""
+    return CALL_REFUSALS.get(code or "")
+
+
 # Outcomes worth calling again (within ``voice.max_tries``).
 RETRIED = frozenset({Outcome.NO_ANSWER, Outcome.BUSY})
 # (status, what the delivery summary calls it), in the order shown.

@@ -230,6 +230,16 @@ class FakeVoice:
         return next((d["sid"] for d in reversed(self.dialled)
                      if d["conference"] == conference and d["label"] == label), None)
 
+    # ----- conferences ended by a coordinator (bot.calls) ----------------------------------------
+    ended: list[str] = field(default_factory=list)  # the names, one per request
+    end_failures: list[DeliveryError] = field(default_factory=list)  # raised, in order, first
+
+    def end_conference(self, *, conference: str) -> list[str]:
+        self.ended.append(conference)
+        if self.end_failures:
+            raise self.end_failures.pop(0)
+        return [f"CF{len(self.ended):032x}"]
+
     # ----- message calls (bot.voice) -------------------------------------------------------------
     placed: list[dict] = field(default_factory=list)
     place_failures: list[DeliveryError] = field(default_factory=list)  # raised, in order, first

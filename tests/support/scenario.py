@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.bootstrap import Container
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
-from bot.dispatch.grammar import parse_declare
+from bot.dispatch.grammar import Invocation, parse_declare
 from tests.conftest import COORDINATOR
 from tests.support.slash import Slash
 
@@ -29,3 +29,9 @@ def import_people(container: Container, people: Sequence[ContactRecord]) -> None
     with container.db.unit_of_work() as uow:
         directory.import_records(uow, people, source="t", actor="t", now=container.clock.now())
         uow.commit()
+
+
+def call(commands: Slash, text: str, user: str = COORDINATOR) -> str:
+    """``/incident call INC-2026-0001 {text}`` by ``user``; the reply's text."""
+    return commands.run(Invocation("call", key="INC-2026-0001", text=text), user=user,
+                        channel=None).text

@@ -31,6 +31,7 @@ from bot.outbox.kinds import Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
+from bot.sms.rules.segments import fits
 
 REMINDER, CALL_START, CALL_END = "call.reminder", "call.start", "call.end"
 CALL_ANNOUNCE = "call.announce"
@@ -200,7 +201,8 @@ def _free_pin(uow: UnitOfWork, starts: list[datetime]) -> str:
 def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetime,
             settings: Settings) -> None:
     """One invitation row per call and contact (each call's RSVPs), but one message per contact:
-    for a series it lists every occurrence on the contact's clocks."""
+    for a series it lists every occurrence on the contact's clocks (in a text, as many as fit in
+    ``sms.max_segments``, then how many more and the last date)."""
     members = [m for m in audience.members(uow, incident, settings.directory.always_include_tags)
                if m.channel != UNREACHABLE]
     for call in calls:
@@ -208,11 +210,20 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
                                               channel=m.channel, language=m.contact.language)
                                    for m in members])
     first = calls[0]
+    starts = [c.starts_at for c in calls]
     for invitation, contact in invited(uow, first):
-        text = notice("call_invite", invitation, contact, incident, first, settings,
-                      when=call_text.occurrences([c.starts_at for c in calls], contact.timezone,
-                                                 invitation.language))
-        tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}", text, now)
+        def invitation_with(when: str, invitation: Invitation = invitation,
+                            contact: Contact = contact) -> str:
+            return notice("call_invite", invitation, contact, incident, first, settings, when=when)
+
+        def fits_a_phone(when: str, channel: str = invitation.channel) -> bool:
+            # A text (or a call reading it) within the segment budget; a Slack DM lists them all.
+            return channel == SLACK or fits(invitation_with(when), settings.sms.max_segments)
+
+        when = call_text.occurrences_that_fit(starts, contact.timezone, invitation.language,
+                                              fits_a_phone)
+        tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}",
+             invitation_with(when), now)
 
 
 def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -> None:

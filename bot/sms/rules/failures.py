@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.voice.rules import CALL_KINDS, never_called_again
+
 
 class NumberIs(Enum):
     """What an error code says about the number (``Contact.phone_status``, or the opt-out list)."""
@@ -81,9 +83,12 @@ class FailureReport:
 
 
 def never_retried(kind: str, status: str, code: str | None) -> str | None:
-    """Why a message must not be queued again (a refusal that cannot change), else None."""
+    """Why a message must not be queued again (a refusal that cannot change), else None; for a
+    phone call, the voice rules' (``bot.voice.rules.never_called_again``)."""
     if status == "suppressed":
         return "the recipient opted out"
+    if kind in CALL_KINDS:
+        return never_called_again(code)
     if kind != "sms":
         return None
     if code in TWILIO_ERRORS or code == STOPPED_CODE:

@@ -19,6 +19,11 @@ class LanguagePreview:
     example: str
     translated: bool
     reviewed: bool = True  # a translator reviewed this language's catalog (the notice's frame)
+    by_call: int = 0  # of the recipients, those reached by a phone call reading it (no SMS)
+
+    @property
+    def texted(self) -> int:
+        return self.recipients - self.by_call
 
 
 @dataclass
@@ -36,6 +41,11 @@ class Preview:
     price_per_segment: Decimal | None = None
     confirm_threshold: int = 0
     hold_s: int = 0
+
+    @property
+    def by_call(self) -> int:
+        """Recipients reached by a phone call: not in the segments nor in the cost."""
+        return sum(lang.by_call for lang in self.languages)
 
     @property
     def cost(self) -> Decimal | None:

@@ -213,11 +213,13 @@ def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
              texts: dict[str, str], needs_confirmation: bool, settings: Settings,
              hold_s: int) -> Preview:
     counts = Counter(m.contact.language for m in recipients)
+    calls = Counter(m.contact.language for m in recipients if m.channel == VOICE)
     unreviewed = unreviewed_languages(counts)
     languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
-                                 bodies[lang], lang in texts, lang not in unreviewed)
+                                 bodies[lang], lang in texts, lang not in unreviewed,
+                                 by_call=calls[lang])
                  for lang in sorted(counts)]
-    total = sum(p.recipients * p.segments for p in languages)
+    total = sum(p.texted * p.segments for p in languages)  # a call costs no SMS segments
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
                    settings.sms.price_per_segment, settings.sms.confirm_threshold,
                    hold_s if recipients else 0)

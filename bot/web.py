@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import sys
 from collections.abc import AsyncIterator
 
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
@@ -30,9 +29,6 @@ from bot.web_guard import slack_guard
 log = logging.getLogger(__name__)
 # Fewer, cheaper young-generation passes under load (the default first threshold is 700).
 GC_THRESHOLDS = (20_000, 20, 20)
-# The inbox writer thread hands each batch back to the event loop: a shorter GIL switch
-# interval than the default 5 ms keeps that hand-over off the acknowledgement's latency.
-SWITCH_INTERVAL_S = 0.0005
 
 
 def create_app(container: Container, *, run_worker: bool = True,
@@ -111,7 +107,6 @@ def create_app(container: Container, *, run_worker: bool = True,
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
         yield
         if socket_mode is not None:
             await _stop_socket_mode(socket_mode)

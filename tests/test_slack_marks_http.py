@@ -47,7 +47,7 @@ def channel(live) -> str:
 def marked(live, channel: str, ts: str) -> tuple | None:
     with live.container.db.unit_of_work(read_only=True) as uow:
         row = uow.actions.message(channel, ts)
-        return None if row is None else (row.mark, row.marked_by, row.text, row.user)
+        return None if row is None else (row.mark, row.marked_by, row.text, row.user, row.marker)
 
 
 def action_items(live) -> list[tuple]:
@@ -63,7 +63,7 @@ def test_a_decision_message_in_the_incident_channel_is_kept(live, channel):
                                                      "DECISION: open the Valdosta shelter", ts))
     assert response.status_code == 200
     assert wait_until(lambda: marked(live, channel, ts), what="the marked message") == (
-        "decision", "prefix", "open the Valdosta shelter", BYSTANDER)
+        "decision", "prefix", "open the Valdosta shelter", BYSTANDER, None)
 
     edited = live.requests.message_changed(channel, BYSTANDER, "DECISION: open it at 6pm", ts,
                                            previous_text="DECISION: open the Valdosta shelter")
@@ -90,8 +90,9 @@ def test_a_configured_reaction_keeps_the_message_with_its_text(live, channel):
     ts = live.emulator.add_user_message(channel, BYSTANDER, "Buses leave the depot at noon")
     reaction = live.requests.reaction_added(channel, COORDINATOR, "pushpin", ts, BYSTANDER)
     assert live.post(reaction).status_code == 200
+    # credited to the message's author (the event's item_user), the reactor kept as the marker
     assert wait_until(lambda: marked(live, channel, ts), what="the reaction's mark") == (
-        "action", "reaction", "Buses leave the depot at noon", COORDINATOR)
+        "action", "reaction", "Buses leave the depot at noon", BYSTANDER, COORDINATOR)
     assert live.emulator.calls_to("conversations.history")[-1].params["latest"] == ts
 
 

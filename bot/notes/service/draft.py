@@ -155,8 +155,10 @@ def _marked(uow: UnitOfWork, incident: Incident, call: Call, start: datetime, en
     found: dict[str, list[Marked]] = {mark: [] for mark in MARKS}
     for message in uow.actions.marked_between(incident.id, start, end):
         if message.mark in found:
-            found[message.mark].append(Marked(_message_text(message, name_of),
-                                              by=name_of(message.user), at=message.posted_at))
+            marker = message.marker if message.marker != message.user else None
+            found[message.mark].append(Marked(
+                _message_text(message, name_of), by=name_of(message.user) if message.user else None,
+                at=message.posted_at, marker=name_of(marker) if marker else None))
     for transcript in uow.notes.transcripts(call.id):
         for mark, text in transcript_marks(transcript.text):
             found[mark].append(Marked(text))

@@ -116,6 +116,9 @@ class CallsSettings(_Section):
     # Each later occurrence of a series is announced this long before it (the series invitation
     # announces the ones already nearer than that); reminders this early or earlier are left out.
     series_notice_before_min: int = Field(default=1440, ge=0, le=10080)
+    # The calendar files' ORGANIZER (empty: noreply@ the public host) and alarm.
+    organizer_email: str = ""
+    calendar_alarm_min: int = Field(default=15, ge=0, le=10080)
 
 
 class VoiceSettings(_Section):

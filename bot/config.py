@@ -148,6 +148,9 @@ class NotesSettings(_Section):
     decision_reaction: str = "white_check_mark"
     issue_reaction: str = "warning"
     action_reaction: str = "pushpin"
+    # The office's public page of approved notes, named in SMS summaries that do not fit
+    # whole ("More: …"); may name {incident} (the key) and {call} (the number). Empty: none.
+    public_page_url: str = ""
 
 
 class AuditSettings(_Section):

@@ -47,6 +47,11 @@ KEYS = {
     "action_reminder": {"number", "text", "due"},
     "action_reassigned": {"office", "number", "text"},
     "notes_summary": {"office", "title", "text"},
+    "notes_summary_decided": set(),
+    "notes_summary_todo": set(),
+    "notes_summary_nothing": set(),
+    "notes_summary_more": set(),
+    "notes_summary_more_link": {"url"},
     "unknown_sender_reply": {"office"},
 }
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge

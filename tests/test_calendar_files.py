@@ -19,6 +19,7 @@ from bot.incidents import service as incidents
 from bot.sandbox.harness import live_app
 from tests.conftest import COORDINATOR
 from tests.support.scenario import declared_with_contacts
+from tests.support.waiting import wait_until
 
 NY = "America/New_York"
 PEOPLE = [ContactRecord(name="Ana Ruiz", phone="+12025550101", language="es", regions=("FL",))]
@@ -205,3 +206,51 @@ def test_the_calendar_route_serves_the_series_file(live):
     wrong = calendar_url(settings, ids[0]).replace(settings.server.public_base_url,
                                                    live.server.url) + "x"
     assert live.http.get(wrong).status_code == 404
+
+
+def test_the_scheduled_series_is_posted_as_one_file_with_a_line_saying_what_it_is(live):
+    _, url = live.command('declare flood "River Flood" FL', user=COORDINATOR)
+    live.wait_response(url)
+    with live.container.db.unit_of_work(read_only=True) as uow:
+        key = uow.incidents.list(status=None)[0].key
+    _, url = live.command(f"call {key} schedule tomorrow 3pm America/New_York every day until "
+                          f"{(live.container.clock.now() + timedelta(days=4)):%Y-%m-%d}",
+                          user=COORDINATOR)
+    live.wait_response(url)
+
+    def posted():
+        for channel in live.emulator.channels.values():
+            for message in channel.messages:
+                if any(f["name"].endswith(".ics") for f in message.files or []):
+                    return message
+        return None
+
+    message = wait_until(posted, what="the calendar file's post")
+    assert message.text.startswith(":calendar: Calendar file for INC-")
+    assert "add the calls in your calendar" in message.text
+    [shared] = message.files
+    stored = live.emulator.files[shared["id"]]
+    calendar = Calendar.from_ical(stored["content"])
+    [event] = calendar.walk("VEVENT")
+    assert "RRULE" in event and str(event["SUMMARY"]).endswith("coordination calls: River Flood")
+    assert len(list(recurring_ical_events.of(calendar).between(
+        date.today() - timedelta(days=1), date.today() + timedelta(days=10)))) >= 4
+
+
+def test_a_series_scheduled_before_its_rule_was_kept_lists_its_calls(settings):
+    """Series made before the rule was stored have no ``series_rule``: the file lists them."""
+    from bot.calls import calendar
+    from bot.db.models import Call, Incident
+
+    first = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    made = datetime(2026, 11, 20, 14, 3, 27, tzinfo=UTC)
+    calls = [Call(id=10 + n, incident_id=1, number=n + 1, series_id=10, starts_at=first +
+                  timedelta(days=n), duration_min=60, agenda="", bridge="twilio", pin="123456",
+                  conference_name="coordbot-abc", zone=NY, version=1,
+                  status="cancelled" if n == 1 else "scheduled", created_by=COORDINATOR,
+                  created_at=made) for n in range(3)]
+    incident = Incident(key="INC-2026-0001", title="Hurricane Xavier")
+    text = calendar.calendar_file(calls, incident, settings).decode()
+    assert_whole_minutes(text)  # created at 14:03:27: written 14:03:00
+    found = expanded({"content": text}, date(2026, 11, 1), date(2026, 12, 31))
+    assert found == [first, first + timedelta(days=2)]

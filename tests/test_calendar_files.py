@@ -237,11 +237,13 @@ def test_the_scheduled_series_is_posted_as_one_file_with_a_line_saying_what_it_i
         date.today() - timedelta(days=1), date.today() + timedelta(days=10)))) >= 4
 
 
-def test_a_series_scheduled_before_its_rule_was_kept_lists_its_calls(settings):
+def test_a_series_scheduled_before_its_rule_was_kept_lists_its_calls():
     """Series made before the rule was stored have no ``series_rule``: the file lists them."""
     from bot.calls import calendar
+    from bot.config import Settings
     from bot.db.models import Call, Incident
 
+    settings = Settings(database={"url": "sqlite://"})
     first = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     made = datetime(2026, 11, 20, 14, 3, 27, tzinfo=UTC)
     calls = [Call(id=10 + n, incident_id=1, number=n + 1, series_id=10, starts_at=first +

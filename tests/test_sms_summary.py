@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from bot.config import Settings
 from bot.db.models import ActionItem
 from bot.i18n.catalog import render
 from bot.i18n.languages import LANGUAGES
@@ -31,6 +32,7 @@ SOURCES = ("({who}, 04:20)", "({who}, 16:05; marked by {marker})", "({who}, tran
 TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 INCIDENT = SimpleNamespace(key="INC-2026-0001", title="Hurricane Xavier")
 LINK = "https://crcl.example.gov/notes/INC-2026-0001/2"
+PURE = Settings(database={"url": "sqlite://"})  # for the tests that touch no database
 
 item_text = st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).map(" ".join)
 sourced = st.tuples(item_text, st.sampled_from(SOURCES), st.sampled_from(STAFF),
@@ -58,12 +60,11 @@ def inner_lines(body: str, language: str) -> list[str]:
     return body[len(head):len(body) - len(tail)].split("\n")
 
 
-@hypothesis_settings(max_examples=60, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(max_examples=150, deadline=None)
 @given(decisions=st.lists(sourced, max_size=14), tasks=st.lists(item_text, max_size=10),
        language=st.sampled_from(sorted(LANGUAGES)), link=st.sampled_from([None, LINK]))
-def test_whole_items_within_the_budget_in_every_language(settings, decisions, tasks, language,
-                                                         link):
+def test_whole_items_within_the_budget_in_every_language(decisions, tasks, language, link):
+    settings = PURE
     decided = summary.decisions(notes_text(decisions))
     assert decided == [" ".join(text.split()) for text, *_ in decisions]  # sources gone
     body = publishing.summary_body(decided, tasks, language, INCIDENT, settings, link=link)
@@ -92,7 +93,8 @@ def test_whole_items_within_the_budget_in_every_language(settings, decisions, ta
     assert all(line.startswith("- ") or line in headings | {more} for line in lines if every)
 
 
-def test_a_dialysis_issue_is_not_dropped_mid_sentence_and_staff_stay_out(settings):
+def test_a_dialysis_issue_is_not_dropped_mid_sentence_and_staff_stay_out():
+    settings = PURE
     text = notes_text([("Open the Lincoln High shelter tonight", SOURCES[0], STAFF[2], STAFF[1]),
                        ("Dialysis patients get transport to Tallahassee Memorial at 6 AM",
                         SOURCES[1], STAFF[0], STAFF[1])])

@@ -13,7 +13,10 @@ import, update and cancel.
 - ``LOCATION``, ``DESCRIPTION``, ``URL`` and ``CONFERENCE`` (RFC 7986) give the dial-in number
   with the PIN, including a one-tap ``tel:+12025550100,,123456#`` (each ``,`` waits about two
   seconds, ``#`` ends the PIN), or the external bridge's link; a ``VALARM`` reminds before it.
-- Times are whole minutes.
+- Times are whole minutes. ``DTSTAMP`` is when the call was scheduled, so a version's file is
+  the same whether it is posted or fetched by its link (SEQUENCE is what orders versions).
+- Not bumped: a call's number, when an earlier call is scheduled and renumbers it (only the
+  summary's "call 3" changes; the file is posted again at the next real change).
 """
 
 from __future__ import annotations

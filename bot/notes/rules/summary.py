@@ -24,10 +24,11 @@ _NUMBER = re.compile(r"^\*\*A-(\d+)\*\*")
 
 
 def decisions(markdown: str) -> list[str]:
-    """The decisions of the notes as plain text, each without who said it or when."""
+    """The decisions of the notes as plain text, each without who said it or when, and each
+    once (a decision marked in the channel and in the transcript reads the same twice)."""
     found = dict(digest(markdown).lists).get(DECISIONS, ())
-    return [text for text in (plain(_TRANSCRIPT.sub("", _SOURCE.sub("", item))) for item in found)
-            if text]
+    texts = (plain(_TRANSCRIPT.sub("", _SOURCE.sub("", item))) for item in found)
+    return list(dict.fromkeys(text for text in texts if text))
 
 
 def action_numbers(markdown: str) -> list[int]:

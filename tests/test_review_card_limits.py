@@ -198,3 +198,15 @@ def test_published_notes_say_their_title_once_and_hold_no_code_block(container, 
     assert sum(s.count(f"{KEY}: {TITLE}, call 1") for s in sections) == 1
     assert any("• *A-30* Deliver 300 cots" in s for s in sections)
 
+
+
+def test_notes_shown_in_slack_say_their_title_once_and_hold_no_code_block(container, call):
+    from bot.dispatch.grammar import Invocation
+    from tests.conftest import COORDINATOR
+
+    draft(container, call, text=render(large_call(items=3)))
+    reply = commands(container).run(Invocation("notes", key=KEY, text="show 1"),
+                                    user=COORDINATOR, channel=None).text
+    assert reply.startswith(f"*Notes of {KEY} call 1*")
+    assert "Call notes: INC-2026-0001" not in reply and "```" not in reply
+    assert "• *A-3* Deliver 30 cots" in reply

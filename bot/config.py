@@ -125,6 +125,9 @@ class CallsSettings(_Section):
     # Each later occurrence of a series is announced this long before it (the series invitation
     # announces the ones already nearer than that); reminders this early or earlier are left out.
     series_notice_before_min: int = Field(default=1440, ge=0, le=10080)
+    # The calendar files' ORGANIZER (empty: noreply@ the public host) and alarm.
+    organizer_email: str = ""
+    calendar_alarm_min: int = Field(default=15, ge=0, le=10080)
 
 
 class VoiceSettings(_Section):
@@ -154,6 +157,9 @@ class NotesSettings(_Section):
     decision_reaction: str = "white_check_mark"
     issue_reaction: str = "warning"
     action_reaction: str = "pushpin"
+    # The office's public page of approved notes, named in SMS summaries that do not fit
+    # whole ("More: …"); may name {incident} (the key) and {call} (the number). Empty: none.
+    public_page_url: str = ""
 
 
 class OfficialSettings(_Section):

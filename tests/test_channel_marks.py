@@ -56,11 +56,11 @@ def post(db, clock, text: str, *, ts: str = TS, channel: str = CHANNEL, user: st
 
 
 def react(db, clock, settings, reaction: str, text: str | None, *, ts: str = TS,
-          channel: str = CHANNEL, user: str = COORDINATOR) -> bool:
+          channel: str = CHANNEL, user: str = COORDINATOR, author: str | None = BYSTANDER) -> bool:
     with db.unit_of_work() as uow:
         changed = channel_marks.record_reaction(uow, channel=channel, ts=ts, reaction=reaction,
-                                                text=text, user=user, now=clock.now(),
-                                                settings=settings)
+                                                text=text, author=author, marker=user,
+                                                now=clock.now(), settings=settings)
         uow.commit()
         return changed
 
@@ -125,14 +125,26 @@ def test_an_edit_keeps_the_mark_a_reaction_gave(db, clock, settings, incident_id
 def test_a_configured_reaction_marks_the_message_with_its_text(db, clock, settings, incident_id):
     assert react(db, clock, settings, "white_check_mark", "Shelters open at 6pm") is True
     stored = message(db)
-    assert (stored.mark, stored.marked_by, stored.text, stored.user) == (
-        "decision", "reaction", "Shelters open at 6pm", COORDINATOR)
+    # credited to who wrote it; who reacted is kept as who marked it
+    assert (stored.mark, stored.marked_by, stored.text, stored.user, stored.marker) == (
+        "decision", "reaction", "Shelters open at 6pm", BYSTANDER, COORDINATOR)
     assert stored.posted_at == channel_marks.posted_at(TS)
     assert react(db, clock, settings, "warning", "Shelters open at 6pm") is False  # first mark
     assert message(db).mark == "decision"
     assert react(db, clock, settings, "warning::skin-tone-3", "Roads closed",
                  ts="1795000003.000003") is True
     assert message(db, "1795000003.000003").mark == "issue"
+
+
+def test_a_reaction_never_credits_the_reactor_with_the_words(db, clock, settings, incident_id):
+    # Slack names no author (a message posted by an integration): no one is credited
+    assert react(db, clock, settings, "warning", "Dialysis centre closed", author=None) is True
+    assert (message(db).user, message(db).marker) == ("", COORDINATOR)
+    # the author marking their own message: both are the author
+    assert react(db, clock, settings, "warning", "Roads closed", ts="1795000004.000004",
+                 user=BYSTANDER) is True
+    stored = message(db, "1795000004.000004")
+    assert (stored.user, stored.marker) == (BYSTANDER, BYSTANDER)
 
 
 def test_a_reaction_on_a_prefixed_message_strips_the_prefix(db, clock, settings, incident_id):
@@ -184,9 +196,10 @@ def test_the_reaction_job_fetches_the_text_only_when_it_may_store(container, db,
     jobs.record_reaction(OTHER, TS, "pushpin", COORDINATOR)          # not an incident channel
     assert [name for name, _ in slack.calls if name == "message_text"] == []
 
-    jobs.record_reaction(CHANNEL, TS, "pushpin", COORDINATOR)
+    jobs.record_reaction(CHANNEL, TS, "pushpin", COORDINATOR, BYSTANDER)
     assert ("message_text", {"channel": CHANNEL, "ts": TS}) in slack.calls
     assert (message(db).mark, message(db).text) == ("action", "Buses leave at noon")
+    assert (message(db).user, message(db).marker) == (BYSTANDER, COORDINATOR)
 
     jobs.record_reaction(CHANNEL, TS, "warning", COORDINATOR)        # already stored: no fetch
     assert len([name for name, _ in slack.calls if name == "message_text"]) == 1

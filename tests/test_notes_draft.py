@@ -139,11 +139,11 @@ def change(uow, row: ActionItem, action: str, when: datetime, **row_changes) -> 
 
 
 def message(uow, incident_id: int, ts: str, when: datetime, mark: str, text: str, *,
-            user: str = COORDINATOR, by: str = "prefix") -> None:
+            user: str = COORDINATOR, by: str = "prefix", marker: str | None = None) -> None:
     """A marked message as bot.notes.service.marks stores it: prefix gone, Slack markup kept."""
     uow.actions.add_message(ChannelMessage(incident_id=incident_id, channel="C00000001", ts=ts,
                                            user=user, text=text, posted_at=when, mark=mark,
-                                           marked_by=by))
+                                           marked_by=by, marker=marker))
 
 
 TRANSCRIPT = """[00:05:12] Ana Ruiz: DECISION: open the second shelter at Lincoln High
@@ -263,6 +263,25 @@ def test_window_boundaries(container, scripted):
     assert [r.number for r in content.carried] == [1, 3]
     assert [u.at for u in content.updates] == [at(18, 40), at(20, 30)]
     assert content.next_call is not None and content.next_call.number == 4
+
+
+def test_a_mark_by_reaction_is_credited_to_who_said_it(container, scripted):
+    """Karen's words marked by Maria's reaction read "(Karen, 15:25; marked by Maria)"; a mark
+    by the author's own reaction, or on a message Slack names no author for, names no one twice
+    and no one wrongly."""
+    with container.db.unit_of_work() as uow:
+        incident_id = uow.calls.get(scripted).incident_id
+        message(uow, incident_id, "7.0", at(20, 25), "issue", "dialysis patients need transport",
+                user="USTAFF001", by="reaction", marker=COORDINATOR)
+        message(uow, incident_id, "8.0", at(20, 26), "issue", "no power at the clinic",
+                user="USTAFF001", by="reaction", marker="USTAFF001")
+        message(uow, incident_id, "9.0", at(20, 27), "issue", "posted by an integration",
+                user="", by="reaction", marker=COORDINATOR)
+        uow.commit()
+    text = drafted(container, scripted)
+    assert "- dialysis patients need transport (Sam Staff, 15:25; marked by Dana Cole)" in text
+    assert "- no power at the clinic (Sam Staff, 15:26)\n" in text
+    assert "- posted by an integration (15:27; marked by Dana Cole)" in text
 
 
 def test_an_external_bridge_call_says_attendance_was_not_recorded(container, clock):

@@ -41,7 +41,7 @@ def test_drafting_is_once_per_call_and_a_transcript_redrafts_unedited_notes(cont
     assert "redrafted as version 2" in reply
     notes = snapshot(container, notes.id)
     assert notes.versions[-1][1:3] == ("coordbot", "Redrafted with the attached transcript")
-    assert "open a second shelter (Ana)" in notes.versions[-1][4]
+    assert "open a second shelter (Ana, transcript)" in notes.versions[-1][4]
 
 
 def test_a_transcript_never_overwrites_edits(container, call, slack):
@@ -86,9 +86,11 @@ def test_drafting_from_the_calls_records_names_people_and_uses_transcripts(conta
     assert "Chair: Cora Coordinator" in first and COORDINATOR not in first
     reply = attach(container, call, "[00:01] Ana: DECISION: open a second shelter")
     assert "redrafted as version 2" in reply
-    assert "open a second shelter (Ana)" in snapshot(container, notes_id).versions[-1][4]
+    assert "open a second shelter (Ana, transcript)" in snapshot(container, notes_id).versions[-1][4]
     commands(container).approve(notes_id, 2, user=OFFICIAL)
     container.worker.drain()
     summary = sms.to(ANA)[-1]
     assert summary.startswith("Civil Rights Coordination Office: resumen de la llamada")
-    assert "- open a second shelter (Ana)" in summary and "Incident type" not in summary
+    # the summary gives what was decided, not who said it
+    assert "- open a second shelter\n" in summary and "Incident type" not in summary
+    assert "(Ana" not in summary

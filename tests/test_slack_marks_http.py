@@ -47,7 +47,7 @@ def channel(live) -> str:
 def marked(live, channel: str, ts: str) -> tuple | None:
     with live.container.db.unit_of_work(read_only=True) as uow:
         row = uow.actions.message(channel, ts)
-        return None if row is None else (row.mark, row.marked_by, row.text, row.user)
+        return None if row is None else (row.mark, row.marked_by, row.text, row.user, row.marker)
 
 
 def action_items(live) -> list[tuple]:
@@ -63,7 +63,7 @@ def test_a_decision_message_in_the_incident_channel_is_kept(live, channel):
                                                      "DECISION: open the Valdosta shelter", ts))
     assert response.status_code == 200
     assert wait_until(lambda: marked(live, channel, ts), what="the marked message") == (
-        "decision", "prefix", "open the Valdosta shelter", BYSTANDER)
+        "decision", "prefix", "open the Valdosta shelter", BYSTANDER, None)
 
     edited = live.requests.message_changed(channel, BYSTANDER, "DECISION: open it at 6pm", ts,
                                            previous_text="DECISION: open the Valdosta shelter")
@@ -90,9 +90,31 @@ def test_a_configured_reaction_keeps_the_message_with_its_text(live, channel):
     ts = live.emulator.add_user_message(channel, BYSTANDER, "Buses leave the depot at noon")
     reaction = live.requests.reaction_added(channel, COORDINATOR, "pushpin", ts, BYSTANDER)
     assert live.post(reaction).status_code == 200
+    # credited to the message's author (the event's item_user), the reactor kept as the marker
     assert wait_until(lambda: marked(live, channel, ts), what="the reaction's mark") == (
-        "action", "reaction", "Buses leave the depot at noon", COORDINATOR)
+        "action", "reaction", "Buses leave the depot at noon", BYSTANDER, COORDINATOR)
     assert live.emulator.calls_to("conversations.history")[-1].params["latest"] == ts
+
+
+def test_a_reaction_without_an_author_credits_no_one_and_a_replay_changes_nothing(live, channel):
+    # Slack names no item_user for a message no user posted (an integration's): the words are
+    # not credited to whoever reacted
+    ts = live.emulator.add_user_message(channel, BYSTANDER, "Dialysis centre closed until Monday")
+    reaction = live.requests.reaction_added(channel, COORDINATOR, "warning", ts, BYSTANDER)
+    body = reaction.body.replace(f'"item_user": "{BYSTANDER}", ', "")
+    assert '"item_user"' not in body
+    assert live.post(live.requests.signed(body, content_type="application/json")).status_code == 200
+    assert wait_until(lambda: marked(live, channel, ts), what="the reaction's mark") == (
+        "issue", "reaction", "Dialysis centre closed until Monday", "", COORDINATOR)
+    # the same event again (Slack retries): the first mark stays as it was
+    assert live.post(live.requests.signed(body, content_type="application/json")).status_code == 200
+    other = live.requests.reaction_added(channel, BYSTANDER, "pushpin", ts, BYSTANDER)
+    assert live.post(other).status_code == 200
+    later = live.emulator.add_user_message(channel, BYSTANDER, "DECISION: buses at noon")
+    live.post(live.requests.message_event(channel, BYSTANDER, "DECISION: buses at noon", later))
+    wait_until(lambda: marked(live, channel, later), what="a later event")  # in order: done
+    assert marked(live, channel, ts) == (
+        "issue", "reaction", "Dialysis centre closed until Monday", "", COORDINATOR)
 
 
 def test_a_forged_event_is_refused(live, channel):

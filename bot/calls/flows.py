@@ -52,7 +52,7 @@ def schedule(command: ScheduleCall, context: Context) -> Reply:
     lead = (f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
             f"{series_note}; PIN {first.pin}. Invitations to {invited} contacts are queued (SMS "
             f"in their languages, Slack for staff).{_moved(context, incident.id, before)}")
-    return queued(lead, key=calls.ics_key(first), what="the calendar file",
+    return queued(lead, key=calls.ics_key(scheduled), what="the calendar file",
                   channel=incident.channel_id)
 
 

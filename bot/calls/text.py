@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from icalendar import Calendar, Event
 
 from bot.db.models import Call, Contact, Incident
 from bot.i18n.catalog import render
@@ -112,6 +111,28 @@ def announcement(incident: Incident, calls: Sequence[Call], zone: str, dial_in: 
     return "\n".join(lines)
 
 
+def calendar_comment(incident: Incident, calls: Sequence[Call], zone: str) -> str:
+    """The line posted with a calendar file: what it is and what opening it does."""
+    live = [c for c in calls if c.status != "cancelled"]
+    series = len(calls) > 1
+    what = (f"calls {calls[0].number}–{calls[-1].number}" if series
+            else f"call {calls[0].number}")
+    if not live:
+        return (f":calendar: Cancellation for {incident.key} {what}: open this file to remove "
+                f"{'them' if series else 'it'} from your calendar.")
+    when = _when(live, zone)
+    changed = any(c.version > 1 for c in calls) or len(live) < len(calls)
+    verb = "Updated calendar file" if changed else "Calendar file"
+    return (f":calendar: {verb} for {incident.key} {what} ({when}): open it to "
+            f"{'update' if changed else 'add'} the call{'s' if series else ''} in your calendar, "
+            "with the dial-in number, PIN and a reminder.")
+
+
+def _when(calls: Sequence[Call], zone: str) -> str:
+    return occurrences([c.starts_at for c in calls], zone) if len(calls) <= 10 else (
+        f"{len(calls)} calls from {local_time(calls[0].starts_at, zone)}")
+
+
 def change_post(call: Call, zone: str, *, cancelled: bool, old_start=None) -> str:
     if cancelled:
         return f":x: Call {call.number} on {local_time(call.starts_at, zone)} is cancelled."
@@ -159,24 +180,3 @@ def _named(groups: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
     """``*Title:* a, b`` for each group with someone in it (at most 60 names each)."""
     return [f"*{title}:* " + ", ".join(escape(n) for n in names[:60])
             for title, names in groups if names]
-
-
-def ics(call: Call, incident: Incident, dial_in: str) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//coordbot//coordination calls//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if call.status == "cancelled" else "PUBLISH")
-    event = Event()
-    event.add("uid", f"call-{call.id}-{call.conference_name}@coordbot")
-    event.add("sequence", call.version)
-    event.add("dtstamp", call.created_at)
-    event.add("dtstart", call.starts_at)
-    event.add("dtend", call.starts_at + timedelta(minutes=call.duration_min))
-    event.add("summary", f"{incident.key} coordination call {call.number}: {incident.title}")
-    event.add("description", "\n".join(filter(None, [join_text(call, "en", dial_in),
-                                                       call.agenda and f"Agenda: {call.agenda}"])))
-    event.add("status", "CANCELLED" if call.status == "cancelled" else "CONFIRMED")
-    if call.bridge != "twilio":
-        event.add("url", call.bridge)
-    calendar.add_component(event)
-    return calendar.to_ical()

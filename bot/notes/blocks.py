@@ -1,7 +1,18 @@
 """Slack messages about call notes: the review card, the published notes, the two modals.
 
 Notes are written in Markdown; Slack shows ``mrkdwn``, so they are converted line by line
-(headings and ``**bold**`` become ``*bold*``, lists get bullets, tables go in a code block).
+(headings and ``**bold**`` become ``*bold*``, lists get bullets, each table row becomes a bullet
+line with its cells named by their columns: Slack has no tables, and a code block is no way to
+read one). The title is said once: the notes' own ``# …`` title line is left out of messages
+that already lead with it.
+
+Block Kit's limits, which every message here keeps: at most 50 blocks in a message (100 in a
+modal); a section's text at most 3,000 characters, at most 10 fields of at most 2,000; a
+context at most 10 elements; a block_id or action_id at most 255 characters; a button's text
+at most 75 and its value at most 2,000; a confirm dialog's title 100, text 300, buttons 30; a
+message's fallback ``text`` is cut by Slack past 40,000. The review card shows what the
+reviewer judges — the counts, then the decisions, issues and action items, whole items in at
+most ``CARD_LIST_SECTIONS`` sections each — and links the full text (the signed page).
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from datetime import datetime
 
 from bot.errors import InvalidInput
 from bot.i18n.rules import local_time
+from bot.notes.rules.digest import Digest, digest, table_row
 from bot.slack_ui.block_kit import input_block, modal
 from bot.slack_ui.text import escape
 
@@ -26,6 +38,9 @@ SECTION_LIMIT = 3000  # Slack's limit on a section's text
 INPUT_LIMIT = 3000  # and on a plain_text_input's value
 PREVIEW_LIMIT = 2600
 SECTIONS_PER_MESSAGE = 3  # well under Slack's total size of a message's blocks
+CARD_LIST_SECTIONS = 2  # sections per list on the review card (4 lists: 8 of its ≤ 12 blocks)
+LIST_BUDGET = SECTION_LIMIT - 120  # room left for the "… and 3 more" line
+ITEM_LIMIT = 1000  # one item longer than this is shown cut, with "…"
 MORE_BLOCK = "more"
 DAMAGED_FORM = "This form is damaged: open it again from the latest review card."
 STATUS_LABELS = {"draft": "Draft", "changes_requested": "Changes requested",
@@ -78,7 +93,8 @@ _FENCE = "```"
 
 def mrkdwn(markdown: str) -> str:
     lines: list[str] = []
-    in_code = in_table = False
+    in_code = False
+    head: list[str] | None = None  # the head of the table being read
     for line in markdown.splitlines():
         if line.strip().startswith(_FENCE):
             in_code = not in_code
@@ -87,14 +103,23 @@ def mrkdwn(markdown: str) -> str:
         if in_code:
             lines.append(escape(line))
             continue
-        is_row = line.lstrip().startswith("|")
-        if is_row != in_table:
-            lines.append(_FENCE)
-            in_table = is_row
-        lines.append(escape(line) if is_row else _inline(line))
-    if in_table or in_code:
+        if line.lstrip().startswith("|"):
+            head, row = table_row(line, head)
+            if row is not None:
+                lines.append(_inline(f"- {row}"))
+            continue
+        head = None
+        lines.append(_inline(line))
+    if in_code:
         lines.append(_FENCE)
     return "\n".join(lines)
+
+
+def without_title(markdown: str) -> str:
+    """The notes without their ``# title`` line, for a message that leads with the title."""
+    first, _, rest = markdown.lstrip("\n").partition("\n")
+    heading = _HEADING.match(first)
+    return rest.lstrip("\n") if heading and first.lstrip().startswith("# ") else markdown
 
 
 def _inline(line: str) -> str:
@@ -163,15 +188,63 @@ def preview(markdown: str, limit: int = PREVIEW_LIMIT) -> tuple[str, bool]:
 def review_card(facts: CardFacts) -> tuple[str, list[dict]]:
     title = f"{facts.incident_key}: {facts.incident_title}, call {facts.call_number}"
     text = f"Call notes for review — {escape(title)} ({status_label(facts.status, facts.version)})"
-    shown, cut = preview(facts.text)
-    blocks: list[dict] = [
-        _section(f":memo: *Call notes — {escape(title)}*\n{_status_line(facts)}"),
-        _section(shown or "_(empty)_"),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _link_line(facts, cut)}]},
-    ]
+    blocks: list[dict] = [_section(f":memo: *Call notes — {escape(title)}*\n{_status_line(facts)}")]
+    found = digest(facts.text)
+    if found.lists:
+        blocks.append(_section(_counts(found)))
+        cut = False
+        for kind, items in found.lists:
+            sections, left = _list_sections(kind, items)
+            blocks.extend(sections)
+            cut = cut or left
+        more = "Not every item fits here: the full text is in the link. " if cut else ""
+    else:  # notes edited into another shape: their start
+        shown, cut = preview(without_title(facts.text))
+        blocks.append(_section(shown or "_(empty)_"))
+        more = "Preview only: the full text is in the link. " if cut else ""
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": _link_line(facts, more)}]})
     if facts.status != "approved":
         blocks.append(_buttons(facts))
     return text, blocks
+
+
+def _counts(found: Digest) -> str:
+    lines = ["*In these notes:* " + " · ".join(f"{len(items)} {kind.lower()}"
+                                               for kind, items in found.lists)]
+    if found.attendance:
+        lines.append("*Attendance:* " + " · ".join(f"{count} {label[:1].lower()}{label[1:]}"
+                                                    for label, count in found.attendance))
+    return escape("\n".join(lines))
+
+
+def _list_sections(kind: str, items: tuple[str, ...]) -> tuple[list[dict], bool]:
+    """Whole items, one a line, over at most ``CARD_LIST_SECTIONS`` sections; True when some
+    did not fit (a line then says how many)."""
+    heading = f"*{kind} ({len(items)})*"
+    if not items:
+        return [_section(f"{heading}\n_None recorded._")], False
+    pieces, current, shown = [], heading, 0
+    for item in items:
+        line = f"• {_shortened(_inline(item))}"
+        if len(current) + 1 + len(line) > LIST_BUDGET:
+            if len(pieces) + 1 == CARD_LIST_SECTIONS:
+                break
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}"
+        shown += 1
+    left = len(items) - shown
+    if left:
+        current += f"\n_… and {left} more in the full text (link below)._"
+    return [_section(piece) for piece in [*pieces, current]], left > 0
+
+
+def _shortened(line: str) -> str:
+    if len(line) <= ITEM_LIMIT:
+        return line
+    return line[:ITEM_LIMIT].rsplit(" ", 1)[0] + " …"
 
 
 def _status_line(facts: CardFacts) -> str:
@@ -189,8 +262,7 @@ def _status_line(facts: CardFacts) -> str:
     return "\n".join(lines)
 
 
-def _link_line(facts: CardFacts, cut: bool) -> str:
-    more = "Preview only: the full text is in the link. " if cut else ""
+def _link_line(facts: CardFacts, more: str) -> str:
     if facts.link is None:
         return more + "(No browser link: the bot has no signing secret configured.)"
     until = local_time(facts.link_expires, facts.zone) if facts.link_expires else "?"
@@ -232,7 +304,7 @@ def published(*, incident_key: str, incident_title: str, call_number: int, versi
     title = f"{incident_key}: {incident_title}, call {call_number}"
     header = (f":memo: *Call notes — {escape(title)}*\nApproved by {who(approved_by)} at "
               f"{local_time(approved_at, zone)} (version {version}).")
-    sections = [header, *split(mrkdwn(text), SECTION_LIMIT)]
+    sections = [header, *split(mrkdwn(without_title(text)), SECTION_LIMIT)]
     groups = [sections[i:i + SECTIONS_PER_MESSAGE]
               for i in range(0, len(sections), SECTIONS_PER_MESSAGE)]
     messages = []
@@ -326,54 +398,3 @@ def changes_submission(view: dict) -> tuple[int, str, str]:
     meta = _metadata(view, ("n",))
     comment = _value(view.get("state", {}).get("values", {}), "comment").strip()
     return meta["n"], str(meta.get("c", "")), comment
-
-
-# ----- SMS excerpt -------------------------------------------------------------------------------
-_PLAIN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-SUMMARY_HEADINGS = ("decision", "action", "issue")
-NOTHING_DECIDED = "No decisions, actions or issues were recorded."
-
-
-def plain_points(markdown: str) -> list[str]:
-    """List items under the decisions, then actions, then issues headings, as plain text.
-
-    Notes without such headings give their first list items (else their first lines).
-    """
-    sections: dict[str, list[str]] = {}
-    heading = ""
-    for line in markdown.splitlines():
-        found = _HEADING.match(line)
-        if found:
-            heading = found.group(1).lower()
-        elif line.strip() and not line.lstrip().startswith("|"):
-            sections.setdefault(heading, []).append(line)
-    known = [h for word in SUMMARY_HEADINGS for h in sections if word in h]
-    points = [_plain(line) for h in dict.fromkeys(known) for line in sections[h]
-              if _BULLET.match(line)]
-    if points or any(word in h for word in SUMMARY_HEADINGS for h in sections):
-        return [p for p in points if p] or [NOTHING_DECIDED]
-    lines = [line for h in sections for line in sections[h]]
-    chosen = [line for line in lines if _BULLET.match(line)] or lines
-    return [p for p in map(_plain, chosen) if p]
-
-
-def _plain(line: str) -> str:
-    line = _BULLET.sub("", line)
-    line = _PLAIN_LINK.sub(r"\1", line)
-    return re.sub(r"[*_`]{1,2}", "", line).strip()
-
-
-def excerpt(points: list[str], limit: int) -> str:
-    """Points, one a line, up to ``limit`` characters; an ellipsis says something was left out."""
-    out = ""
-    for point in points:
-        line = f"- {point}"
-        if len(out) + len(line) + 1 > limit:
-            room = limit - len(out) - 2
-            if room > 20:
-                out += line[:room].rsplit(" ", 1)[0] + "…\n"
-            else:
-                out += "…\n"
-            break
-        out += line + "\n"
-    return out.rstrip("\n")

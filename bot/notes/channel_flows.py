@@ -27,7 +27,8 @@ def record_message(command: RecordChannelMessage, context: Context) -> None:
 @dataclass(frozen=True)
 class Marked:
     text: str
-    name: str | None
+    name: str | None  # the reactor's
+    author_name: str | None
 
 
 def _marked_text(command: RecordReaction, actor: Actor, ports: Ports) -> Marked | None:
@@ -44,7 +45,8 @@ def _marked_text(command: RecordReaction, actor: Actor, ports: Ports) -> Marked 
         log.info("no message %s in %s to mark with :%s:", command.ts, command.channel,
                  command.reaction)
         return None
-    return Marked(text, ports.name_of(command.user))
+    return Marked(text, ports.name_of(command.user),
+                  ports.name_of(command.author) if command.author else None)
 
 
 def record_reaction(command: RecordReaction, context: Context) -> None:
@@ -53,9 +55,11 @@ def record_reaction(command: RecordReaction, context: Context) -> None:
         return
     if channel_marks.record_reaction(context.uow, channel=command.channel, ts=command.ts,
                                      reaction=command.reaction, text=marked.text,
-                                     user=command.user, now=context.now,
-                                     settings=context.settings):
+                                     author=command.author, marker=command.user,
+                                     now=context.now, settings=context.settings):
         people.remember(context.uow, command.user, marked.name, context.now)
+        if command.author:
+            people.remember(context.uow, command.author, marked.author_name, context.now)
 
 
 ROUTES = (

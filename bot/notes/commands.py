@@ -69,7 +69,10 @@ class RecordChannelMessage:
 
 @dataclass(frozen=True)
 class RecordReaction:
+    """``user`` reacted to the message ``ts``, which ``author`` wrote (Slack's ``item_user``)."""
+
     channel: str
     ts: str
     reaction: str
     user: str
+    author: str | None = None

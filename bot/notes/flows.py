@@ -141,7 +141,7 @@ def show(command: ShowNotes, context: Context) -> Reply:
         raise PermissionDenied(f"The notes of call {shown.call_number} are not approved yet: "
                                "only coordinators and officials can read drafts. They are "
                                "posted in the incident channel once an official approves.")
-    text = notes_blocks.mrkdwn(shown.text)
+    text = notes_blocks.mrkdwn(notes_blocks.without_title(shown.text))
     if len(text) > SHOW_LIMIT:
         text = notes_blocks.split(text, SHOW_LIMIT)[0] + (
             "\n… _(cut here: `coordbot notes export` or the review channel's link has the "

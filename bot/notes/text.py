@@ -120,9 +120,12 @@ def _marked(lines: Sequence[Marked], zone: str) -> str:
 
 
 def _source(m: Marked, zone: str) -> str:
+    """``Karen Whitfield, 04:20`` (who said it, when); a mark by someone else's reaction adds
+    ``marked by Maria Alvarez``; a transcript's line ``Ana Ruiz, transcript``."""
     if m.at is None:
-        return "transcript"
-    return f"{m.by}, {m.at.astimezone(ZoneInfo(zone)):%H:%M}"
+        return f"{m.by}, transcript" if m.by else "transcript"
+    said = ", ".join(filter(None, [m.by, f"{m.at.astimezone(ZoneInfo(zone)):%H:%M}"]))
+    return f"{said}; marked by {m.marker}" if m.marker else said
 
 
 def _item(text: str) -> str:

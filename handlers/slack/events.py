@@ -85,5 +85,6 @@ def register(app: AsyncApp, intake: Intake) -> None:
             return
         user = event.get("user", "")
         await take(ack, request, body,
-                   RecordReaction(item["channel"], item["ts"], event.get("reaction", ""), user),
+                   RecordReaction(item["channel"], item["ts"], event.get("reaction", ""), user,
+                                  event.get("item_user") or None),
                    Actor(user, item["channel"]))

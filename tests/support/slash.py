@@ -89,5 +89,7 @@ class Slash:
         return self.send(RecordChannelMessage(channel, ts, user, text, subtype), user=user or "",
                          channel=channel)
 
-    def record_reaction(self, channel: str, ts: str, reaction: str, user: str) -> None:
-        return self.send(RecordReaction(channel, ts, reaction, user), user=user, channel=channel)
+    def record_reaction(self, channel: str, ts: str, reaction: str, user: str,
+                        author: str | None = None) -> None:
+        return self.send(RecordReaction(channel, ts, reaction, user, author), user=user,
+                         channel=channel)

@@ -267,6 +267,15 @@ class Recurrence:
             day += timedelta(days=7 if self.frequency == "weekly" else 1)
         return found
 
+    def rrule(self) -> str:
+        """The same series as an RFC 5545 ``RRULE`` value, for a ``DTSTART`` on the wall clock of
+        ``zone``: ``FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261216T045900Z``. ``UNTIL`` (in
+        UTC, as the RFC requires with a zoned start) is the last minute of ``until`` there."""
+        last = datetime.combine(self.until, time(23, 59), ZoneInfo(self.zone)).astimezone(UTC)
+        frequency = {"daily": "FREQ=DAILY", "weekly": "FREQ=WEEKLY",
+                     "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"}[self.frequency]
+        return f"{frequency};UNTIL={last:%Y%m%dT%H%M00Z}"
+
 
 def parse_recurrence(text: str, *, start: datetime, zone: str, now: datetime) -> Recurrence | None:
     """``every day|weekday|week until <date>`` (``2026-12-15``, ``dec 15``, ``friday``); blank: None."""

@@ -14,9 +14,11 @@ by scheduled start within an incident, so a call scheduled before others moves t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.access.links import calendar_url
+from bot.calls import calendar
 from bot.calls import text as call_text
 from bot.calls.rules.when import ScheduleRequest
 from bot.config import Settings
@@ -48,8 +50,9 @@ def schedule(uow: UnitOfWork, *, incident: Incident, request: ScheduleRequest, a
     calls = [_new_call(uow, incident, request, start, pin, actor, now, settings)
              for start in starts]
     if request.recurrence:
+        rule = request.recurrence.rrule()
         for call in calls:
-            call.series_id = calls[0].id
+            call.series_id, call.series_rule, call.planned_at = calls[0].id, rule, call.starts_at
     moved = renumber(uow, incident, new=calls)
     _invite(uow, calls, incident, now, settings)
     for call in calls:
@@ -59,7 +62,7 @@ def schedule(uow: UnitOfWork, *, incident: Incident, request: ScheduleRequest, a
     text = call_text.announcement(incident, calls, request.zone, settings.calls.dial_in_number,
                                   calendar_url(settings, calls[0].id), moved)
     post(uow, incident, f"call-post:{calls[0].id}:v1", text, now)
-    upload_ics(uow, incident, calls[0], now, settings)
+    upload_ics(uow, incident, calls[0], now, settings, calls=calls)
     return calls
 
 
@@ -291,16 +294,32 @@ def post(uow: UnitOfWork, incident: Incident, key: str, text: str, now: datetime
             payload={"channel": None, "text": text, "blocks": None})
 
 
-def ics_key(call: Call) -> str:
-    """The outbox key of the calendar file posted for the call as it is now."""
-    return f"call-ics:{call.id}:v{call.version}:{call.status}"
+def occurrences(uow: UnitOfWork, call: Call) -> list[Call]:
+    """The calls of ``call``'s series by start (just ``call`` when it is not in one)."""
+    if call.series_id is None:
+        return [call]
+    return [c for c in uow.calls.for_incident(call.incident_id) if c.series_id == call.series_id]
+
+
+def ics_key(calls: Sequence[Call]) -> str:
+    """The outbox key of the calendar file posted for the call (or series) as it is now."""
+    first = min(calls, key=lambda c: c.id)
+    return f"call-ics:{first.id}:s{calendar.sequence(calls)}"
 
 
 def upload_ics(uow: UnitOfWork, incident: Incident, call: Call, now: datetime,
-                settings: Settings) -> None:
-    enqueue(uow, key=ics_key(call), kind=Kind.UPLOAD,
+               settings: Settings, *, calls: Sequence[Call] | None = None) -> None:
+    """Posts the calendar file of ``call`` (of its whole series, if it is in one) in the incident
+    channel, with a line saying what the file is and what to do with it."""
+    calls = sorted(calls or occurrences(uow, call), key=lambda c: c.number)
+    series = call.series_id is not None
+    numbers = ", ".join(str(c.number) for c in calls) if len(calls) <= 10 else (
+        f"{calls[0].number}–{calls[-1].number}")
+    name = (f"{incident.key.lower()}-calls-{calls[0].number}-{calls[-1].number}.ics" if series
+            else f"{incident.key.lower()}-call-{call.number}.ics")
+    enqueue(uow, key=ics_key(calls), kind=Kind.UPLOAD,
             purpose="call_calendar", now=now, incident_id=incident.id,
-            payload={"filename": f"{incident.key.lower()}-call-{call.number}.ics",
-                     "title": f"{incident.key} call {call.number}",
-                     "content": call_text.ics(call, incident,
-                                              settings.calls.dial_in_number).decode()})
+            payload={"filename": name,
+                     "title": f"{incident.key} call{'s' if series else ''} {numbers}",
+                     "comment": call_text.calendar_comment(incident, calls, call.zone),
+                     "content": calendar.calendar_file(calls, incident, settings).decode()})

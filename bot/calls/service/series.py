@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.calls import text as call_text
-from bot.calls.service.calls import invited, notice, post, tell, upload_ics
+from bot.calls.service.calls import invited, notice, occurrences, post, tell, upload_ics
 from bot.config import Settings
 from bot.db.models import Call, Contact, Incident, Invitation
 from bot.db.unit_of_work import UnitOfWork
@@ -27,13 +27,6 @@ def announce(uow: UnitOfWork, call: Call, *, now: datetime, settings: Settings) 
         text = notice("call_invite", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact,
              f"announce:{call.id}:v{call.version}:{contact.id}", text, now)
-
-
-def occurrences(uow: UnitOfWork, call: Call) -> list[Call]:
-    """The calls of ``call``'s series by start (just ``call`` when it is not in one)."""
-    if call.series_id is None:
-        return [call]
-    return [c for c in uow.calls.for_incident(call.incident_id) if c.series_id == call.series_id]
 
 
 def cancel_series(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str, now: datetime,
@@ -60,7 +53,5 @@ def cancel_series(uow: UnitOfWork, *, incident: Incident, call: Call, actor: str
     numbers = ", ".join(str(c.number) for c in cancelled)
     post(uow, incident, f"call-cancel-series:{key}",
          f":x: Calls {numbers} ({call_text.occurrences(starts, call.zone)}) are cancelled.", now)
-    first = occurrences(uow, call)[0]
-    if first in cancelled:  # the series' calendar file is the first call's
-        upload_ics(uow, incident, first, now, settings)
+    upload_ics(uow, incident, call, now, settings)  # the series' file, its calls excluded
     return cancelled

@@ -31,6 +31,11 @@ class Call(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # A series' occurrences: the RFC 5545 rule they were made by (``FREQ=DAILY;UNTIL=…``, on the
+    # wall clock of ``zone``) and the start each was made with, which names it in the series'
+    # calendar file (``RECURRENCE-ID``) however it is moved later.
+    series_rule: Mapped[str | None] = mapped_column(String(200))
+    planned_at: Mapped[datetime | None]
 
     __table_args__ = (Index("uq_call_incident_number", "incident_id", "number", unique=True),)
 

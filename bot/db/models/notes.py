@@ -24,6 +24,8 @@ class ChannelMessage(Base):
     posted_at: Mapped[datetime] = mapped_column(index=True)
     mark: Mapped[str] = mapped_column(String(16))  # decision | issue | action
     marked_by: Mapped[str] = mapped_column(String(16))  # prefix | reaction
+    # Who reacted, for a mark by reaction (``user`` is always who wrote the message).
+    marker: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("uq_channel_message", "channel", "ts", unique=True),)
 

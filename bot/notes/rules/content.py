@@ -54,11 +54,14 @@ class ItemRow:
 
 @dataclass(frozen=True)
 class Marked:
-    """A decision, issue or action raised: from a channel message (``by``, ``at``) or a transcript."""
+    """A decision, issue or action raised: from a channel message (``by`` who wrote it, ``at``;
+    ``marker`` who marked it with a reaction, when that is someone else) or a transcript
+    (``by`` the speaker it names, if any; no ``at``)."""
 
     text: str
     by: str | None = None
     at: datetime | None = None
+    marker: str | None = None
 
 
 @dataclass(frozen=True)

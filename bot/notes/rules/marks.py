@@ -29,6 +29,12 @@ def mark_of(text: str) -> tuple[str, str] | None:
 
 def transcript_marks(text: str) -> list[tuple[str, str]]:
     """Every marked line of a transcript, in order, with the speaker (if named) after the text."""
+    return [(kind, f"{said} ({speaker})" if speaker else said)
+            for kind, said, speaker in transcript_lines(text)]
+
+
+def transcript_lines(text: str) -> list[tuple[str, str, str]]:
+    """Every marked line of a transcript, in order: (mark, what was said, the speaker or "")."""
     found = []
     for line in text.splitlines():
         marked = _line_mark(line)
@@ -37,14 +43,14 @@ def transcript_marks(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _line_mark(line: str) -> tuple[str, str] | None:
+def _line_mark(line: str) -> tuple[str, str, str] | None:
     line = _TIMESTAMP.sub("", line, count=1)
     speaker, rest = _split_speaker(line)
     marked = mark_of(rest)
     if marked is None:
         return None
     kind, said = marked
-    return kind, f"{said} ({speaker})" if speaker else said
+    return kind, said, speaker
 
 
 def _split_speaker(line: str) -> tuple[str, str]:

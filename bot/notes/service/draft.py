@@ -26,7 +26,7 @@ from bot.notes.rules.content import (
     by_organisation,
     unlisted,
 )
-from bot.notes.rules.marks import MARKS, transcript_marks
+from bot.notes.rules.marks import MARKS, transcript_lines
 from bot.notes.service import versions
 
 ITEM_EVENTS = ("action.created", "action.done", "action.reopened", "action.reassigned",
@@ -155,11 +155,13 @@ def _marked(uow: UnitOfWork, incident: Incident, call: Call, start: datetime, en
     found: dict[str, list[Marked]] = {mark: [] for mark in MARKS}
     for message in uow.actions.marked_between(incident.id, start, end):
         if message.mark in found:
-            found[message.mark].append(Marked(_message_text(message, name_of),
-                                              by=name_of(message.user), at=message.posted_at))
+            marker = message.marker if message.marker != message.user else None
+            found[message.mark].append(Marked(
+                _message_text(message, name_of), by=name_of(message.user) if message.user else None,
+                at=message.posted_at, marker=name_of(marker) if marker else None))
     for transcript in uow.notes.transcripts(call.id):
-        for mark, text in transcript_marks(transcript.text):
-            found[mark].append(Marked(text))
+        for mark, text, speaker in transcript_lines(transcript.text):
+            found[mark].append(Marked(text, by=speaker or None))
     return {mark: tuple(lines) for mark, lines in found.items()}
 
 

@@ -94,9 +94,12 @@ def wants_reaction(uow: UnitOfWork, *, channel: str, ts: str, reaction: str,
 
 
 def record_reaction(uow: UnitOfWork, *, channel: str, ts: str, reaction: str, text: str | None,
-                    user: str, now: datetime, settings: Settings) -> bool:
-    """Stores the message at ``ts`` marked by ``user``'s reaction; True when it was stored.
+                    author: str | None, marker: str, now: datetime, settings: Settings) -> bool:
+    """Stores the message at ``ts`` marked by ``marker``'s reaction; True when it was stored.
 
+    The mark is credited to the message's ``author`` (Slack's ``item_user``), never to whoever
+    reacted: ``marker`` is kept as who marked it. A message whose author Slack does not name
+    (posted by an integration) is stored with no author rather than credited to the marker.
     ``text`` is the message's text as fetched from Slack (None: the message is gone); a prefix it
     also has is stripped. A message already stored keeps its first mark.
     """
@@ -109,6 +112,6 @@ def record_reaction(uow: UnitOfWork, *, channel: str, ts: str, reaction: str, te
     marked = mark_of(text)
     body = marked[1] if marked else text.strip()
     uow.actions.add_message(ChannelMessage(
-        incident_id=incident.id, channel=channel, ts=ts, user=user, text=body,
-        posted_at=posted_at(ts), mark=mark, marked_by=BY_REACTION))
+        incident_id=incident.id, channel=channel, ts=ts, user=author or "", text=body,
+        posted_at=posted_at(ts), mark=mark, marked_by=BY_REACTION, marker=marker))
     return True

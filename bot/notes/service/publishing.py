@@ -17,13 +17,11 @@ from bot.db.models import CallNotes, Contact, Incident
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.contacts import Consent
 from bot.i18n.catalog import render
-from bot.notes import blocks as notes_blocks
+from bot.notes.rules import summary
 from bot.notes.service.versions import current, review_channel
 from bot.outbox.kinds import Kind
 from bot.outbox.worker import enqueue
-from bot.sms.rules.segments import fits, segments
-
-SUMMARY_LIMITS = (320, 240, 160, 100, 60)
+from bot.sms.rules.segments import segments
 
 
 def queue_card(uow: UnitOfWork, notes: CallNotes, *, now: datetime, settings: Settings,
@@ -86,16 +84,36 @@ def publish_key(notes_id: int, target: str | None, part: int, amendment: int | N
 
 def _queue_summaries(uow: UnitOfWork, notes: CallNotes, incident: Incident, *, now: datetime,
                      settings: Settings) -> int:
-    points = notes_blocks.plain_points(current(uow, notes).text)
+    text = current(uow, notes).text
+    decided = summary.decisions(text)
+    tasks = partner_tasks(uow, incident, summary.action_numbers(text))
+    link = public_link(settings, incident, uow.calls.get(notes.call_id).number)
     texted = 0
     for contact in attendees(uow, notes.call_id):
-        body = summary_body(points, contact.language, incident, settings)
+        body = summary_body(decided, tasks, contact.language, incident, settings, link=link)
         if enqueue(uow, key=f"{summary_key_prefix(notes.id)}{contact.id}", kind=Kind.SMS,
                    purpose="notes_summary", incident_id=incident.id, recipient=contact.phone,
                    language=contact.language, now=now, payload={"body": body},
                    segments=segments(body).segments):
             texted += 1
     return texted
+
+
+def partner_tasks(uow: UnitOfWork, incident: Incident, numbers: list[int]) -> list[str]:
+    """``Gulf Relief: send two interpreters``: the open items of the notes' table owned by a
+    contact or an organisation (not staff), in the table's order."""
+    items = {item.number: item for item in uow.actions.for_incident(incident.id)}
+    return [summary.plain(f"{item.owner_label}: {item.text}") for number in numbers
+            if (item := items.get(number)) is not None and item.owner_kind != "slack"
+            and item.status == "open"]
+
+
+def public_link(settings: Settings, incident: Incident, call_number: int) -> str | None:
+    """The public page of the notes (``[notes] public_page_url``), if the office has one."""
+    template = settings.notes.public_page_url
+    if not template:
+        return None
+    return template.replace("{incident}", incident.key).replace("{call}", str(call_number))
 
 
 def summary_key_prefix(notes_id: int) -> str:
@@ -111,12 +129,18 @@ def attendees(uow: UnitOfWork, call_id: int) -> list[Contact]:
             if c.phone and c.phone_status == "ok" and c.sms_consent != Consent.OPTED_OUT.value]
 
 
-def summary_body(points: list[str], language: str, incident: Incident, settings: Settings) -> str:
-    """The catalog's ``notes_summary`` in ``language``, its excerpt shortened to fit the budget."""
-    body = ""
-    for limit in SUMMARY_LIMITS:
-        body = render("notes_summary", language, office=settings.office_name, title=incident.title,
-                      text=notes_blocks.excerpt(points, limit) or "-")
-        if fits(body, settings.sms.max_segments):
-            break
-    return body
+def summary_body(decided: list[str], tasks: list[str], language: str, incident: Incident,
+                 settings: Settings, *, link: str | None = None) -> str:
+    """The catalog's ``notes_summary`` in ``language``: the decisions, then the partners' tasks,
+    as many whole ones as fit the segment budget, then where the rest is."""
+    def compose(text: str) -> str:
+        return render("notes_summary", language, office=settings.office_name,
+                      title=incident.title, text=text)
+
+    more = (render("notes_summary_more_link", language, url=link) if link
+            else render("notes_summary_more", language))
+    return summary.whole_items(
+        [(render("notes_summary_decided", language), decided),
+         (render("notes_summary_todo", language), tasks)],
+        compose=compose, more=more, nothing=render("notes_summary_nothing", language),
+        max_segments=settings.sms.max_segments)

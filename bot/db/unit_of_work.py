@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.stores.actions import ActionRepository
+from bot.db.stores.budget import BudgetRepository
 from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
 from bot.db.stores.inbox import InboxAppender, InboxDoneRepository, InboxRepository
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.incidents = IncidentRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.budgets = BudgetRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.inbox_done = InboxDoneRepository(self.session)
         self.contacts = ContactRepository(self.session)

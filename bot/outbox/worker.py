@@ -31,7 +31,7 @@ from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, priority_of
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
 from bot.records import audit
@@ -59,6 +59,14 @@ class Suppressed(DeliveryError):
         super().__init__(code, message, permanent=True)
 
 
+class Expired(DeliveryError):
+    """The message was bound to a moment that has passed (a reminder once its call began): it
+    is recorded ``expired`` and never sent."""
+
+    def __init__(self, message: str = "too late to be worth sending"):
+        super().__init__(EXPIRED, message, permanent=True)
+
+
 Sender = Callable[[OutboxMessage], Delivered]
 Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # What runs in the recording transaction after every batch's outcomes, whatever their kinds
@@ -79,16 +87,24 @@ AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | No
 def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],
             now: Any, incident_id: int | None = None, recipient: str | None = None,
             language: str | None = None, segments: int | None = None,
-            not_before: Any = None) -> bool:
-    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op."""
+            not_before: Any = None, expires_at: Any = None) -> bool:
+    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op.
+
+    Its claim priority follows from ``purpose`` (``kinds.PRIORITY``); a message with
+    ``expires_at`` is never sent after that instant (recorded ``expired``).
+    """
     return uow.outbox.add(OutboxMessage(
         idempotency_key=key, kind=str(kind), purpose=purpose, incident_id=incident_id,
         recipient=recipient, language=language, payload=payload, status="pending",
         attempts=0, next_attempt_at=not_before or now, created_at=now, segments=segments,
+        priority=priority_of(purpose), expires_at=expires_at,
     ))
 
 
+# The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
+CLAIM_AHEAD_S = 0.1
 RETRYABLE = ("failed", "undelivered")
+EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
 
 
 def retry(uow: UnitOfWork, messages: list[OutboxMessage], *, actor: str, now: Any) -> list[str]:
@@ -181,12 +197,20 @@ class OutboxWorker:
 
     def claim_limit(self) -> int:
         """``batch_size``, or fewer when a sender's rate could not send that many in half a lease
-        (the lease is renewed anyway; this keeps a claim from hoarding what others could send)."""
+        (the lease is renewed anyway; this keeps a claim from hoarding what others could send).
+
+        A sender with a shared send budget (``segments_per_s``) keeps claims to about a tenth of
+        a second of it (at least ``concurrency``): a worker comes back to the queue that often,
+        so a reminder queued behind a large notice waits for one short batch, not a long one.
+        """
         limit = self._settings.batch_size
         for sender in self._senders.values():
             rate = getattr(sender, "rate_per_s", 0) or 0
             if rate > 0:
                 limit = min(limit, max(1, int(rate * self._settings.lease_s / 2)))
+            budget = getattr(sender, "segments_per_s", 0) or 0
+            if budget > 0:
+                limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
         return limit
 
     def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
@@ -261,6 +285,9 @@ class OutboxWorker:
                 return self._failure_outcome(DeliveryError(
                     "gave_up", f"not sent after {message.attempts} attempt(s) (outcome of the "
                     "last one unknown, and it is not at the provider)", permanent=True))
+            if message.expires_at is not None and message.expires_at <= self._clock.now():
+                return self._failure_outcome(Expired(
+                    f"not sent: it expired at {message.expires_at:%Y-%m-%d %H:%M:%S} UTC"))
             result = sender(message)
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
@@ -321,6 +348,13 @@ class OutboxWorker:
             log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
             metrics.send_outcome(message.kind, "suppressed", error.code)
             message.status = "suppressed"
+            message.error_code, message.error_message = error.code, str(error)
+            message.claimed_until = None
+            return
+        if isinstance(error, Expired):
+            log.info("outbox %s expired before it could be sent", message.idempotency_key)
+            metrics.send_outcome(message.kind, EXPIRED, error.code)
+            message.status = EXPIRED
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
             return

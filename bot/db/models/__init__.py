@@ -21,7 +21,7 @@ from bot.db.models.inbox import InboxDone, InboxRequest
 from bot.db.models.incidents import Incident, TimelineEntry
 from bot.db.models.jobs import DueJob
 from bot.db.models.notes import CallNotes, CallTranscript, ChannelMessage, NotesVersion
-from bot.db.models.outbox import OutboxMessage
+from bot.db.models.outbox import OutboxMessage, SenderBudget
 from bot.db.models.records import AuditChainHead, AuditEvent
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.models.voice import VoiceOptOut
@@ -32,6 +32,7 @@ __all__ = [
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
     "ContactTag", "Conversation", "DueJob", "EarlyStatus", "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
-    "NotesVersion", "OutboxMessage", "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
+    "NotesVersion", "OutboxMessage", "SenderBudget", "SlackUserName", "SmsOptOut", "TimelineEntry",
+    "UtcDateTime",
     "VoiceOptOut",
 ]

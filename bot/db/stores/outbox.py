@@ -81,10 +81,11 @@ class OutboxRepository:
         """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
 
         Due means pending or ``unknown`` and past its next attempt time, or ``sending`` under an
-        expired lease (its worker died or stalled). On PostgreSQL the inner select skips rows
-        another worker has locked. A row whose last attempt may have reached the provider (an
-        expired lease, an unknown outcome) gets an error code that makes the worker ask the
-        provider before sending; once its attempts reached ``max_attempts`` the claim counts no
+        expired lease (its worker died or stalled); the lowest ``priority`` goes first, so a reminder
+        due now is claimed before the rest of a large notice queued earlier. On PostgreSQL the inner
+        select skips rows another worker has locked. A row whose last attempt may have reached the
+        provider (an expired lease, an unknown outcome) gets an error code that makes the worker ask
+        the provider before sending; once its attempts reached ``max_attempts`` the claim counts no
         further attempt and marks it for a last look only (``LAST_LOOK``: never sent again).
         """
         due = (
@@ -96,7 +97,7 @@ class OutboxRepository:
                     (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
                 )
             )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

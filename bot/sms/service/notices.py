@@ -21,7 +21,7 @@ from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.review import unreviewed_languages
-from bot.outbox.kinds import Kind, phone_kind
+from bot.outbox.kinds import BULK, Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
@@ -203,7 +203,8 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
          "kind": phone_kind(m.channel).value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
-         "segments": counts[m.contact.language], "status": "pending", "attempts": 0,
+         "segments": counts[m.contact.language], "priority": BULK, "status": "pending",
+         "attempts": 0,
          "next_attempt_at": due or now, "created_at": now}
         for m in recipients])
     queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now, first_due=due)

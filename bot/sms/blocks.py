@@ -20,6 +20,7 @@ ERROR_LABELS = {
     "21614": "not a mobile number", "30006": "landline", "30003": "phone unreachable",
     "30005": "unknown or inactive number", "30007": "blocked as spam by the carrier",
     "21408": "country not enabled", "sms_not_configured": "SMS not configured",
+    "expired": "expired before its turn", "30036": "expired in Twilio's queue",
     # message calls (bot.voice)
     "failed": "call failed", "voice_opted_out": "asked for no more calls",
     "voice_not_configured": "calls not configured",
@@ -112,6 +113,8 @@ def delivery_line(counts: dict[str, int], errors: dict[str, int]) -> str:
     parts.append(f"{pending} pending")
     failed = counts.get("failed", 0) + counts.get("undelivered", 0) + counts.get("suppressed", 0)
     text = f"{', '.join(parts)}, {failed} failed"
+    if counts.get("expired"):
+        text += f", {counts['expired']} expired (too late to send)"
     if errors:
         reasons = ", ".join(f"{count} {ERROR_LABELS.get(code, 'error ' + code)}"
                             for code, count in sorted(errors.items(), key=lambda i: -i[1]))

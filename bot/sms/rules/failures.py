@@ -49,6 +49,8 @@ OTHER_REASONS = {
     "sms_not_configured": "SMS is not configured (no Twilio account)",
     "30007": "blocked as spam by the carrier",
     "21408": "texts to that country are not enabled",
+    "expired": "expired: its moment had passed before the sender's budget reached it",
+    "30036": "expired in Twilio's queue (its validity period ran out)",
 }
 # (key prefix, what the coordinator calls it); the first match wins.
 CAUSES = (
@@ -84,6 +86,8 @@ def never_retried(kind: str, status: str, code: str | None) -> str | None:
     """Why a message must not be queued again (a refusal that cannot change), else None."""
     if status == "suppressed":
         return "the recipient opted out"
+    if status == "expired":
+        return "it expired: its moment had passed"
     if kind != "sms":
         return None
     if code in TWILIO_ERRORS or code == STOPPED_CODE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -60,7 +61,7 @@ def queue(db: Database, clock: FakeClock, key: str, body: str, *, purpose: str =
           expires_at: datetime | None = None) -> None:
     with db.unit_of_work() as uow:
         enqueue(uow, key=key, kind="sms", purpose=purpose, payload={"body": body},
-                recipient=f"+1415555{abs(hash(key)) % 10000:04d}", now=clock.now(),
+                recipient=f"+1415{zlib.crc32(key.encode()) % 10**7:07d}", now=clock.now(),
                 expires_at=expires_at)
         uow.commit()
 
@@ -92,14 +93,14 @@ def test_two_workers_together_never_exceed_the_budget_in_any_second_and_together
         database, clock):
     sms = FakeSms(clock=clock)
     workers = [worker(database, clock, sms, rate=10), worker(database, clock, sms, rate=10)]
-    sizes = [1 + n % 3 for n in range(90)]
+    sizes = [1 + n % 3 for n in range(45)]
     for n, size in enumerate(sizes):
         queue(database, clock, f"bulk:{n}", BODIES[size])
     started = clock.now()
 
     batches = drain_in_turns(workers)
 
-    assert len(sms.sent) == 90 and len({m["to"] + m["body"] for m in sms.sent}) <= 90
+    assert len(sms.sent) == 45 and len({m["to"] for m in sms.sent}) == 45
     assert set(batches) == {0, 1}  # both workers sent
     used = per_second(sms)
     assert max(used.values()) <= 10
@@ -194,7 +195,7 @@ def test_a_reminder_queued_after_a_large_notice_is_claimed_first(database, clock
 def test_a_reminder_queued_while_a_notice_drains_waits_for_one_slot_at_most(database, clock):
     sms = FakeSms(clock=clock)
     workers = [worker(database, clock, sms, rate=10), worker(database, clock, sms, rate=10)]
-    for n in range(200):
+    for n in range(60):
         queue(database, clock, f"notice:1:{n}", BODIES[2], purpose="incident_notice")
     for _ in range(10):  # the notice is draining
         for w in workers:
@@ -207,7 +208,7 @@ def test_a_reminder_queued_while_a_notice_drains_waits_for_one_slot_at_most(data
 
     [reminder] = [m for m in sms.sent if m["body"].startswith("Reminder")]
     assert (reminder["at"] - queued_at).total_seconds() <= 1.0 + 2 / 10
-    assert sms.sent.index(reminder) < 40  # well before the rest of the notice
+    assert sms.sent.index(reminder) <= 20 + 2  # the next claim took it, before the notice's rest
 
 
 # ----- time-bound texts ---------------------------------------------------------------------------

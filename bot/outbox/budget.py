@@ -62,8 +62,12 @@ class SendBudget:
         wait = (reservation.send_at - now).total_seconds()
         if wait > 0:
             metrics.rate_limit_wait(wait)
-        while (left := (reservation.send_at - self._clock.now()).total_seconds()) > 0:
-            self._sleep(min(left, MAX_SLEEP_S))
+        slept = 0.0  # bounded, should the clock not move with the sleeps (a frozen test clock)
+        while (left := (reservation.send_at - self._clock.now()).total_seconds()) > 0 \
+                and slept < wait + MAX_SLEEP_S:
+            step = min(left, MAX_SLEEP_S)
+            self._sleep(step)
+            slept += step
         return 0.0
 
     def paused_for(self) -> float:

@@ -143,6 +143,16 @@ class OutboxRepository:
             query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
         return {status: count for status, count in self._session.execute(query)}
 
+    def waiting(self, *, key_prefix: str, kind: str) -> tuple[int, int]:
+        """How many rows of ``kind`` whose key starts with ``key_prefix`` are still to be sent,
+        and their segments (a row without a count is one)."""
+        segments = func.coalesce(func.sum(func.coalesce(OutboxMessage.segments, 1)), 0)
+        count, total = self._session.execute(
+            select(func.count(), segments)
+            .where(OutboxMessage.idempotency_key.startswith(key_prefix), OutboxMessage.kind == kind,
+                   OutboxMessage.status.in_(["pending", "sending", "unknown"]))).one()
+        return int(count), int(total)
+
     def count_by_language(self, *, key_prefix: str,
                           except_suffix: str | None = None) -> dict[str, int]:
         query = (select(OutboxMessage.language, func.count())

@@ -79,6 +79,16 @@ class Database:
         """A writer of acknowledged requests with a connection of its own (one per thread)."""
         return InboxAppender(self.engine)
 
+    def listen(self, on_notify: Callable[[], None], *, listening: Any = None) -> Any:
+        """On PostgreSQL, a started ``notify.Listener`` calling ``on_notify`` whenever another
+        transaction queued outbox work (``listening``, an Event, is set while it listens); None
+        elsewhere (polling finds the work)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        from bot.db.notify import Listener
+
+        return Listener(self.url, on_notify, listening=listening).start()
+
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

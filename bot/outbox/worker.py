@@ -151,6 +151,7 @@ class OutboxWorker:
         self._settings = settings
         self._senders = senders
         self.wakeup = wakeup or Wakeup()
+        self.listening = threading.Event()  # set while a PostgreSQL LISTEN wakes this worker
         self._rng = rng or random.Random()
         self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
                       if settings.concurrency > 1 else None)
@@ -254,15 +255,22 @@ class OutboxWorker:
         return total
 
     def run(self, stop: threading.Event) -> None:
+        """Drains until ``stop``; when idle it waits for a wake-up (this process's ``Wakeup``,
+        or on PostgreSQL a ``NOTIFY`` from any process that queued work) or the next poll."""
         log.info("outbox worker started")
-        while not stop.is_set():
-            try:
-                handled = self.drain_once()
-            except Exception:
-                log.exception("outbox worker round failed; retrying")
-                handled = 0
-            if not handled:
-                self.wakeup.wait(self._settings.poll_interval_s)
+        listener = self._db.listen(self.wakeup.notify, listening=self.listening)
+        try:
+            while not stop.is_set():
+                try:
+                    handled = self.drain_once()
+                except Exception:
+                    log.exception("outbox worker round failed; retrying")
+                    handled = 0
+                if not handled:
+                    self.wakeup.wait(self._settings.poll_interval_s)
+        finally:
+            if listener is not None:
+                listener.stop()
         log.info("outbox worker stopped")
 
     def _send(self, message: OutboxMessage) -> Outcome:

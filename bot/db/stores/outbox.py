@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN
+from bot.db.notify import OUTBOX_CHANNEL
+
+NOTIFIED = "coordbot_outbox_notified"  # session.info: the transaction that already notified
 
 
 class OutboxRepository:
@@ -26,12 +29,25 @@ class OutboxRepository:
                 self._session.add(message)
         except IntegrityError:  # a concurrent transaction wrote the same key first
             return False
+        self._notify()
         return True
 
     def add_new(self, rows: list[dict]) -> None:
         """Bulk-inserts messages whose keys are new by construction (a duplicate key raises)."""
         if rows:
             self._session.execute(insert(OutboxMessage), rows)
+            self._notify()
+
+    def _notify(self) -> None:
+        """On PostgreSQL, wakes every listening worker when this transaction commits
+        (``bot.db.notify``); once per transaction."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        transaction = self._session.get_transaction()
+        if self._session.info.get(NOTIFIED) is transaction:
+            return
+        self._session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+        self._session.info[NOTIFIED] = transaction
 
     def by_key(self, key: str) -> OutboxMessage | None:
         return self._session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))

@@ -29,7 +29,6 @@ from bot.observe import metrics
 MAX_PAUSE_S = 300.0
 # The longest single sleep while waiting for a slot (a scaled sandbox clock runs faster).
 MAX_SLEEP_S = 0.25
-UNLIMITED = float("inf")
 
 
 class SendBudget:
@@ -51,11 +50,16 @@ class SendBudget:
 
     def take(self, segments: int) -> float:
         """Waits until ``segments`` more may go and returns 0; or, when the provider asked us
-        to wait, returns the seconds left of that pause (and takes nothing)."""
+        to wait, returns the seconds left of that pause (and takes nothing).
+
+        Without a budget (a rate of 0) nothing is reserved and nothing waits: only a pause this
+        process recorded holds the message back."""
+        if self._rate <= 0:
+            return self.paused_for()
         with self._db.unit_of_work() as uow:
             now = self._clock.now()
             reservation = uow.budgets.reserve(self.sender, segments=max(1, segments),
-                                              per_second=self._rate or UNLIMITED, now=now)
+                                              per_second=self._rate, now=now)
             uow.commit()
         if reservation.send_at is None:
             return max((reservation.paused_until - now).total_seconds(), 0.001)

@@ -40,14 +40,20 @@ class BudgetRepository:
                 now: datetime) -> Reservation:
         """Takes ``segments`` of ``sender``'s budget (``per_second`` segments in every whole
         second) in the earliest second that has room, and returns when the message may go: its
-        place in that second, so that the second's messages are spread over it. A message longer
-        than a whole second's budget starts a second of its own and takes as many as it needs."""
+        place in that second, so that the second's messages are spread over it (and none is
+        placed in the part of a second already past). A message longer than a whole second's
+        budget starts a second of its own and takes as many as it needs."""
         row = self._locked(sender, now)
         if row.paused_until is not None and row.paused_until > now:
             return Reservation(None, row.paused_until)
         current = math.floor(now.timestamp())
         if row.slot_second < current:
             row.slot_second, row.slot_used = current, 0.0
+        if row.slot_second == current and math.isfinite(per_second):
+            # What of this second has passed unused is gone: a worker that fell behind sends
+            # from now on at the budget's pace, never in a burst to catch up.
+            passed = (now.timestamp() - current) / SPREAD * per_second
+            row.slot_used = max(row.slot_used, min(passed, per_second))
         if segments <= per_second:
             if row.slot_used + segments > per_second + 1e-9:
                 row.slot_second, row.slot_used = row.slot_second + 1, 0.0

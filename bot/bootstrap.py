@@ -24,6 +24,7 @@ from bot.dispatch.table import all_routes
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.outbox import follow_ups
+from bot.outbox.budget import SendBudget
 from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
@@ -88,7 +89,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     sms = sms or _sms_gateway(settings)
     sms_sender = SmsSender(
         sms=sms, clock=clock,
-        limiter=RateLimiter(settings.sms.rate_per_s, clock=lambda: clock.now().timestamp()),
+        budget=SendBudget(db=db, clock=clock, sender=_sender_name(settings),
+                          segments_per_s=settings.sms.send_budget()),
         status_callback_url=settings.server.public_base_url.rstrip("/") + "/twilio/sms/status",
         db=db)
     base = settings.server.public_base_url.rstrip("/")
@@ -123,6 +125,12 @@ def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> 
     return {**IncidentCards(**ports).senders(), **ActionCards(**ports).senders(),
             **NotesCards(**ports).senders(), **FailureReports(**ports).senders(),
             **ConversationCards(**ports).senders()}
+
+
+def _sender_name(settings: Settings) -> str:
+    """The send budget's row: the Messaging Service or the number texts are sent from."""
+    twilio = settings.twilio
+    return twilio.messaging_service_sid or twilio.from_number or "default"
 
 
 def _clock(settings: Settings) -> Clock:

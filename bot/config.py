@@ -101,7 +101,16 @@ class SmsSettings(_Section):
     # A notice small enough to need no Confirm is held this long after its preview (an undo
     # window with a Cancel button); 0 sends it at once.
     small_send_hold_s: int = Field(default=30, ge=0, le=600)
+    # Segments per second the sender may send when ``sender`` is not set (0: no limit).
     rate_per_s: float = Field(default=1.0, ge=0)
+    # What sends the texts (``twilio.from_number``, or ``twilio.messaging_service_sid``), for its
+    # throughput in segments per second, shared by every worker: a "long_code" 1, a "toll_free"
+    # number 3, a "short_code" 100, a "messaging_service" 1 for each number of its pool
+    # (``sender_pool_size``). ``segments_per_s`` overrides the figure (an A2P 10DLC campaign's
+    # rate by its trust score, a high-throughput toll-free number).
+    sender: Literal["long_code", "toll_free", "short_code", "messaging_service"] | None = None
+    sender_pool_size: int = Field(default=1, ge=1, le=400)
+    segments_per_s: float | None = Field(default=None, gt=0)
     max_segments: int = Field(default=4, ge=1, le=10)
     # What the office pays per SMS segment (your Twilio price, in your billing currency). When
     # set, notice previews show the cost; when not, they show segments only.
@@ -109,6 +118,22 @@ class SmsSettings(_Section):
     # How long to wait for Twilio's answer to one request; a send that times out is looked up
     # at Twilio before it is sent again.
     request_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+    def send_budget(self) -> float:
+        """The sender's segments per second (0: no limit)."""
+        if self.segments_per_s is not None:
+            return self.segments_per_s
+        if self.sender is None:
+            return self.rate_per_s
+        return SENDER_SEGMENTS_PER_S[self.sender] * (
+            self.sender_pool_size if self.sender == "messaging_service" else 1)
+
+
+# Segments per second by kind of sender (Twilio's figures for US senders; a Messaging Service's
+# is per number of its pool).
+SENDER_SEGMENTS_PER_S = {"long_code": 1.0, "toll_free": 3.0, "short_code": 100.0,
+                         "messaging_service": 1.0}
 
 
 class CallsSettings(_Section):

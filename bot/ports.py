@@ -54,7 +54,8 @@ class ChannelInfo:
 
 
 class SmsPort(Protocol):
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str: ...
+    def send(self, *, to: str, body: str, status_callback: str | None = None,
+             validity_period_s: int | None = None) -> str: ...
 
     def find_sent(self, *, to: str, body: str, since: datetime,
                   taken: Callable[[str], bool] = ...) -> str | None: ...

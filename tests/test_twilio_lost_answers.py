@@ -17,7 +17,7 @@ from bot.clock import SystemClock
 from bot.config import OutboxSettings
 from bot.db.unit_of_work import Database
 from bot.gateways.twilio_sms import TwilioSms
-from bot.outbox.rate_limit import RateLimiter
+from bot.outbox.budget import SendBudget
 from bot.outbox.worker import OutboxWorker, enqueue
 from bot.ports import DeliveryError, OutcomeUnknown
 from bot.sandbox.twilio import TwilioEmulator
@@ -110,7 +110,8 @@ def outbox(database_url) -> Iterator[Database]:
 
 def worker_for(db: Database, emu: TwilioEmulator, **settings) -> OutboxWorker:
     clock = SystemClock()
-    sender = SmsSender(sms=gateway(emu, timeout_s=0.5), clock=clock, limiter=RateLimiter(0),
+    sender = SmsSender(sms=gateway(emu, timeout_s=0.5), clock=clock,
+                       budget=SendBudget(db=db, clock=clock, sender="test", segments_per_s=0),
                        status_callback_url=None)
     options = {"backoff_base_s": 0.01, "backoff_max_s": 0.01, "concurrency": 1} | settings
     return OutboxWorker(db=db, clock=clock, settings=OutboxSettings(**options),

@@ -47,7 +47,8 @@ def _remind(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings: S
             continue
         text = notice("call_reminder", invitation, contact, incident, call, settings)
         tell(uow, incident, invitation, contact,
-              f"reminder:{call.id}:v{call.version}:{offset}:{contact.id}", text, now)
+              f"reminder:{call.id}:v{call.version}:{offset}:{contact.id}", text, now,
+              expires_at=call.starts_at)
     job.status = "done"
 
 
@@ -91,7 +92,8 @@ def _dial_out(uow: UnitOfWork, job: DueJob, call: Call, now: datetime, settings:
             enqueue(uow, key=f"dialout:{call.id}:v{call.version}:{contact.id}", kind=Kind.DIAL_OUT,
                     purpose="dial_out", now=now, incident_id=call.incident_id,
                     recipient=contact.phone,
-                    payload={"conference": call.conference_name, "label": f"contact-{contact.id}"})
+                    payload={"conference": call.conference_name, "label": f"contact-{contact.id}"},
+                    expires_at=call.starts_at + timedelta(minutes=call.duration_min))
     job.status = "done"
 
 

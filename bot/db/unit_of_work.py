@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.stores.actions import ActionRepository
+from bot.db.stores.budget import BudgetRepository
 from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
 from bot.db.stores.erased import ErasedNumbers
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.incidents = IncidentRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.budgets = BudgetRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.inbox_done = InboxDoneRepository(self.session)
         self.contacts = ContactRepository(self.session)
@@ -82,6 +84,16 @@ class Database:
     def inbox_appender(self) -> InboxAppender:
         """A writer of acknowledged requests with a connection of its own (one per thread)."""
         return InboxAppender(self.engine)
+
+    def listen(self, on_notify: Callable[[], None], *, listening: Any = None) -> Any:
+        """On PostgreSQL, a started ``notify.Listener`` calling ``on_notify`` whenever another
+        transaction queued outbox work (``listening``, an Event, is set while it listens); None
+        elsewhere (polling finds the work)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        from bot.db.notify import Listener
+
+        return Listener(self.url, on_notify, listening=listening).start()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -40,13 +40,20 @@ class TwilioSms:
         self._sender = ({"messaging_service_sid": messaging_service_sid} if messaging_service_sid
                         else {"from_": from_number})
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(self, *, to: str, body: str, status_callback: str | None = None,
+             validity_period_s: int | None = None) -> str:
         """Sends one SMS and returns its MessageSid; raises ``DeliveryError`` on refusal and
-        ``OutcomeUnknown`` when Twilio may have taken the message but its answer was lost."""
+        ``OutcomeUnknown`` when Twilio may have taken the message but its answer was lost.
+
+        ``validity_period_s`` is Twilio's ``ValidityPeriod``: how long (1 to 36000 s) the message
+        may wait in Twilio's queue before Twilio drops it (error 30036) instead of sending it.
+        The sender is a number (``From``) or a Messaging Service (``MessagingServiceSid``, which
+        spreads the sends over its pool of numbers)."""
+        extra: dict = {"status_callback": status_callback} if status_callback else {}
+        if validity_period_s is not None:
+            extra["validity_period"] = max(1, min(int(validity_period_s), 36000))
         try:
-            message = self._client.messages.create(to=to, body=body, **self._sender,
-                                                   **({"status_callback": status_callback}
-                                                      if status_callback else {}))
+            message = self._client.messages.create(to=to, body=body, **self._sender, **extra)
         except TwilioRestException as error:
             raise self._delivery_error(error) from None
         except (TwilioException, OSError) as error:

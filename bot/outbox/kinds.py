@@ -35,3 +35,23 @@ def phone_kind(channel: str) -> Kind:
     (the directory's ``channel``, or a landline), else an SMS. The payload is the same
     (``{"body": …}``): the call reads the text without its reply instructions."""
     return Kind.VOICE_MESSAGE if channel == "voice" else Kind.SMS
+
+
+# The order due messages are claimed in, lowest first (``outbox.priority``), by their purpose:
+# an answer to a person who just wrote, then what is bound to a moment (a reminder before the
+# call, a dial-out at its start, a change to a call), then everything else, then bulk sends
+# (notices, invitations, notes summaries) that may take minutes at the carrier's rate.
+# The SMS that answer a keyword (HELP, STOP, START, an RSVP) are TwiML replies to Twilio's
+# webhook: they never wait in the outbox at all.
+REPLY, TIME_BOUND, NORMAL, BULK = 0, 1, 2, 3
+PRIORITY = {
+    "reply": REPLY, "reply_edit": REPLY, "conversation_reply": REPLY, "dm_reply": REPLY,
+    "mention_help": REPLY,
+    "reminder": TIME_BOUND, "dial_out": TIME_BOUND, "cancel": TIME_BOUND,
+    "reschedule": TIME_BOUND, "action-remind": TIME_BOUND,
+    "incident_notice": BULK, "invite": BULK, "notes_summary": BULK, "announce": BULK,
+}
+
+
+def priority_of(purpose: str) -> int:
+    return PRIORITY.get(purpose, NORMAL)

@@ -75,7 +75,9 @@ class SlackDelivery:
             notice = uow.sms.notice(notice_id)
             if notice is None:
                 raise DeliveryError("notice_not_found", str(notice_id), permanent=True)
-            text = sms_blocks.notice_post(notices.channel_post(uow, notice_id))
+            post = notices.channel_post(uow, notice_id, now=self._clock.now(),
+                                        segments_per_s=self._settings.sms.send_budget())
+            text = sms_blocks.notice_post(post, self._settings.timezone)
             ts = notice.summary_ts
             poster = None if ts else uow.outbox.first_id(
                 key_prefix=notices.summary_prefix(notice_id), except_status="failed")

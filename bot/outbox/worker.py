@@ -31,7 +31,7 @@ from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, priority_of
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
 from bot.records import audit
@@ -59,6 +59,14 @@ class Suppressed(DeliveryError):
         super().__init__(code, message, permanent=True)
 
 
+class Expired(DeliveryError):
+    """The message was bound to a moment that has passed (a reminder once its call began): it
+    is recorded ``expired`` and never sent."""
+
+    def __init__(self, message: str = "too late to be worth sending"):
+        super().__init__(EXPIRED, message, permanent=True)
+
+
 Sender = Callable[[OutboxMessage], Delivered]
 Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # What runs in the recording transaction after every batch's outcomes, whatever their kinds
@@ -79,16 +87,24 @@ AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | No
 def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],
             now: Any, incident_id: int | None = None, recipient: str | None = None,
             language: str | None = None, segments: int | None = None,
-            not_before: Any = None) -> bool:
-    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op."""
+            not_before: Any = None, expires_at: Any = None) -> bool:
+    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op.
+
+    Its claim priority follows from ``purpose`` (``kinds.PRIORITY``); a message with
+    ``expires_at`` is never sent after that instant (recorded ``expired``).
+    """
     return uow.outbox.add(OutboxMessage(
         idempotency_key=key, kind=str(kind), purpose=purpose, incident_id=incident_id,
         recipient=recipient, language=language, payload=payload, status="pending",
         attempts=0, next_attempt_at=not_before or now, created_at=now, segments=segments,
+        priority=priority_of(purpose), expires_at=expires_at,
     ))
 
 
+# The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
+CLAIM_AHEAD_S = 0.2
 RETRYABLE = ("failed", "undelivered")
+EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
 
 
 def retry(uow: UnitOfWork, messages: list[OutboxMessage], *, actor: str, now: Any) -> list[str]:
@@ -135,6 +151,7 @@ class OutboxWorker:
         self._settings = settings
         self._senders = senders
         self.wakeup = wakeup or Wakeup()
+        self.listening = threading.Event()  # set while a PostgreSQL LISTEN wakes this worker
         self._rng = rng or random.Random()
         self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
                       if settings.concurrency > 1 else None)
@@ -160,7 +177,9 @@ class OutboxWorker:
             uow.commit()
         if not claimed:
             return 0
-        to_send = [m for m in claimed if m.id not in refused]
+        # Highest priority first within the batch too (the claim returns ids in id order).
+        to_send = sorted((m for m in claimed if m.id not in refused),
+                         key=lambda m: (m.priority, m.next_attempt_at, m.id))
         with LeaseKeeper(db=self._db, clock=self._clock, held={m.id: m.attempts for m in claimed},
                          lease_s=self._settings.lease_s) as lease:
             def send(message: OutboxMessage) -> Outcome:
@@ -181,12 +200,20 @@ class OutboxWorker:
 
     def claim_limit(self) -> int:
         """``batch_size``, or fewer when a sender's rate could not send that many in half a lease
-        (the lease is renewed anyway; this keeps a claim from hoarding what others could send)."""
+        (the lease is renewed anyway; this keeps a claim from hoarding what others could send).
+
+        A sender with a shared send budget (``segments_per_s``) keeps claims to about a fifth of
+        a second of it (at least ``concurrency``): a worker comes back to the queue that often,
+        so a reminder queued behind a large notice waits for one short batch, not a long one.
+        """
         limit = self._settings.batch_size
         for sender in self._senders.values():
             rate = getattr(sender, "rate_per_s", 0) or 0
             if rate > 0:
                 limit = min(limit, max(1, int(rate * self._settings.lease_s / 2)))
+            budget = getattr(sender, "segments_per_s", 0) or 0
+            if budget > 0:
+                limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
         return limit
 
     def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
@@ -230,15 +257,22 @@ class OutboxWorker:
         return total
 
     def run(self, stop: threading.Event) -> None:
+        """Drains until ``stop``; when idle it waits for a wake-up (this process's ``Wakeup``,
+        or on PostgreSQL a ``NOTIFY`` from any process that queued work) or the next poll."""
         log.info("outbox worker started")
-        while not stop.is_set():
-            try:
-                handled = self.drain_once()
-            except Exception:
-                log.exception("outbox worker round failed; retrying")
-                handled = 0
-            if not handled:
-                self.wakeup.wait(self._settings.poll_interval_s)
+        listener = self._db.listen(self.wakeup.notify, listening=self.listening)
+        try:
+            while not stop.is_set():
+                try:
+                    handled = self.drain_once()
+                except Exception:
+                    log.exception("outbox worker round failed; retrying")
+                    handled = 0
+                if not handled:
+                    self.wakeup.wait(self._settings.poll_interval_s)
+        finally:
+            if listener is not None:
+                listener.stop()
         log.info("outbox worker stopped")
 
     def _send(self, message: OutboxMessage) -> Outcome:
@@ -261,6 +295,9 @@ class OutboxWorker:
                 return self._failure_outcome(DeliveryError(
                     "gave_up", f"not sent after {message.attempts} attempt(s) (outcome of the "
                     "last one unknown, and it is not at the provider)", permanent=True))
+            if message.expires_at is not None and message.expires_at <= self._clock.now():
+                return self._failure_outcome(Expired(
+                    f"not sent: it expired at {message.expires_at:%Y-%m-%d %H:%M:%S} UTC"))
             result = sender(message)
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
@@ -321,6 +358,13 @@ class OutboxWorker:
             log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
             metrics.send_outcome(message.kind, "suppressed", error.code)
             message.status = "suppressed"
+            message.error_code, message.error_message = error.code, str(error)
+            message.claimed_until = None
+            return
+        if isinstance(error, Expired):
+            log.info("outbox %s expired before it could be sent", message.idempotency_key)
+            metrics.send_outcome(message.kind, EXPIRED, error.code)
+            message.status = EXPIRED
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
             return

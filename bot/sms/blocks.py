@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from bot.directory.rules.audience import language_name
 from bot.directory.rules.phones import mask
+from bot.i18n.rules import short_local_time
 from bot.slack_ui.text import escape
 from bot.sms.rules.failures import FailureReport
-from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
+from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview, Progress, SendPlan
 from bot.voice.rules import OUTCOME_LABELS
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
@@ -20,6 +21,7 @@ ERROR_LABELS = {
     "21614": "not a mobile number", "30006": "landline", "30003": "phone unreachable",
     "30005": "unknown or inactive number", "30007": "blocked as spam by the carrier",
     "21408": "country not enabled", "sms_not_configured": "SMS not configured",
+    "expired": "expired before its turn", "30036": "expired in Twilio's queue",
     # message calls (bot.voice)
     "failed": "call failed", "voice_opted_out": "asked for no more calls",
     "voice_not_configured": "calls not configured",
@@ -39,6 +41,8 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
     head = (f"SMS notice for {incident_key}: {result.recipients} recipients"
             f"{_by_call(result)}, {result.total_segments} segments in all{_cost(result)}.")
     parts = [f"*Preview — {head}*", *(_language_part(lang) for lang in result.languages)]
+    if result.plan is not None and result.plan.texts:
+        parts.append(plan_line(result.plan))
     cancel = {"type": "button", "action_id": NOTICE_CANCEL_ACTION,
               "value": str(result.notice_id), "text": {"type": "plain_text", "text": "Cancel"}}
     if not result.needs_confirmation:
@@ -59,6 +63,43 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
          "text": {"type": "plain_text", "text": f"Send to {result.recipients}"}},
         cancel,
     ]}]
+
+
+SENDER_NAMES = {"long_code": "a long code", "toll_free": "a toll-free number",
+                "short_code": "a short code"}
+
+
+def plan_line(plan: SendPlan) -> str:
+    """``2,430 SMS, 3,910 segments: about 1 h 05 min at 1 segment/s (a long code).`` The time is
+    the carrier's: what the sender's budget lets through, shared by every worker."""
+    head = f"{plan.texts:,} SMS, {plan.segments:,} segments"
+    duration = plan.duration
+    if duration is None:
+        return f"{head}: no send budget is configured (`sms.sender`), so no time can be given."
+    return f"{head}: {duration_text(duration)} at {_rate(plan.segments_per_s)}{_sender(plan)}."
+
+
+def _rate(segments_per_s: float) -> str:
+    shown = f"{segments_per_s:g}"
+    return f"{shown} segment/s" if shown == "1" else f"{shown} segments/s"
+
+
+def _sender(plan: SendPlan) -> str:
+    if plan.sender == "messaging_service":
+        numbers = "number" if plan.pool == 1 else "numbers"
+        return f" (a Messaging Service pool of {plan.pool} {numbers})"
+    return f" ({SENDER_NAMES[plan.sender]})" if plan.sender in SENDER_NAMES else ""
+
+
+def duration_text(duration) -> str:
+    """``about 1 h 05 min``, ``about 4 min``, ``about 40 s`` (to the nearest unit shown)."""
+    seconds = max(0, round(duration.total_seconds()))
+    if seconds < 60:
+        return f"about {seconds} s"
+    minutes = (seconds + 30) // 60
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
 def _sections(parts: list[str]) -> list[dict]:
@@ -103,8 +144,10 @@ def _cost(result: Preview) -> str:
     return f", about {cost:.2f} at {result.price_per_segment} per segment"
 
 
-def notice_post(post: NoticePost) -> str:
+def notice_post(post: NoticePost, timezone: str = "UTC") -> str:
     """The sent notice in the incident channel: posted once, then edited as deliveries come in.
+    While texts are still to go it says how many and when they should all be out (on the
+    office's clocks, ``timezone``).
 
     The texts are the coordinator's, escaped, so that a notice never pings ``@channel``.
     """
@@ -116,7 +159,18 @@ def notice_post(post: NoticePost) -> str:
         also = " (and every language without its own line)" if tag == "en" else ""
         lines.append(f"*{language_name(tag)}*{also}\n{_quote(text)}")
     lines.append(f"Delivery: {delivery_line(post.counts, post.errors)}")
+    if post.progress is not None:
+        lines.append(progress_line(post.progress, post.recipients, timezone))
     return "\n".join(lines)
+
+
+def progress_line(progress: Progress, recipients: int, timezone: str) -> str:
+    """``Sending: 1,200 of 2,430 to go (1,950 segments), expected to finish 27 Nov, 4:10 PM EST.``"""
+    line = (f"Sending: {progress.remaining:,} of {recipients:,} to go "
+            f"({progress.remaining_segments:,} segments)")
+    if progress.finish is not None:
+        line += f", expected to finish {short_local_time(progress.finish, timezone)}"
+    return line + "."
 
 
 def delivery_line(counts: dict[str, int], errors: dict[str, int]) -> str:
@@ -128,6 +182,8 @@ def delivery_line(counts: dict[str, int], errors: dict[str, int]) -> str:
     parts.append(f"{pending} pending")
     failed = counts.get("failed", 0) + counts.get("undelivered", 0) + counts.get("suppressed", 0)
     text = f"{', '.join(parts)}, {failed} failed"
+    if counts.get("expired"):
+        text += f", {counts['expired']} expired (too late to send)"
     if errors:
         reasons = ", ".join(f"{count} {ERROR_LABELS.get(code, 'error ' + code)}"
                             for code, count in sorted(errors.items(), key=lambda i: -i[1]))

@@ -3,8 +3,12 @@
 Before a claimed batch goes out, one query finds recipients who texted STOP (their messages are
 ``suppressed``). A message whose last attempt may have reached Twilio (its answer was lost, or its
 worker died mid-send) is looked up at Twilio (``reconcile``) before the worker sends it again.
-A 429 pauses every send of this sender until its ``Retry-After`` has passed: the limit is the
-account's, not one message's.
+Every send first takes its segments from the sender's budget, shared by every worker
+(``bot.outbox.budget``), and waits for its place in a second. A 429 pauses every send of this
+sender, in every worker, until its ``Retry-After`` has passed: the limit is the account's, not
+one message's. A time-bound text (``expires_at``: a reminder, an invitation) carries Twilio's
+``ValidityPeriod``, the seconds it has left, so that Twilio drops it rather than deliver it late;
+one already too late when its turn comes is not sent at all (``expired``).
 
 What Twilio's error codes mean for a contact is one table (``rules.failures.TWILIO_ERRORS``),
 whether the code comes with a refused send or with a status callback. A text that fails for good
@@ -21,14 +25,15 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
+from bot.outbox.budget import SendBudget
 from bot.outbox.cards import SlackCards
 from bot.outbox.kinds import Kind
-from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_failures import incident_channel
-from bot.outbox.worker import Deferred, Delivered, Sender, Suppressed
+from bot.outbox.worker import Deferred, Delivered, Expired, Sender, Suppressed
 from bot.ports import DeliveryError, OutcomeUnknown, SmsPort
 from bot.sms import blocks as sms_blocks
 from bot.sms.rules.failures import OPTED_OUT_CODE, TWILIO_ERRORS, NumberIs
+from bot.sms.rules.segments import segments as count_segments
 from bot.sms.service import consent, failures, notices
 from bot.voice import service as voice
 
@@ -37,17 +42,19 @@ FINAL_STATUSES = {"delivered", "undelivered", "failed"}
 # this much before the row's first attempt. Wider would risk taking an identical text sent just
 # before (another notice with the same words) for this one.
 LOOKUP_SKEW = timedelta(seconds=5)
+# Twilio's ValidityPeriod: whole seconds from 1 to 36000 (10 hours, also its default).
+VALIDITY_MAX_S = 36000
 
 log = logging.getLogger(__name__)
 
 
 class SmsSender:
-    def __init__(self, *, sms: SmsPort | None, clock: Clock, limiter: RateLimiter,
+    def __init__(self, *, sms: SmsPort | None, clock: Clock, budget: SendBudget,
                  status_callback_url: str | None, db: Database | None = None):
         self._sms = sms
         self._db = db
         self._clock = clock
-        self._limiter = limiter
+        self._budget = budget
         self._callback = status_callback_url
 
     def prepare(self, uow: UnitOfWork, messages: list[OutboxMessage]) -> dict[int, Suppressed]:
@@ -56,8 +63,9 @@ class SmsSender:
                 for m in messages if m.recipient in stopped}
 
     @property
-    def rate_per_s(self) -> float:
-        return self._limiter.rate_per_s
+    def segments_per_s(self) -> float:
+        """The sender's budget (0: none), so that the worker claims no more than it can send."""
+        return self._budget.rate_per_s
 
     def reconcile(self, message: OutboxMessage) -> Delivered | None:
         """Whether Twilio has this message (exact number and body, from us, since its first
@@ -84,16 +92,19 @@ class SmsSender:
         if self._sms is None:
             raise DeliveryError("sms_not_configured", "set twilio.account_sid and auth_token",
                                 permanent=True)
-        self._limiter.acquire()
-        paused = self._limiter.paused_for()
+        body = message.payload["body"]
+        paused = (self._budget.take(message.segments or count_segments(body).segments)
+                  or self._budget.paused_for())
         if paused > 0:  # Twilio said to wait: every message of this sender waits, uncounted
             raise Deferred("Twilio asked to retry later", paused)
+        validity = validity_period(message, self._clock.now())
         try:
-            sid = self._sms.send(to=message.recipient or "", body=message.payload["body"],
-                                 status_callback=self._callback)
+            sid = self._sms.send(to=message.recipient or "", body=body,
+                                 status_callback=self._callback,
+                                 **({"validity_period_s": validity} if validity else {}))
         except DeliveryError as error:
             if error.retry_after is not None and not isinstance(error, OutcomeUnknown):
-                self._limiter.pause(error.retry_after)
+                self._budget.pause(error.retry_after)
             raise
         return Delivered(sid)
 
@@ -122,6 +133,19 @@ class SmsSender:
         if error.permanent:
             apply_error_code(uow, row.recipient, error.code, now)
             _call_a_landline(uow, row, error.code, now)
+
+
+def validity_period(message: OutboxMessage, now: datetime) -> int | None:
+    """The seconds a time-bound text may wait in Twilio's queue (its ``ValidityPeriod``), None
+    for one that is not time-bound or has more than Twilio's maximum left; raises ``Expired``
+    when it has none left (its wait for a slot ran past its expiry)."""
+    if message.expires_at is None:
+        return None
+    left = (message.expires_at - now).total_seconds()
+    if left < 1:
+        raise Expired(f"not sent: it expired at {message.expires_at:%Y-%m-%d %H:%M:%S} UTC "
+                      "while it waited for its turn")
+    return int(left) if left < VALIDITY_MAX_S else None
 
 
 class FailureReports(SlackCards):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.errors import InvalidInput
 from bot.ports import ChannelInfo, DeliveryError, NameTaken, OutcomeUnknown, PostedMessage
@@ -177,6 +178,7 @@ class FakeSms:
     lookups: list[dict] = field(default_factory=list)
     lookup_failures: list[DeliveryError] = field(default_factory=list)
     answers_to_lose: int = 0
+    clock: Any = None  # when given, each send records the time it was made ("at")
 
     def fail(self, *errors: DeliveryError) -> None:
         self.failures.extend(errors)
@@ -187,11 +189,14 @@ class FakeSms:
     def fail_lookups(self, *errors: DeliveryError) -> None:
         self.lookup_failures.extend(errors)
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(self, *, to: str, body: str, status_callback: str | None = None,
+             validity_period_s: int | None = None) -> str:
         if self.failures:
             raise self.failures.pop(0)
         sid = f"SM{len(self.sent) + 1:032x}"
-        self.sent.append({"to": to, "body": body, "sid": sid, "callback": status_callback})
+        self.sent.append({"to": to, "body": body, "sid": sid, "callback": status_callback,
+                          "validity_period_s": validity_period_s,
+                          "at": self.clock.now() if self.clock else None})
         if self.answers_to_lose:
             self.answers_to_lose -= 1
             raise OutcomeUnknown("connection_lost", "reset after the request was written")

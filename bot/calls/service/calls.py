@@ -226,7 +226,8 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
         when = call_text.occurrences_that_fit(starts, contact.timezone, invitation.language,
                                               fits_a_phone)
         tell(uow, incident, invitation, contact, f"invite:{first.id}:{contact.id}",
-             invitation_with(when), now)
+             invitation_with(when), now,
+             expires_at=calls[-1].starts_at + timedelta(minutes=calls[-1].duration_min))
 
 
 def _plan_jobs(uow: UnitOfWork, call: Call, now: datetime, settings: Settings) -> None:
@@ -263,15 +264,16 @@ def invited(uow: UnitOfWork, call: Call) -> list[tuple[Invitation, Contact]]:
 
 
 def tell(uow: UnitOfWork, incident: Incident, invitation: Invitation, contact: Contact,
-          key: str, text: str, now: datetime) -> None:
+          key: str, text: str, now: datetime, *, expires_at: datetime | None = None) -> None:
     """SMS for SMS contacts (a phone call reading it for those reached by voice); a direct
     message for contacts on Slack (the same plain text without
     its "Reply STOP" line, escaped there: it carries the incident's title and the agenda). The
-    bot reads answers in the DM as it reads SMS replies (``bot.sms.service.direct``)."""
+    bot reads answers in the DM as it reads SMS replies (``bot.sms.service.direct``).
+    A text or call with ``expires_at`` (a reminder: the call's start) is not sent after it."""
     if invitation.channel in (SMS, VOICE) and contact.phone:
         enqueue(uow, key=key, kind=phone_kind(invitation.channel), purpose=key.split(":")[0], now=now,
                 incident_id=incident.id, recipient=contact.phone, language=invitation.language,
-                payload={"body": text})
+                payload={"body": text}, expires_at=expires_at)
     elif invitation.channel == SLACK and contact.slack_user_id:
         text = escape(call_text.without_stop_line(text))
         enqueue(uow, key=key, kind=Kind.POST, purpose=key.split(":")[0], now=now,

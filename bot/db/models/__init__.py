@@ -28,7 +28,7 @@ from bot.db.models.notes import (
     ReviewCode,
     ReviewSession,
 )
-from bot.db.models.outbox import OutboxMessage
+from bot.db.models.outbox import OutboxMessage, SenderBudget
 from bot.db.models.records import AuditChainHead, AuditEvent, ErasedNumber, ErasureKey
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.models.voice import VoiceOptOut
@@ -40,7 +40,7 @@ __all__ = [
     "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
     "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
-    "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SlackUserName", "SmsOptOut",
-    "TimelineEntry", "UtcDateTime",
+    "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SenderBudget",
+    "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
     "VoiceOptOut",
 ]

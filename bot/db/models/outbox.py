@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
@@ -42,10 +42,29 @@ class OutboxMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     segments: Mapped[int | None]
+    # Claimed lowest first (``bot.outbox.kinds.PRIORITY``): replies, then time-bound messages,
+    # then the rest, then bulk notices and invitations.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    # A time-bound message (a reminder, an invitation) is pointless after this: never sent then.
+    expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     first_attempted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_claim", "status", "priority", "next_attempt_at"),
                       Index("ix_outbox_provider_id", "provider_id"))
+
+
+class SenderBudget(Base):
+    """One SMS sender's send budget, shared by every worker (``bot.outbox.budget``): the latest
+    one-second slot with reservations (``slot_second``, in whole seconds since the epoch) and how
+    many segments of it are taken; and until when the provider asked us to wait (a 429)."""
+
+    __tablename__ = "sender_budgets"
+
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot_second: Mapped[int] = mapped_column(BigInteger)
+    slot_used: Mapped[float] = mapped_column(Float)
+    paused_until: Mapped[datetime | None]

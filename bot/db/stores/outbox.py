@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN
+from bot.db.notify import OUTBOX_CHANNEL
+
+NOTIFIED = "coordbot_outbox_notified"  # session.info: the transaction that already notified
 
 
 class OutboxRepository:
@@ -26,12 +29,25 @@ class OutboxRepository:
                 self._session.add(message)
         except IntegrityError:  # a concurrent transaction wrote the same key first
             return False
+        self._notify()
         return True
 
     def add_new(self, rows: list[dict]) -> None:
         """Bulk-inserts messages whose keys are new by construction (a duplicate key raises)."""
         if rows:
             self._session.execute(insert(OutboxMessage), rows)
+            self._notify()
+
+    def _notify(self) -> None:
+        """On PostgreSQL, wakes every listening worker when this transaction commits
+        (``bot.db.notify``); once per transaction."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        transaction = self._session.get_transaction()
+        if self._session.info.get(NOTIFIED) is transaction:
+            return
+        self._session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+        self._session.info[NOTIFIED] = transaction
 
     def by_key(self, key: str) -> OutboxMessage | None:
         return self._session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
@@ -81,10 +97,11 @@ class OutboxRepository:
         """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
 
         Due means pending or ``unknown`` and past its next attempt time, or ``sending`` under an
-        expired lease (its worker died or stalled). On PostgreSQL the inner select skips rows
-        another worker has locked. A row whose last attempt may have reached the provider (an
-        expired lease, an unknown outcome) gets an error code that makes the worker ask the
-        provider before sending; once its attempts reached ``max_attempts`` the claim counts no
+        expired lease (its worker died or stalled); the lowest ``priority`` goes first, so a reminder
+        due now is claimed before the rest of a large notice queued earlier. On PostgreSQL the inner
+        select skips rows another worker has locked. A row whose last attempt may have reached the
+        provider (an expired lease, an unknown outcome) gets an error code that makes the worker ask
+        the provider before sending; once its attempts reached ``max_attempts`` the claim counts no
         further attempt and marks it for a last look only (``LAST_LOOK``: never sent again).
         """
         due = (
@@ -96,7 +113,7 @@ class OutboxRepository:
                     (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
                 )
             )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -141,6 +158,16 @@ class OutboxRepository:
         if key_prefix:
             query = query.where(OutboxMessage.idempotency_key.startswith(key_prefix))
         return {status: count for status, count in self._session.execute(query)}
+
+    def waiting(self, *, key_prefix: str, kind: str) -> tuple[int, int]:
+        """How many rows of ``kind`` whose key starts with ``key_prefix`` are still to be sent,
+        and their segments (a row without a count is one)."""
+        segments = func.coalesce(func.sum(func.coalesce(OutboxMessage.segments, 1)), 0)
+        count, total = self._session.execute(
+            select(func.count(), segments)
+            .where(OutboxMessage.idempotency_key.startswith(key_prefix), OutboxMessage.kind == kind,
+                   OutboxMessage.status.in_(["pending", "sending", "unknown"]))).one()
+        return int(count), int(total)
 
     def count_by_language(self, *, key_prefix: str,
                           except_suffix: str | None = None) -> dict[str, int]:

@@ -51,6 +51,8 @@ OTHER_REASONS = {
     "sms_not_configured": "SMS is not configured (no Twilio account)",
     "30007": "blocked as spam by the carrier",
     "21408": "texts to that country are not enabled",
+    "expired": "expired: its moment had passed before the sender's budget reached it",
+    "30036": "expired in Twilio's queue (its validity period ran out)",
 }
 # (key prefix, what the coordinator calls it); the first match wins.
 CAUSES = (
@@ -87,6 +89,8 @@ def never_retried(kind: str, status: str, code: str | None) -> str | None:
     phone call, the voice rules' (``bot.voice.rules.never_called_again``)."""
     if status == "suppressed":
         return "the recipient opted out"
+    if status == "expired":
+        return "it expired: its moment had passed"
     if kind in CALL_KINDS:
         return never_called_again(code)
     if kind != "sms":

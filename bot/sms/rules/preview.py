@@ -7,7 +7,9 @@ lets the blocks read them without importing the service that queues messages.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 
@@ -41,6 +43,7 @@ class Preview:
     price_per_segment: Decimal | None = None
     confirm_threshold: int = 0
     hold_s: int = 0
+    plan: SendPlan | None = None  # how long the texts take at the sender's budget
 
     @property
     def by_call(self) -> int:
@@ -56,6 +59,39 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class SendPlan:
+    """How long ``texts`` SMS of ``segments`` segments in all take at the sender's budget of
+    ``segments_per_s`` (0: no limit); ``pool`` is the number of a Messaging Service's senders."""
+
+    texts: int
+    segments: int
+    segments_per_s: float
+    sender: str | None = None
+    pool: int = 1
+
+    @property
+    def duration(self) -> timedelta | None:
+        """None when the sender has no limit (the time is then the workers', not the carrier's)."""
+        return send_time(self.segments, self.segments_per_s)
+
+
+def send_time(segments: int, segments_per_s: float) -> timedelta | None:
+    """The time ``segments`` take at ``segments_per_s`` (whole seconds, rounded up)."""
+    if segments_per_s <= 0:
+        return None
+    return timedelta(seconds=math.ceil(segments / segments_per_s))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A running notice's texts still to go, and when they should all be out at the budget."""
+
+    remaining: int
+    remaining_segments: int
+    finish: datetime | None
+
+
+@dataclass(frozen=True)
 class NoticePost:
     """The sent notice as the incident channel shows it: each language's text (the coordinator's,
     not the SMS frame) and how many people get it, then the delivery counts."""
@@ -66,6 +102,7 @@ class NoticePost:
     recipients_by_language: dict[str, int]
     counts: dict[str, int]
     errors: dict[str, int]
+    progress: Progress | None = None
 
     @property
     def recipients(self) -> int:

@@ -45,16 +45,16 @@ REPORT_DELAY = timedelta(seconds=60)
 MARK = "failure_report"
 # A report names this many people; the rest are counted, with the command that lists them.
 NAMED = 20
-FAILED = ("failed", "undelivered", "suppressed")
+FAILED = ("failed", "undelivered", "suppressed", "expired")
 
 
 def failed_for_good(row: OutboxMessage) -> bool:
     """A text that will not arrive and will not be tried again by itself: refused, attempts
-    spent, undelivered, or opted out at the carrier (21610; our own STOP list is the person's
-    choice, not a failure)."""
+    spent, undelivered, expired (too late to be worth sending), or opted out at the carrier
+    (21610; our own STOP list is the person's choice, not a failure)."""
     if row.kind != Kind.SMS:
         return False
-    return row.status in ("failed", "undelivered") or (
+    return row.status in ("failed", "undelivered", "expired") or (
         row.status == "suppressed" and row.error_code == OPTED_OUT_CODE)
 
 

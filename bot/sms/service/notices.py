@@ -21,11 +21,11 @@ from bot.directory.service import audience
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.review import unreviewed_languages
-from bot.outbox.kinds import Kind, phone_kind
+from bot.outbox.kinds import BULK, Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
-from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview
+from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview, Progress, SendPlan, send_time
 from bot.sms.rules.segments import check_fits, segments
 from bot.voice.rules import FALLBACK_SUFFIX
 
@@ -148,15 +148,26 @@ def delivery_counts(uow: UnitOfWork, notice_id: int) -> tuple[dict[str, int], di
     return uow.outbox.count_by_status(key_prefix=prefix), uow.outbox.error_counts(key_prefix=prefix)
 
 
-def channel_post(uow: UnitOfWork, notice_id: int) -> NoticePost:
-    """The sent notice with its languages, counts and delivery so far, for the channel."""
+def channel_post(uow: UnitOfWork, notice_id: int, *, now: datetime | None = None,
+                 segments_per_s: float = 0) -> NoticePost:
+    """The sent notice with its languages, counts and delivery so far, for the channel; while
+    texts are still to go, how many and (at the sender's budget) when they should all be out."""
     notice = _notice(uow, notice_id)
     prefix = key_prefix(notice_id)
     # A call standing in for a text refused as a landline is the same recipient.
     by_language = uow.outbox.count_by_language(key_prefix=prefix, except_suffix=FALLBACK_SUFFIX)
     counts, errors = delivery_counts(uow, notice_id)
     return NoticePost(notice.id, notice.author, _stored_texts(notice.text), by_language, counts,
-                      errors)
+                      errors, _progress(uow, prefix, now, segments_per_s))
+
+
+def _progress(uow: UnitOfWork, prefix: str, now: datetime | None,
+              segments_per_s: float) -> Progress | None:
+    remaining, remaining_segments = uow.outbox.waiting(key_prefix=prefix, kind=Kind.SMS)
+    if not remaining or now is None:
+        return None
+    duration = send_time(remaining_segments, segments_per_s)
+    return Progress(remaining, remaining_segments, now + duration if duration else None)
 
 
 def _stored_texts(text: str) -> dict[str, str]:
@@ -203,7 +214,8 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
          "kind": phone_kind(m.channel).value,
          "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
          "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
-         "segments": counts[m.contact.language], "status": "pending", "attempts": 0,
+         "segments": counts[m.contact.language], "priority": BULK, "status": "pending",
+         "attempts": 0,
          "next_attempt_at": due or now, "created_at": now}
         for m in recipients])
     queue_summary(uow, notice_id=notice.id, incident_id=incident.id, now=now, first_due=due)
@@ -220,9 +232,12 @@ def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
                                  by_call=calls[lang])
                  for lang in sorted(counts)]
     total = sum(p.texted * p.segments for p in languages)  # a call costs no SMS segments
+    texted = [m for m in recipients if m.channel == SMS]
+    plan = SendPlan(len(texted), sum(segments(bodies[m.contact.language]).segments for m in texted),
+                    settings.sms.send_budget(), settings.sms.sender, settings.sms.sender_pool_size)
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
                    settings.sms.price_per_segment, settings.sms.confirm_threshold,
-                   hold_s if recipients else 0)
+                   hold_s if recipients else 0, plan)
 
 
 def _notice(uow: UnitOfWork, notice_id: int) -> Notice:

@@ -161,11 +161,16 @@ def test_fail_next_gives_429_with_retry_after(emu: SlackEmulator, client: WebCli
     assert err.response.status_code == 500 and "retry-after" not in err.response.headers
 
 
+PATIENCE_S, HOLD_S = 0.5, 1.0
+
+
 def _post_under_chaos(emu: SlackEmulator, count: int) -> tuple[list[str], list]:
-    """Posts ``m0`` … through a client that gives up after 0.1 s; each call's chaos kind
-    (None: no fault) and what the client saw."""
+    """Posts ``m0`` … through a client that gives up after ``PATIENCE_S``; each call's chaos
+    kind (None: no fault) and what the client saw. A held answer (``HOLD_S``) outlasts that
+    patience; an answer without a fault must not, even on a loaded machine: a client that gave
+    up on it early would send the next call while this one had not drawn its fault yet."""
     impatient = WebClient(token=emu.bot_token, base_url=emu.base_url, retry_handlers=[],
-                          timeout=0.1)
+                          timeout=PATIENCE_S)
     channel = emu.add_channel("ops")
     seen = []
     for i in range(count):
@@ -185,7 +190,7 @@ def _post_under_chaos(emu: SlackEmulator, count: int) -> tuple[list[str], list]:
 
 def test_chaos_mixes_every_fault_seeded_in_slacks_wire_format():
     with SlackEmulator() as emu:
-        emu.set_chaos(0.6, seed=11, hold_s=0.3, methods=frozenset({"chat.postMessage"}))
+        emu.set_chaos(0.6, seed=11, hold_s=HOLD_S, methods=frozenset({"chat.postMessage"}))
         posted, seen = _post_under_chaos(emu, 60)
         assert emu.calls_to("auth.test") == []
     kinds = [kind for kind, _ in seen]
@@ -205,7 +210,7 @@ def test_chaos_mixes_every_fault_seeded_in_slacks_wire_format():
         else:  # no answer: reset, or held past the client's timeout
             assert isinstance(answer, OSError), (kind, answer)
     with SlackEmulator() as again:  # the same seed and calls: the same faults
-        again.set_chaos(0.6, seed=11, hold_s=0.3, methods=frozenset({"chat.postMessage"}))
+        again.set_chaos(0.6, seed=11, hold_s=HOLD_S, methods=frozenset({"chat.postMessage"}))
         assert [kind for kind, _ in _post_under_chaos(again, 60)[1]] == kinds
 
 

@@ -17,7 +17,6 @@ from bot.gateways.twilio_voice import (
     leave_message,
     read_message,
     say_and_hang_up,
-    say_goodbye,
     say_voice,
 )
 from bot.i18n.languages import LANGUAGES
@@ -59,7 +58,7 @@ def twiml_for(tag: str) -> list[str]:
                     attempts_left=0),
         join_conference(name="c", status_callback="https://bot.example/e", announce="a",
                         language=tag, label=None),
-        say_and_hang_up("t", tag), say_goodbye("t", tag), leave_message(text="t", language=tag),
+        say_and_hang_up("t", tag), leave_message(text="t", language=tag),
         read_message(text="t", language=tag, menu="m", action_url="https://bot.example/k",
                      goodbye="g", preface="p"),
     ]

@@ -338,14 +338,6 @@ def leave_message(*, text: str, language: str) -> str:
     return str(response)
 
 
-def say_goodbye(text: str, language: str) -> str:
-    """``text`` in the message voice of ``language``, then ``<Hangup/>``."""
-    response = VoiceResponse()
-    response.say(text, language=say_language(language), voice=say_voice(language))
-    response.hangup()
-    return str(response)
-
-
 def hang_up() -> str:
     """``<Hangup/>``: for a fax, or a call we no longer have a message for."""
     response = VoiceResponse()

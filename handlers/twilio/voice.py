@@ -22,7 +22,6 @@ from bot.gateways.twilio_voice import (
     leave_message,
     read_message,
     say_and_hang_up,
-    say_goodbye,
 )
 from bot.i18n.voice import prompt
 from bot.voice import service as message_calls
@@ -93,9 +92,9 @@ def routes(container: Container) -> list[Route]:
         if found is None or message_id is None:
             return _twiml(hang_up())
         if meaning in ("yes", "no", "maybe"):
-            return _twiml(say_goodbye(prompt(f"rsvp_{meaning}", found.language), found.language))
+            return _twiml(say_and_hang_up(prompt(f"rsvp_{meaning}", found.language), found.language))
         if meaning == "stopped":
-            return _twiml(say_goodbye(prompt("calls_stopped", found.language), found.language))
+            return _twiml(say_and_hang_up(prompt("calls_stopped", found.language), found.language))
         preface = "" if meaning == "repeat" else prompt("other_key", found.language)
         return _twiml(message_twiml(found, message_id, preface))
 

@@ -25,6 +25,7 @@ from bot.db.stores.outbox import OutboxRepository
 from bot.db.stores.records import AuditRepository
 from bot.db.stores.retention import RetentionRepository
 from bot.db.stores.sms import SmsRepository
+from bot.db.stores.transcripts import TranscriptRepository
 from bot.db.stores.voice import VoiceRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.sms = SmsRepository(self.session)
         self.calls = CallRepository(self.session)
         self.voice = VoiceRepository(self.session)
+        self.transcripts = TranscriptRepository(self.session)
         self.actions = ActionRepository(self.session)
         self.notes = NotesRepository(self.session)
         self.retention = RetentionRepository(self.session)

@@ -31,6 +31,7 @@ from bot.db.models.notes import (
 from bot.db.models.outbox import OutboxMessage, SenderBudget
 from bot.db.models.records import AuditChainHead, AuditEvent, ErasedNumber, ErasureKey
 from bot.db.models.sms import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
+from bot.db.models.transcripts import TranscriptionChoice, TranscriptSegment, TranscriptSuggestion
 from bot.db.models.voice import VoiceOptOut
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SenderBudget",
-    "SlackUserName", "SmsOptOut", "TimelineEntry", "UtcDateTime",
+    "SlackUserName", "SmsOptOut", "TimelineEntry", "TranscriptionChoice", "TranscriptSegment",
+    "TranscriptSuggestion", "UtcDateTime",
     "VoiceOptOut",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
@@ -36,6 +36,8 @@ class Call(Base):
     # calendar file (``RECURRENCE-ID``) however it is moved later.
     series_rule: Mapped[str | None] = mapped_column(String(200))
     planned_at: Mapped[datetime | None]
+    # Twilio Real-Time Transcription of every caller who does not decline (announced first).
+    transcribe: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("uq_call_incident_number", "incident_id", "number", unique=True),)
 

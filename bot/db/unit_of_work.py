@@ -18,7 +18,7 @@ from bot.db.stores.calls import CallRepository
 from bot.db.stores.directory import ContactRepository
 from bot.db.stores.erased import ErasedNumbers
 from bot.db.stores.erasure import ErasureRepository
-from bot.db.stores.inbox import InboxAppender, InboxDoneRepository, InboxRepository
+from bot.db.stores.inbox import AsyncInboxAppender, InboxAppender, InboxDoneRepository, InboxRepository
 from bot.db.stores.incidents import IncidentRepository
 from bot.db.stores.notes import NotesRepository
 from bot.db.stores.outbox import OutboxRepository
@@ -86,6 +86,13 @@ class Database:
     def inbox_appender(self) -> InboxAppender:
         """A writer of acknowledged requests with a connection of its own (one per thread)."""
         return InboxAppender(self.engine)
+
+    def async_inbox_appender(self) -> AsyncInboxAppender | None:
+        """On PostgreSQL, a writer of acknowledged requests for the event loop; None elsewhere
+        (SQLite has no asynchronous driver here: its writer is a thread)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return AsyncInboxAppender(self.engine)
 
     def listen(self, on_notify: Callable[[], None], *, listening: Any = None) -> Any:
         """On PostgreSQL, a started ``notify.Listener`` calling ``on_notify`` whenever another

@@ -21,7 +21,7 @@ from typing import Any
 from bot import logs
 from bot.clock import Clock
 from bot.db.models import InboxRequest
-from bot.db.stores.inbox import InboxAppender
+from bot.db.stores.inbox import AsyncInboxAppender, InboxAppender
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.dispatch.dispatcher import Actor, Dispatcher
 from bot.dispatch.reply import FollowUp, Reply
@@ -48,10 +48,22 @@ class Work:
 def record(appender: InboxAppender, clock: Clock, requests: list[tuple[str, Work]]) -> list[bool]:
     """Writes acknowledged requests durably in one transaction; for each, False when its key
     was seen before (a replay or a retry, or the same request twice in this batch)."""
+    return _new(requests, appender.add_new(_rows(clock, requests)))
+
+
+async def record_async(appender: AsyncInboxAppender, clock: Clock,
+                       requests: list[tuple[str, Work]]) -> list[bool]:
+    """``record`` on the event loop (PostgreSQL)."""
+    return _new(requests, await appender.add_new(_rows(clock, requests)))
+
+
+def _rows(clock: Clock, requests: list[tuple[str, Work]]) -> list[dict]:
     now = clock.now()
-    rows = [{"dedupe_key": key, "kind": type(work.command).__name__, "work": pickle.dumps(work),
+    return [{"dedupe_key": key, "kind": type(work.command).__name__, "work": pickle.dumps(work),
              "status": "pending", "attempts": 0, "received_at": now} for key, work in requests]
-    added = appender.add_new(rows)
+
+
+def _new(requests: list[tuple[str, Work]], added: set[str]) -> list[bool]:
     seen: set[str] = set()
     result = []
     for key, _ in requests:

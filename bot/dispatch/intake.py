@@ -1,9 +1,10 @@
 """The web process's side of the inbox: write a verified request durably, then wake the worker.
 
 Handlers call ``accept`` before they acknowledge, so a 200 always means the request is in the
-database. One writer thread commits the requests that arrive together in one transaction (a
-group commit): under a burst, fifty acknowledgements cost one commit, not fifty, and the event
-loop never waits for the database itself.
+database. The requests that arrive together are committed in one transaction (a group commit):
+under a burst, fifty acknowledgements cost one commit, not fifty. On PostgreSQL the group is
+written by the event loop itself over an asynchronous connection (``_LoopWriter``); on SQLite,
+whose driver only blocks, by one writer thread, so the event loop never waits for the file.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
-from bot.db.stores.inbox import InboxAppender
+from bot.db.stores.inbox import AsyncInboxAppender, InboxAppender
 from bot.db.unit_of_work import Database
 from bot.dispatch.dispatcher import Actor
-from bot.dispatch.inbox import Work, record
+from bot.dispatch.inbox import Work, record, record_async
 from bot.dispatch.process import CommandProcess
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,17 @@ class Intake:
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._on_loop = _LoopWriter(db.async_inbox_appender(), clock, process)
 
     async def accept(self, command: Any, actor: Actor, *, key: str,
                      reply_to: dict[str, Any] | None) -> Accepted:
+        work = Work(command, actor, reply_to)
+        if self._on_loop.available:
+            return Accepted(await self._on_loop.write(key, work), self._process.alive)
         self._start_writer()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put(_Pending(key, Work(command, actor, reply_to), future, loop))
+        self._queue.put(_Pending(key, work, future, loop))
         return Accepted(await future, self._process.alive)
 
     def _start_writer(self) -> None:
@@ -96,6 +101,49 @@ class Intake:
             by_loop.setdefault(pending.loop, []).append((pending.future, new))
         for loop, settled in by_loop.items():
             loop.call_soon_threadsafe(_settle, settled, error)
+
+
+class _LoopWriter:
+    """The group commit on the event loop (PostgreSQL): requests that arrive while a group is
+    being written wait, and go together as the next group, one at a time."""
+
+    def __init__(self, appender: AsyncInboxAppender | None, clock: Clock,
+                 process: CommandProcess):
+        self._appender, self._clock, self._process = appender, clock, process
+        self._waiting: list[tuple[str, Work, asyncio.Future]] = []
+        self._writing: asyncio.AbstractEventLoop | None = None  # the loop a drain runs on
+
+    @property
+    def available(self) -> bool:
+        return self._appender is not None
+
+    async def write(self, key: str, work: Work) -> bool:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._waiting.append((key, work, future))
+        if self._writing is not loop:  # none running, or on a loop that is gone
+            self._writing = loop
+            self._drain_task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        assert self._appender is not None
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                try:
+                    added = await record_async(self._appender, self._clock,
+                                               [(key, work) for key, work, _ in batch])
+                except Exception as failure:  # not written, so not acknowledged
+                    log.exception("could not write %d request(s) to the inbox", len(batch))
+                    _settle([(future, None) for _, _, future in batch], failure)
+                    continue
+                if any(added):
+                    self._process.wake()
+                _settle([(future, new) for (_, _, future), new in zip(batch, added, strict=True)],
+                        None)
+        finally:
+            self._writing = None
 
 
 def _settle(settled: list[tuple[asyncio.Future, Any]], error: BaseException | None) -> None:

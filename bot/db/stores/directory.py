@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import String, case, cast, delete, func, insert, literal, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -14,6 +14,7 @@ from bot.db.models import (
     Contact,
     ContactIncidentType,
     ContactRegion,
+    ContactScope,
     ContactTag,
     SlackUserName,
 )
@@ -125,7 +126,7 @@ class ContactRepository:
             return
         self._session.execute(update(Contact), rows)
         ids = [row["id"] for row in rows]
-        for model, _, _ in LINKS:
+        for model in (*(link[0] for link in LINKS), ContactScope):
             for chunk in _chunks(ids):
                 self._session.execute(delete(model).where(model.contact_id.in_(chunk)))
         self._write_links(ids, rows)
@@ -137,28 +138,57 @@ class ContactRepository:
             if links:
                 self._session.execute(insert(model), links,
                                       execution_options={"render_nulls": True})
+        scopes = [{"region": region, "incident_type": kind, "contact_id": cid}
+                  for cid, row in zip(ids, rows, strict=True)
+                  for region in row["regions"] for kind in row["incident_types"]]
+        if scopes:
+            self._session.execute(insert(ContactScope), scopes)
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
-                            tags: Sequence[str], extra_ids: Sequence[int]) -> Sequence[Any]:
-        """Rows of active contacts that may belong to the audience (the rules decide)."""
-        in_region = select(ContactRegion.contact_id).where(ContactRegion.region.in_(list(regions)))
-        follows = select(ContactIncidentType.contact_id).where(
-            ContactIncidentType.incident_type.in_([incident_type, "all"]))
-        conditions = [Contact.id.in_(in_region) & Contact.id.in_(follows)]
-        if tags:
-            conditions.append(Contact.id.in_(select(ContactTag.contact_id)
-                                             .where(ContactTag.tag.in_(list(tags)))))
-        if extra_ids:
-            conditions.append(Contact.id.in_(list(extra_ids)))
-        # Core rows (no ORM loading) with the JSON lists as text: the caller decodes them with
-        # a cache, since a directory has few distinct region/type/tag lists.
+                            tags: Sequence[str], incident_id: int) -> Sequence[Any]:
+        """Active contacts that may belong to the audience, found by index, with what matched.
+
+        A contact is a candidate when an entry of ``contact_scopes`` pairs one of ``regions``
+        with ``incident_type`` or ``all``, when it carries one of ``tags``, or when a coordinator
+        added it to incident ``incident_id`` (the rules apply the latest change). Each row is
+        the contact's columns (the JSON lists as text) and then two flags computed from the
+        matching entries: ``area`` (bit i: serves ``regions[i]`` and follows the type or all;
+        bit len(regions): through type ``all``) and ``tagged`` (bit i: carries ``tags[i]``).
+        """
+        area = union_all(*self._matches(regions, incident_type, tags, incident_id)).subquery()
+        kinds = len(regions)
+        flags = (select(area.c.contact_id,
+                        _bits(area.c.region, regions, extra=(area.c.incident_type, "all", kinds))
+                        .label("area"),
+                        _bits(area.c.tag, tags).label("tagged"))
+                 .group_by(area.c.contact_id).subquery())
+        # Core rows (no ORM loading): the caller decodes the lists with a cache, since a
+        # directory has few distinct region/type/tag lists.
         query = select(
             Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
             Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
             cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
             Contact.phone_status, Contact.active, Contact.home_language, Contact.channel,
-        ).where(Contact.active.is_(True), or_(*conditions))
+            flags.c.area, flags.c.tagged,
+        ).join_from(flags, Contact, Contact.id == flags.c.contact_id).where(Contact.active.is_(True))
         return self._session.connection().execute(query).all()
+
+    @staticmethod
+    def _matches(regions: Sequence[str], incident_type: str, tags: Sequence[str],
+                 incident_id: int) -> list[Any]:
+        """Index ranges only: (region, type) pairs, tags, and this incident's additions."""
+        none = literal("")
+        found = [select(ContactScope.contact_id, ContactScope.region, ContactScope.incident_type,
+                        none.label("tag"))
+                 .where(ContactScope.region.in_(list(regions)),
+                        ContactScope.incident_type.in_([incident_type, "all"]))]
+        if tags:
+            found.append(select(ContactTag.contact_id, none, none, ContactTag.tag)
+                         .where(ContactTag.tag.in_(list(tags))))
+        found.append(select(AudienceChange.contact_id, none, none, none)
+                     .where(AudienceChange.incident_id == incident_id,
+                            AudienceChange.action == "add"))
+        return found
 
     def interpreter_languages(self) -> set[str]:
         """The languages that active contacts tagged ``interpreter`` speak."""
@@ -174,6 +204,14 @@ class ContactRepository:
         return self._session.scalars(select(AudienceChange)
                                      .where(AudienceChange.incident_id == incident_id)
                                      .order_by(AudienceChange.id)).all()
+
+
+def _bits(column: Any, values: Sequence[str], extra: tuple[Any, str, int] | None = None) -> Any:
+    """Bit i set when some row of the group has ``column == values[i]`` (``extra``: one more
+    bit for another column's value): an OR over the group that SQLite and PostgreSQL share."""
+    terms = [(column, value, i) for i, value in enumerate(values)] + ([extra] if extra else [])
+    flags = [func.max(case((col == value, 1 << bit), else_=0)) for col, value, bit in terms]
+    return sum(flags[1:], flags[0]) if flags else literal(0)
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:

@@ -70,15 +70,17 @@ def reasons_for(contact: Candidate, scope: Scope, override: Override | None) -> 
     """Why ``contact`` is in the audience; empty when it is not."""
     if not contact.active or (override and override.action == REMOVE):
         return ()
-    reasons = _directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
+    reasons = directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
     if override and override.action == ADD:
         reasons += (f"added by <@{override.actor}>",)
     return reasons
 
 
 @functools.lru_cache(maxsize=8192)
-def _directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
-                       scope: Scope) -> tuple[str, ...]:
+def directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
+                      scope: Scope) -> tuple[str, ...]:
+    """The reasons a contact serving ``regions``, following ``types`` and tagged ``tags`` is in
+    the audience of ``scope``, but for a coordinator's addition."""
     # Cached: a large directory repeats the same few region/type/tag combinations.
     reasons = []
     served = sorted(set(regions) & set(scope.regions))

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, delete, func, insert, literal, or_, select, text, union_all, update
+from sqlalchemy import (
+    JSON,
+    String,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -104,11 +119,26 @@ class ContactRepository:
         if not rows:
             return []
         ids = self._reserve_ids(len(rows))
-        self._session.execute(insert(Contact), [{**row, "id": cid} for cid, row in zip(ids, rows,
-                                                                                    strict=True)],
-                              execution_options={"render_nulls": True})
+        self._insert(Contact, [{**row, "id": cid} for cid, row in zip(ids, rows, strict=True)])
         self._write_links(ids, rows)
         return ids
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """One executemany; on PostgreSQL a ``COPY`` (a million contacts in a few minutes
+        rather than tens) when every row names the same columns, so no default is skipped."""
+        columns = list(rows[0])
+        if (self._session.get_bind().dialect.name != "postgresql"
+                or any(len(row) != len(columns) for row in rows)):
+            self._session.execute(insert(model), rows, execution_options={"render_nulls": True})
+            return
+        table = model.__table__
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        statement = f'COPY {table.name} ({", ".join(columns)}) FROM STDIN'
+        driver = self._session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
+                                for c in columns])
 
     def _reserve_ids(self, count: int) -> list[int]:
         if self._session.get_bind().dialect.name == "postgresql":
@@ -136,24 +166,25 @@ class ContactRepository:
             links = [{"contact_id": cid, column: value}
                      for cid, row in zip(ids, rows, strict=True) for value in row[field]]
             if links:
-                self._session.execute(insert(model), links,
-                                      execution_options={"render_nulls": True})
+                self._insert(model, links)
         scopes = [{"region": region, "incident_type": kind, "contact_id": cid}
                   for cid, row in zip(ids, rows, strict=True)
                   for region in row["regions"] for kind in row["incident_types"]]
         if scopes:
-            self._session.execute(insert(ContactScope), scopes)
+            self._insert(ContactScope, scopes)
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
                             tags: Sequence[str], incident_id: int) -> Sequence[Any]:
         """Active contacts that may belong to the audience, found by index, with what matched.
 
         A contact is a candidate when an entry of ``contact_scopes`` pairs one of ``regions``
-        with ``incident_type`` or ``all``, when it carries one of ``tags``, or when a coordinator
-        added it to incident ``incident_id`` (the rules apply the latest change). Each row is
-        the contact's columns (the JSON lists as text) and then two flags computed from the
-        matching entries: ``area`` (bit i: serves ``regions[i]`` and follows the type or all;
-        bit len(regions): through type ``all``) and ``tagged`` (bit i: carries ``tags[i]``).
+        with ``incident_type`` or ``all``, when it carries one of ``tags``, or when a
+        coordinator added it to incident ``incident_id`` (the rules apply the latest change).
+        A row: id, language, home_language, organisation_type, phone, regions (JSON text),
+        channel, slack_user_id, phone_status, sms_consent, then two flags from the matching
+        entries: ``area`` (bit i: serves ``regions[i]`` and follows the type or all; bit
+        len(regions): through type ``all``) and ``tagged`` (bit i: carries ``tags[i]``).
+        Sorted by folded organisation, folded name, id.
         """
         area = union_all(*self._matches(regions, incident_type, tags, incident_id)).subquery()
         kinds = len(regions)
@@ -162,16 +193,33 @@ class ContactRepository:
                         .label("area"),
                         _bits(area.c.tag, tags).label("tagged"))
                  .group_by(area.c.contact_id).subquery())
-        # Core rows (no ORM loading): the caller decodes the lists with a cache, since a
-        # directory has few distinct region/type/tag lists.
-        query = select(
-            Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
-            Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
-            cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
-            Contact.phone_status, Contact.active, Contact.home_language, Contact.channel,
-            flags.c.area, flags.c.tagged,
-        ).join_from(flags, Contact, Contact.id == flags.c.contact_id).where(Contact.active.is_(True))
-        return self._session.connection().execute(query).all()
+        # Core rows (no ORM loading) of the few columns a member needs, in the directory's
+        # order; byte order ("C") on PostgreSQL, as SQLite compares and Python sorts.
+        order = _bytewise(self._session)
+        query = (select(Contact.id, Contact.language, Contact.home_language,
+                        Contact.organisation_type, Contact.phone, cast(Contact.regions, String),
+                        Contact.channel, Contact.slack_user_id, Contact.phone_status,
+                        Contact.sms_consent, flags.c.area, flags.c.tagged)
+                 .join_from(flags, Contact, Contact.id == flags.c.contact_id)
+                 .where(Contact.active.is_(True))
+                 .order_by(order(Contact.organisation_folded), order(Contact.name_folded),
+                           Contact.id))
+        # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
+        # wrapping 100,000 rows in Row objects cost a fifth of the call.
+        result = self._session.connection().execute(query)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
+    def names(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """The name and organisation of each contact in ``ids``."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(list(ids)):
+            query = select(Contact.id, Contact.name, Contact.organisation).where(Contact.id.in_(chunk))
+            for contact_id, name, organisation in self._session.execute(query):
+                found[contact_id] = (name, organisation)
+        return found
 
     @staticmethod
     def _matches(regions: Sequence[str], incident_type: str, tags: Sequence[str],
@@ -204,6 +252,12 @@ class ContactRepository:
         return self._session.scalars(select(AudienceChange)
                                      .where(AudienceChange.incident_id == incident_id)
                                      .order_by(AudienceChange.id)).all()
+
+
+def _bytewise(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: column.collate("C")
+    return lambda column: column
 
 
 def _bits(column: Any, values: Sequence[str], extra: tuple[Any, str, int] | None = None) -> Any:

@@ -16,7 +16,7 @@ from bot.directory.rules.audience import (
     Override,
     Scope,
     Summary,
-    channel_for,
+    channel_of,
     directory_reasons,
     summarise,
 )
@@ -54,9 +54,12 @@ def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str])
     rows = uow.contacts.audience_candidates(regions=regions, incident_type=incident.type,
                                             tags=list(scope.always_include_tags),
                                             incident_id=incident.id)
-    found = _Matcher(scope, regions).members(rows, changes)
-    found.sort(key=_order)
-    return found
+    return _Matcher(scope, regions).members(rows, changes)
+
+
+def names(uow: UnitOfWork, found: list[Member]) -> dict[int, tuple[str, str]]:
+    """The name and organisation of each of ``found``, for the members a page or a file shows."""
+    return uow.contacts.names(m.id for m in found)
 
 
 def summary(uow: UnitOfWork, incident: Incident, found: list[Member],
@@ -81,41 +84,40 @@ def change(uow: UnitOfWork, *, incident: Incident, contact: Contact, action: str
 
 
 def _candidate(row) -> Candidate:
-    """A row of ``audience_candidates`` (positional; lists as JSON text) as a Candidate."""
+    """A row of every contact's columns (positional; lists as JSON text) as a Candidate."""
     (cid, name, organisation, org_type, language, regions, types, tags, phone, slack_id,
-     consent, phone_status, active, home_language, channel) = row[:15]
+     consent, phone_status, active, home_language, channel) = row
     return Candidate(cid, name, organisation, org_type, language, _tuple(regions), _tuple(types),
                      _tuple(tags), phone, slack_id, consent, phone_status, active, home_language,
                      channel)
 
 
 class _Matcher:
-    """Turns candidate rows into members, with the reasons and channel of each distinct
-    match and reachability looked up rather than worked out again."""
+    """Turns candidate rows into members, with the reasons of each distinct match and the
+    channel of each distinct reachability looked up rather than worked out again."""
 
     def __init__(self, scope: Scope, regions: list[str]):
         self._scope, self._regions = scope, regions
         self._reasons: dict[tuple, tuple[str, ...]] = {}
-        self._channels: dict[tuple, str] = {}
 
     def members(self, rows, changes: dict[int, Override]) -> list[Member]:
         found: list[Member] = []
-        keep = found.append
-        for row in rows:
-            contact = _candidate(row)
-            reasons = self._reasons.get(row[15:17])
+        keep, known = found.append, self._reasons.get
+        for (cid, language, home, org_type, phone, regions, wants, slack_id, status, consent,
+             area, tagged) in rows:
+            reasons = known((area, tagged))
             if reasons is None:
-                reasons = self._reasons_of(*row[15:17])
-            change = changes.get(contact.id) if changes else None
-            if change is not None and change.action == REMOVE:
-                continue
-            if change is not None and change.action == ADD:
-                reasons += (f"added by <@{change.actor}>",)
+                reasons = self._reasons_of(area, tagged)
+            change = changes.get(cid) if changes else None
+            if change is not None:
+                if change.action == REMOVE:
+                    continue
+                if change.action == ADD:
+                    reasons += (f"added by <@{change.actor}>",)
             if reasons:
-                reach = (contact.channel, bool(contact.slack_user_id), bool(contact.phone),
-                         contact.phone_status, contact.sms_consent)
-                channel = self._channels.get(reach) or self._channel_of(reach, contact)
-                keep(_new(Member, (contact, channel, reasons)))
+                channel = channel_of(wants, bool(slack_id), bool(phone), status, consent)
+                keep(_new(Member, (cid, channel, reasons, language, home or language, phone,
+                                   org_type, _tuple(regions))))
         return found
 
     def _reasons_of(self, area: int, tagged: int) -> tuple[str, ...]:
@@ -128,15 +130,6 @@ class _Matcher:
         reasons = directory_reasons(served, types, tags, scope)
         self._reasons[area, tagged] = reasons
         return reasons
-
-    def _channel_of(self, reach: tuple, contact: Candidate) -> str:
-        channel = self._channels[reach] = channel_for(contact)
-        return channel
-
-
-def _order(member: Member) -> tuple[str, str, int]:
-    contact = member.contact
-    return contact.organisation.lower(), contact.name.lower(), contact.id
 
 
 _new = tuple.__new__  # a Member from a ready tuple, without NamedTuple's keyword handling

@@ -44,7 +44,7 @@ def test_region_and_type_match_with_reasons():
     members = assemble([candidate(1), candidate(2, regions=("TX",)),
                         candidate(3, regions=("national",), types=("hurricane",)),
                         candidate(4, types=("wildfire",))], SCOPE)
-    assert [(m.contact.id, m.reasons) for m in members] == [
+    assert [(m.id, m.reasons) for m in members] == [
         (1, ("serves FL",)), (3, ("national organisation, follows hurricane",))]
 
 
@@ -53,7 +53,7 @@ def test_always_include_tags_additions_and_removals():
         [candidate(1, regions=("TX",), tags=("interpreter",)), candidate(2, regions=("TX",)),
          candidate(3)],
         SCOPE, {2: Override(ADD, "UCOORD"), 3: Override(REMOVE, "UCOORD")})
-    assert {m.contact.id: m.reasons for m in members} == {
+    assert {m.id: m.reasons for m in members} == {
         1: ("always included (interpreter)",), 2: ("added by <@UCOORD>",)}
 
 
@@ -118,8 +118,8 @@ def test_the_directory_query_finds_exactly_what_the_rules_select(container, inci
         found = audience.members(uow, uow.incidents.by_key(incident), ["interpreter"])
         everyone = [audience._candidate(row) for row in uow.session.execute(_all_candidates())]
     expected = assemble(everyone, Scope("hurricane", ("FL", "GA"), ("interpreter",)))
-    assert [(m.contact.id, m.reasons, m.channel) for m in found] == \
-        [(m.contact.id, m.reasons, m.channel) for m in expected]
+    assert [(m.id, m.reasons, m.channel) for m in found] == \
+        [(m.id, m.reasons, m.channel) for m in expected]
 
 
 def _wipe():

@@ -5,40 +5,42 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 
 from bot.db.models import Incident
-from bot.directory.rules.audience import SMS, VOICE, Candidate, Member, Summary
+from bot.directory.rules.audience import SMS, VOICE, Member, Summary
 from bot.directory.rules.phones import mask
 from bot.i18n.languages import language_name
 from bot.slack_ui.text import escape
 
 CHANNEL_LABELS = {"slack": "Slack", "sms": "SMS", "voice": "phone call", "unreachable": "unreachable"}
 SHOWN = 15
+Names = Mapping[int, tuple[str, str]]  # contact id -> (name, organisation)
 
 
 def _counts(counter: Counter, label=lambda key: key) -> str:
     return " · ".join(f"{label(key)} {count}" for key, count in counter.most_common()) or "none"
 
 
-def member_line(member: Member) -> str:
-    contact = member.contact
-    org = f" ({escape(contact.organisation)})" if contact.organisation else ""
+def member_line(member: Member, name: str, organisation: str) -> str:
+    org = f" ({escape(organisation)})" if organisation else ""
     via = CHANNEL_LABELS[member.channel]
     if member.channel in (SMS, VOICE):
-        via += f" {mask(contact.phone)}"
-    return (f"• *{escape(contact.name)}*{org} — {via}, {_language(contact)} — "
+        via += f" {mask(member.phone)}"
+    return (f"• *{escape(name)}*{org} — {via}, {_language(member)} — "
             f"{'; '.join(member.reasons)}")
 
 
-def _language(contact: Candidate) -> str:
+def _language(member: Member) -> str:
     """``Spanish``, or ``Urdu (texts in English)`` for a language without a catalog."""
-    spoken = language_name(contact.spoken)
-    if contact.spoken == contact.language:
+    spoken = language_name(member.spoken)
+    if member.spoken == member.language:
         return spoken
-    return f"{spoken} (texts in {language_name(contact.language)})"
+    return f"{spoken} (texts in {language_name(member.language)})"
 
 
-def summary(incident: Incident, members: list[Member], totals: Summary) -> str:
+def summary(incident: Incident, members: list[Member], totals: Summary, people: Names) -> str:
+    """``people``: the names of at least the first ``SHOWN`` members."""
     lines = [f"*Audience for {incident.key}: {escape(incident.title)}* — {totals.total} contacts"]
     if not members:
         lines.append("Nobody in the directory matches this incident's regions and type yet. "
@@ -60,16 +62,17 @@ def summary(incident: Incident, members: list[Member], totals: Summary) -> str:
         f"*By organisation type:* {_counts(totals.by_organisation_type)}",
         f"*By state:* {_counts(totals.by_region)}",
         f"*First {min(SHOWN, len(members))}:*",
-        *(member_line(m) for m in members[:SHOWN]),
+        *(member_line(m, *people[m.id]) for m in members[:SHOWN]),
         "`/incident contacts why NAME` · `contacts add PHONE-OR-NAME` · "
         "`contacts remove PHONE-OR-NAME` · `contacts export`",
     ]
     return "\n".join(lines)
 
 
-def why(incident: Incident, name: str, member: Member | None, removed: bool) -> str:
+def why(incident: Incident, name: str, organisation: str, member: Member | None,
+        removed: bool) -> str:
     if member:
-        return f"{member_line(member)}\nIn {incident.key}'s audience because: " + \
+        return f"{member_line(member, name, organisation)}\nIn {incident.key}'s audience because: " + \
             "; ".join(member.reasons) + "."
     if removed:
         return f"{escape(name)} was removed from {incident.key}'s audience by a coordinator."
@@ -78,7 +81,7 @@ def why(incident: Incident, name: str, member: Member | None, removed: bool) -> 
             "always-include tag. `/incident contacts add` adds them.")
 
 
-def export_csv(members: list[Member], *, bom: bool = True) -> str:
+def export_csv(members: list[Member], names: Names, *, bom: bool = True) -> str:
     """The audience as CSV; with ``bom`` it starts with a byte-order mark, without which Excel
     reads the file in a legacy code page and garbles accents."""
     out = io.StringIO()
@@ -87,9 +90,9 @@ def export_csv(members: list[Member], *, bom: bool = True) -> str:
     writer = csv.writer(out)
     writer.writerow(["name", "organisation", "organisation_type", "channel", "phone_masked",
                      "language", "sms_language", "regions", "reasons"])
-    for member in members:
-        c = member.contact
-        writer.writerow([c.name, c.organisation, c.organisation_type, member.channel,
-                         mask(c.phone) if c.phone else "", c.spoken, c.language,
-                         ";".join(c.regions), "; ".join(member.reasons)])
+    for m in members:
+        name, organisation = names[m.id]
+        writer.writerow([name, organisation, m.organisation_type, m.channel,
+                         mask(m.phone) if m.phone else "", m.spoken, m.language,
+                         ";".join(m.regions), "; ".join(m.reasons)])
     return out.getvalue()

@@ -30,15 +30,16 @@ def show(command: ShowAudience, context: Context) -> Reply:
     members = _members(context, incident)
     totals = audience.summary(context.uow, incident, members,
                               context.settings.directory.always_include_tags)
-    return Reply(audience_blocks.summary(incident, members, totals))
+    shown = audience.names(context.uow, members[:audience_blocks.SHOWN])
+    return Reply(audience_blocks.summary(incident, members, totals, shown))
 
 
 def explain(command: ExplainContact, context: Context) -> Reply:
     incident = find(context, command.key, "contacts")
     contact = _contact(context, command.reference)
-    member = next((m for m in _members(context, incident) if m.contact.id == contact.id), None)
+    member = next((m for m in _members(context, incident) if m.id == contact.id), None)
     removed = audience.overrides(context.uow, incident.id).get(contact.id)
-    return Reply(audience_blocks.why(incident, contact.name, member,
+    return Reply(audience_blocks.why(incident, contact.name, contact.organisation, member,
                                      bool(removed and removed.action == REMOVE)))
 
 
@@ -66,7 +67,8 @@ def export(command: ExportAudience, context: Context) -> Reply:
                      "title": f"{incident.key} audience",
                      "comment": f"Audience of {incident.key} for <@{actor.user}> (phone numbers masked).",
                      "content": audience_blocks.export_csv(
-                         members, bom=context.settings.directory.csv_bom)})
+                         members, audience.names(context.uow, members),
+                         bom=context.settings.directory.csv_bom)})
     return queued(f"{incident.key}'s audience ({len(members)} contacts) is ready as a CSV file.",
                   key=key, what="the file", channel=actor.channel or actor.user)
 

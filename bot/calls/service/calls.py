@@ -209,8 +209,8 @@ def _invite(uow: UnitOfWork, calls: list[Call], incident: Incident, now: datetim
     members = [m for m in audience.members(uow, incident, settings.directory.always_include_tags)
                if m.channel != UNREACHABLE]
     for call in calls:
-        uow.calls.add_invitations([Invitation(call_id=call.id, contact_id=m.contact.id,
-                                              channel=m.channel, language=m.contact.language)
+        uow.calls.add_invitations([Invitation(call_id=call.id, contact_id=m.id,
+                                              channel=m.channel, language=m.language)
                                    for m in members])
     first = calls[0]
     starts = [c.starts_at for c in calls]

@@ -14,6 +14,7 @@ from bot.db.models.directory import (
     Contact,
     ContactIncidentType,
     ContactRegion,
+    ContactScope,
     ContactTag,
     SlackUserName,
 )
@@ -38,7 +39,7 @@ __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
     "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
+    "ContactScope", "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
     "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SenderBudget",

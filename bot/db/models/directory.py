@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
@@ -71,10 +71,30 @@ class ContactIncidentType(Base):
 
 class ContactTag(Base):
     __tablename__ = "contact_tags"
+    # (tag, contact_id): the audience's always-include lookup reads the index alone.
+    __table_args__ = (Index("ix_contact_tags_tag_contact", "tag", "contact_id"),)
 
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
                                             primary_key=True)
     tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ContactScope(Base):
+    """One row per (region served, incident type followed, contact): the pairs of
+    ``contact_regions`` and ``contact_incident_types``, written with them.
+
+    Its key is the audience query's whole match: "serves one of these regions and follows this
+    type or all" is a few ranges of this index, with no lookup per contact, and each entry says
+    which region and type matched, which the reasons need.
+    """
+
+    __tablename__ = "contact_scopes"
+    __table_args__ = (Index("ix_contact_scopes_contact_id", "contact_id"),)
+
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    incident_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            primary_key=True)
 
 
 class AudienceChange(Base):

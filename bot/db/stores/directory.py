@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    String,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -14,6 +29,7 @@ from bot.db.models import (
     Contact,
     ContactIncidentType,
     ContactRegion,
+    ContactScope,
     ContactTag,
     SlackUserName,
 )
@@ -103,11 +119,26 @@ class ContactRepository:
         if not rows:
             return []
         ids = self._reserve_ids(len(rows))
-        self._session.execute(insert(Contact), [{**row, "id": cid} for cid, row in zip(ids, rows,
-                                                                                    strict=True)],
-                              execution_options={"render_nulls": True})
+        self._insert(Contact, [{**row, "id": cid} for cid, row in zip(ids, rows, strict=True)])
         self._write_links(ids, rows)
         return ids
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """One executemany; on PostgreSQL a ``COPY`` (a million contacts in a few minutes
+        rather than tens) when every row names the same columns, so no default is skipped."""
+        columns = list(rows[0])
+        if (self._session.get_bind().dialect.name != "postgresql"
+                or any(len(row) != len(columns) for row in rows)):
+            self._session.execute(insert(model), rows, execution_options={"render_nulls": True})
+            return
+        table = model.__table__
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        statement = f'COPY {table.name} ({", ".join(columns)}) FROM STDIN'
+        driver = self._session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
+                                for c in columns])
 
     def _reserve_ids(self, count: int) -> list[int]:
         if self._session.get_bind().dialect.name == "postgresql":
@@ -125,7 +156,7 @@ class ContactRepository:
             return
         self._session.execute(update(Contact), rows)
         ids = [row["id"] for row in rows]
-        for model, _, _ in LINKS:
+        for model in (*(link[0] for link in LINKS), ContactScope):
             for chunk in _chunks(ids):
                 self._session.execute(delete(model).where(model.contact_id.in_(chunk)))
         self._write_links(ids, rows)
@@ -135,30 +166,77 @@ class ContactRepository:
             links = [{"contact_id": cid, column: value}
                      for cid, row in zip(ids, rows, strict=True) for value in row[field]]
             if links:
-                self._session.execute(insert(model), links,
-                                      execution_options={"render_nulls": True})
+                self._insert(model, links)
+        scopes = [{"region": region, "incident_type": kind, "contact_id": cid}
+                  for cid, row in zip(ids, rows, strict=True)
+                  for region in row["regions"] for kind in row["incident_types"]]
+        if scopes:
+            self._insert(ContactScope, scopes)
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
-                            tags: Sequence[str], extra_ids: Sequence[int]) -> Sequence[Any]:
-        """Rows of active contacts that may belong to the audience (the rules decide)."""
-        in_region = select(ContactRegion.contact_id).where(ContactRegion.region.in_(list(regions)))
-        follows = select(ContactIncidentType.contact_id).where(
-            ContactIncidentType.incident_type.in_([incident_type, "all"]))
-        conditions = [Contact.id.in_(in_region) & Contact.id.in_(follows)]
+                            tags: Sequence[str], incident_id: int) -> Sequence[Any]:
+        """Active contacts that may belong to the audience, found by index, with what matched.
+
+        A contact is a candidate when an entry of ``contact_scopes`` pairs one of ``regions``
+        with ``incident_type`` or ``all``, when it carries one of ``tags``, or when a
+        coordinator added it to incident ``incident_id`` (the rules apply the latest change).
+        A row: id, language, home_language, organisation_type, phone, regions (JSON text),
+        channel, slack_user_id, phone_status, sms_consent, then two flags from the matching
+        entries: ``area`` (bit i: serves ``regions[i]`` and follows the type or all; bit
+        len(regions): through type ``all``) and ``tagged`` (bit i: carries ``tags[i]``).
+        Sorted by folded organisation, folded name, id.
+        """
+        area = union_all(*self._matches(regions, incident_type, tags, incident_id)).subquery()
+        kinds = len(regions)
+        flags = (select(area.c.contact_id,
+                        _bits(area.c.region, regions, extra=(area.c.incident_type, "all", kinds))
+                        .label("area"),
+                        _bits(area.c.tag, tags).label("tagged"))
+                 .group_by(area.c.contact_id).subquery())
+        # Core rows (no ORM loading) of the few columns a member needs, in the directory's
+        # order; byte order ("C") on PostgreSQL, as SQLite compares and Python sorts.
+        order = _bytewise(self._session)
+        query = (select(Contact.id, Contact.language, Contact.home_language,
+                        Contact.organisation_type, Contact.phone, cast(Contact.regions, String),
+                        Contact.channel, Contact.slack_user_id, Contact.phone_status,
+                        Contact.sms_consent, flags.c.area, flags.c.tagged)
+                 .join_from(flags, Contact, Contact.id == flags.c.contact_id)
+                 .where(Contact.active.is_(True))
+                 .order_by(order(Contact.organisation_folded), order(Contact.name_folded),
+                           Contact.id))
+        # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
+        # wrapping 100,000 rows in Row objects cost a fifth of the call.
+        result = self._session.connection().execute(query)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
+    def names(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """The name and organisation of each contact in ``ids``."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(list(ids)):
+            query = select(Contact.id, Contact.name, Contact.organisation).where(Contact.id.in_(chunk))
+            for contact_id, name, organisation in self._session.execute(query):
+                found[contact_id] = (name, organisation)
+        return found
+
+    @staticmethod
+    def _matches(regions: Sequence[str], incident_type: str, tags: Sequence[str],
+                 incident_id: int) -> list[Any]:
+        """Index ranges only: (region, type) pairs, tags, and this incident's additions."""
+        none = literal("")
+        found = [select(ContactScope.contact_id, ContactScope.region, ContactScope.incident_type,
+                        none.label("tag"))
+                 .where(ContactScope.region.in_(list(regions)),
+                        ContactScope.incident_type.in_([incident_type, "all"]))]
         if tags:
-            conditions.append(Contact.id.in_(select(ContactTag.contact_id)
-                                             .where(ContactTag.tag.in_(list(tags)))))
-        if extra_ids:
-            conditions.append(Contact.id.in_(list(extra_ids)))
-        # Core rows (no ORM loading) with the JSON lists as text: the caller decodes them with
-        # a cache, since a directory has few distinct region/type/tag lists.
-        query = select(
-            Contact.id, Contact.name, Contact.organisation, Contact.organisation_type,
-            Contact.language, cast(Contact.regions, String), cast(Contact.incident_types, String),
-            cast(Contact.tags, String), Contact.phone, Contact.slack_user_id, Contact.sms_consent,
-            Contact.phone_status, Contact.active, Contact.home_language, Contact.channel,
-        ).where(Contact.active.is_(True), or_(*conditions))
-        return self._session.connection().execute(query).all()
+            found.append(select(ContactTag.contact_id, none, none, ContactTag.tag)
+                         .where(ContactTag.tag.in_(list(tags))))
+        found.append(select(AudienceChange.contact_id, none, none, none)
+                     .where(AudienceChange.incident_id == incident_id,
+                            AudienceChange.action == "add"))
+        return found
 
     def interpreter_languages(self) -> set[str]:
         """The languages that active contacts tagged ``interpreter`` speak."""
@@ -174,6 +252,20 @@ class ContactRepository:
         return self._session.scalars(select(AudienceChange)
                                      .where(AudienceChange.incident_id == incident_id)
                                      .order_by(AudienceChange.id)).all()
+
+
+def _bytewise(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: column.collate("C")
+    return lambda column: column
+
+
+def _bits(column: Any, values: Sequence[str], extra: tuple[Any, str, int] | None = None) -> Any:
+    """Bit i set when some row of the group has ``column == values[i]`` (``extra``: one more
+    bit for another column's value): an OR over the group that SQLite and PostgreSQL share."""
+    terms = [(column, value, i) for i, value in enumerate(values)] + ([extra] if extra else [])
+    flags = [func.max(case((col == value, 1 << bit), else_=0)) for col, value, bit in terms]
+    return sum(flags[1:], flags[0]) if flags else literal(0)
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:

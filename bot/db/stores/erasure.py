@@ -26,6 +26,7 @@ from bot.db.models import (
     Contact,
     ContactIncidentType,
     ContactRegion,
+    ContactScope,
     ContactTag,
     Conversation,
     InboundMessage,
@@ -56,7 +57,8 @@ class ErasureRepository:
         """The contact, their links, RSVPs and audience changes gone; rows that name them by id
         keep the row, without the id."""
         counts: Counter = Counter()
-        for model in (Invitation, AudienceChange, ContactRegion, ContactIncidentType, ContactTag):
+        for model in (Invitation, AudienceChange, ContactRegion, ContactIncidentType, ContactScope,
+                      ContactTag):
             counts[model.__tablename__] += self._run(delete(model).where(
                 model.contact_id == contact_id))
         for model in (Attendance, InboundMessage, Conversation):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.directory.rules.contacts import ALL_TYPES, Consent
+from bot.directory.rules.names import name_key
 from bot.directory.rules.regions import NATIONAL
 from bot.i18n.languages import language_name as language_name  # re-exported for bot.sms.blocks
 
@@ -54,9 +55,17 @@ class Override:
 
 
 class Member(NamedTuple):
-    contact: Candidate
+    """A person in an audience: how and in which language to reach them, and why they are in
+    it. Names are not carried (the directory has them, for the few members a page shows)."""
+
+    id: int
     channel: str
     reasons: tuple[str, ...]
+    language: str  # the catalog their texts and calls are in
+    spoken: str  # the language they speak
+    phone: str | None
+    organisation_type: str
+    regions: tuple[str, ...]  # every region they serve
 
 
 @dataclass(frozen=True)
@@ -70,15 +79,17 @@ def reasons_for(contact: Candidate, scope: Scope, override: Override | None) -> 
     """Why ``contact`` is in the audience; empty when it is not."""
     if not contact.active or (override and override.action == REMOVE):
         return ()
-    reasons = _directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
+    reasons = directory_reasons(contact.regions, contact.incident_types, contact.tags, scope)
     if override and override.action == ADD:
         reasons += (f"added by <@{override.actor}>",)
     return reasons
 
 
 @functools.lru_cache(maxsize=8192)
-def _directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
-                       scope: Scope) -> tuple[str, ...]:
+def directory_reasons(regions: tuple[str, ...], types: tuple[str, ...], tags: tuple[str, ...],
+                      scope: Scope) -> tuple[str, ...]:
+    """The reasons a contact serving ``regions``, following ``types`` and tagged ``tags`` is in
+    the audience of ``scope``, but for a coordinator's addition."""
     # Cached: a large directory repeats the same few region/type/tag combinations.
     reasons = []
     served = sorted(set(regions) & set(scope.regions))
@@ -99,31 +110,43 @@ def channel_for(contact: Candidate) -> str:
 
     A STOP texted stops texts only: a person who asked for calls is still called (pressing 0 on a
     call stops calls, checked when each call is placed)."""
-    wants = contact.channel
-    callable_number = bool(contact.phone) and contact.phone_status in CALLABLE
+    return channel_of(contact.channel, bool(contact.slack_user_id), bool(contact.phone),
+                      contact.phone_status, contact.sms_consent)
+
+
+@functools.lru_cache(maxsize=256)
+def channel_of(wants: str, on_slack: bool, has_phone: bool, phone_status: str,
+               sms_consent: str) -> str:
+    """``channel_for`` from only what it depends on (few combinations: cached)."""
+    callable_number = has_phone and phone_status in CALLABLE
     if wants == VOICE and callable_number:
         return VOICE
-    if contact.slack_user_id and wants != SMS:
+    if on_slack and wants != SMS:
         return SLACK
-    if contact.phone and contact.phone_status == "ok" and contact.sms_consent != Consent.OPTED_OUT:
+    if has_phone and phone_status == "ok" and sms_consent != Consent.OPTED_OUT:
         return SMS
-    if contact.slack_user_id:
+    if on_slack:
         return SLACK
-    if callable_number and contact.phone_status == "landline":
+    if callable_number and phone_status == "landline":
         return VOICE
     return UNREACHABLE
 
 
 def assemble(candidates: Iterable[Candidate], scope: Scope,
              overrides: Mapping[int, Override] | None = None) -> list[Member]:
+    """The audience in the directory's order: by organisation, then name (accents and case
+    aside, as ``names.name_key`` folds them), then id."""
     overrides = overrides or {}
-    members = []
+    chosen = []
     for contact in candidates:
         reasons = reasons_for(contact, scope, overrides.get(contact.id))
         if reasons:
-            members.append(Member(contact, channel_for(contact), reasons))
-    members.sort(key=lambda m: (m.contact.organisation.lower(), m.contact.name.lower(), m.contact.id))
-    return members
+            chosen.append((contact, reasons))
+    chosen.sort(key=lambda pair: (name_key(pair[0].organisation), name_key(pair[0].name),
+                                  pair[0].id))
+    return [Member(contact.id, channel_for(contact), reasons, contact.language, contact.spoken,
+                   contact.phone, contact.organisation_type, contact.regions)
+            for contact, reasons in chosen]
 
 
 @dataclass(frozen=True)
@@ -143,20 +166,20 @@ def summarise(members: list[Member], scope: Scope, interpreters: Iterable[str],
     languages interpreter contacts speak, ``unreviewed_catalogs`` the catalogs a translator has
     not reviewed in full (of those, the ones SMS members are texted in are named)."""
     reachable = [m for m in members if m.channel != UNREACHABLE]
-    by_language = Counter(m.contact.spoken for m in reachable)
+    by_language = Counter(m.spoken for m in reachable)
     by_region: Counter = Counter()
     for member in members:
-        served = set(member.contact.regions) & set(scope.regions)
-        for region in served or ({NATIONAL} if NATIONAL in member.contact.regions else set()):
+        served = set(member.regions) & set(scope.regions)
+        for region in served or ({NATIONAL} if NATIONAL in member.regions else set()):
             by_region[region] += 1
     covered = set(interpreters) | {"en"}
     missing = tuple(sorted(lang for lang in by_language if lang not in covered))
-    texted = {m.contact.language for m in members if m.channel == SMS}
+    texted = {m.language for m in members if m.channel == SMS}
     return Summary(
         total=len(members),
         by_channel=Counter(m.channel for m in members),
         by_language=by_language,
-        by_organisation_type=Counter(m.contact.organisation_type or "unspecified" for m in members),
+        by_organisation_type=Counter(m.organisation_type or "unspecified" for m in members),
         by_region=by_region,
         languages_without_interpreter=missing,
         catalogs_not_reviewed=tuple(sorted(texted & set(unreviewed_catalogs))),

@@ -16,9 +16,11 @@ from bot.directory.rules.audience import (
     Override,
     Scope,
     Summary,
-    assemble,
+    channel_of,
+    directory_reasons,
     summarise,
 )
+from bot.directory.rules.contacts import ALL_TYPES
 from bot.directory.rules.regions import NATIONAL
 from bot.errors import InvalidInput
 from bot.i18n.languages import LANGUAGES
@@ -39,13 +41,25 @@ def overrides(uow: UnitOfWork, incident_id: int) -> dict[int, Override]:
 
 
 def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str]) -> list[Member]:
+    """The audience, sorted as ``assemble`` sorts it, with the same reasons and channels.
+
+    The query finds the candidates by index and says, for each, which of the incident's
+    regions, which always-include tags and whether type ``all`` matched. The reasons and the
+    channel then come from the rules once per distinct combination (a large directory has few),
+    not once per contact; the rules stay the one statement of both (tests compare the two).
+    """
     scope = scope_of(incident, always_include_tags)
     changes = overrides(uow, incident.id)
-    rows = uow.contacts.audience_candidates(
-        regions=[*incident.regions, NATIONAL], incident_type=incident.type,
-        tags=list(scope.always_include_tags),
-        extra_ids=[cid for cid, o in changes.items() if o.action == ADD])
-    return assemble((_candidate(row) for row in rows), scope, changes)
+    regions = [*scope.regions, NATIONAL]
+    rows = uow.contacts.audience_candidates(regions=regions, incident_type=incident.type,
+                                            tags=list(scope.always_include_tags),
+                                            incident_id=incident.id)
+    return _Matcher(scope, regions).members(rows, changes)
+
+
+def names(uow: UnitOfWork, found: list[Member]) -> dict[int, tuple[str, str]]:
+    """The name and organisation of each of ``found``, for the members a page or a file shows."""
+    return uow.contacts.names(m.id for m in found)
 
 
 def summary(uow: UnitOfWork, incident: Incident, found: list[Member],
@@ -70,12 +84,55 @@ def change(uow: UnitOfWork, *, incident: Incident, contact: Contact, action: str
 
 
 def _candidate(row) -> Candidate:
-    """A row of ``audience_candidates`` (positional; lists as JSON text) as a Candidate."""
+    """A row of every contact's columns (positional; lists as JSON text) as a Candidate."""
     (cid, name, organisation, org_type, language, regions, types, tags, phone, slack_id,
      consent, phone_status, active, home_language, channel) = row
     return Candidate(cid, name, organisation, org_type, language, _tuple(regions), _tuple(types),
                      _tuple(tags), phone, slack_id, consent, phone_status, active, home_language,
                      channel)
+
+
+class _Matcher:
+    """Turns candidate rows into members, with the reasons of each distinct match and the
+    channel of each distinct reachability looked up rather than worked out again."""
+
+    def __init__(self, scope: Scope, regions: list[str]):
+        self._scope, self._regions = scope, regions
+        self._reasons: dict[tuple, tuple[str, ...]] = {}
+
+    def members(self, rows, changes: dict[int, Override]) -> list[Member]:
+        found: list[Member] = []
+        keep, known = found.append, self._reasons.get
+        for (cid, language, home, org_type, phone, regions, wants, slack_id, status, consent,
+             area, tagged) in rows:
+            reasons = known((area, tagged))
+            if reasons is None:
+                reasons = self._reasons_of(area, tagged)
+            change = changes.get(cid) if changes else None
+            if change is not None:
+                if change.action == REMOVE:
+                    continue
+                if change.action == ADD:
+                    reasons += (f"added by <@{change.actor}>",)
+            if reasons:
+                channel = channel_of(wants, bool(slack_id), bool(phone), status, consent)
+                keep(_new(Member, (cid, channel, reasons, language, home or language, phone,
+                                   org_type, _tuple(regions))))
+        return found
+
+    def _reasons_of(self, area: int, tagged: int) -> tuple[str, ...]:
+        """``reasons_for`` given only what matched: the served regions (national among them),
+        type ``all`` or the incident's, the always-include tags carried."""
+        scope, kinds = self._scope, len(self._regions)
+        served = tuple(r for i, r in enumerate(self._regions) if area >> i & 1)
+        types = (ALL_TYPES,) if area >> kinds & 1 else (scope.incident_type,)
+        tags = tuple(t for i, t in enumerate(scope.always_include_tags) if tagged >> i & 1)
+        reasons = directory_reasons(served, types, tags, scope)
+        self._reasons[area, tagged] = reasons
+        return reasons
+
+
+_new = tuple.__new__  # a Member from a ready tuple, without NamedTuple's keyword handling
 
 
 @functools.lru_cache(maxsize=4096)

@@ -188,12 +188,12 @@ def _refuse_if_closed(incident: Incident) -> None:
 def _recipients(uow: UnitOfWork, incident: Incident, settings: Settings) -> list[Member]:
     members = audience.members(uow, incident, settings.directory.always_include_tags)
     phones = [m for m in members if m.channel in (SMS, VOICE)]
-    stopped = uow.sms.opted_out_among([m.contact.phone for m in phones if m.contact.phone])
-    return [m for m in phones if m.channel == VOICE or m.contact.phone not in stopped]
+    stopped = uow.sms.opted_out_among([m.phone for m in phones if m.phone])
+    return [m for m in phones if m.channel == VOICE or m.phone not in stopped]
 
 
 def _languages(recipients: list[Member]) -> list[str]:
-    return sorted({m.contact.language for m in recipients})
+    return sorted({m.language for m in recipients})
 
 
 def _body(texts: dict[str, str], language: str, incident: Incident, settings: Settings) -> str:
@@ -210,11 +210,11 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
     """
     counts = {language: segments(body).segments for language, body in bodies.items()}
     uow.outbox.add_new([
-        {"idempotency_key": f"{key_prefix(notice.id)}{m.contact.id}",
+        {"idempotency_key": f"{key_prefix(notice.id)}{m.id}",
          "kind": phone_kind(m.channel).value,
-         "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.contact.phone,
-         "language": m.contact.language, "payload": {"body": bodies[m.contact.language]},
-         "segments": counts[m.contact.language], "priority": BULK, "status": "pending",
+         "purpose": "incident_notice", "incident_id": incident.id, "recipient": m.phone,
+         "language": m.language, "payload": {"body": bodies[m.language]},
+         "segments": counts[m.language], "priority": BULK, "status": "pending",
          "attempts": 0,
          "next_attempt_at": due or now, "created_at": now}
         for m in recipients])
@@ -224,8 +224,8 @@ def _queue(uow: UnitOfWork, notice: Notice, incident: Incident, recipients: list
 def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
              texts: dict[str, str], needs_confirmation: bool, settings: Settings,
              hold_s: int) -> Preview:
-    counts = Counter(m.contact.language for m in recipients)
-    calls = Counter(m.contact.language for m in recipients if m.channel == VOICE)
+    counts = Counter(m.language for m in recipients)
+    calls = Counter(m.language for m in recipients if m.channel == VOICE)
     unreviewed = unreviewed_languages(counts)
     languages = [LanguagePreview(lang, counts[lang], segments(bodies[lang]).segments,
                                  bodies[lang], lang in texts, lang not in unreviewed,
@@ -233,7 +233,7 @@ def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
                  for lang in sorted(counts)]
     total = sum(p.texted * p.segments for p in languages)  # a call costs no SMS segments
     texted = [m for m in recipients if m.channel == SMS]
-    plan = SendPlan(len(texted), sum(segments(bodies[m.contact.language]).segments for m in texted),
+    plan = SendPlan(len(texted), sum(segments(bodies[m.language]).segments for m in texted),
                     settings.sms.send_budget(), settings.sms.sender, settings.sms.sender_pool_size)
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
                    settings.sms.price_per_segment, settings.sms.confirm_threshold,

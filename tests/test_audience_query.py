@@ -1,0 +1,136 @@
+"""The audience query at scale: what the index says follows every directory write, the order
+the database sorts in is the rules' order, and coordinators' changes apply as the rules say."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from bot.db.models import ContactScope
+from bot.db.unit_of_work import alembic_config
+from bot.directory.rules.audience import ADD, REMOVE, SLACK, SMS, VOICE, Scope, assemble
+from bot.directory.rules.contacts import ContactRecord
+from bot.directory.service import audience
+from bot.directory.service import contacts as directory
+from bot.dispatch.grammar import parse_declare
+from tests.conftest import COORDINATOR
+from tests.support.slash import Slash
+from tests.test_audience import _all_candidates
+
+KEY = "INC-2026-0001"
+
+
+def declare(container) -> None:
+    Slash(container).declare(parse_declare('hurricane "Hurricane Xavier" FL,GA'), user=COORDINATOR)
+
+
+def load(container, *records: ContactRecord) -> None:
+    with container.db.unit_of_work() as uow:
+        directory.import_records(uow, list(records), source="t", actor="test",
+                                 now=container.clock.now())
+        uow.commit()
+
+
+def members(container):
+    with container.db.unit_of_work(read_only=True) as uow:
+        return audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
+
+
+def test_an_import_that_moves_a_contact_moves_it_in_and_out_of_the_audience(container):
+    declare(container)
+    person = dict(name="Ana Ruiz", phone="+12025550101")
+    load(container, ContactRecord(**person, regions=("TX",)))
+    assert members(container) == []
+    load(container, ContactRecord(**person, regions=("TX", "GA"), incident_types=("hurricane",)))
+    assert [m.reasons for m in members(container)] == [("serves GA, follows hurricane",)]
+    load(container, ContactRecord(**person, regions=("GA",), incident_types=("wildfire",)))
+    assert members(container) == []
+    load(container, ContactRecord(**person, regions=("GA",), incident_types=("wildfire",),
+                                  tags=("interpreter",)))
+    assert [m.reasons for m in members(container)] == [("always included (interpreter)",)]
+
+
+def test_scope_rows_are_the_pairs_of_regions_and_types_and_go_with_the_contact(container):
+    load(container, ContactRecord(name="Ana Ruiz", phone="+12025550101", regions=("FL", "GA"),
+                                  incident_types=("flood", "hurricane")))
+    with container.db.unit_of_work() as uow:
+        pairs = {(s.region, s.incident_type) for s in uow.session.scalars(select(ContactScope))}
+        contact = uow.contacts.by_phone("+12025550101")
+        uow.erasure.remove_contact(contact.id)
+        uow.commit()
+    assert pairs == {("FL", "flood"), ("FL", "hurricane"), ("GA", "flood"), ("GA", "hurricane")}
+    with container.db.unit_of_work() as uow:
+        assert uow.session.scalars(select(ContactScope)).all() == []
+
+
+def test_the_database_sorts_as_the_rules_do_accents_and_case_aside(container):
+    declare(container)
+    names = [("Zoë Park", "Ángel Center"), ("ana lópez", "angel center"), ("Bea", "Zeta"),
+             ("Émile", ""), ("emil", ""), ("Ana López", "ANGEL CENTER")]
+    load(container, *[ContactRecord(name=name, organisation=org, phone=f"+1202555010{i}",
+                                    regions=("FL",)) for i, (name, org) in enumerate(names)])
+    with container.db.unit_of_work(read_only=True) as uow:
+        found = audience.members(uow, uow.incidents.by_key(KEY), [])
+        shown = audience.names(uow, found)
+        everyone = [audience._candidate(row) for row in uow.session.execute(_all_candidates())]
+    expected = assemble(everyone, Scope("hurricane", ("FL", "GA")))
+    assert [m.id for m in found] == [m.id for m in expected]
+    assert [shown[m.id][0] for m in found] == ["emil", "Émile", "ana lópez", "Ana López",
+                                               "Zoë Park", "Bea"]
+
+
+def test_the_latest_change_wins_and_an_addition_needs_no_match(container):
+    declare(container)
+    load(container, ContactRecord(name="In Florida", phone="+12025550101", regions=("FL",)),
+         ContactRecord(name="In Texas", phone="+12025550102", regions=("TX",)))
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key(KEY)
+        florida, texas = (uow.contacts.by_phone(p) for p in ("+12025550101", "+12025550102"))
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        for contact, action in ((florida, REMOVE), (texas, ADD), (texas, REMOVE), (texas, ADD),
+                                (florida, ADD)):
+            audience.change(uow, incident=incident, contact=contact, action=action,
+                            actor="UCOORD", now=now)
+        uow.commit()
+    assert {m.id: m.reasons for m in members(container)} == {
+        florida.id: ("serves FL", "added by <@UCOORD>"), texas.id: ("added by <@UCOORD>",)}
+    with container.db.unit_of_work() as uow:
+        audience.change(uow, incident=uow.incidents.by_key(KEY), contact=uow.contacts.get(texas.id),
+                        action=REMOVE, actor="UCOORD", now=now)
+        uow.commit()
+    assert [m.id for m in members(container)] == [florida.id]
+
+
+def test_channels_from_the_query_are_the_rules_channels(container):
+    declare(container)
+    load(container,
+         ContactRecord(name="A Slack", phone="+12025550101", regions=("FL",), slack_user_id="U0AAA1"),
+         ContactRecord(name="B Texts", phone="+12025550102", regions=("FL",), slack_user_id="U0AAA2",
+                       channel="sms"),
+         ContactRecord(name="C Calls", phone="+12025550103", regions=("FL",), channel="voice"),
+         ContactRecord(name="D Slack only", regions=("FL",), slack_user_id="U0AAA4"))
+    assert [(m.channel, m.language, m.spoken) for m in members(container)] == [
+        (SLACK, "en", "en"), (SMS, "en", "en"), (VOICE, "en", "en"), (SLACK, "en", "en")]
+
+
+def test_the_migration_fills_the_index_from_the_links_already_there(database_url):
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0021")
+        connection.execute(text(
+            "INSERT INTO contacts (id, name, name_folded, organisation, organisation_folded, "
+            "organisation_type, role, phone, language, home_language, timezone, regions, "
+            "incident_types, tags, sms_consent, phone_status, channel, active, created_at, "
+            "updated_at) VALUES (1, 'A', 'a', '', '', '', '', '+12025550101', 'en', 'en', 'UTC', "
+            "'[\"FL\", \"GA\"]', '[\"all\"]', '[]', 'yes', 'ok', '', true, "
+            "'2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')"))
+        connection.execute(text("INSERT INTO contact_regions VALUES (1, 'FL'), (1, 'GA')"))
+        connection.execute(text("INSERT INTO contact_incident_types VALUES (1, 'all')"))
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        rows = connection.execute(text("SELECT region, incident_type, contact_id "
+                                       "FROM contact_scopes ORDER BY region")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("FL", "all", 1), ("GA", "all", 1)]

@@ -1,4 +1,5 @@
-"""This worker's name on its claims, and freeing the claims of workers that died.
+"""This worker's name on its claims, freeing the claims of workers that died, and keeping a
+slow sender's share of a claim to what it can send within the lease.
 
 A worker killed while it held a batch (a crash, a SIGKILL, a rolling restart's old process)
 would leave the batch's rows until their lease runs out; a reminder among them would go out that
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
+from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,3 +53,23 @@ class DeadClaims:
 
     def close(self) -> None:
         self._claimant.close()
+
+
+def within_rates(uow: UnitOfWork, claimed: list[OutboxMessage], senders: dict[str, Any],
+                 lease_s: float) -> list[OutboxMessage]:
+    """``claimed`` less the rows of a rate-limited sender (``rate_per_s``: phone calls, one a
+    second) beyond what it sends in half a lease; those are handed back at once, due as before,
+    for this or another worker's next claim. Only that sender's kind is cut: a claim of texts
+    is not held to the pace of calls."""
+    kept, handed_back = [], []
+    taken: dict[str, int] = {}
+    for message in sorted(claimed, key=lambda m: (m.priority, m.next_attempt_at, m.id)):
+        rate = getattr(senders.get(message.kind), "rate_per_s", 0) or 0
+        count = taken[message.kind] = taken.get(message.kind, 0) + 1
+        if rate > 0 and count > max(1, int(rate * lease_s / 2)):
+            handed_back.append(message.id)
+        else:
+            kept.append(message)
+    if handed_back:
+        uow.outbox.hand_back(handed_back)
+    return sorted(kept, key=lambda m: m.id)

@@ -31,7 +31,7 @@ from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
-from bot.outbox.claims import DeadClaims
+from bot.outbox.claims import DeadClaims, within_rates
 from bot.outbox.kinds import Kind, priority_of
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
@@ -153,7 +153,7 @@ class OutboxWorker:
                                        lease=timedelta(seconds=self._settings.lease_s),
                                        max_attempts=self._settings.max_attempts,
                                        claimant=self._claims.token())
-            claimed = uow.outbox.load(ids)
+            claimed = within_rates(uow, uow.outbox.load(ids), self._senders, self._settings.lease_s)
             refused = self._prepare(uow, claimed)
             for message in claimed:
                 uow.session.expunge(message)
@@ -182,8 +182,8 @@ class OutboxWorker:
         return len(claimed)
 
     def claim_limit(self) -> int:
-        """``batch_size``, or fewer when a sender's rate could not send that many in half a lease
-        (the lease is renewed anyway; this keeps a claim from hoarding what others could send).
+        """``batch_size`` (a slow sender's kind is cut to its rate after the claim:
+        ``claims.within_rates``, so one call a second does not shrink every SMS claim).
 
         A sender with a shared send budget (``segments_per_s``) keeps claims to about a fifth of
         a second of it (at least ``concurrency``): a worker comes back to the queue that often,
@@ -191,9 +191,6 @@ class OutboxWorker:
         """
         limit = self._settings.batch_size
         for sender in self._senders.values():
-            rate = getattr(sender, "rate_per_s", 0) or 0
-            if rate > 0:
-                limit = min(limit, max(1, int(rate * self._settings.lease_s / 2)))
             budget = getattr(sender, "segments_per_s", 0) or 0
             if budget > 0:
                 limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
-from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN
+from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN, UNCERTAIN
 from bot.db.notify import OUTBOX_CHANNEL
 
 NOTIFIED = "coordbot_outbox_notified"  # session.info: the transaction that already notified
@@ -137,6 +137,19 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
         return sorted(claimed.scalars().all())
+
+    def hand_back(self, ids: list[int]) -> None:
+        """Undoes this transaction's claim of ``ids``: due as before, the attempt not counted
+        (a row whose last attempt may have reached the provider stays ``unknown``)."""
+        uncertain = OutboxMessage.error_code.in_(sorted(UNCERTAIN))
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+            .values(status=case((uncertain, "unknown"), else_="pending"),
+                    attempts=case((OutboxMessage.error_code == LAST_LOOK, OutboxMessage.attempts),
+                                  else_=OutboxMessage.attempts - 1),
+                    claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False))
 
     def claim_holders(self, *, now: datetime) -> set[str]:
         """The workers named on rows they are sending under a lease still running."""

@@ -20,7 +20,6 @@ from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
-from bot.dispatch.table import all_routes
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.outbox import follow_ups
@@ -46,13 +45,25 @@ class Container:
     roles: Roles
     wakeup: Wakeup
     worker: OutboxWorker
-    dispatcher: Dispatcher
+    ports: Ports
     inbox_db: Database
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _dispatcher: Dispatcher | None = None
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The one command table, built when first asked for: a process that only delivers the
+        outbox and fires due work (``coordbot worker``) never imports every capability's flows,
+        which is a good part of its start-up."""
+        if self._dispatcher is None:
+            from bot.dispatch.table import all_routes
+
+            self._dispatcher = Dispatcher(all_routes(), self.ports)
+        return self._dispatcher
 
     def start_worker(self) -> None:
         thread = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True,
@@ -108,13 +119,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                                    Kind.REPLY: ReplySender(slack, db=db, clock=clock)},
                           wakeup=wakeup, after_record=follow_ups.queue_edits)
     names = SlackNames(slack, clock)
-    dispatcher = Dispatcher(all_routes(), Ports(settings=settings, db=db, clock=clock, slack=slack,
-                                                roles=roles, wakeup=wakeup, names=names))
+    ports = Ports(settings=settings, db=db, clock=clock, slack=slack, roles=roles, wakeup=wakeup,
+                  names=names)
     inbox_db = open_inbox(settings.database.url, db)
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings), names=names,
-                     dispatcher=dispatcher, inbox_db=inbox_db)
+                     ports=ports, inbox_db=inbox_db)
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:

@@ -10,7 +10,7 @@ are bookkeeping, not due work.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.actions import jobs as action_jobs
 from bot.bootstrap import Container
@@ -38,6 +38,15 @@ def fire_due_work(container: Container) -> int:
     if fired or anchored:
         container.wakeup.notify()
     return fired
+
+
+def next_due_at(container: Container) -> datetime | None:
+    """When the next pending due job comes due (None: there is none)."""
+    with container.db.unit_of_work(read_only=True) as uow:
+        due = uow.calls.next_due_at()
+    if due is not None and due.tzinfo is None:  # SQLite hands instants back without their zone
+        due = due.replace(tzinfo=UTC)
+    return due
 
 
 def fire_due(uow: UnitOfWork, *, now: datetime, settings: Settings, limit: int = 200) -> int:

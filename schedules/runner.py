@@ -4,6 +4,12 @@ APScheduler keeps no jobs of ours in a store (its FAQ: job stores must never be 
 schedulers). The durable state is the ``due_jobs`` table; APScheduler only provides the tick, and
 the tick only works in the process holding the leadership (see ``bot.db.leadership``).
 
+Due work is fired on time, not at the next tick: after each tick the leader looks up the next
+pending job and, when it comes due before the next tick, asks APScheduler for one run at that
+instant. A process fires what is already due as soon as it starts, and a standby waits in the
+lock itself (a thread of its own), so it fires the moment the leader's session ends rather than
+at its next tick. Runs never overlap in one process (``_ticking``).
+
 A tick logs only when it fired something. APScheduler's executor writes two INFO lines for every
 run of every job ("Running job …", "… executed successfully"): with a tick every few seconds
 they were most of the log, so that logger is kept to warnings (a missed or failed run still
@@ -13,18 +19,21 @@ shows).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import Container
 from bot.db.leadership import leadership_for
 from bot.observe import metrics
-from schedules.jobs import fire_due_work
+from schedules.jobs import fire_due_work, next_due_at
 
 log = logging.getLogger(__name__)
 EXECUTOR_LOGGER = "apscheduler.executors.default"
+ON_TIME_JOB = "on-time"  # the one-off run at the next job's due time
 
 
 class SchedulerRunner:
@@ -32,34 +41,75 @@ class SchedulerRunner:
         logging.getLogger(EXECUTOR_LOGGER).setLevel(logging.WARNING)
         self._container = container
         settings = container.settings.scheduler
+        self._tick_s = settings.tick_s
         self._leadership = leadership_for(container.db.engine, settings.lock_key)
+        self._ticking = threading.Lock()
+        self._stopping = threading.Event()
+        self._standby: threading.Thread | None = None
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=settings.tick_s), id="tick",
                                 replace_existing=True, max_instances=1, coalesce=True,
                                 next_run_time=datetime.now(UTC))  # catch up at once on start
 
     def tick(self) -> int:
-        if not self._leadership.acquire():
-            metrics.scheduler_tick(led=False)
-            return 0
+        with self._ticking:
+            if not self._leadership.acquire():
+                metrics.scheduler_tick(led=False)
+                return 0
+            try:
+                fired = fire_due_work(self._container)
+            except Exception:
+                log.exception("scheduler tick failed; the next tick retries")
+                metrics.scheduler_tick(led=True, failed=True)
+                return 0
+            metrics.scheduler_tick(led=True, fired=fired)
+            if fired:
+                log.info("scheduler tick fired %d due item(s)", fired)
+            self._plan_on_time()
+            return fired
+
+    def _plan_on_time(self) -> None:
+        """One run at the next pending job's due time when that is before the next tick."""
+        if not self._scheduler.running:
+            return
         try:
-            fired = fire_due_work(self._container)
-        except Exception:
-            log.exception("scheduler tick failed; the next tick retries")
-            metrics.scheduler_tick(led=True, failed=True)
-            return 0
-        metrics.scheduler_tick(led=True, fired=fired)
-        if fired:
-            log.info("scheduler tick fired %d due item(s)", fired)
-        return fired
+            due = next_due_at(self._container)
+        except Exception:  # the next tick still fires it
+            log.warning("could not look up the next due job", exc_info=True)
+            return
+        if due is None:
+            return
+        wait_s = (due - self._container.clock.now()).total_seconds()
+        if wait_s >= self._tick_s:
+            return
+        self._run_at(datetime.now(UTC) + timedelta(seconds=max(0.0, wait_s)))
+
+    def _run_at(self, when: datetime) -> None:
+        self._scheduler.add_job(self.tick, DateTrigger(run_date=when), id=ON_TIME_JOB,
+                                replace_existing=True, misfire_grace_time=None)
+
+    def _stand_by(self) -> None:
+        """While another process leads: wait in the lock, and fire at once when it is ours."""
+        while not self._stopping.is_set():
+            if self._leadership.holding:
+                self._stopping.wait(self._tick_s)
+            elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
+                self._run_at(datetime.now(UTC))
 
     def start(self) -> None:
         self._scheduler.start()
-        log.info("scheduler started (tick every %ss)", self._container.settings.scheduler.tick_s)
+        if getattr(self._leadership, "waits", False):
+            self._standby = threading.Thread(target=self._stand_by, name="scheduler-standby",
+                                             daemon=True)
+            self._standby.start()
+        log.info("scheduler started (tick every %ss)", self._tick_s)
 
     def stop(self) -> None:
+        self._stopping.set()
         try:
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=True)
+            if self._standby is not None:
+                self._standby.join(timeout=5)
         finally:
             self._leadership.release()

@@ -61,7 +61,17 @@ KEYS = {
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge
               "message_menu", "rsvp_menu", "rsvp_yes", "rsvp_no", "rsvp_maybe",  # message calls
               "calls_stopped", "other_key")
-ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}
+# A notice's send plan, read in Slack by coordinators (never texted: no segment budget).
+PLAN_KEYS = {
+    "summary": {"texts", "segments", "duration", "rate", "sender", "others"},
+    "summary_unnamed": {"texts", "segments", "duration", "rate", "others"},
+    "no_budget": {"texts", "segments"}, "other": {"sender", "duration"},
+    "seconds": {"n"}, "minutes": {"n"}, "hours": {"hours", "minutes"}, "rate_one": {"n"},
+    "rate": {"n"}, "long_code": set(), "toll_free": set(), "short_code": set(),
+    "pool_one": {"n"}, "pool": {"n"},
+}
+ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS},
+            **{f"plan.{key}": names for key, names in PLAN_KEYS.items()}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
           "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}  # every other key: 2 segments
@@ -96,8 +106,9 @@ def sample(key: str, tag: str, when: str = WHEN, old_when: str = OLD_WHEN) -> di
 def load(tag: str) -> dict[str, str]:
     """A catalog file read on its own, voice prompts as ``voice.…`` keys."""
     data = tomllib.loads((CATALOGS / f"{tag}.toml").read_text(encoding="utf-8"))
-    voice = data.pop("voice", {})
-    return {**data, **{f"voice.{key}": text for key, text in voice.items()}}
+    nested = {prefix: data.pop(prefix, {}) for prefix in ("voice", "plan")}
+    return {**data, **{f"{prefix}.{key}": text for prefix, texts in nested.items()
+                       for key, text in texts.items()}}
 
 
 ENGLISH = load("en")

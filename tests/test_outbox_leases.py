@@ -59,8 +59,44 @@ def test_a_claim_is_no_bigger_than_the_rate_can_send_within_the_lease(db, clock)
     for n in range(30):
         add(db, clock, f"k{n:02d}")
     worker = make_worker(db, clock, {KIND: RatedSender()}, lease_s=10.0, batch_size=50)
-    assert worker.claim_limit() == 5
     assert worker.drain_once() == 5
+    rows = all_rows(db)
+    assert sum(r.status == "sent" for r in rows) == 5
+    # The rest were handed back at once, their attempt not counted: due for the next claim.
+    assert {(r.status, r.attempts, r.claimed_until) for r in rows if r.status != "sent"} == {
+        ("pending", 0, None)}
+    assert worker.drain_once() == 5
+
+
+def test_a_slow_senders_rate_does_not_shrink_the_claims_of_other_kinds(db, clock):
+    for n in range(30):
+        add(db, clock, f"call{n:02d}", kind="test.call")
+        add(db, clock, f"text{n:02d}")
+    texts = RatedSender()
+    texts.rate_per_s = 0
+    worker = make_worker(db, clock, {KIND: texts, "test.call": RatedSender()}, lease_s=10.0,
+                         batch_size=50)
+    assert worker.claim_limit() == 50
+    assert worker.drain_once() == 30  # 25 texts and 5 calls of the 50 claimed
+    sent = [r for r in all_rows(db) if r.status == "sent"]
+    assert sum(r.kind == "test.call" for r in sent) == 5 and len(sent) == 30
+
+
+def test_a_handed_back_row_whose_outcome_was_unknown_is_still_looked_up(db, clock):
+    add(db, clock, "first", kind="test.call")
+    add(db, clock, "second", kind="test.call")
+    sender = Reconciling()
+    sender.rate_per_s = 0.1  # one call per half lease of 10 s
+    with db.unit_of_work() as uow:  # a worker claims both and dies mid-send
+        uow.outbox.claim_due(now=clock.now(), limit=10, lease=timedelta(seconds=10))
+        uow.commit()
+    clock.advance(seconds=11)
+    worker = make_worker(db, clock, {"test.call": sender}, lease_s=10.0)
+    assert worker.drain_once() == 1
+    back = row(db, "second")
+    assert (back.status, back.attempts, back.error_code) == ("unknown", 1, "lease_expired")
+    assert worker.drain_once() == 1
+    assert sender.looked_up == ["first", "second"] and sender.sent == ["first", "second"]
 
 
 class Reconciling:

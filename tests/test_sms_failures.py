@@ -138,7 +138,7 @@ def test_a_report_that_fails_is_not_reported(container, sms, slack, clock):
 
 
 def test_a_text_retried_before_its_report_went_is_not_reported(container, sms, slack, clock):
-    from bot.outbox.worker import retry
+    from bot.outbox.requeue import retry
 
     notify(container, 2)
     sms.fail(DeliveryError("gave_up", "never answered", permanent=True))

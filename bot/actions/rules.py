@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from bot.calls.rules.rsvp import is_keyword
 from bot.calls.rules.when import WEEKDAYS, parse_when
 from bot.errors import InvalidInput
@@ -221,6 +219,8 @@ def _next_weekday(text: str, now: datetime, zone: str) -> str:
     match = _NEXT_WEEKDAY.search(text)
     if match is None:
         return text
+    import dateparser  # here: only commands read dates; the worker's start-up skips it
+
     local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     found = dateparser.parse(f"next {match[1]}", languages=["en"], settings={
         "PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now})

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from icalendar import Alarm, Calendar, Event, vCalAddress, vRecur, vText
 
 from bot.config import Settings
 from bot.db.models import Call, Incident
+
+if TYPE_CHECKING:  # icalendar is loaded by the functions that write a file, not at start-up
+    from icalendar import Alarm, Calendar, Event, vCalAddress
 
 PRODID = "-//coordbot//coordination calls//EN"
 CANCELLED = "cancelled"
@@ -56,6 +59,8 @@ def tel_link(dial_in: str, pin: str) -> str:
 def organizer(settings: Settings) -> vCalAddress:
     email = settings.calls.organizer_email or (
         f"noreply@{urlparse(settings.server.public_base_url).hostname or 'localhost'}")
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{email}")
     address.params["CN"] = vText(settings.office_name)
     return address
@@ -66,6 +71,8 @@ def calendar_file(calls: Sequence[Call], incident: Incident, settings: Settings)
     ordered = sorted(calls, key=lambda c: (_planned(c), c.id))
     first = ordered[0]
     all_cancelled = all(c.status == CANCELLED for c in ordered)
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -87,6 +94,8 @@ def _series(calendar: Calendar, master: Event, calls: Sequence[Call], incident: 
     first = calls[0]
     cancelled = [c for c in calls if c.status == CANCELLED]
     if first.series_rule and all(c.planned_at for c in calls):
+        from icalendar import vRecur
+
         master.add("rrule", vRecur.from_ical(first.series_rule))
     else:  # scheduled before the rule was kept: the occurrences themselves
         master.add("rdate", [_local(c.starts_at, c.zone) for c in calls[1:]])
@@ -106,6 +115,8 @@ def _series(calendar: Calendar, master: Event, calls: Sequence[Call], incident: 
 
 def _event(first: Call, incident: Incident, settings: Settings, seq: int, *, series: bool,
            call: Call | None = None) -> Event:
+    from icalendar import Event
+
     shown = call or first
     event = Event()
     event.add("uid", uid(first))
@@ -150,6 +161,8 @@ def description(call: Call, incident: Incident, settings: Settings, *, series: b
 
 
 def _alarm(settings: Settings) -> Alarm:
+    from icalendar import Alarm
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", "Coordination call soon")

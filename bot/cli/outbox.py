@@ -105,7 +105,7 @@ def retry_messages(
     texts to people who opted out, Twilio's refusals that would be repeated (landline, invalid
     or unreachable number), and calls to a number that cannot take them (invalid, not enabled,
     or that Twilio could not connect)."""
-    from bot.outbox.worker import retry
+    from bot.outbox.requeue import retry
     from bot.sms.rules.failures import never_retried, skipped_summary
 
     if not ids and not failed:

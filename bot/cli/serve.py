@@ -22,6 +22,7 @@ from bot.cli.common import (
     UpgradeOption,
     config_error,
     fail,
+    not_collecting,
     read_settings,
     setup_logging,
     start_container,
@@ -51,6 +52,7 @@ def serve(
     With ``--socket-mode`` Slack's events arrive over a WebSocket instead of ``/slack/events``;
     the HTTP server still runs, for Twilio's webhooks, the health checks, /metrics and the
     signed links."""
+    not_collecting()
     from bot.observe import multiproc
 
     # Before anything imports prometheus_client: the worker child's counters reach /metrics.
@@ -100,6 +102,7 @@ def run_worker(
     upgrade: UpgradeOption = False,
 ) -> None:
     """Run only the outbox worker (for a deployment with separate web and worker processes)."""
+    not_collecting()
     import signal
     import threading
 

@@ -18,7 +18,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy.engine import make_url
 
 OUTBOX_CHANNEL = "coordbot_outbox"
@@ -52,6 +51,8 @@ class Listener:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        import psycopg  # here: a SQLite deployment never loads the driver
+
         first = True
         while not self._stop.is_set():
             try:

@@ -104,6 +104,13 @@ class Database:
 
         return Listener(self.url, on_notify, listening=listening).start()
 
+    def claimant(self) -> Any:
+        """This worker's name on its outbox claims, and how to tell a dead worker's
+        (``bot.db.claimants``)."""
+        from bot.db.claimants import claimant_for
+
+        return claimant_for(self.engine)
+
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

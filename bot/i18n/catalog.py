@@ -29,6 +29,7 @@ from bot.i18n.languages import LANGUAGES, parse_language
 
 FALLBACK = "en"
 VOICE = "voice."  # the prefix of every voice prompt's key
+SLACK = "plan."  # the prefix of texts read in Slack by the office (a notice's send plan)
 PACKAGED = Path(__file__).parent / "catalogs"
 _FORMATTER = string.Formatter()
 _where = [PACKAGED]  # the directory in use: the packaged one unless ``use_directory`` says
@@ -141,6 +142,11 @@ def keys() -> set[str]:
 
 def is_voice(key: str) -> bool:
     return key.startswith(VOICE)
+
+
+def is_slack(key: str) -> bool:
+    """A text the office reads in Slack: never texted, so no segment budget."""
+    return key.startswith(SLACK)
 
 
 def template(key: str, language: str) -> str:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.i18n.catalog import is_voice, placeholders, unsupported_placeholder
+from bot.i18n.catalog import is_slack, is_voice, placeholders, unsupported_placeholder
 from bot.sms.rules.segments import segments
 
 SMS_BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
@@ -82,6 +82,8 @@ def check_text(key: str, text: str, english: str, texts: Mapping[str, str]) -> l
         if len(text) > VOICE_LIMIT:
             reasons.append(f"a voice prompt has at most {VOICE_LIMIT} characters, this one "
                            f"{len(text)}")
+        return reasons
+    if is_slack(key):
         return reasons
     count = segments(text.format(**sample(key, texts))).segments
     budget = SMS_BUDGET.get(key, DEFAULT_SMS_BUDGET)

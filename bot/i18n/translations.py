@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.i18n import files, po, sheet
-from bot.i18n.catalog import FALLBACK, is_voice, messages, placeholders
+from bot.i18n.catalog import FALLBACK, is_slack, is_voice, messages, placeholders
 from bot.i18n.checks import DEFAULT_SMS_BUDGET, SMS_BUDGET, VOICE_LIMIT, check_text
 from bot.i18n.exchange import Entry, LineProblem, Refused, Row
 from bot.i18n.languages import LANGUAGES
@@ -37,6 +37,8 @@ def note(key: str, english: str) -> str:
     """What a translator needs to know about one text."""
     if is_voice(key):
         what = f"Voice prompt, spoken on the phone line; at most {VOICE_LIMIT} characters."
+    elif is_slack(key):
+        what = "Read in Slack by the office's coordinators (a notice's send plan), never texted."
     else:
         budget = SMS_BUDGET.get(key, DEFAULT_SMS_BUDGET)
         what = f"SMS, at most {budget} segments with the values filled in."

@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from bot.i18n.rules import local_time
 from bot.notes import style
 from bot.notes.rules import sections as notes_sections
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Part:
 
 
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # here: only pages load it, not every process
+
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 

@@ -31,10 +31,10 @@ from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
+from bot.outbox.claims import DeadClaims, within_rates
 from bot.outbox.kinds import Kind, priority_of
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
-from bot.records import audit
 
 log = logging.getLogger(__name__)
 
@@ -103,28 +103,7 @@ def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payloa
 
 # The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
 CLAIM_AHEAD_S = 0.2
-RETRYABLE = ("failed", "undelivered")
 EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
-
-
-def retry(uow: UnitOfWork, messages: list[OutboxMessage], *, actor: str, now: Any) -> list[str]:
-    """Puts failed or undelivered messages back in the queue; returns why others were not.
-
-    Suppressed messages (the person texted STOP) are never retried.
-    """
-    refused = []
-    for message in messages:
-        if message.status not in RETRYABLE:
-            why = ("the recipient opted out" if message.status == "suppressed"
-                   else f"it is {message.status}")
-            refused.append(f"#{message.id} ({message.idempotency_key}): not retried, {why}")
-            continue
-        message.status, message.next_attempt_at, message.attempts = "pending", now, 0
-        message.claimed_until = None
-        audit.record(uow, at=now, actor=actor, action="outbox.retried",
-                     incident_id=message.incident_id, message_id=message.id,
-                     previous_error=message.error_code)
-    return refused
 
 
 class Wakeup:
@@ -153,12 +132,14 @@ class OutboxWorker:
         self.wakeup = wakeup or Wakeup()
         self.listening = threading.Event()  # set while a PostgreSQL LISTEN wakes this worker
         self._rng = rng or random.Random()
+        self._claims = DeadClaims(db=db, clock=clock, lease_s=settings.lease_s)
         self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
                       if settings.concurrency > 1 else None)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        self._claims.close()
 
     def drain_once(self) -> int:
         """Claims one batch of due messages, sends them, records the outcomes in one transaction.
@@ -167,10 +148,12 @@ class OutboxWorker:
         slow provider holds no database locks; the lease is renewed while they run.
         """
         with self._db.unit_of_work() as uow:
+            self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
             ids = uow.outbox.claim_due(now=self._clock.now(), limit=self.claim_limit(),
                                        lease=timedelta(seconds=self._settings.lease_s),
-                                       max_attempts=self._settings.max_attempts)
-            claimed = uow.outbox.load(ids)
+                                       max_attempts=self._settings.max_attempts,
+                                       claimant=self._claims.token())
+            claimed = within_rates(uow, uow.outbox.load(ids), self._senders, self._settings.lease_s)
             refused = self._prepare(uow, claimed)
             for message in claimed:
                 uow.session.expunge(message)
@@ -199,8 +182,8 @@ class OutboxWorker:
         return len(claimed)
 
     def claim_limit(self) -> int:
-        """``batch_size``, or fewer when a sender's rate could not send that many in half a lease
-        (the lease is renewed anyway; this keeps a claim from hoarding what others could send).
+        """``batch_size`` (a slow sender's kind is cut to its rate after the claim:
+        ``claims.within_rates``, so one call a second does not shrink every SMS claim).
 
         A sender with a shared send budget (``segments_per_s``) keeps claims to about a fifth of
         a second of it (at least ``concurrency``): a worker comes back to the queue that often,
@@ -208,9 +191,6 @@ class OutboxWorker:
         """
         limit = self._settings.batch_size
         for sender in self._senders.values():
-            rate = getattr(sender, "rate_per_s", 0) or 0
-            if rate > 0:
-                limit = min(limit, max(1, int(rate * self._settings.lease_s / 2)))
             budget = getattr(sender, "segments_per_s", 0) or 0
             if budget > 0:
                 limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
@@ -269,7 +249,7 @@ class OutboxWorker:
                     log.exception("outbox worker round failed; retrying")
                     handled = 0
                 if not handled:
-                    self.wakeup.wait(self._settings.poll_interval_s)
+                    self.wakeup.wait(self._claims.idle_wait(self._settings.poll_interval_s))
         finally:
             if listener is not None:
                 listener.stop()

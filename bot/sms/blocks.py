@@ -10,7 +10,10 @@ from bot.directory.rules.phones import mask
 from bot.i18n.rules import short_local_time
 from bot.slack_ui.text import escape
 from bot.sms.rules.failures import FailureReport
-from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview, Progress, SendPlan
+from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview, Progress
+from bot.sms.text import duration_text, plan_line
+
+__all__ = ["duration_text", "plan_line"]  # the plan's wording lives in bot.sms.text
 from bot.voice.rules import OUTCOME_LABELS
 
 NOTICE_CONFIRM_ACTION = "notice_confirm"
@@ -63,43 +66,6 @@ def preview(incident_key: str, result: Preview) -> tuple[str, list[dict] | None]
          "text": {"type": "plain_text", "text": f"Send to {result.recipients}"}},
         cancel,
     ]}]
-
-
-SENDER_NAMES = {"long_code": "a long code", "toll_free": "a toll-free number",
-                "short_code": "a short code"}
-
-
-def plan_line(plan: SendPlan) -> str:
-    """``2,430 SMS, 3,910 segments: about 1 h 05 min at 1 segment/s (a long code).`` The time is
-    the carrier's: what the sender's budget lets through, shared by every worker."""
-    head = f"{plan.texts:,} SMS, {plan.segments:,} segments"
-    duration = plan.duration
-    if duration is None:
-        return f"{head}: no send budget is configured (`sms.sender`), so no time can be given."
-    return f"{head}: {duration_text(duration)} at {_rate(plan.segments_per_s)}{_sender(plan)}."
-
-
-def _rate(segments_per_s: float) -> str:
-    shown = f"{segments_per_s:g}"
-    return f"{shown} segment/s" if shown == "1" else f"{shown} segments/s"
-
-
-def _sender(plan: SendPlan) -> str:
-    if plan.sender == "messaging_service":
-        numbers = "number" if plan.pool == 1 else "numbers"
-        return f" (a Messaging Service pool of {plan.pool} {numbers})"
-    return f" ({SENDER_NAMES[plan.sender]})" if plan.sender in SENDER_NAMES else ""
-
-
-def duration_text(duration) -> str:
-    """``about 1 h 05 min``, ``about 4 min``, ``about 40 s`` (to the nearest unit shown)."""
-    seconds = max(0, round(duration.total_seconds()))
-    if seconds < 60:
-        return f"about {seconds} s"
-    minutes = (seconds + 30) // 60
-    if minutes < 60:
-        return f"about {minutes} min"
-    return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
 def _sections(parts: list[str]) -> list[dict]:

@@ -16,8 +16,6 @@ from typing import Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, available_timezones
 
-import dateparser
-
 from bot.errors import InvalidInput
 from bot.i18n.rules import local_time
 
@@ -185,6 +183,8 @@ def _month_date(text: str, near: date, what: str) -> date:
 
     dateparser reads the words, and is checked: it must agree on the month and every number.
     """
+    import dateparser  # here: only commands read dates; the worker's start-up skips it
+
     month = _MONTH.search(text)
     found = month and dateparser.parse(text, languages=["en"], settings={
         "PREFER_DATES_FROM": "future", "REQUIRE_PARTS": ["day", "month"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.db.models import Attendance, Call, DueJob, Invitation
 from bot.db.stores.numbered import NumberedRows
@@ -113,6 +113,10 @@ class CallRepository(NumberedRows[Call]):
             select(DueJob).where(DueJob.status == "pending", DueJob.due_at <= now)
             .order_by(DueJob.due_at, DueJob.id).limit(limit)
             .with_for_update(skip_locked=True)).all()
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending job is due (by the ``status, due_at`` index)."""
+        return self._session.scalar(select(func.min(DueJob.due_at)).where(DueJob.status == "pending"))
 
     def cancel_jobs(self, call_id: int) -> None:
         self._session.execute(update(DueJob).where(DueJob.call_id == call_id,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
-from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN
+from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN, UNCERTAIN
 from bot.db.notify import OUTBOX_CHANNEL
 
 NOTIFIED = "coordbot_outbox_notified"  # session.info: the transaction that already notified
@@ -93,7 +93,7 @@ class OutboxRepository:
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
 
     def claim_due(self, *, now: datetime, limit: int, lease: timedelta,
-                  max_attempts: int | None = None) -> list[int]:
+                  max_attempts: int | None = None, claimant: str | None = None) -> list[int]:
         """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
 
         Due means pending or ``unknown`` and past its next attempt time, or ``sending`` under an
@@ -103,6 +103,8 @@ class OutboxRepository:
         provider (an expired lease, an unknown outcome) gets an error code that makes the worker ask
         the provider before sending; once its attempts reached ``max_attempts`` the claim counts no
         further attempt and marks it for a last look only (``LAST_LOOK``: never sent again).
+        ``claimant`` names the worker (``bot.db.claimants``), so that its rows are freed at once
+        if it dies.
         """
         due = (
             select(OutboxMessage.id)
@@ -123,7 +125,7 @@ class OutboxRepository:
         claimed = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_until=now + lease,
+            .values(status="sending", claimed_until=now + lease, claimed_by=claimant,
                     attempts=case((uncertain & spent, OutboxMessage.attempts),
                                   else_=OutboxMessage.attempts + 1),
                     first_attempted_at=func.coalesce(OutboxMessage.first_attempted_at, now),
@@ -135,6 +137,48 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
         return sorted(claimed.scalars().all())
+
+    def hand_back(self, ids: list[int]) -> None:
+        """Undoes this transaction's claim of ``ids``: due as before, the attempt not counted
+        (a row whose last attempt may have reached the provider stays ``unknown``)."""
+        uncertain = OutboxMessage.error_code.in_(sorted(UNCERTAIN))
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+            .values(status=case((uncertain, "unknown"), else_="pending"),
+                    attempts=case((OutboxMessage.error_code == LAST_LOOK, OutboxMessage.attempts),
+                                  else_=OutboxMessage.attempts - 1),
+                    claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False))
+
+    def claim_holders(self, *, now: datetime) -> set[str]:
+        """The workers named on rows they are sending under a lease still running."""
+        return set(self._session.scalars(
+            select(OutboxMessage.claimed_by).distinct()
+            .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until >= now,
+                   OutboxMessage.claimed_by.is_not(None))))
+
+    def free_dead_claims(self, claimant, *, now: datetime) -> tuple[int, bool]:
+        """Frees the rows of workers ``claimant`` (``bot.db.claimants``) finds dead; returns how
+        many, and whether live workers other than this one still hold rows (worth looking
+        again soon)."""
+        own = claimant.token()
+        others = self.claim_holders(now=now) - {own}
+        dead = claimant.dead(self._session.connection(), others) if others else set()
+        return self.free_claims(dead, now=now), bool(others - dead)
+
+    def free_claims(self, claimants: set[str], *, now: datetime) -> int:
+        """Ends the leases of rows held by ``claimants`` (workers that died): they are due now,
+        claimed next as after an expired lease."""
+        if not claimants:
+            return 0
+        result = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending",
+                   OutboxMessage.claimed_by.in_(sorted(claimants)))
+            .values(claimed_until=now - timedelta(milliseconds=1))
+            .execution_options(synchronize_session=False))
+        return result.rowcount or 0
 
     def renew(self, held: dict[int, int], *, until: datetime) -> int:
         """Extends the lease of the rows this worker still holds (id -> the attempt it claimed);

@@ -59,15 +59,30 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class SenderOption:
+    """A configured sender (``sms.sender``'s kinds), its budget and a Messaging Service's pool."""
+
+    sender: str
+    segments_per_s: float
+    pool: int = 1
+
+
+@dataclass(frozen=True)
 class SendPlan:
     """How long ``texts`` SMS of ``segments`` segments in all take at the sender's budget of
-    ``segments_per_s`` (0: no limit); ``pool`` is the number of a Messaging Service's senders."""
+    ``segments_per_s`` (0: no limit); ``pool`` is the number of a Messaging Service's senders;
+    ``others`` the other senders the office has configured, for comparison."""
 
     texts: int
     segments: int
     segments_per_s: float
     sender: str | None = None
     pool: int = 1
+    others: tuple[SenderOption, ...] = ()
+
+    @property
+    def option(self) -> SenderOption:
+        return SenderOption(self.sender or "", self.segments_per_s, self.pool)
 
     @property
     def duration(self) -> timedelta | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bot.config import Settings
+from bot.config import SENDER_SEGMENTS_PER_S, Settings
 from bot.db.models import Incident, Notice
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import SMS, VOICE, Member
@@ -25,7 +25,15 @@ from bot.outbox.kinds import BULK, Kind, phone_kind
 from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
-from bot.sms.rules.preview import LanguagePreview, NoticePost, Preview, Progress, SendPlan, send_time
+from bot.sms.rules.preview import (
+    LanguagePreview,
+    NoticePost,
+    Preview,
+    Progress,
+    SenderOption,
+    SendPlan,
+    send_time,
+)
 from bot.sms.rules.segments import check_fits, segments
 from bot.voice.rules import FALLBACK_SUFFIX
 
@@ -234,10 +242,33 @@ def _preview(notice: Notice, recipients: list[Member], bodies: dict[str, str],
     total = sum(p.texted * p.segments for p in languages)  # a call costs no SMS segments
     texted = [m for m in recipients if m.channel == SMS]
     plan = SendPlan(len(texted), sum(segments(bodies[m.language]).segments for m in texted),
-                    settings.sms.send_budget(), settings.sms.sender, settings.sms.sender_pool_size)
+                    settings.sms.send_budget(), settings.sms.sender, settings.sms.sender_pool_size,
+                    other_senders(settings))
     return Preview(notice.id, len(recipients), total, needs_confirmation, languages,
                    settings.sms.price_per_segment, settings.sms.confirm_threshold,
                    hold_s if recipients else 0, plan)
+
+
+def other_senders(settings: Settings) -> tuple[SenderOption, ...]:
+    """The configured senders besides the one texts go from (``sms.sender``), for the plan to
+    compare: a Messaging Service (``twilio.messaging_service_sid``, its pool of
+    ``sms.sender_pool_size``) when the sender is the number, and the number on its own
+    (``twilio.from_number``) when the sender is the service. Twilio does not say what kind a
+    number is; beside a Messaging Service it is taken for a long code (1 segment/s), the
+    slowest, so the comparison never promises too much. With ``sms.segments_per_s`` (a figure
+    of the office's own) or no ``sms.sender`` there is nothing to compare."""
+    sms, twilio = settings.sms, settings.twilio
+    if sms.sender is None or sms.segments_per_s is not None:
+        return ()
+    if sms.sender == "messaging_service":
+        if not twilio.from_number:
+            return ()
+        return (SenderOption("long_code", SENDER_SEGMENTS_PER_S["long_code"]),)
+    if not twilio.messaging_service_sid:
+        return ()
+    pool = sms.sender_pool_size
+    return (SenderOption("messaging_service", SENDER_SEGMENTS_PER_S["messaging_service"] * pool,
+                         pool),)
 
 
 def _notice(uow: UnitOfWork, notice_id: int) -> Notice:

@@ -359,7 +359,7 @@ def _options(text: str) -> dict[str, str]:
                 raise InvalidInput('Put the agenda in quotes.', EXAMPLE + ' agenda "Shelter staffing"')
             options[name], position = quoted[1].strip(), quoted.end()
             continue
-        following = _KEYWORD.search(text, match.end())
+        following = _KEYWORD.search(text, match.start(1) + len(name))  # a bare `transcribe`
         end = following.start() if following else len(text)
         options[name], position = text[match.end():end].strip(), end
     return options

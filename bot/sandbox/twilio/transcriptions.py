@@ -210,7 +210,8 @@ class Transcriptions:
                 raise not_found(path)
             if text(params, "Status") != "stopped":
                 raise ApiError(400, 20001, "Status must be stopped")
-            return 200, self.json(found), self.stop_locked(found)
+            effects = self.stop_locked(found)
+            return 200, self.json(found), effects
 
     def _find_locked(self, call_sid: str, key: str) -> EmulatedTranscription | None:
         return next((t for t in self.by_sid.values()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.db.models import CallNotes, TranscriptionChoice, TranscriptSegment
 from bot.records import retention
-from tests.support.notes import KEY
+from tests.support.notes import KEY, STRANGER
 from tests.support.records import lived_incident
 
 DAYS = 30
@@ -80,3 +80,34 @@ def test_notes_under_review_keep_the_lines_until_approved(container, clock):
     assert run(container, dry_run=True).counts[KEY]["transcript_lines"] == 5
     assert run(container).counts[KEY]["transcript_lines"] == 5  # more than one batch (3)
     assert count(container, TranscriptSegment) == count(container, TranscriptionChoice) == 0
+
+
+def said(container, call_id, call_sid, text):
+    with container.db.unit_of_work() as uow:
+        row = uow.calls.attendance_by_sid(call_sid)
+        call = uow.calls.get(call_id)
+        uow.transcripts.add_segment(TranscriptSegment(
+            call_id=call_id, call_sid=call_sid, transcription_sid="GT" + call_sid[2:].rjust(32, "0"),
+            sequence_id=1, contact_id=row.contact_id, speaker="as credited", language="es-US",
+            text=text, final=True, offset_s=0, spoken_at=call.starts_at,
+            received_at=container.clock.now()))
+        uow.commit()
+
+
+def lines_of(container):
+    with container.db.unit_of_work(read_only=True) as uow:
+        return sorted(s.text for s in uow.session.query(TranscriptSegment))
+
+
+def test_erasing_a_person_removes_what_they_said_on_transcribed_calls(container, clock):
+    from bot.records import erasure
+
+    incident = lived_incident(container, clock, close=False)
+    said(container, incident.call.id, "CA0", "Soy Ana, el refugio necesita agua.")  # Ana Ruiz
+    said(container, incident.call.id, "CA3", "I am not in your directory.")  # a stranger
+    for reference, left in (("ana ruiz", ["I am not in your directory."]), (STRANGER, [])):
+        with container.db.unit_of_work() as uow:
+            person = erasure.find(uow, reference, default_region="US")
+            erasure.erase(uow, person, actor="cli:records-officer", now=clock.now())
+            uow.commit()
+        assert lines_of(container) == left

@@ -153,6 +153,11 @@ class CallsSettings(_Section):
     # The calendar files' ORGANIZER (empty: noreply@ the public host) and alarm.
     organizer_email: str = ""
     calendar_alarm_min: int = Field(default=15, ge=0, le=10080)
+    # Hosted calls scheduled without ``transcribe on|off`` are transcribed when this is true.
+    transcribe_default: bool = False
+    # The language (a BCP-47 code Twilio's transcription takes) for callers not in the directory
+    # and for directory languages Twilio cannot transcribe (Haitian Creole).
+    transcription_language: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 class VoiceSettings(_Section):

@@ -60,7 +60,8 @@ KEYS = {
 }
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge
               "message_menu", "rsvp_menu", "rsvp_yes", "rsvp_no", "rsvp_maybe",  # message calls
-              "calls_stopped", "other_key")
+              "calls_stopped", "other_key",
+              "transcribed", "not_transcribed")  # the transcription announcement on the bridge
 # A notice's send plan, read in Slack by coordinators (never texted: no segment budget).
 PLAN_KEYS = {
     "summary": {"texts", "segments", "duration", "rate", "sender", "others"},
@@ -87,7 +88,7 @@ TASK = "Call the three families on Oak Street and tell them that the Eastside sh
 CALL_KEYS = {key for key, names in KEYS.items() if names & {"when", "number", "url", "first"}}
 RSVP_PROMPTS = ("call_invite", "call_rescheduled")  # end with "reply 1 / 2 / 3"
 # Message calls name the keys to press.
-VOICE_KEYS_PRESSED = {"voice.rsvp_menu": "01239", "voice.message_menu": "09"}
+VOICE_KEYS_PRESSED = {"voice.rsvp_menu": "01239", "voice.message_menu": "09", "voice.transcribed": "9"}
 STOP_HINTS = ("incident_notice", "call_invite", "notes_summary", "notes_amended")  # the hint is the last line
 DONE_PROMPTS = ("action_assigned", "action_reminder")
 

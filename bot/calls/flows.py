@@ -51,9 +51,15 @@ def schedule(command: ScheduleCall, context: Context) -> Reply:
                    "listing them all; one PIN for every call)" if len(scheduled) > 1 else "")
     lead = (f"Scheduled call {first.number} for {local_time(first.starts_at, asked.zone)}"
             f"{series_note}; PIN {first.pin}. Invitations to {invited} contacts are queued (SMS "
-            f"in their languages, Slack for staff).{_moved(context, incident.id, before)}")
+            f"in their languages, Slack for staff).{_transcribed(first)}"
+            f"{_moved(context, incident.id, before)}")
     return queued(lead, key=calls.ics_key(scheduled), what="the calendar file",
                   channel=incident.channel_id)
+
+
+def _transcribed(call) -> str:
+    return (" It is transcribed for the notes: every caller hears so and may press 9 to join "
+            "without being transcribed." if call.transcribe else "")
 
 
 def _numbers(context: Context, incident_id: int) -> dict[int, int]:

@@ -61,11 +61,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                    "`Español:`); other colons are ordinary text. Closed incidents get no notices.",
                    True),
         Subcommand("call", "call schedule WHEN [for 1h] [agenda \"…\"] [bridge URL|twilio] "
-                           "[every day|weekday|week until DATE] | list | show [N] | cancel [N] [series] | "
-                           "reschedule N WHEN | rsvps [N] | end N",
+                           "[every day|weekday|week until DATE] [transcribe [on|off]] | list | "
+                           "show [N] | cancel [N] [series] | reschedule N WHEN | rsvps [N] | end N",
                    '/incident call schedule tomorrow 3pm ET for 1h agenda "Shelter needs"',
                    "Coordination calls: schedule (invitations go out by SMS and Slack), list, "
-                   "change, RSVPs; `end N` ends a call under way and closes its bridge "
+                   "change, RSVPs; `end N` ends a call under way and closes its bridge; `transcribe` has "
+                   "the phone bridge transcribed for the notes (each caller may decline) "
                    "(changes: coordinators)."),
         Subcommand("action", 'action [KEY] add OWNER "TEXT" [due WHEN] | done N | reassign N OWNER | '
                              "due N WHEN",

@@ -23,6 +23,7 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.gateways.twilio_http import BaseUrlHttpClient, transport_error
+from bot.gateways.twiml import LiveTranscription, start_transcription
 from bot.ports import DeliveryError, OutcomeUnknown
 
 # Our language tags (bot.i18n.languages) -> the <Say language="..."> value. Every value is in the
@@ -275,18 +276,22 @@ def ask_for_pin(*, action_url: str, prompt: str, language: str, attempts_left: i
 
 def join_conference(*, name: str, status_callback: str, announce: str, language: str,
                     label: str | None, muted: bool = False, moderator: bool = False,
-                    wait_for_moderator: bool = True) -> str:
+                    wait_for_moderator: bool = True,
+                    transcription: LiveTranscription | None = None) -> str:
     """Says ``announce`` and puts the caller into the conference ``name``.
 
     A moderator starts the conference on entering and ends it for everyone on leaving. Others, when
     ``wait_for_moderator`` (the default), wait muted with hold music until a moderator (or a dial-out,
     which starts it by default) is there; otherwise they start it themselves. Conference events
     (start, end, join, leave) are POSTed to ``status_callback`` — Twilio uses the statusCallback of the
-    participant who creates the conference, so every join must carry the same one.
+    participant who creates the conference, so every join must carry the same one. With
+    ``transcription`` this caller's leg is transcribed from before they enter.
     """
     response = VoiceResponse()
     if announce:
         response.say(announce, language=say_language(language), voice=say_voice(language))
+    if transcription is not None:
+        start_transcription(response, transcription)
     dial = response.dial()
     dial.conference(
         name, muted=muted, beep="onEnter",
@@ -294,6 +299,18 @@ def join_conference(*, name: str, status_callback: str, announce: str, language:
         end_conference_on_exit=moderator,
         status_callback=status_callback, status_callback_event=CONFERENCE_EVENTS,
         status_callback_method="POST", participant_label=label or None)
+    return str(response)
+
+
+def ask_about_transcription(*, text: str, language: str, action_url: str) -> str:
+    """The transcription announcement inside a one-key ``<Gather>`` (5 seconds): a key is POSTed
+    to ``action_url`` as ``Digits``; no key, the ``<Redirect>`` POSTs there without ``Digits``
+    (the caller let it be: transcribed)."""
+    response = VoiceResponse()
+    gather = response.gather(input="dtmf", num_digits=1, action=action_url, method="POST",
+                             timeout=5)
+    gather.say(text, language=say_language(language), voice=say_voice(language))
+    response.redirect(action_url, method="POST")
     return str(response)
 
 

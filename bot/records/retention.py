@@ -1,8 +1,10 @@
 """Retention: personal data kept no longer than ``retention.*`` says.
 
 Once an incident has been closed ``retention.after_closed_days`` days, what people wrote and were
-sent goes: message bodies (notices, marked channel messages), inbound texts, transcripts, notes
-drafts that were never the approved version, and every delivery's payload; the phone numbers in
+sent goes: message bodies (notices, marked channel messages), inbound texts, transcripts (pasted
+ones, and the bridge's live transcription: its lines, callers' answers and suggestions, once the
+call's notes are approved or if none were drafted), notes drafts that were never the approved
+version, and every delivery's payload; the phone numbers in
 its deliveries, inbound texts, conversations and attendance are cut to their last four digits
 (``+1 ••• ••• 0143``). Texts and deliveries tied to no incident go
 ``retention.unattached_after_days`` after they came or went. Kept: the incident, its timeline,
@@ -100,10 +102,9 @@ def step(uow: UnitOfWork, *, now: datetime, settings: Settings) -> Report:
     report, room = Report(held=held), settings.retention.batch_size
     for scope in due:
         for target in _targets(uow, scope):
-            if room == 0:
+            if room <= 0:  # a call's transcript goes whole: it may overrun the batch
                 break
-            rows = uow.retention.purge(target, incident_id=scope.incident_id, limit=room,
-                                       before=scope.before, reduce=mask)
+            rows = _purge(uow, target, scope, room)
             report.add(scope.key, target, rows)
             room -= rows
         if scope.key in report.counts:
@@ -111,6 +112,14 @@ def step(uow: UnitOfWork, *, now: datetime, settings: Settings) -> Report:
                          incident_id=scope.incident_id, **report.counts[scope.key])
     report.finished = room > 0
     return report
+
+
+def _purge(uow: UnitOfWork, target: str, scope: Scope, room: int) -> int:
+    if target in uow.retention.BY_CALL:  # whole calls' transcripts: lines, answers, suggestions
+        return sum(uow.transcripts.purge_call(call_id) for call_id in
+                   uow.retention.transcribed_calls(incident_id=scope.incident_id, limit=room))
+    return uow.retention.purge(target, incident_id=scope.incident_id, limit=room,
+                               before=scope.before, reduce=mask)
 
 
 def forget_requests(inbox: Database, db: Database, *, now: datetime, settings: Settings,

@@ -353,6 +353,7 @@ STEPS: list[Callable[[Demo], None]] = [
     step_sms_replies, demo_conversations.step_unknown_texter, demo_calls.step_landline_contact,
     demo_calls.step_call,
     demo_calls.step_rsvp, demo_calls.step_landline_call, demo_calls.step_bridge_and_reminder,
+    demo_calls.step_transcribed_report,
     demo_notes.step_actions_during_call,
     demo_calls.step_call_ends, demo_notes.step_notes_review, demo_notes.step_sms_done,
     demo_calls.step_series, step_close,

@@ -8,6 +8,11 @@ left after the scheduled end the attendance is posted. A Spanish speaker answers
 ("Sí, ahí estaré"), which is counted as a yes. Later a daily series is scheduled: each contact
 gets one invitation listing every call, all with one PIN.
 
+The call is transcribed for the notes: each caller hears so after the PIN and lets the
+announcement pass (pressing 9 would have kept their words out); the Spanish caller then reports
+what she sees, and the emulator's transcription events (shuffled, each delivered twice) leave
+her lines stored once, under her name, in Spanish.
+
 A contact on a landline (who cannot text) is invited by a phone call instead: the call reads the
 invitation in Spanish and she presses 1 to attend.
 """
@@ -23,6 +28,7 @@ from zoneinfo import ZoneInfo
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.calls.rules.transcription import speaker_label
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.rules.phones import mask
 from bot.directory.service import contacts as directory
@@ -80,8 +86,10 @@ def step_landline_call(demo: Demo) -> None:
 def step_call(demo: Demo) -> None:
     sent_before = len(demo.live.twilio.messages)
     reply = demo.type_command('call schedule in 30 minutes for 30m agenda "Shelters, water, '
-                              'interpreters"', channel=demo.channel)
+                              'interpreters" transcribe', channel=demo.channel)
     demo.check("Scheduled call 1" in reply, "the call is scheduled and invitations go out")
+    demo.check("transcribed for the notes" in reply,
+               "it is transcribed; every caller will hear so and may press 9 to decline")
     demo.pin = re.search(r"PIN (\d{6})", reply).group(1)
     twilio = demo.live.twilio
     invited = _invited_by_sms(demo)
@@ -128,6 +136,32 @@ def step_bridge_and_reminder(demo: Demo) -> None:
     demo.callers = [_dial_in(demo, phone) for phone in (demo.spanish, _invitee(demo, "ht"))]
     demo.check(all(c.conference for c in demo.callers),
                "callers join the bridge with the PIN once it opens, 10 minutes before the start")
+
+
+def step_transcribed_report(demo: Demo) -> None:
+    """The Spanish caller reports what she sees; Twilio's transcription events for her leg reach
+    the bot shuffled and each twice, and her lines are stored once, under her name, in order."""
+    twilio, caller = demo.live.twilio, demo.callers[0]
+    report = ["En el refugio de Hialeah hay ciento veinte personas.",
+              "Necesitamos agua potable y un intérprete de creole para mañana."]
+    demo.console.print(Text.assemble("\n", (f"{mask(caller.call.from_)}", "bold magenta"),
+                                     " says on the call: ", (" ".join(report), "italic")))
+    for line in report:
+        twilio.say(caller.call_sid, line, deliver_now=False)
+    delivered = twilio.deliver_transcription(order="shuffled", duplicate=True, seed=18)
+    demo.check(delivered and all(e["status"] == 204 for e in twilio.transcription_callbacks()),
+               "Twilio's transcription events (partials and finals) reach the bot, shuffled "
+               "and each twice")
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        lines = [(s.speaker, s.language, s.text)
+                 for s in uow.transcripts.finals_for_call(_the_call(uow).id)]
+    demo.console.print(Panel(Text("\n".join(f"{who} [{language}]: {text}"
+                                            for who, language, text in lines)),
+                             title="what was said (stored for the notes)", expand=False))
+    demo.check([text for _, _, text in lines] == report
+               and {(who, language) for who, language, _ in lines} == {
+                   (_speaker(demo, caller.call.from_), "es-US")},
+               "each final line is stored once, in order, under her name and in Spanish")
 
 
 def step_call_ends(demo: Demo) -> None:
@@ -192,9 +226,13 @@ def _series_pins(demo: Demo) -> set[str]:
 
 
 def _dial_in(demo: Demo, phone: str):
+    language = _language_tag(demo, phone)
     caller = demo.live.twilio.place_call(voice_url=f"{demo.live.server.url}/twilio/voice",
                                          from_=phone, to=SMS_NUMBER)
     caller.press(demo.pin)
+    if caller.gathering is not None and caller.said()[-1] == prompt("transcribed", language):
+        demo.console.print(f"{mask(phone)} hears “{caller.said()[-1]}” and lets it pass")
+        caller.no_input()  # transcribed: the default
     demo.console.print(f"{mask(phone)} calls in, hears “{caller.spoken[0].text}”, "
                        f"enters the PIN → in the conference: {caller.conference is not None}")
     return caller
@@ -241,6 +279,18 @@ def _show_one_per_language(demo: Demo, messages: list, title: str) -> None:
             shown.add(language)
             demo.console.print(Panel(Text(message.body), expand=False,
                                      title=f"{language} · {mask(message.to)}"))
+
+
+def _speaker(demo: Demo, phone: str) -> str:
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        contact = uow.contacts.by_phone(phone)
+        return speaker_label(name=contact.name, organisation=contact.organisation, phone=phone)
+
+
+def _language_tag(demo: Demo, phone: str) -> str:
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        contact = uow.contacts.by_phone(phone)
+        return contact.language if contact else "en"
 
 
 def language_of(demo: Demo, phone: str) -> str:

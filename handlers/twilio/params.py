@@ -54,3 +54,9 @@ def attempt(text: str | None, *, last: int) -> int:
     if not (value.isascii() and value.isdigit()):
         return 1
     return last if len(value) > 3 else min(max(int(value), 1), last)
+
+
+def number(text: str | None) -> int | None:
+    """A row id from our own URL's query (``m``, ``c``); None when it is not a number."""
+    value = (text or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None

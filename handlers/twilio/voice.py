@@ -1,8 +1,10 @@
 """``POST /twilio/voice`` (a caller asks for the PIN), ``/twilio/voice/pin`` and
 ``/twilio/voice/conference-events`` (attendance); for message calls (``bot.voice``),
 ``/twilio/voice/message?m=ID`` (what the call says), ``/twilio/voice/message/key?m=ID`` (the key
-pressed) and ``/twilio/voice/message/status`` (how the call ended). All signed (the signature
-covers ``m``); TwiML in the caller's language."""
+pressed) and ``/twilio/voice/message/status`` (how the call ended); on a transcribed call,
+``/twilio/voice/transcription-choice?c=ID`` (the key pressed after the announcement) and the
+transcription events (``handlers.twilio.transcription``). All signed (the signature covers ``m``
+and ``c``); TwiML in the caller's language."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.bootstrap import Container
-from bot.calls.service import bridge, conference
+from bot.calls.service import bridge, conference, transcription
 from bot.calls.service.conference import ConferenceEvent
 from bot.gateways.twilio_voice import (
+    ask_about_transcription,
     ask_for_pin,
     hang_up,
     join_conference,
@@ -23,11 +26,15 @@ from bot.gateways.twilio_voice import (
     read_message,
     say_and_hang_up,
 )
+from bot.gateways.twiml import LiveTranscription
 from bot.i18n.voice import prompt
 from bot.voice import service as message_calls
 from bot.voice.rules import is_machine
 from handlers.twilio.params import attempt as attempt_number
+from handlers.twilio.params import number
 from handlers.twilio.sms import signed
+from handlers.twilio.transcription import CHOICE_PATH, EVENTS_PATH
+from handlers.twilio.transcription import routes as transcription_routes
 
 ATTEMPTS = 3
 
@@ -51,15 +58,37 @@ def routes(container: Container) -> list[Route]:
             bridge.answer_pin, container.db, digits=form.get("Digits"),
             call_sid=form.get("CallSid", ""), phone=form.get("From"), now=container.clock.now(),
             settings=container.settings)
+        if call is not None and call.transcribe:
+            return _twiml(ask_about_transcription(
+                text=prompt("transcribed", language), language=language,
+                action_url=f"{base}{CHOICE_PATH}?c={call.id}"))
         if call is not None:
-            return _twiml(join_conference(
-                name=call.conference_name, status_callback=f"{base}/twilio/voice/conference-events",
-                announce=prompt("joining", language), language=language, label=None,
-                wait_for_moderator=False))
+            return _twiml(join(call.conference_name, language))
         if attempt >= ATTEMPTS:
             return _twiml(say_and_hang_up(prompt("goodbye", language), language))
         key = "wrong_pin" if form.get("Digits") else "welcome"
         return _twiml(pin_prompt(language, attempt + 1, key))
+
+    def join(conference: str, language: str, announce: str = "joining",
+             transcription: LiveTranscription | None = None) -> str:
+        return join_conference(
+            name=conference, status_callback=f"{base}/twilio/voice/conference-events",
+            announce=prompt(announce, language), language=language, label=None,
+            wait_for_moderator=False, transcription=transcription)
+
+    async def choice(request: Request, form: dict[str, str]) -> Response:
+        call_sid = form.get("CallSid", "")
+        leg = await asyncio.to_thread(
+            transcription.choose, container.db, call_id=number(request.query_params.get("c")),
+            call_sid=call_sid, digits=form.get("Digits"), now=container.clock.now(),
+            settings=container.settings)
+        if leg is None:
+            return _twiml(hang_up())
+        if leg.declined:
+            return _twiml(join(leg.call.conference_name, leg.language, "not_transcribed"))
+        return _twiml(join(leg.call.conference_name, leg.language, transcription=LiveTranscription(
+            status_callback_url=f"{base}{EVENTS_PATH}?c={leg.call.id}",
+            language_code=leg.language_code, name=f"coordbot-{call_sid}")))
 
     async def conference_event(_: Request, form: dict[str, str]) -> Response:
         event = ConferenceEvent(form.get("StatusCallbackEvent"), form.get("FriendlyName", ""),
@@ -113,6 +142,8 @@ def routes(container: Container) -> list[Route]:
                   methods=["POST"]),
             Route("/twilio/voice", signed(container, incoming), methods=["POST"]),
             Route("/twilio/voice/pin", signed(container, pin), methods=["POST"]),
+            Route(CHOICE_PATH, signed(container, choice), methods=["POST"]),
+            *transcription_routes(container),
             Route("/twilio/voice/conference-events", signed(container, conference_event),
                   methods=["POST"])]
 
@@ -124,5 +155,4 @@ def _twiml(document: str) -> Response:
 
 def _message_id(request: Request) -> int | None:
     """The outbox row of a message call, from our own URL's ``m``; None when it is not a number."""
-    value = (request.query_params.get("m") or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+    return number(request.query_params.get("m"))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from bot.bootstrap import Container
+from bot.calls.rules.when import ScheduleRequest
+from bot.calls.service import calls
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
+from bot.incidents import service as incidents
 from tests.conftest import COORDINATOR
 from tests.support.slash import Slash
 
@@ -35,3 +39,19 @@ def call(commands: Slash, text: str, user: str = COORDINATOR) -> str:
     """``/incident call INC-2026-0001 {text}`` by ``user``; the reply's text."""
     return commands.run(Invocation("call", key="INC-2026-0001", text=text), user=user,
                         channel=None).text
+
+
+def hosted_call(container: Container, *, starts_at: datetime, transcribe: bool | None = None,
+                minutes: int = 30):
+    """A call on the bot's phone bridge for a new flood incident, scheduled at ``starts_at``."""
+    now = container.clock.now()
+    with container.db.unit_of_work() as uow:
+        incident = incidents.declare(uow, actor=COORDINATOR, now=now,
+                                     draft=parse_declare('flood "River" FL'))
+        [call] = calls.schedule(
+            uow, incident=incident, actor=COORDINATOR, now=now, settings=container.settings,
+            request=ScheduleRequest(starts_at=starts_at, duration=timedelta(minutes=minutes),
+                                    agenda="", bridge="twilio", recurrence=None,
+                                    zone="America/New_York", transcribe=transcribe))
+        uow.commit()
+        return call

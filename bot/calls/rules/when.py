@@ -41,8 +41,8 @@ _OFFSET = re.compile(r"(?:utc|gmt)?([+-])(1[0-4]|0?\d)(?::?([0-5]\d))?")
 _UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60,
           "hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440}
 _DURATION = re.compile(r"(?:\s*\d+(?:\.\d+)?\s*[a-z]+)+\s*")
-_KEYWORD = re.compile(r"(?:^|\s)(for|agenda|bridge|every)(?=\s|$)", re.I)
-_OPTION = re.compile(r"\s*(for|agenda|bridge|every)\b\s*", re.I)
+_KEYWORD = re.compile(r"(?:^|\s)(for|agenda|bridge|every|transcribe)(?=\s|$)", re.I)
+_OPTION = re.compile(r"\s*(for|agenda|bridge|every|transcribe)\b\s*", re.I)
 _QUOTED = re.compile(r'"([^"]*)"')
 _FREQUENCIES = {"day": "daily", "weekday": "weekdays", "week": "weekly"}
 
@@ -320,10 +320,12 @@ class ScheduleRequest:
     bridge: str | None
     recurrence: Recurrence | None
     zone: str
+    transcribe: bool | None = None  # None: the office's ``calls.transcribe_default``
 
 
 def parse_schedule(text: str, *, now: datetime, default_zone: str) -> ScheduleRequest:
-    """``<when> [for <duration>] [agenda "<text>"] [bridge <url>|twilio] [every … until <date>]``."""
+    """``<when> [for <duration>] [agenda "<text>"] [bridge <url>|twilio] [every … until <date>]
+    [transcribe [on|off]]``."""
     text = text.translate(str.maketrans({"“": '"', "”": '"'})).strip()
     first = _KEYWORD.search(text)
     options = _options(text[first.start():] if first else "")
@@ -337,6 +339,7 @@ def parse_schedule(text: str, *, now: datetime, default_zone: str) -> ScheduleRe
         recurrence=parse_recurrence(f"every {recurrence}", start=starts_at, zone=zone, now=now)
         if recurrence is not None else None,
         zone=zone,
+        transcribe=_transcribe(options["transcribe"]) if "transcribe" in options else None,
     )
 
 
@@ -356,10 +359,20 @@ def _options(text: str) -> dict[str, str]:
                 raise InvalidInput('Put the agenda in quotes.', EXAMPLE + ' agenda "Shelter staffing"')
             options[name], position = quoted[1].strip(), quoted.end()
             continue
-        following = _KEYWORD.search(text, match.end())
+        following = _KEYWORD.search(text, match.start(1) + len(name))  # a bare `transcribe`
         end = following.start() if following else len(text)
         options[name], position = text[match.end():end].strip(), end
     return options
+
+
+def _transcribe(value: str) -> bool:
+    word = value.strip().lower()
+    if word in ("", "on", "yes"):
+        return True
+    if word in ("off", "no"):
+        return False
+    raise InvalidInput(f"`transcribe` takes `on` or `off`, not “{value.strip()}”.",
+                       EXAMPLE + " transcribe on")
 
 
 def _bridge(value: str) -> str:

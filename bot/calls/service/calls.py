@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from bot.access.links import calendar_url
 from bot.calls import calendar
 from bot.calls import text as call_text
+from bot.calls.rules.transcription import transcribed
 from bot.calls.rules.when import ScheduleRequest
 from bot.config import Settings
 from bot.db.models import Call, Contact, DueJob, Incident, Invitation
@@ -179,9 +180,12 @@ def rsvp_rows(uow: UnitOfWork, call: Call) -> list[tuple[str, str, str]]:
 def _new_call(uow: UnitOfWork, incident: Incident, request: ScheduleRequest, start: datetime,
               pin: str, actor: str, now: datetime, settings: Settings) -> Call:
     duration = request.duration or timedelta(minutes=settings.calls.default_duration_min)
+    bridge = request.bridge or settings.calls.default_bridge
     call = Call(incident_id=incident.id, number=uow.calls.next_number(incident.id),
                 starts_at=start, duration_min=int(duration.total_seconds() // 60),
-                agenda=request.agenda, bridge=request.bridge or settings.calls.default_bridge,
+                agenda=request.agenda, bridge=bridge,
+                transcribe=transcribed(request.transcribe, bridge=bridge,
+                                       default=settings.calls.transcribe_default),
                 pin=pin, conference_name=f"coordbot-{secrets.token_hex(8)}",
                 zone=request.zone, status="scheduled", version=1, created_by=actor,
                 created_at=now)

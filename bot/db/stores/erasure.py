@@ -1,7 +1,8 @@
 """Erasure's writes: one person's rows removed or scrubbed from every table.
 
 Two passes. The rows that are the person's (their contact, RSVPs, audience changes, texts they
-sent, conversations, lines in calls, deliveries to them, opt-outs) are deleted or rewritten by
+sent, conversations, lines in calls, what they said on transcribed calls, deliveries to them,
+opt-outs) are deleted or rewritten by
 what they are. Then every text and JSON column of every other table is searched for their name
 and number (``scrub``: any mention in a timeline update, a draft, a card) and each mention is
 replaced. Left as they are: the audit trail (hash-chained; rewriting it would break the chain
@@ -34,6 +35,8 @@ from bot.db.models import (
     NotesVersion,
     OutboxMessage,
     SmsOptOut,
+    TranscriptSegment,
+    TranscriptSuggestion,
     VoiceOptOut,
 )
 
@@ -57,6 +60,7 @@ class ErasureRepository:
         """The contact, their links, RSVPs and audience changes gone; rows that name them by id
         keep the row, without the id."""
         counts: Counter = Counter()
+        counts += self._remove_lines(TranscriptSegment.contact_id == contact_id)
         for model in (Invitation, AudienceChange, ContactRegion, ContactIncidentType, ContactScope,
                       ContactTag):
             counts[model.__tablename__] += self._run(delete(model).where(
@@ -71,12 +75,23 @@ class ErasureRepository:
         counts["contacts"] += self._run(delete(Contact).where(Contact.id == contact_id))
         return counts
 
+    def _remove_lines(self, theirs: Any) -> Counter:
+        """What they said on transcribed calls: their lines (and suggestions found in them)."""
+        lines = select(TranscriptSegment.id).where(theirs)
+        counts: Counter = Counter()
+        counts["transcript_suggestions"] += self._run(delete(TranscriptSuggestion).where(
+            TranscriptSuggestion.segment_id.in_(lines)))
+        counts["transcript_segments"] += self._run(delete(TranscriptSegment).where(theirs))
+        return counts
+
     def remove_number(self, phone: str) -> Counter:
         """What the number sent, received and answered: bodies emptied, the number replaced;
         deliveries not yet made are stopped (``suppressed``, ``erased``)."""
         counts: Counter = Counter()
         for model in (SmsOptOut, VoiceOptOut):
             counts[model.__tablename__] += self._run(delete(model).where(model.phone == phone))
+        counts += self._remove_lines(TranscriptSegment.call_sid.in_(
+            select(Attendance.call_sid).where(Attendance.phone == phone)))
         counts["inbound_messages"] += self._run(
             update(InboundMessage).where(InboundMessage.from_phone == phone)
             .values(from_phone=ERASED_PHONE, body=""))

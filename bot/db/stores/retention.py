@@ -29,6 +29,8 @@ from bot.db.models import (
     NotesVersion,
     Notice,
     OutboxMessage,
+    TranscriptionChoice,
+    TranscriptSegment,
 )
 
 LIVE = ("pending", "sending", "unknown")
@@ -49,8 +51,11 @@ def _of_calls(model: Any, incident_id: int | None) -> Any:
 
 
 class RetentionRepository:
-    TARGETS = ("outbox", "inbound", "conversations", "transcripts", "channel_messages",
-               "notices", "attendance", "notes_drafts")
+    TARGETS = ("outbox", "inbound", "conversations", "transcripts", "transcript_lines",
+               "channel_messages", "notices", "attendance", "notes_drafts")
+    # Targets whose rows go whole, a call at a time (``uow.transcripts.purge_call``), rather
+    # than being rewritten here.
+    BY_CALL = ("transcript_lines",)
     UNATTACHED = ("outbox", "inbound", "conversations")  # targets with rows tied to no incident
 
     def __init__(self, session: Session):
@@ -97,6 +102,9 @@ class RetentionRepository:
         if target == "transcripts":
             return CallTranscript, and_(_of_calls(CallTranscript, incident_id),
                                         CallTranscript.text != "")
+        if target == "transcript_lines":  # the bridge's live transcription, once notes are done
+            return TranscriptSegment, TranscriptSegment.call_id.in_(
+                self._transcribed_calls(incident_id))
         if target == "attendance":
             return Attendance, and_(_of_calls(Attendance, incident_id),
                                     _not_reduced(Attendance.phone))
@@ -107,6 +115,21 @@ class RetentionRepository:
             return NotesVersion, and_(NotesVersion.notes_id.in_(notes), NotesVersion.text != "",
                                       or_(approved.is_(None), NotesVersion.version != approved))
         raise ValueError(f"unknown retention target {target}")
+
+    def _transcribed_calls(self, incident_id: int | None) -> Any:
+        """The incident's calls with live-transcription rows (lines or callers' answers) whose
+        notes are approved or were never drafted: notes under review keep their lines until
+        the reviewer is done."""
+        reviewing = select(CallNotes.call_id).where(CallNotes.status != "approved")
+        calls = select(Call.id).where(Call.incident_id == incident_id, Call.id.not_in(reviewing))
+        return select(TranscriptSegment.call_id).where(TranscriptSegment.call_id.in_(calls)) \
+            .union(select(TranscriptionChoice.call_id)
+                   .where(TranscriptionChoice.call_id.in_(calls)))
+
+    def transcribed_calls(self, *, incident_id: int | None, limit: int) -> list[int]:
+        """Up to ``limit`` of those calls, oldest first."""
+        ids = self._transcribed_calls(incident_id).subquery()
+        return list(self._session.scalars(select(ids.c[0]).order_by(ids.c[0]).limit(limit)))
 
     def count(self, target: str, *, incident_id: int | None,
               before: datetime | None = None) -> int:

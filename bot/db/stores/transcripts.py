@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import TranscriptionChoice, TranscriptSegment, TranscriptSuggestion
@@ -25,8 +26,11 @@ class TranscriptRepository:
         already stored (Twilio redelivers; a replay changes nothing)."""
         if self.has_segment(segment.transcription_sid, segment.sequence_id):
             return False
-        with self._session.begin_nested():
-            self._session.add(segment)
+        try:
+            with self._session.begin_nested():
+                self._session.add(segment)
+        except IntegrityError:  # the same event stored by a concurrent delivery meanwhile
+            return False
         return True
 
     def finals_for_call(self, call_id: int) -> Sequence[TranscriptSegment]:

@@ -243,16 +243,18 @@ class VoiceThread:
                 if self._pending == 0:
                     self._changed.notify_all()
 
-    def request(self, kind: str, url: str, method: str, params: dict, **tags) -> tuple[dict, str]:
-        """One signed webhook (call on the voice thread); returns its record and the response text."""
+    def request(self, kind: str, url: str, method: str, params: dict, *,
+                headers: dict | None = None, **tags) -> tuple[dict, str]:
+        """One signed webhook (call on the voice thread); returns its record and the response text.
+        ``headers``: a redelivery's, the same as its first delivery's."""
         self._client = self._client or _new_client()
         method = method.upper()
         target = url
         if method == "GET":
             target = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
-            headers = self._signer.headers(target, {})
+            headers = headers or self._signer.headers(target, {})
         else:
-            headers = self._signer.headers(url, params)
+            headers = headers or self._signer.headers(url, params)
         entry = {"kind": kind, "url": url, "method": method, "params": params, "headers": headers,
                  "status": None, "error": None, **tags}
         text = ""

@@ -20,6 +20,7 @@ thread to carry out once the lock is released.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .records import (
@@ -49,6 +50,8 @@ class Conferences:
         self.by_sid: dict[str, EmulatedConference] = {}
         self.calls: dict[str, EmulatedCall] = {}  # by CallSid
         self._participants: dict[str, tuple[EmulatedConference, EmulatedParticipant]] = {}  # by CallSid
+        # What else a call's end causes (its live transcriptions stop): set by the emulator.
+        self.on_call_end: Callable[[EmulatedCall], list[Effect]] = lambda call: []
 
     # ----- what tests drive (each takes the lock) ------------------------------------------------
     def answer(self, call_sid: str) -> list[Effect]:
@@ -201,7 +204,7 @@ class Conferences:
         if call.end_time is not None:
             return []
         call.status, call.end_time = status, datetime.now(UTC)
-        return self.call_event_locked(call, "completed")
+        return self.call_event_locked(call, "completed") + self.on_call_end(call)
 
     # ----- callbacks -----------------------------------------------------------------------------
     def _conference_event_locked(self, conference: EmulatedConference, event: str,

@@ -14,6 +14,7 @@ State lives in memory; mutate or read it under ``lock``.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import httpx
 
@@ -25,6 +26,7 @@ from .faults import Faults
 from .messages import MessagesApi
 from .records import EmulatedCall, EmulatedConference, EmulatedMessage
 from .server import ApiServer
+from .transcriptions import EmulatedTranscription, Transcriptions, deliver
 from .voice import CallSession, VoiceSimulation
 
 
@@ -49,8 +51,13 @@ class TwilioEmulator:
                                                  signer=self._signer)
         self._voice_thread = VoiceThread(lock=self.lock, signer=self._signer)
         self._conferences = Conferences(account_sid=account_sid, lock=self.lock)
+        self._transcriptions = Transcriptions(account_sid=account_sid, lock=self.lock,
+                                              calls=self._conferences.calls)
+        self._conferences.on_call_end = self._transcriptions.call_ended_locked
         self._voice = VoiceSimulation(account_sid=account_sid, lock=self.lock,
-                                      conferences=self._conferences, thread=self._voice_thread)
+                                      conferences=self._conferences, thread=self._voice_thread,
+                                      transcriptions=self._transcriptions)
+        self._transcriptions.send_later = self._voice.apply_later
         conferences_api = ConferencesApi(account_sid=account_sid, lock=self.lock,
                                          conferences=self._conferences, faults=self._faults,
                                          send_later=self._voice.apply_later)
@@ -59,7 +66,8 @@ class TwilioEmulator:
         self._server = ApiServer(host=host, port=port, account_sid=account_sid, auth_token=auth_token,
                                  lock=self.lock, faults=self._faults, messages_api=self._messages,
                                  conferences_api=conferences_api, status_callbacks=self._status_callbacks,
-                                 deliver_callbacks=deliver_callbacks, calls_api=self._calls_api)
+                                 deliver_callbacks=deliver_callbacks, calls_api=self._calls_api,
+                                 transcriptions=self._transcriptions)
 
     # ----- lifecycle -----------------------------------------------------------------------------
     def start(self) -> TwilioEmulator:
@@ -268,6 +276,43 @@ class TwilioEmulator:
     def end_conference(self, name: str) -> None:
         """Ends the live conference ``name`` as ``Status=completed`` on the REST API does."""
         self._voice.end_conference(name)
+
+    # ----- voice: what callers say (live transcription) -------------------------------------------
+    def say(self, call_sid: str, text: str, *, at: datetime | None = None,
+            deliver_now: bool = True) -> list[dict]:
+        """The caller on ``call_sid`` says ``text`` (spoken at ``at``, default now): their leg's
+        transcription, if it has one, posts partials and the final line. Returns the records of
+        the events delivered; with ``deliver_now=False`` they are held for
+        :meth:`deliver_transcription` (and ``[]`` is returned)."""
+        def run() -> list[dict]:
+            with self.lock:
+                events = self._transcriptions.say_locked(call_sid, text, at)
+                if not deliver_now:
+                    self._transcriptions.held.extend(events)
+                    return []
+            return deliver(self._voice_thread.request, events, duplicate=False, seed=0)
+        return self._voice_thread.run(run)
+
+    def deliver_transcription(self, *, order: str = "spoken", duplicate: bool = False,
+                              seed: int = 0) -> list[dict]:
+        """Delivers the held transcription events in ``order`` (``spoken``, ``reversed`` or
+        ``shuffled`` with ``seed``), each twice with ``duplicate`` (a redelivery: the same
+        signature and idempotency token). Returns the records of the first deliveries."""
+        def run() -> list[dict]:
+            with self.lock:
+                events = self._transcriptions.take_held_locked(order, seed)
+            return deliver(self._voice_thread.request, events, duplicate=duplicate, seed=seed)
+        return self._voice_thread.run(run)
+
+    @property
+    def transcriptions(self) -> dict[str, EmulatedTranscription]:
+        """Real-time transcriptions started (TwiML or REST), by TranscriptionSid."""
+        return self._transcriptions.by_sid
+
+    def transcription_callbacks(self) -> list[dict]:
+        """The transcription events sent (redeliveries included), in order."""
+        with self.lock:
+            return [entry for entry in self.voice_callbacks if entry["kind"] == "transcription"]
 
     def wait_for_voice_callbacks(self, timeout_s: float = 10) -> bool:
         """Blocks until every voice webhook queued so far (also by REST requests) has been sent."""

@@ -17,13 +17,14 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import calls_api, conference_api, messages
+from . import calls_api, conference_api, messages, transcriptions
 from .callbacks import StatusCallbacks
 from .calls_api import CallsApi
 from .conference_api import ConferencesApi
 from .faults import ConnectionFault, Faults
 from .messages import MessagesApi
 from .records import EmulatedMessage
+from .transcriptions import Transcriptions
 from .wire import ApiError, form, http_date, new_sid, not_found
 
 _MAX_LINE = 65536
@@ -147,7 +148,8 @@ class ApiServer:
     def __init__(self, *, host: str, port: int, account_sid: str, auth_token: str, lock: threading.Lock,
                  faults: Faults, messages_api: MessagesApi, conferences_api: ConferencesApi,
                  status_callbacks: StatusCallbacks, deliver_callbacks: bool,
-                 calls_api: CallsApi | None = None):
+                 calls_api: CallsApi | None = None,
+                 transcriptions: Transcriptions | None = None):
         self.host, self.port = host, port
         self.account_sid, self._auth_token = account_sid, auth_token
         self._expected_auth = "Basic " + base64.b64encode(
@@ -157,6 +159,7 @@ class ApiServer:
         self._messages = messages_api
         self._conferences = conferences_api
         self._calls = calls_api
+        self._transcriptions = transcriptions
         self._status_callbacks = status_callbacks
         self._deliver_callbacks = deliver_callbacks
         self.requests: list[dict] = []  # every request answered, in order
@@ -267,6 +270,10 @@ class ApiServer:
         if not self._authorized(authorization):
             raise ApiError(401, 20003, "Authenticate",
                            headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        if match is None and self._transcriptions is not None:
+            live = transcriptions.ROUTE.match(path)
+            if live is not None and live.group("account") == self.account_sid:
+                return (*self._transcriptions.route(method, path, live, record), None)
         if match is None and self._calls is not None:
             calls = calls_api.ROUTE.match(path)
             if calls is not None and calls.group("account") == self.account_sid:

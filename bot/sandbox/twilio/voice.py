@@ -7,7 +7,8 @@ follows its TwiML exactly as an incoming call does.
 
 A call placed with :meth:`VoiceSimulation.place_call` requests its voice webhook as Twilio does and
 follows the TwiML it returns (``<Say>``/``<Play>``/``<Pause>``, ``<Gather>`` for DTMF, ``<Redirect>``,
-``<Hangup/>``, ``<Dial><Conference>``) as a :class:`CallSession`. Where Twilio's documentation says
+``<Hangup/>``, ``<Dial><Conference>``, ``<Start><Transcription>``: :mod:`.transcriptions`) as a
+:class:`CallSession`. Where Twilio's documentation says
 nothing the emulator makes a documented choice: the action of a ``<Gather>`` gets ``Digits``; a
 ``<Dial>``'s ``action`` gets ``DialCallStatus=completed`` when the conference ends.
 
@@ -28,6 +29,7 @@ from urllib.parse import urljoin
 from .callbacks import VoiceThread
 from .conferences import Conferences
 from .records import Effect, EmulatedCall, EmulatedParticipant, ResumeCaller, SendWebhook, Spoken
+from .transcriptions import Transcriptions
 from .twiml import HEARD, call_params, gathering, keyed, spoken
 from .wire import new_sid, true, words
 
@@ -108,11 +110,12 @@ class VoiceSimulation:
     """Calls in progress and the drivers that move them on. Shares the emulator's ``lock``."""
 
     def __init__(self, *, account_sid: str, lock: threading.Lock, conferences: Conferences,
-                 thread: VoiceThread):
+                 thread: VoiceThread, transcriptions: Transcriptions):
         self.account_sid = account_sid
         self._lock = lock
         self._conferences = conferences
         self._thread = thread
+        self._transcriptions = transcriptions
         self.sessions: dict[str, CallSession] = {}  # by CallSid: inbound calls, answered outbound ones
 
     # ----- drivers -------------------------------------------------------------------------------
@@ -266,6 +269,10 @@ class VoiceSimulation:
             elif verb.tag in ("Hangup", "Reject"):
                 self._end_call(session, "completed")
                 return
+            elif verb.tag == "Start":  # runs alongside what follows: go on at once
+                effects, skipped = self._transcriptions.start_verb(session.call, verb, document_url)
+                session.ignored.extend(skipped)
+                self.apply(effects)
             elif verb.tag == "Dial" and verb.find("Conference") is not None:
                 self._join(session, Rest(rest, document_url, verb), verb.find("Conference"))
                 return

@@ -61,7 +61,9 @@ KEYS = {
 VOICE_KEYS = ("welcome", "no_input", "wrong_pin", "joining", "goodbye",  # the phone bridge
               "message_menu", "rsvp_menu", "rsvp_yes", "rsvp_no", "rsvp_maybe",  # message calls
               "calls_stopped", "other_key")
-ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS}}
+CUE_KEYS = ("decision", "action")  # phrases looked for in transcripts, never sent
+ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS},
+            **{f"cue.{key}": set() for key in CUE_KEYS}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
           "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}  # every other key: 2 segments
@@ -96,8 +98,9 @@ def sample(key: str, tag: str, when: str = WHEN, old_when: str = OLD_WHEN) -> di
 def load(tag: str) -> dict[str, str]:
     """A catalog file read on its own, voice prompts as ``voice.…`` keys."""
     data = tomllib.loads((CATALOGS / f"{tag}.toml").read_text(encoding="utf-8"))
-    voice = data.pop("voice", {})
-    return {**data, **{f"voice.{key}": text for key, text in voice.items()}}
+    voice, cue = data.pop("voice", {}), data.pop("cue", {})
+    return {**data, **{f"voice.{key}": text for key, text in voice.items()},
+            **{f"cue.{key}": text for key, text in cue.items()}}
 
 
 ENGLISH = load("en")

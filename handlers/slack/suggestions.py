@@ -45,13 +45,16 @@ def register(app: AsyncApp, intake: Intake, dispatcher: Dispatcher) -> None:
         await accept_then_ack(intake, ack, request, body, command, actor,
                               reply_to=_ephemeral(actor))
 
-    for action_id, make in ((blocks.ACCEPT_DECISION, lambda v: AcceptSuggestion(number(v))),
-                            (blocks.DROP, lambda v: DropSuggestion(number(v))),
-                            (blocks.KEEP, _keep)):
-        async def listener(ack: Any, request: Any, body: dict, action: dict, respond: Any,
-                           make: Any = make) -> None:
+    def button(make: Any) -> Any:
+        # Bolt passes a listener only the arguments it names, so ``make`` is closed over
+        async def listener(ack: Any, request: Any, body: dict, action: dict,
+                           respond: Any) -> None:
             await clicked(make, ack, request, body, action, respond)
-        app.action(action_id)(listener)
+        return listener
+
+    app.action(blocks.ACCEPT_DECISION)(button(lambda v: AcceptSuggestion(number(v))))
+    app.action(blocks.DROP)(button(lambda v: DropSuggestion(number(v))))
+    app.action(blocks.KEEP)(button(_keep))
 
     @app.action(blocks.ACCEPT_ACTION)
     async def open_form(ack: Any, body: dict, action: dict, client: Any, respond: Any) -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from bot.notes import suggestion_blocks
 from bot.notes.service import review as notes_review
-from bot.sandbox.harness import live_app
 from tests.conftest import COORDINATOR, OFFICIAL
 from tests.support.transcripts import store_lines
 from tests.support.waiting import wait_until
@@ -21,17 +20,9 @@ DECISION = "Decidimos abrir el refugio de la escuela Lincoln."
 TASK = "Tarea para Casa Ayuda: llamar a las familias."
 
 
-def _review_channel(emulator) -> dict:
-    emulator.add_user(COORDINATOR, name="maria", real_name="Maria Alvarez")
-    emulator.add_user(OFFICIAL, name="olu", real_name="Olu Official")
-    review = emulator.add_channel("notes-review", members=["UBOT0001", COORDINATOR, OFFICIAL])
-    return {"notes": {"review_channel": review.id}}
-
-
 @pytest.fixture
-def live(settings):
-    with live_app(settings, coordinators=[COORDINATOR], prepare=_review_channel) as running:
-        yield running
+def live(live_review):
+    return live_review
 
 
 def _incident(live) -> SimpleNamespace:

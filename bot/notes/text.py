@@ -34,8 +34,6 @@ def render(content: NotesContent) -> str:
     zone = content.zone
     sections = [
         _header(content),
-        *([_section(MACHINE_SUMMARY, f"{SUMMARY_NOTE}\n\n{content.machine_summary.strip()}")]
-          if content.machine_summary and content.machine_summary.strip() else []),
         _section("Attendance", _attendance(content.attendance)),
         _section("Agenda", content.agenda.strip() or NONE),
         _section("Situation", _situation(content)),
@@ -154,6 +152,13 @@ def _source(m: Marked, zone: str) -> str:
 def _item(text: str) -> str:
     """A list item; later lines are indented so they stay inside it."""
     return "- " + "\n  ".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def machine_summary(proposed: str) -> str:
+    """The body of the summariser's section: the label first, then its words as a quote (so
+    Markdown in them cannot make headings of the notes)."""
+    quoted = "\n".join(f"> {line}".rstrip() for line in proposed.strip().splitlines())
+    return f"{SUMMARY_NOTE}\n\n{quoted}"
 
 
 def said(turns: Sequence[Turn]) -> str:

@@ -125,7 +125,6 @@ class NotesContent:
     carried: tuple[ItemRow, ...]
     next_call: NextCall | None
     said: tuple[Turn, ...] = ()  # the live transcript's final lines, by turn
-    machine_summary: str | None = None  # proposed by the office's summariser, if it has one
 
 
 def by_organisation(people: Iterable[tuple[str, str]]) -> tuple[Group, ...]:

@@ -45,6 +45,15 @@ def _added(body: str, line: str, table_head: str | None) -> str:
     return "\n".join(lines)
 
 
+def add_first(markdown: str, heading: str, body: str) -> str:
+    """``markdown`` with a section ``heading`` right after its header (the title and the lines
+    before the first section), or replacing the section of that name if it has one."""
+    title, sections = split(markdown)
+    kept = [s for s in sections if s.heading.casefold() != heading.casefold()]
+    at = 1 if kept and not kept[0].heading else 0
+    return join(title, [*kept[:at], Section(heading, 2, body), *kept[at:]])
+
+
 def without(markdown: str, heading: str) -> str:
     """``markdown`` without the section called ``heading``; what followed its body (the drafted
     notes' closing line) is kept."""

@@ -16,7 +16,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
 from bot.notes.rules.text_limits import MAX_TEXT, bounded
-from bot.notes.service import amendments, review_access, suggestions
+from bot.notes.service import amendments, review_access, suggestions, summaries
 from bot.notes.service import draft as notes_draft
 from bot.notes.service.documents import view
 from bot.notes.service.publishing import (
@@ -74,6 +74,7 @@ def open_draft(uow: UnitOfWork, call: Call, *, text: str, now: datetime,
                  notes_id=notes.id, call_id=call.id, suggestions=suggested)
     queue_card(uow, notes, now=now, settings=settings)
     review_access.invite_all(uow, notes, now=now, settings=settings)
+    summaries.queue(uow, notes, now=now, settings=settings)
     return notes
 
 

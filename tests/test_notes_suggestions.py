@@ -10,6 +10,7 @@ import pytest
 from bot.actions.commands import AddActionFromSuggestion
 from bot.errors import InvalidTransition, NotFound, PermissionDenied
 from bot.notes.commands import AcceptSuggestion, DropSuggestion, KeepTranscript
+from bot.notes.service import draft as notes_draft
 from bot.notes.service import suggestions as notes_suggestions
 from tests.conftest import BYSTANDER, COORDINATOR, OFFICIAL
 from tests.support.notes import (
@@ -195,3 +196,16 @@ def test_an_unknown_owner_makes_nothing_and_leaves_the_suggestion_to_decide(cont
         assert uow.actions.for_incident(uow.incidents.by_key(KEY).id) == []
         assert uow.transcripts.suggestion(suggestion).status == "suggested"
     assert snapshot(container, notes_id).version == 1
+
+
+def test_a_draft_from_the_records_keeps_what_reviewers_accepted(container, call):
+    store_lines(container, call)
+    drafted(container, call)
+    commands(container).send(AcceptSuggestion(_id(container, call, SPANISH_DECISION)),
+                             user=OFFICIAL)
+    commands(container).send(AddActionFromSuggestion(_id(container, call, SPANISH_TASK),
+                                                     "Ana Ruiz", SPANISH_TASK), user=COORDINATOR)
+    with container.db.unit_of_work(read_only=True) as uow:
+        text = notes_draft.named_draft(uow, uow.calls.get(call.id), settings=container.settings)
+    assert f"- {SPANISH_DECISION} ({ANA_SAYS}, transcript; accepted by {OFFICIAL})" in text
+    assert f"| A-1 | {SPANISH_TASK} | Ana Ruiz |" in text

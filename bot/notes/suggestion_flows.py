@@ -12,7 +12,7 @@ from bot.notes import suggestion_blocks
 from bot.notes.commands import AcceptSuggestion, DropSuggestion, KeepTranscript, OpenSuggestionActionForm
 from bot.notes.rules.suggestions import SUGGESTED
 from bot.notes.service import suggestion_review
-from bot.notes.service.review import require_editor
+from bot.notes.service.review import check_editable, require_editor
 from bot.notes.service.versions import name_of
 
 
@@ -50,6 +50,9 @@ def action_form(command: OpenSuggestionActionForm, context: Context) -> dict:
     if suggestion.status != SUGGESTED:
         raise NotFound(f"That suggestion was already decided by "
                        f"{name_of(context.uow)(suggestion.decided_by or 'someone')}.")
+    notes = context.uow.notes.for_call(suggestion.call_id)
+    if notes is not None:
+        check_editable(context.uow, notes, settings=context.settings)
     return suggestion_blocks.action_modal(suggestion_id=suggestion.id,
                                           channel=context.actor.channel or context.user,
                                           text=suggestion.text)

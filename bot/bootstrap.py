@@ -20,15 +20,17 @@ from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
+from bot.gateways.summarizer import ChatCompletionsSummarizer
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
+from bot.notes.summary_delivery import NotesSummaries
 from bot.outbox import follow_ups
 from bot.outbox.budget import SendBudget
 from bot.outbox.kinds import Kind
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.slack_senders import SlackDelivery
 from bot.outbox.worker import OutboxWorker, Wakeup
-from bot.ports import SlackPort, SmsPort
+from bot.ports import NoSummarizer, SlackPort, SmsPort, Summarizer
 from bot.sms.conversation_cards import ConversationCards
 from bot.sms.delivery import FailureReports, SmsSender
 from bot.voice.delivery import MessageCalls
@@ -84,7 +86,7 @@ class Container:
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPort | None = None,
               sms: SmsPort | None = None, voice: VoicePort | None = None,
-              db: Database | None = None,
+              db: Database | None = None, summarizer: Summarizer | None = None,
               upgrade: bool = True) -> Container:
     clock = clock or _clock(settings)
     if db is None:
@@ -116,7 +118,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
                                    Kind.SMS: sms_sender, Kind.DIAL_OUT: dialer,
                                    Kind.END_CONFERENCE: ConferenceEnder(voice=voice),
                                    Kind.VOICE_MESSAGE: message_calls,
-                                   Kind.REPLY: ReplySender(slack, db=db, clock=clock)},
+                                   Kind.REPLY: ReplySender(slack, db=db, clock=clock),
+                                   **NotesSummaries(db=db, clock=clock, settings=settings,
+                                                    summarizer=summarizer or
+                                                    _summarizer(settings)).senders()},
                           wakeup=wakeup, after_record=follow_ups.queue_edits)
     names = SlackNames(slack, clock)
     ports = Ports(settings=settings, db=db, clock=clock, slack=slack, roles=roles, wakeup=wakeup,
@@ -136,6 +141,13 @@ def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> 
     return {**IncidentCards(**ports).senders(), **ActionCards(**ports).senders(),
             **NotesCards(**ports).senders(), **FailureReports(**ports).senders(),
             **ConversationCards(**ports).senders()}
+
+
+def _summarizer(settings: Settings) -> Summarizer:
+    """The office's own chat-completions endpoint when ``[summarizer] url`` names one."""
+    if not settings.summarizer.url:
+        return NoSummarizer()
+    return ChatCompletionsSummarizer(settings.summarizer)
 
 
 def _sender_name(settings: Settings) -> str:

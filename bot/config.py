@@ -192,6 +192,23 @@ class NotesSettings(_Section):
     public_page_url: str = ""
 
 
+class SummarizerSettings(_Section):
+    """An OpenAI-compatible chat-completions endpoint the office runs itself. Empty ``url``
+    (the default): no summariser. When set, each call's transcript is sent to it."""
+
+    url: str = Field(default="", pattern=r"^(https?://\S+)?$")  # …/v1/chat/completions
+    model: str = ""
+    timeout_s: float = Field(default=30.0, gt=0, le=300)
+    api_key: SecretStr | None = None  # COORDBOT_SUMMARIZER__API_KEY, if the endpoint wants one
+    max_chars: int = Field(default=60_000, ge=1000, le=1_000_000)  # transcript sent, at most
+
+    @model_validator(mode="after")
+    def _model_named(self) -> SummarizerSettings:
+        if self.url and not self.model:
+            raise ValueError("summarizer.model: name the model the endpoint serves")
+        return self
+
+
 class OfficialSettings(_Section):
     """An official who reviews call notes on the web (``[[officials]]``), reached by SMS
     (``phone``) or by a Slack DM (``slack_user``): the review link and its one-time codes go
@@ -310,6 +327,7 @@ class Settings(BaseSettings):
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
+    summarizer: SummarizerSettings = Field(default_factory=SummarizerSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     officials: list[OfficialSettings] = Field(default_factory=list)
     web_review: WebReviewSettings = Field(default_factory=WebReviewSettings)

@@ -118,3 +118,17 @@ class SlackPort(Protocol):
 
     def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None,
                 replace_original: bool = False) -> None: ...
+
+
+class Summarizer(Protocol):
+    """Proposes a short summary of a call's transcript, or None (no summariser, or it failed:
+    a summary is a proposal, never something the notes wait for)."""
+
+    def summarize(self, transcript: str) -> str | None: ...
+
+
+class NoSummarizer:
+    """The default: the office runs no summariser, so nothing is proposed."""
+
+    def summarize(self, transcript: str) -> str | None:
+        return None

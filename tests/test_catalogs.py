@@ -71,8 +71,10 @@ PLAN_KEYS = {
     "rate": {"n"}, "long_code": set(), "toll_free": set(), "short_code": set(),
     "pool_one": {"n"}, "pool": {"n"},
 }
+CUE_KEYS = ("decision", "action")  # phrases looked for in transcripts, never sent
 ALL_KEYS = {**KEYS, **{f"voice.{key}": set() for key in VOICE_KEYS},
-            **{f"plan.{key}": names for key, names in PLAN_KEYS.items()}}
+            **{f"plan.{key}": names for key, names in PLAN_KEYS.items()},
+            **{f"cue.{key}": set() for key in CUE_KEYS}}
 BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
           "notes_summary": 4, "action_assigned": 4, "action_reminder": 4,
           "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}  # every other key: 2 segments
@@ -107,7 +109,7 @@ def sample(key: str, tag: str, when: str = WHEN, old_when: str = OLD_WHEN) -> di
 def load(tag: str) -> dict[str, str]:
     """A catalog file read on its own, voice prompts as ``voice.…`` keys."""
     data = tomllib.loads((CATALOGS / f"{tag}.toml").read_text(encoding="utf-8"))
-    nested = {prefix: data.pop(prefix, {}) for prefix in ("voice", "plan")}
+    nested = {prefix: data.pop(prefix, {}) for prefix in ("voice", "plan", "cue")}
     return {**data, **{f"{prefix}.{key}": text for prefix, texts in nested.items()
                        for key, text in texts.items()}}
 

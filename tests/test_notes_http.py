@@ -13,7 +13,6 @@ import pytest
 from bot.access import links
 from bot.notes import blocks as notes_blocks
 from bot.notes.service import review as notes_review
-from bot.sandbox.harness import live_app
 from tests.conftest import COORDINATOR, OFFICIAL
 from tests.support.waiting import wait_until
 
@@ -22,17 +21,9 @@ TEXT = ("# Call 1\n\n## Decisions\n- Open the Lincoln High shelter\n\n"
         "| Item | Owner |\n|---|---|\n| Cots | County |\n\n<script>alert(1)</script>\n")
 
 
-def _review_channel(emulator) -> dict:
-    emulator.add_user(COORDINATOR, name="maria", real_name="Maria Alvarez")
-    emulator.add_user(OFFICIAL, name="olu", real_name="Olu Official")
-    review = emulator.add_channel("notes-review", members=["UBOT0001", COORDINATOR, OFFICIAL])
-    return {"notes": {"review_channel": review.id}}
-
-
 @pytest.fixture
-def live(settings):
-    with live_app(settings, coordinators=[COORDINATOR], prepare=_review_channel) as running:
-        yield running
+def live(live_review):
+    return live_review
 
 
 @pytest.fixture

@@ -63,3 +63,13 @@ class SetActionDue:
 class ListActions:
     key: str | None = None
     which: str = "open"
+
+
+@dataclass(frozen=True)
+class AddActionFromSuggestion:
+    """The form of a suggestion from a call's live transcript, accepted as an action item."""
+
+    suggestion_id: int
+    owner: str
+    text: str
+    due: str = ""

@@ -15,6 +15,7 @@ from bot.actions import service as actions
 from bot.actions.commands import (
     AddAction,
     AddActionFromMessage,
+    AddActionFromSuggestion,
     ListActions,
     MarkActionDone,
     MarkActionDoneById,
@@ -30,6 +31,7 @@ from bot.dispatch.reply import Reply, queued
 from bot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.incidents import service as incidents
 from bot.incidents.where import incident_for as find
+from bot.notes.service import suggestion_review
 from bot.slack_ui.text import escape
 
 
@@ -159,6 +161,26 @@ def add_from_message(command: AddActionFromMessage, context: Context) -> Reply:
                   incident)
 
 
+def add_from_suggestion(command: AddActionFromSuggestion, context: Context) -> Reply:
+    """A reviewer accepted a suggestion from a call's transcript as an action item: one item,
+    however often the form is sent (the suggestion is decided once)."""
+    def create(suggestion, incident):
+        owner = _owner(context, command.owner)
+        return actions.add(context.uow, incident=incident, owner=owner,
+                           text=command.text or suggestion.text,
+                           due_at=_due_at(context, owner.kind, owner.ref), actor=context.user,
+                           now=context.now, settings=context.settings, source="transcript",
+                           source_ts=f"suggestion:{suggestion.id}")
+
+    item = suggestion_review.accept_as_action(
+        context.uow, suggestion_id=command.suggestion_id, actor=context.user,
+        roles=context.ports.roles, now=context.now, settings=context.settings, create=create)
+    incident = context.uow.incidents.get(item.incident_id)
+    return _added(item, f"Accepted as *A-{item.number}* for {escape(item.owner_label)}"
+                        f"{_told(actions.Owner(item.owner_kind, item.owner_ref, item.owner_label))};"
+                        " it is in the notes' action items, with your name.", incident)
+
+
 def _numbered(context: Context, key: str | None, number: int):
     return actions.find(context.uow, find(context, key, "action"), number)
 
@@ -226,6 +248,7 @@ CHANGE = "add or change action items"
 ROUTES = (
     Route(AddAction, add, "coordinator", CHANGE, before=_ask),
     Route(AddActionFromMessage, add_from_message, "coordinator", "add action items", before=_ask),
+    Route(AddActionFromSuggestion, add_from_suggestion, before=_ask),
     Route(MarkActionDone, done),
     Route(MarkActionDoneById, done_by_id),
     Route(ReassignAction, reassign, "coordinator", CHANGE, before=_ask),

@@ -7,7 +7,7 @@ from bot.calls import flows as calls
 from bot.directory import flows as directory
 from bot.dispatch.dispatcher import Route
 from bot.incidents import flows as incidents
-from bot.notes import channel_flows
+from bot.notes import channel_flows, suggestion_flows
 from bot.notes import flows as notes
 from bot.records import flows as records
 from bot.sms import flows as sms
@@ -15,4 +15,4 @@ from bot.sms import flows as sms
 
 def all_routes() -> tuple[Route, ...]:
     return (*incidents.ROUTES, *directory.ROUTES, *sms.ROUTES, *calls.ROUTES, *actions.ROUTES,
-            *notes.ROUTES, *channel_flows.ROUTES, *records.ROUTES)
+            *notes.ROUTES, *suggestion_flows.ROUTES, *channel_flows.ROUTES, *records.ROUTES)

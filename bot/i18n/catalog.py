@@ -2,7 +2,9 @@
 
 Each catalog is one TOML file per language of ``key = "text"`` with ``str.format``-style
 ``{name}`` placeholders. SMS keys are plain (``incident_notice``); what the phone bridge says is
-under ``voice.`` (``voice.welcome = "…"``, a dotted TOML key, read here as ``"voice.welcome"``).
+under ``voice.`` (``voice.welcome = "…"``, a dotted TOML key, read here as ``"voice.welcome"``);
+the phrases that suggest decisions and action items in a call's transcript under ``cue.``
+(``cue.decision = "we decided|we agreed"``: never sent, only matched).
 ``en.toml`` is the reference: every other catalog has the same keys with the same placeholders,
 each SMS within its segment budget and each prompt within its spoken length
 (``bot.i18n.checks``, run by the tests and by ``coordbot catalogs import``).
@@ -30,6 +32,7 @@ from bot.i18n.languages import LANGUAGES, parse_language
 FALLBACK = "en"
 VOICE = "voice."  # the prefix of every voice prompt's key
 SLACK = "plan."  # the prefix of texts read in Slack by the office (a notice's send plan)
+CUE = "cue."  # the prefix of the cue phrases that suggest decisions and action items
 PACKAGED = Path(__file__).parent / "catalogs"
 _FORMATTER = string.Formatter()
 _where = [PACKAGED]  # the directory in use: the packaged one unless ``use_directory`` says
@@ -147,6 +150,8 @@ def is_voice(key: str) -> bool:
 def is_slack(key: str) -> bool:
     """A text the office reads in Slack: never texted, so no segment budget."""
     return key.startswith(SLACK)
+def is_cue(key: str) -> bool:
+    return key.startswith(CUE)
 
 
 def template(key: str, language: str) -> str:

@@ -11,7 +11,9 @@ catalogs, and ``coordbot catalogs import`` runs them on a translator's file befo
   on the rendered text of each language, not on its length;
 * a voice prompt within ``VOICE_LIMIT`` characters: a caller hears it once, on a phone line, and
   the keypad waits after it (for the PIN, or a message call's menu of keys: its longest, the
-  RSVP menu naming five keys, is about 15 seconds spoken).
+  RSVP menu naming five keys, is about 15 seconds spoken);
+* a cue phrase list (``cue.…``) of at most ``CUE_PHRASES`` phrases separated by ``|``, none
+  empty or longer than ``CUE_LENGTH`` characters: never sent, only looked for in transcripts.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.i18n.catalog import is_slack, is_voice, placeholders, unsupported_placeholder
+from bot.i18n.catalog import is_cue, is_slack, is_voice, placeholders, unsupported_placeholder
 from bot.sms.rules.segments import segments
 
 SMS_BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "call_reminder": 4,
@@ -28,6 +30,8 @@ SMS_BUDGET = {"incident_notice": 4, "call_invite": 4, "call_rescheduled": 4, "ca
               "action_reassigned": 4, "notes_amended": 4, "notes_review_link": 4}
 DEFAULT_SMS_BUDGET = 2
 VOICE_LIMIT = 260
+CUE_PHRASES = 20
+CUE_LENGTH = 60
 
 NOTICE_TEXT = ("Shelters are open at Lincoln High School and the Eastside Community Center. "
                "Bring ID if you have one. Pets may come too.")  # 120 characters
@@ -77,6 +81,8 @@ def check_text(key: str, text: str, english: str, texts: Mapping[str, str]) -> l
         return [f"unsupported placeholder {bad}: use plain {{name}} fields"]
     if placeholders(text) != placeholders(english):
         return [_placeholder_reason(placeholders(text), placeholders(english))]
+    if is_cue(key):
+        return cue_problems(text)
     reasons = _keywords(key, text)
     if is_voice(key):
         if len(text) > VOICE_LIMIT:
@@ -89,6 +95,19 @@ def check_text(key: str, text: str, english: str, texts: Mapping[str, str]) -> l
     budget = SMS_BUDGET.get(key, DEFAULT_SMS_BUDGET)
     if count > budget:
         reasons.append(f"{count} SMS segments with long sample values; at most {budget}")
+    return reasons
+
+
+def cue_problems(text: str) -> list[str]:
+    phrases = [phrase.strip() for phrase in text.split("|")]
+    reasons = []
+    if len(phrases) > CUE_PHRASES:
+        reasons.append(f"at most {CUE_PHRASES} cue phrases, this list has {len(phrases)}")
+    if any(not phrase for phrase in phrases):
+        reasons.append("an empty cue phrase (two | in a row, or one at an end)")
+    long = [phrase for phrase in phrases if len(phrase) > CUE_LENGTH]
+    if long:
+        reasons.append(f"a cue phrase has at most {CUE_LENGTH} characters: {long[0][:80]!r}")
     return reasons
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.i18n import files, po, sheet
-from bot.i18n.catalog import FALLBACK, is_slack, is_voice, messages, placeholders
+from bot.i18n.catalog import FALLBACK, is_cue, is_slack, is_voice, messages, placeholders
 from bot.i18n.checks import DEFAULT_SMS_BUDGET, SMS_BUDGET, VOICE_LIMIT, check_text
 from bot.i18n.exchange import Entry, LineProblem, Refused, Row
 from bot.i18n.languages import LANGUAGES
@@ -35,7 +35,10 @@ def rows(tag: str) -> list[Row]:
 
 def note(key: str, english: str) -> str:
     """What a translator needs to know about one text."""
-    if is_voice(key):
+    if is_cue(key):
+        what = ("Cue phrases, separated by |, never sent: a line of a call's transcript that "
+                "contains one is suggested to the reviewers. Write what people say.")
+    elif is_voice(key):
         what = f"Voice prompt, spoken on the phone line; at most {VOICE_LIMIT} characters."
     elif is_slack(key):
         what = "Read in Slack by the office's coordinators (a notice's send plan), never texted."

@@ -76,3 +76,30 @@ class RecordReaction:
     reaction: str
     user: str
     author: str | None = None
+
+
+@dataclass(frozen=True)
+class AcceptSuggestion:
+    """The review card's "Accept as decision" on a suggestion from the live transcript."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class DropSuggestion:
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class OpenSuggestionActionForm:
+    """"Accept as action item": the form asking its owner and due date (a view)."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class KeepTranscript:
+    """Keep (or remove) the live transcript's section in the published notes."""
+
+    notes_id: int
+    keep: bool

@@ -17,7 +17,9 @@ from bot.access import links
 from bot.db.models import CallNotes, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.notes import blocks as notes_blocks
-from bot.notes.service import publishing, versions
+from bot.notes import suggestion_blocks
+from bot.notes.rules.edits import published
+from bot.notes.service import publishing, suggestions, versions
 from bot.outbox.cards import SlackCards
 from bot.outbox.kinds import Kind
 from bot.outbox.slack_failures import incident_channel
@@ -41,6 +43,7 @@ class NotesCards(SlackCards):
         with self._db.unit_of_work(read_only=True) as uow:
             notes = _notes(uow, notes_id)
             text, blocks = notes_blocks.review_card(self._facts(uow, notes))
+            blocks = suggestion_blocks.with_transcript(blocks, _transcript(uow, notes))
             posted = notes.review_channel, notes.review_ts
 
         def remember(uow: UnitOfWork, new: PostedMessage) -> None:
@@ -128,7 +131,16 @@ class NotesCards(SlackCards):
         return notes_blocks.published(
             incident_key=incident.key, incident_title=incident.title, call_number=call.number,
             version=approved.version, approved_by=notes.approved_by,
-            approved_at=notes.approved_at, zone=self._settings.timezone, text=approved.text)
+            approved_at=notes.approved_at, zone=self._settings.timezone,
+            text=published(approved.text, transcript_kept=bool(notes.transcript_kept)))
+
+
+def _transcript(uow: UnitOfWork, notes: CallNotes) -> suggestion_blocks.TranscriptFacts:
+    lines, speakers = suggestions.transcript_size(uow, notes.call_id)
+    return suggestion_blocks.TranscriptFacts(
+        notes_id=notes.id, open=notes.status != versions.APPROVED, lines=lines,
+        speakers=speakers, kept=bool(notes.transcript_kept),
+        pending=tuple(suggestions.pending(uow, notes.call_id)))
 
 
 def _notes(uow: UnitOfWork, notes_id: int) -> CallNotes:

@@ -7,9 +7,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n.rules import local_time
-from bot.notes.rules.content import Attendance, Group, ItemRow, Marked, NotesContent, count
+from bot.notes.rules.content import (
+    Attendance,
+    Group,
+    ItemRow,
+    Marked,
+    NotesContent,
+    Turn,
+    count,
+)
+from bot.notes.rules.edits import SAID
 
 NONE = "None recorded."
+MACHINE_SUMMARY = "Summary (machine-written)"
+SAID_NOTE = ("_The call's live transcription, final lines only, each in the language it was "
+             "spoken ([es] Spanish …). Published only if a reviewer keeps this section._")
+SUMMARY_NOTE = ("_Written by a language model from the transcript, not by a person: check it "
+                "against the record below, then keep, edit or delete it._")
 FOOTER = ("_Drafted by coordbot from the call's records; these notes are the record of the call "
           "once an official approves them._")
 TABLE_HEAD = ("| No. | Item | Owner | Start | Status | Due |\n"
@@ -28,6 +42,7 @@ def render(content: NotesContent) -> str:
         _section("Issues raised", _marked(content.issues, zone)),
         _section("Actions raised in discussion", _marked(content.actions, zone)),
         _section("Open items carried from earlier calls", _table(content.carried, zone)),
+        *([_section(SAID, said(content.said))] if content.said else []),
         _section("Next call", _next_call(content)),
         FOOTER,
     ]
@@ -102,10 +117,10 @@ def _situation(c: NotesContent) -> str:
 def _table(rows: Sequence[ItemRow], zone: str) -> str:
     if not rows:
         return NONE
-    return "\n".join([TABLE_HEAD, *(_row(r, zone) for r in rows)])
+    return "\n".join([TABLE_HEAD, *(row(r, zone) for r in rows)])
 
 
-def _row(r: ItemRow, zone: str) -> str:
+def row(r: ItemRow, zone: str) -> str:
     due = local_time(r.due_at, zone) if r.due_at else "—"
     cells = [f"A-{r.number}", r.text, r.owner, local_time(r.started_at, zone), r.status, due]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
@@ -116,12 +131,18 @@ def _cell(text: str) -> str:
 
 
 def _marked(lines: Sequence[Marked], zone: str) -> str:
-    return "\n".join(_item(f"{m.text} ({_source(m, zone)})") for m in lines) or NONE
+    return "\n".join(marked_line(m, zone) for m in lines) or NONE
+
+
+def marked_line(m: Marked, zone: str) -> str:
+    return _item(f"{m.text} ({_source(m, zone)})")
 
 
 def _source(m: Marked, zone: str) -> str:
     """``Karen Whitfield, 04:20`` (who said it, when); a mark by someone else's reaction adds
     ``marked by Maria Alvarez``; a transcript's line ``Ana Ruiz, transcript``."""
+    if m.accepted_by:
+        return f"{m.by + ', ' if m.by else ''}transcript; accepted by {m.accepted_by}"
     if m.at is None:
         return f"{m.by}, transcript" if m.by else "transcript"
     said = ", ".join(filter(None, [m.by, f"{m.at.astimezone(ZoneInfo(zone)):%H:%M}"]))
@@ -131,6 +152,33 @@ def _source(m: Marked, zone: str) -> str:
 def _item(text: str) -> str:
     """A list item; later lines are indented so they stay inside it."""
     return "- " + "\n  ".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def machine_summary(proposed: str) -> str:
+    """The body of the summariser's section: the label first, then its words as a quote (so
+    Markdown in them cannot make headings of the notes)."""
+    quoted = "\n".join(f"> {line}".rstrip() for line in proposed.strip().splitlines())
+    return f"{SUMMARY_NOTE}\n\n{quoted}"
+
+
+def said(turns: Sequence[Turn]) -> str:
+    """Each turn: the speaker and when they began, then their lines, each marked with its
+    language (``[es]``), in the words spoken."""
+    blocks = [SAID_NOTE]
+    for turn in turns:
+        head = f"**{_cell(turn.speaker).replace('*', '')}** ({_offset(turn.lines[0].offset_s)})"
+        lines = [_item(f"[{_language(s.language)}] {s.text}") for s in turn.lines if s.text.strip()]
+        blocks.append("\n".join([head, *lines]))
+    return "\n\n".join(blocks)
+
+
+def _language(tag: str) -> str:
+    return (tag or "und").split("-")[0].lower()
+
+
+def _offset(seconds: int) -> str:
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _next_call(c: NotesContent) -> str:

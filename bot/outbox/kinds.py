@@ -28,6 +28,7 @@ class Kind(StrEnum):
     SMS_FAILURE_REPORT = "slack.sms_failure_report"
     CONVERSATION_CARD = "slack.conversation_card"
     CONVERSATION_THREAD = "slack.conversation_thread"
+    NOTES_SUMMARY = "notes.summary"  # the office's summariser proposes a summary of a call
 
 
 def phone_kind(channel: str) -> Kind:

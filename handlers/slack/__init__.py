@@ -17,6 +17,7 @@ from handlers.slack import (
     notes,
     slash_command,
     sms,
+    suggestions,
 )
 
 
@@ -40,5 +41,6 @@ def build_app(container: Container, intake: Intake) -> AsyncApp:
     calls.register(app, intake, container)
     actions.register(app, intake)
     notes.register(app, intake, container.dispatcher)
+    suggestions.register(app, intake, container.dispatcher)
     events.register(app, intake)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base
@@ -60,6 +60,8 @@ class CallNotes(Base):
     approved_version: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The reviewers' choice: publish the live transcript's section ("What was said") or not.
+    transcript_kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NotesVersion(Base):

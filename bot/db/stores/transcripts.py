@@ -41,6 +41,9 @@ class TranscriptRepository:
             .order_by(TranscriptSegment.spoken_at, TranscriptSegment.call_sid,
                       TranscriptSegment.sequence_id)).all()
 
+    def segment(self, segment_id: int) -> TranscriptSegment | None:
+        return self._session.get(TranscriptSegment, segment_id)
+
     def choice(self, call_sid: str) -> TranscriptionChoice | None:
         return self._session.get(TranscriptionChoice, call_sid)
 
@@ -58,8 +61,14 @@ class TranscriptRepository:
             select(TranscriptSuggestion).where(TranscriptSuggestion.call_id == call_id)
             .order_by(TranscriptSuggestion.id)).all()
 
-    def suggestion(self, suggestion_id: int) -> TranscriptSuggestion | None:
-        return self._session.get(TranscriptSuggestion, suggestion_id)
+    def suggestion(self, suggestion_id: int, *, lock: bool = False) -> TranscriptSuggestion | None:
+        """One suggestion; ``lock`` holds its row (``FOR UPDATE`` on PostgreSQL) so that two
+        clicks on its buttons are decided one after the other."""
+        if not lock:
+            return self._session.get(TranscriptSuggestion, suggestion_id)
+        return self._session.scalar(select(TranscriptSuggestion)
+                                    .where(TranscriptSuggestion.id == suggestion_id)
+                                    .with_for_update().execution_options(populate_existing=True))
 
     def add_suggestion(self, suggestion: TranscriptSuggestion) -> bool:
         """Once per line and kind: redrafting the notes does not suggest the same line twice."""

@@ -62,6 +62,36 @@ class Marked:
     by: str | None = None
     at: datetime | None = None
     marker: str | None = None
+    accepted_by: str | None = None  # a reviewer who accepted it from the live transcript
+
+
+@dataclass(frozen=True)
+class Said:
+    """One final line of the live transcript: its language tag (``es-US``), its offset in the
+    call (seconds) and its text, as spoken."""
+
+    language: str
+    offset_s: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive lines of one speaker."""
+
+    speaker: str
+    lines: tuple[Said, ...]
+
+
+def turns(lines: Iterable[tuple[str, Said]]) -> tuple[Turn, ...]:
+    """(speaker, line) pairs in spoken order -> turns: a new turn whenever the speaker changes."""
+    found: list[Turn] = []
+    for speaker, said in lines:
+        if found and found[-1].speaker == speaker:
+            found[-1] = Turn(speaker, found[-1].lines + (said,))
+        else:
+            found.append(Turn(speaker, (said,)))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -94,6 +124,7 @@ class NotesContent:
     actions: tuple[Marked, ...]
     carried: tuple[ItemRow, ...]
     next_call: NextCall | None
+    said: tuple[Turn, ...] = ()  # the live transcript's final lines, by turn
 
 
 def by_organisation(people: Iterable[tuple[str, str]]) -> tuple[Group, ...]:

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.db.models import CallNotes
 from bot.db.unit_of_work import UnitOfWork
 from bot.notes import html as notes_html
+from bot.notes.rules.edits import published
 from bot.notes.service.versions import APPROVED, banner, current, name_of
 
 
@@ -29,8 +30,11 @@ class NotesView:
 def view(uow: UnitOfWork, notes: CallNotes, *, settings: Settings) -> NotesView:
     incident = uow.incidents.get(notes.incident_id)
     call = uow.calls.get(notes.call_id)
+    text = current(uow, notes).text
+    if notes.status == APPROVED:  # what was published: the transcript only if a reviewer kept it
+        text = published(text, transcript_kept=bool(notes.transcript_kept))
     return NotesView(incident.key, incident.title, call.number, call.starts_at, notes.status,
-                     notes.version, current(uow, notes).text, banner(uow, notes, settings=settings))
+                     notes.version, text, banner(uow, notes, settings=settings))
 
 
 def document(uow: UnitOfWork, found: list[CallNotes], *, settings: Settings,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.db.models import ActionItem, Call, ChannelMessage, Incident
+from bot.db.models import ActionItem, Call, ChannelMessage, Incident, TranscriptSuggestion
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
 from bot.incidents.rules import IncidentType
@@ -22,11 +22,15 @@ from bot.notes.rules.content import (
     Marked,
     NextCall,
     NotesContent,
+    Said,
+    Turn,
     Update,
     by_organisation,
+    turns,
     unlisted,
 )
 from bot.notes.rules.marks import MARKS, transcript_lines
+from bot.notes.rules.suggestions import ACCEPTED, AS_DECISION
 from bot.notes.service import versions
 
 ITEM_EVENTS = ("action.created", "action.done", "action.reopened", "action.reassigned",
@@ -58,6 +62,10 @@ def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
                    key=lambda c: (c.starts_at, c.id), default=None)
     items = uow.actions.for_incident(incident.id)
     marked = _marked(uow, incident, call, start, end, name_of)
+    accepted = [s for s in uow.transcripts.suggestions(call.id) if s.status in ACCEPTED]
+    marked["decision"] += tuple(_accepted(uow, s, name_of) for s in accepted
+                                if s.status == AS_DECISION)
+    from_suggestions = {s.action_item_id for s in accepted if s.action_item_id}
     return NotesContent(
         zone=settings.timezone, incident_key=incident.key, incident_title=incident.title,
         incident_type=_type_label(incident.type), regions=tuple(incident.regions),
@@ -66,10 +74,22 @@ def gather(uow: UnitOfWork, call: Call, *, settings: Settings,
         starts_at=start, ends_at=end, bridge=call.bridge, chair=name_of(call.created_by),
         agenda=call.agenda, attendance=_attendance(uow, call, name_of),
         updates=_updates(incident, previous, end),
-        items=_rows(_touched(uow, incident, items, start, end), end),
+        items=_rows(_touched(uow, incident, items, start, end, from_suggestions), end),
         decisions=marked["decision"], issues=marked["issue"], actions=marked["action"],
         carried=_rows([i for i in items if i.status == "open" and i.created_at < start], end),
-        next_call=_next_call(calls, call))
+        next_call=_next_call(calls, call), said=said(uow, call))
+
+
+def said(uow: UnitOfWork, call: Call) -> tuple[Turn, ...]:
+    """The live transcript's final lines, in spoken order, by speaker turn (partials never)."""
+    return turns((s.speaker, Said(s.language, s.offset_s, s.text))
+                 for s in uow.transcripts.finals_for_call(call.id))
+
+
+def _accepted(uow: UnitOfWork, suggestion: TranscriptSuggestion, name_of: NameOf) -> Marked:
+    segment = uow.transcripts.segment(suggestion.segment_id)
+    return Marked(suggestion.text, by=segment.speaker if segment else None,
+                  accepted_by=name_of(suggestion.decided_by or ""))
 
 
 def window(uow: UnitOfWork, call: Call) -> tuple[datetime, datetime]:
@@ -128,13 +148,15 @@ def _updates(incident: Incident, previous: Call | None, end: datetime) -> tuple[
 
 
 def _touched(uow: UnitOfWork, incident: Incident, items: Sequence[ActionItem], start: datetime,
-             end: datetime) -> list[ActionItem]:
-    """Items created, or changed according to the audit trail, within [start, end]."""
+             end: datetime, accepted: set[int]) -> list[ActionItem]:
+    """Items created, or changed according to the audit trail, within [start, end], and those
+    a reviewer made from the call's transcript (``accepted``)."""
     changed = {event.details.get("action_id")
                for action in ITEM_EVENTS
                for event in uow.audit.list(incident_id=incident.id, action=action)
                if start <= event.at <= end}
-    return [i for i in items if i.id in changed or start <= i.created_at <= end]
+    return [i for i in items if i.id in changed or i.id in accepted
+            or start <= i.created_at <= end]
 
 
 def _rows(items: Sequence[ActionItem], end: datetime) -> tuple[ItemRow, ...]:

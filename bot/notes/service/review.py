@@ -16,7 +16,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
 from bot.notes import blocks as notes_blocks
 from bot.notes.rules.text_limits import MAX_TEXT, bounded
-from bot.notes.service import amendments, review_access
+from bot.notes.service import amendments, review_access, suggestions, summaries
 from bot.notes.service import draft as notes_draft
 from bot.notes.service.documents import view
 from bot.notes.service.publishing import (
@@ -69,10 +69,12 @@ def open_draft(uow: UnitOfWork, call: Call, *, text: str, now: datetime,
                       created_at=now, updated_at=now)
     uow.notes.add(notes)
     add_version(uow, notes, text, DRAFTER, "Drafted from the call's records", now)
+    suggested = suggestions.store(uow, call)
     audit.record(uow, at=now, actor=DRAFTER, action="notes.drafted", incident_id=call.incident_id,
-                 notes_id=notes.id, call_id=call.id)
+                 notes_id=notes.id, call_id=call.id, suggestions=suggested)
     queue_card(uow, notes, now=now, settings=settings)
     review_access.invite_all(uow, notes, now=now, settings=settings)
+    summaries.queue(uow, notes, now=now, settings=settings)
     return notes
 
 

@@ -14,6 +14,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.notes.rules.marks import transcript_marks
 from bot.notes.rules.text_limits import MAX_TRANSCRIPT, bounded
 from bot.notes.service import draft as notes_draft
+from bot.notes.service import suggestions
 from bot.notes.service.publishing import post_for_review, queue_card
 from bot.notes.service.versions import (
     APPROVED,
@@ -65,6 +66,7 @@ def attach_transcript(uow: UnitOfWork, *, call: Call, text: str, source: str, ac
 def _redraft(uow: UnitOfWork, notes: CallNotes, call: Call, found: str, *, now: datetime,
              settings: Settings) -> str:
     text = notes_draft.named_draft(uow, call, settings=settings)
+    suggestions.store(uow, call)
     if text.strip() == current(uow, notes).text.strip():
         return f"{found}; the redrafted notes are the same as version {notes.version}."
     notes.version += 1

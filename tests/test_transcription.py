@@ -54,8 +54,8 @@ def admit(container, call, phone, number, digits):
     _, admitted = bridge.answer_pin(container.db, digits=call.pin, call_sid=call_sid, phone=phone,
                                     now=call.starts_at, settings=container.settings)
     assert admitted is not None and admitted.transcribe
-    leg = transcription.choose(container.db, call_id=call.id, call_sid=call_sid, digits=digits,
-                               now=call.starts_at, settings=container.settings)
+    leg = transcription.choose(container.db, call_id=call.id, call_sid=call_sid, phone=phone,
+                               digits=digits, now=call.starts_at, settings=container.settings)
     return call_sid, leg
 
 
@@ -124,17 +124,38 @@ def test_events_of_another_call_or_an_unknown_leg_are_dropped(container, call):
 
 def test_a_caller_may_change_their_answer_on_a_repeated_request(container, call):
     ana, _ = admit(container, call, ANA, 1, None)
-    again = transcription.choose(container.db, call_id=call.id, call_sid=ana, digits="9",
-                                 now=call.starts_at, settings=container.settings)
+    again = transcription.choose(container.db, call_id=call.id, call_sid=ana, phone=ANA,
+                                 digits="9", now=call.starts_at, settings=container.settings)
     assert again.declined
     assert record(container, call, event(ana, 1, 1, "Hola.")) == "dropped"
 
 
-def test_an_answer_from_a_line_the_pin_did_not_admit_puts_nobody_through(container, call):
-    assert transcription.choose(container.db, call_id=call.id, call_sid=sid("CA", 7), digits="",
-                                now=call.starts_at, settings=container.settings) is None
-    assert transcription.choose(container.db, call_id=None, call_sid=sid("CA", 7), digits="",
-                                now=call.starts_at, settings=container.settings) is None
+def test_a_caller_who_hangs_up_during_the_announcement_never_joined(container, call):
+    _, admitted = bridge.answer_pin(container.db, digits=call.pin, call_sid=sid("CA", 5),
+                                    phone=ANA, now=call.starts_at, settings=container.settings)
+    assert admitted is not None  # the PIN is right; the announcement plays; they hang up
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert uow.calls.attendance(call.id) == [] and uow.transcripts.choice(sid("CA", 5)) is None
+    admit(container, call, JOHN, 6, None)
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert [row.call_sid for row in uow.calls.attendance(call.id)] == [sid("CA", 6)]
+
+
+def test_an_answer_for_no_open_transcribed_call_puts_nobody_through(container, call):
+    line = sid("CA", 7)
+
+    def answer(call_id, call_sid=line):
+        return transcription.choose(container.db, call_id=call_id, call_sid=call_sid,
+                                    phone=ANA, digits="", now=call.starts_at,
+                                    settings=container.settings)
+
+    assert answer(None) is None and answer(call.id + 1) is None and answer(call.id, "") is None
+    with container.db.unit_of_work() as uow:
+        uow.calls.get(call.id).status = "cancelled"
+        uow.commit()
+    assert answer(call.id) is None
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert uow.calls.attendance(call.id) == []
 
 
 # ----- scheduling ------------------------------------------------------------------------------

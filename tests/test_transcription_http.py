@@ -151,7 +151,9 @@ def test_a_call_without_transcription_asks_nothing_and_starts_nothing(live):
     assert prompt("transcribed", "es") not in ana.said()
     assert live.twilio.transcriptions == {}
     # The announcement's answer URL of a call not transcribed puts nobody through.
-    response = post_twilio(live, f"/twilio/voice/transcription-choice?c={call.id}",
-                           {"CallSid": ana.call_sid, "From": ANA, "Digits": "1"})
+    answer = {"CallSid": ana.call_sid, "From": ANA, "Digits": "1"}
+    response = post_twilio(live, f"/twilio/voice/transcription-choice?c={call.id}", answer)
     assert response.status_code == 200 and "<Hangup" in response.text
+    assert post_twilio(live, f"/twilio/voice/transcription-choice?c={call.id}", answer,
+                       signed=False).status_code == 401
     ana.hang_up()

@@ -80,7 +80,8 @@ def routes(container: Container) -> list[Route]:
         call_sid = form.get("CallSid", "")
         leg = await asyncio.to_thread(
             transcription.choose, container.db, call_id=number(request.query_params.get("c")),
-            call_sid=call_sid, digits=form.get("Digits"), now=container.clock.now(),
+            call_sid=call_sid, phone=form.get("From"), digits=form.get("Digits"),
+            now=container.clock.now(),
             settings=container.settings)
         if leg is None:
             return _twiml(hang_up())

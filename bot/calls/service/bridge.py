@@ -33,9 +33,10 @@ def admit(uow: UnitOfWork, *, pin: str, call_sid: str, phone: str | None, now: d
                             now=now, opens_before=opens_before)), None)
     if call is None:
         return None
-    # Conference events carry no phone number: remember who this line is.
-    attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,
-                      at=now)
+    if not call.transcribe:  # a transcribed call's caller is on the line once they answered
+        # Conference events carry no phone number: remember who this line is.
+        attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,
+                          at=now)
     return call
 
 

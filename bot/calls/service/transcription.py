@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.calls.rules import transcription as rules
+from bot.calls.rules.bridge import OPEN_STATUSES
 from bot.calls.rules.transcription import TranscriptionEvent
+from bot.calls.service import attendance
 from bot.config import Settings
 from bot.db.models import Call, TranscriptionChoice, TranscriptSegment
 from bot.db.unit_of_work import Database, UnitOfWork
@@ -56,16 +58,22 @@ def _caller(uow: UnitOfWork, call_sid: str) -> Caller:
     return Caller(speaker, contact.id if contact else None, contact.language if contact else "")
 
 
-def choose(db: Database, *, call_id: int | None, call_sid: str, digits: str | None,
-           now: datetime, settings: Settings) -> Leg | None:
-    """Stores the caller's answer to the announcement; None when ``call_sid`` is no leg the PIN
-    admitted to the transcribed call ``call_id`` (it is then not put through)."""
+def choose(db: Database, *, call_id: int | None, call_sid: str, phone: str | None,
+           digits: str | None, now: datetime, settings: Settings) -> Leg | None:
+    """Stores the caller's answer to the announcement and, with it, that they are on the line
+    (attendance: a caller who hangs up during the announcement never joined); None when
+    ``call_id`` is no transcribed call still open (the caller is then not put through).
+
+    ``call_id`` comes from the answer URL the bot gave Twilio right after the PIN was accepted,
+    and Twilio's signature covers it."""
     with db.unit_of_work() as uow:
         call = uow.calls.get(call_id) if call_id is not None else None
-        row = uow.calls.attendance_by_sid(call_sid) if call_sid else None
-        if call is None or row is None or row.call_id != call.id or not call.transcribe:
-            log.warning("transcription answer for a line not admitted to call %s", call_id)
+        if call is None or not call_sid or not call.transcribe \
+                or call.status not in OPEN_STATUSES:
+            log.warning("transcription answer for call %s, which is not open", call_id)
             return None
+        attendance.joined(uow, conference=call.conference_name, call_sid=call_sid, phone=phone,
+                          at=now)
         declined = rules.declined(digits)
         uow.transcripts.record_choice(TranscriptionChoice(call_sid=call_sid, call_id=call.id,
                                                           declined=declined, at=now))

@@ -5,6 +5,8 @@ once, a reviewer accepting one as exactly one decision or action item (and who),
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.actions.commands import AddActionFromSuggestion
@@ -209,3 +211,31 @@ def test_a_draft_from_the_records_keeps_what_reviewers_accepted(container, call)
         text = notes_draft.named_draft(uow, uow.calls.get(call.id), settings=container.settings)
     assert f"- {SPANISH_DECISION} ({ANA_SAYS}, transcript; accepted by {OFFICIAL})" in text
     assert f"| A-1 | {SPANISH_TASK} | Ana Ruiz |" in text
+
+
+def test_two_reviewers_accepting_at_the_same_moment_make_one_decision(container, call):
+    """Two workers at once (threads with their own transactions, as two processes): the
+    suggestion's row is locked, so one accepts and the other finds it accepted."""
+    store_lines(container, call)
+    notes_id = drafted(container, call)
+    suggestion = _id(container, call, SPANISH_DECISION)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(user: str) -> None:
+        start.wait()
+        try:
+            commands(container).send(AcceptSuggestion(suggestion), user=user)
+            outcomes.append("accepted")
+        except InvalidTransition as refused:
+            outcomes.append("refused" if "already accepted" in str(refused) else repr(refused))
+
+    threads = [threading.Thread(target=accept, args=(user,)) for user in (OFFICIAL, COORDINATOR)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["accepted", "refused"]
+    notes = snapshot(container, notes_id)
+    assert notes.version == 2
+    assert notes.versions[-1][4].count(f"{SPANISH_DECISION} ({ANA_SAYS}, transcript") == 1

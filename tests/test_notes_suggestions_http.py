@@ -152,3 +152,26 @@ def test_drop_through_the_button_leaves_nothing(live, notes_id):
     state = _state(live, notes_id)
     assert state.version == 1 and state.items == []
     assert state.suggestions[DECISION] == ("dropped", OFFICIAL)
+
+
+def _kept(live, notes_id: int) -> bool:
+    with live.container.db.unit_of_work(read_only=True) as uow:
+        return bool(uow.notes.get(notes_id).transcript_kept)
+
+
+def test_the_keep_button_keeps_the_transcript_and_a_damaged_one_is_refused(live, notes_id):
+    blocks = _card(live).blocks
+    keep = next(e for b in blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == suggestion_blocks.KEEP)
+    assert keep["value"] == f"{notes_id}:1" and keep["text"]["text"] == "Keep in published notes"
+    told = live.emulator.new_response_url()
+    damaged = live.requests.block_action(suggestion_blocks.KEEP, f"{notes_id}:7",
+                                         user_id=OFFICIAL, channel_id=_review(live).id,
+                                         response_url=told, message_ts=_card(live).ts)
+    assert live.post(damaged).status_code == 200
+    assert "damaged" in live.wait_response(told)["text"]
+    assert not _kept(live, notes_id)
+    assert live.post(_click(live, suggestion_blocks.KEEP, keep["value"], OFFICIAL)).status_code == 200
+    wait_until(lambda: _kept(live, notes_id), what="the transcript kept")
+    wait_until(lambda: "*kept*: it is published" in json.dumps(_card(live).blocks),
+               what="the card saying it is kept")

@@ -143,7 +143,8 @@ def step_transcribed_report(demo: Demo) -> None:
     the bot shuffled and each twice, and her lines are stored once, under her name, in order."""
     twilio, caller = demo.live.twilio, demo.callers[0]
     report = ["En el refugio de Hialeah hay ciento veinte personas.",
-              "Necesitamos agua potable y un intérprete de creole para mañana."]
+              "Necesitamos agua potable y un intérprete de creole para mañana.",
+              "Tarea para la Cruz Roja: llevar cien catres al refugio de Hialeah."]
     demo.console.print(Text.assemble("\n", (f"{mask(caller.call.from_)}", "bold magenta"),
                                      " says on the call: ", (" ".join(report), "italic")))
     for line in report:

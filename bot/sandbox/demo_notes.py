@@ -2,8 +2,10 @@
 
 During the call the coordinator adds two action items (one owned by a contact on SMS) and a
 colleague posts a decision in the channel; when the conference ends the bot drafts the notes in
-the review channel; an official requests changes, edits them and approves; the approved notes
-are published; the SMS owner closes their item by replying in Spanish.
+the review channel, with what the Spanish caller said on the transcribed call under her name;
+the official keeps that section, accepts its suggested action item ("Tarea para …") with an
+owner and a due date, requests changes, edits the notes and approves; the approved notes are
+published; the SMS owner closes their item by replying in Spanish.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from rich.text import Text
 
 from bot.directory.rules.phones import mask
 from bot.notes import blocks as notes_blocks
+from bot.notes import suggestion_blocks
+from bot.notes.rules.suggestions import AS_ACTION
 from bot.sandbox.harness import wait_until
 from bot.sandbox.slack import SlackEmulator
 
@@ -62,6 +66,7 @@ def step_notes_review(demo: Demo) -> None:
     demo.check("Open the second shelter" in draft and "| A-1 |" in draft and "| A-2 |" in draft,
                "the draft has the decision and both action items")
     demo.check(not _published(demo), "nothing is in the incident channel before approval")
+    _review_the_transcript(demo, notes_id, draft, review)
     _press(demo, notes_blocks.CHANGES_ACTION, str(notes_id), review)
     _submit(demo, {"comment": CHANGE_REQUEST})
     _wait_status(demo, notes_id, "changes_requested")
@@ -70,18 +75,24 @@ def step_notes_review(demo: Demo) -> None:
     modal = demo.live.emulator.views[-1]
     text = modal["blocks"][1]["element"]["initial_value"]
     edited = text.replace("## Issues raised", f"{ADDED_LINE}\n\n## Issues raised", 1)
+    before = _version(demo, notes_id)
     _submit(demo, {"part_1": edited})
-    wait_until(lambda: _version(demo, notes_id) == 2, timeout_s=20, what="version 2")
-    demo.check(True, "the edit is saved as version 2; version 1 is kept")
-    _press(demo, notes_blocks.APPROVE_ACTION, f"{notes_id}:2", review)
+    wait_until(lambda: _version(demo, notes_id) == before + 1, timeout_s=20,
+               what=f"version {before + 1}")
+    demo.check(True, f"the edit is saved as version {before + 1}; earlier versions are kept")
+    _press(demo, notes_blocks.APPROVE_ACTION, f"{notes_id}:{before + 1}", review)
     _wait_status(demo, notes_id, "approved")
     published = wait_until(lambda: _published(demo), timeout_s=20, what="the published notes")
     demo.console.rule("Published call notes (incident channel)")
     for message in published:
         demo.console.print(Text("\n".join(b["text"]["text"] for b in message.blocks or []
                                           if b.get("type") == "section")))
-    demo.check(any("200 cots" in (b.get("text") or {}).get("text", "") for m in published
-                   for b in m.blocks or []), "the approved version 2 is what was published")
+    shown = "\n".join((b.get("text") or {}).get("text", "") for m in published
+                      for b in m.blocks or [])
+    demo.check("200 cots" in shown, "the approved, edited version is what was published")
+    demo.check("cien catres" in shown and "A-3" in shown and "What was said" in shown,
+               "the published notes show what was said, kept by the official, and A-3, the "
+               "action item accepted from the Spanish caller's report")
     summary = wait_until(lambda: [m for m in demo.live.twilio.messages_to(demo.spanish)
                                   if "resumen" in m.body], timeout_s=20, what="the SMS summary")
     demo.console.print(Panel(Text(summary[0].body), title=f"SMS · {mask(demo.spanish)}",
@@ -127,15 +138,53 @@ def _last_ts(demo: Demo) -> str:
                 if m.user == COLLEAGUE)
 
 
+def _review_the_transcript(demo: Demo, notes_id: int, draft: str, review: str) -> None:
+    """The Spanish caller's report is in the draft under her name; its "tarea para" line is
+    suggested as an action item, which the official accepts with an owner and a due date, and
+    she keeps "What was said" in the published notes."""
+    speaker = _contact_name(demo, demo.callers[0].call.from_)
+    demo.check("What was said" in draft and speaker in draft and "[es] En el refugio" in draft,
+               f"the draft's “What was said” has the Spanish report under {speaker}'s name")
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        call_id = uow.notes.get(notes_id).call_id
+        suggested = [(s.id, s.text) for s in uow.transcripts.suggestions(call_id)
+                     if s.kind == "action"]
+    demo.check(len(suggested) == 1 and "catres" in suggested[0][1],
+               "its “Tarea para …” line is suggested as an action item, not yet a task")
+    suggestion_id = suggested[0][0]
+    _press(demo, suggestion_blocks.KEEP, f"{notes_id}:1", review)
+    _press(demo, suggestion_blocks.ACCEPT_ACTION, str(suggestion_id), review)
+    form = demo.live.emulator.views[-1]
+    text = next(b for b in form["blocks"] if b["block_id"] == "text")["element"]["initial_value"]
+    _submit(demo, {"owner": "<@U0COORD01|maria.coordinator>", "text": text,
+                   "due": "tomorrow 5pm"})
+
+    def accepted() -> bool:
+        with demo.live.container.db.unit_of_work(read_only=True) as uow:
+            found = uow.transcripts.suggestion(suggestion_id)
+            return found.status == AS_ACTION and found.action_item_id is not None \
+                and uow.notes.get(notes_id).transcript_kept
+
+    wait_until(accepted, timeout_s=20, what="the accepted suggestion")
+    with demo.live.container.db.unit_of_work(read_only=True) as uow:
+        found = uow.transcripts.suggestion(suggestion_id)
+        item = uow.actions.get(found.action_item_id)
+        demo.check(found.decided_by == OFFICIAL and item.number == 3,
+                   f"accepted by the official: A-{item.number} “{item.text}” is created once")
+
+
 def _press(demo: Demo, action_id: str, value: str, channel: str) -> None:
     label = {notes_blocks.CHANGES_ACTION: "Request changes", notes_blocks.EDIT_ACTION: "Edit",
-             notes_blocks.APPROVE_ACTION: "Approve"}[action_id]
+             notes_blocks.APPROVE_ACTION: "Approve",
+             suggestion_blocks.KEEP: "Keep in published notes",
+             suggestion_blocks.ACCEPT_ACTION: "Accept as action item"}[action_id]
     demo.console.print(f"[bold cyan]official[/bold cyan] presses [bold]{label}[/bold]")
     views = len(demo.live.emulator.views)
     demo.live.post(demo.live.requests.block_action(
         action_id, value, user_id=OFFICIAL, channel_id=channel,
         response_url=demo.live.emulator.new_response_url()))
-    if action_id != notes_blocks.APPROVE_ACTION:
+    if action_id in (notes_blocks.CHANGES_ACTION, notes_blocks.EDIT_ACTION,
+                     suggestion_blocks.ACCEPT_ACTION):
         wait_until(lambda: len(demo.live.emulator.views) > views, timeout_s=10,
                    what=f"the {label} form")
 

@@ -2,7 +2,8 @@
 transcribed call (English, Spanish, and one who presses 9 to decline), the emulator's callers
 speak, and its transcription events reach the app shuffled and twice; each final line is stored
 once, under its speaker, in its language, in the order spoken, and nothing of the caller who
-declined. Forged, replayed and malformed callbacks are refused or change nothing."""
+declined; the drafted notes show each final line once, in order, under its speaker's turn.
+Forged, replayed and malformed callbacks are refused or change nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from bot.db.models import TranscriptionChoice, TranscriptSegment
 from bot.directory.rules.contacts import ContactRecord
 from bot.i18n.voice import prompt
+from bot.notes.service.draft import draft
 from tests.support.hostile import post_twilio
 from tests.support.scenario import hosted_call, import_people
 from tests.support.voice import BOT_NUMBER
@@ -59,6 +61,21 @@ def lines(live, call_id):
 def stored(live, model=TranscriptSegment):
     with live.container.db.unit_of_work(read_only=True) as uow:
         return uow.session.query(model).count()
+
+
+def assert_drafted(live, call_id, finals, *, declined):
+    """The notes' "What was said": each final line once, in the order spoken, under its
+    speaker's turn and marked with its language; nothing of the caller who declined."""
+    with live.container.db.unit_of_work(read_only=True) as uow:
+        text = draft(uow, uow.calls.get(call_id), settings=live.container.settings)
+    section = text[text.index("What was said"):]
+    assert all(section.count(line) == 1 for line in finals)
+    assert [section.index(line) for line in finals] == sorted(section.index(line)
+                                                               for line in finals)
+    assert declined not in text and "Lee Quiet" not in section
+    assert section.index("John Park (Red Cross)") < section.index(f"[en] {finals[0]}") \
+        < section.index("Ana Ruiz (Casa Esperanza)") < section.index(f"[es] {finals[1]}") \
+        < section.rindex("John Park (Red Cross)") < section.index(f"[en] {finals[2]}")
 
 
 def start_of(twiml: str) -> dict | None:
@@ -132,6 +149,7 @@ def test_two_callers_transcribed_one_declined_shuffled_and_redelivered_events(li
         response = post_twilio(live, f"/twilio/voice/transcription?c={call_id}", broken)
         assert response.status_code == 400 and "bad transcription event" in response.text
     assert stored(live) == len(sent) // 2 and len(lines(live, call_id)) == 3
+    assert_drafted(live, call_id, [said[0][1], said[1][1], said[3][1]], declined=said[2][1])
 
     for caller in (ana, john, quiet):
         caller.hang_up()

@@ -97,10 +97,14 @@ class SchedulerRunner:
     def _stand_by(self) -> None:
         """While another process leads: wait in the lock, and fire at once when it is ours."""
         while not self._stopping.is_set():
-            if self._leadership.holding:
+            try:
+                if self._leadership.holding:
+                    self._stopping.wait(self._tick_s)
+                elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
+                    self._run_at(datetime.now(UTC))
+            except Exception:  # the database went away mid-wait: the ticks still try each time
+                log.warning("scheduler standby's wait failed; waiting again", exc_info=True)
                 self._stopping.wait(self._tick_s)
-            elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
-                self._run_at(datetime.now(UTC))
 
     def start(self) -> None:
         self._scheduler.start()

@@ -73,16 +73,22 @@ class SchedulerRunner:
         if not self._scheduler.running:
             return
         try:
-            due = next_due_at(self._container)
+            when = self.on_time_run()
         except Exception:  # the next tick still fires it
             log.warning("could not look up the next due job", exc_info=True)
             return
+        if when is not None:
+            self._run_at(when)
+
+    def on_time_run(self) -> datetime | None:
+        """When (on this host's clock) to run for the next pending job, if before the next tick."""
+        due = next_due_at(self._container)
         if due is None:
-            return
+            return None
         wait_s = (due - self._container.clock.now()).total_seconds()
         if wait_s >= self._tick_s:
-            return
-        self._run_at(datetime.now(UTC) + timedelta(seconds=max(0.0, wait_s)))
+            return None
+        return datetime.now(UTC) + timedelta(seconds=max(0.0, wait_s))
 
     def _run_at(self, when: datetime) -> None:
         self._scheduler.add_job(self.tick, DateTrigger(run_date=when), id=ON_TIME_JOB,
@@ -91,10 +97,14 @@ class SchedulerRunner:
     def _stand_by(self) -> None:
         """While another process leads: wait in the lock, and fire at once when it is ours."""
         while not self._stopping.is_set():
-            if self._leadership.holding:
+            try:
+                if self._leadership.holding:
+                    self._stopping.wait(self._tick_s)
+                elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
+                    self._run_at(datetime.now(UTC))
+            except Exception:  # the database went away mid-wait: the ticks still try each time
+                log.warning("scheduler standby's wait failed; waiting again", exc_info=True)
                 self._stopping.wait(self._tick_s)
-            elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
-                self._run_at(datetime.now(UTC))
 
     def start(self) -> None:
         self._scheduler.start()

@@ -80,12 +80,15 @@ class PostgresLease:
                 connection.invalidate()
 
     def _waiting_session(self, stop: threading.Event) -> Connection | None:
+        connection = None
         try:
             connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             connection.execute(text("SELECT set_config('lock_timeout', :t, false)"),
                                {"t": f"{int(WAIT_S * 1000)}ms"})
             return connection
         except DBAPIError as error:
+            if connection is not None:
+                connection.invalidate()
             log.warning("scheduler standby cannot reach the database: %s", error)
             stop.wait(WAIT_S)
             return None

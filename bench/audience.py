@@ -1,11 +1,13 @@
 """Directory import time and audience latency on a realistic directory of N fictional contacts.
 
-A CSV of ``--contacts`` fictional contacts (examples/contacts.csv's columns; fixed by ``--seed``) is
-written to a temporary directory: distinct numbers ``phonenumbers`` accepts as valid US ones, emails
-(60%), Slack ids (3%), languages skewed to en and es, 1-3 states weighted by population (3%
-``national``), incident types ``all`` (70%), tags by organisation type (interpreter ~2%).
-``import_s`` times ``contact_import.import_file`` (parse, validate, one-transaction bulk write) into
-a fresh database: a temporary SQLite file, or a new PostgreSQL schema dropped at the end. Then four
+``--contacts`` fictional contacts (examples/contacts.csv's columns; fixed by ``--seed``) are
+written to a temporary directory as CSV files of at most 300,000 rows (the import takes files of
+up to 50 MB: a million contacts are four files, imported one after another): distinct numbers
+``phonenumbers`` accepts as valid US ones, emails (60%), Slack ids (3%), languages skewed to en
+and es, 1-3 states weighted by population (3% ``national``), incident types ``all`` (70%), tags
+by organisation type (interpreter ~2%). ``import_s`` times ``import_file`` over the files
+(parse, validate, one-transaction bulk write per file; ``COPY`` on PostgreSQL) into a fresh
+database: a temporary SQLite file, or a new PostgreSQL schema dropped at the end. Then four
 incidents are declared and ``audience.members`` (query + rules, always-include tag ``interpreter``)
 is timed ``--runs`` times round-robin, each call in its own read-only unit of work, after one
 untimed warm-up call per incident: ``match_ms_p50/p99`` are wall times, ``match_cpu_ms_p50`` this
@@ -14,6 +16,7 @@ from a busy machine). ``matched`` is the audience of the first incident (hurrica
 ``matched_by_incident`` gives each one's. Prints one JSON line on stdout, progress on stderr.
 
     .venv/bin/python bench/audience.py --contacts 100000 --db postgresql
+    .venv/bin/python bench/audience.py --contacts 1000000 --db postgresql --runs 8
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from bot.incidents import service as incidents
 from bot.incidents.rules import IncidentDraft, IncidentType, Severity
 
 ALWAYS_INCLUDE = ["interpreter"]
+PER_FILE = 300_000
 INCIDENTS = [(IncidentType.HURRICANE, ("FL", "GA")), (IncidentType.WILDFIRE, ("CA",)),
              (IncidentType.ENFORCEMENT, ("IL",)), (IncidentType.FLOOD, ("LA", "MS", "TX"))]
 LANGUAGES = {"en": 55, "es": 25, "zh": 4, "vi": 3, "tl": 3, "ko": 2, "ar": 2, "ht": 2, "fr": 2, "pt": 2,
@@ -118,24 +122,38 @@ def contact(rng: random.Random, i: int, phone: str, states: list[str], zone_of: 
     }
 
 
-def write_csv(path: Path, count: int, seed: int) -> None:
+def write_csv(folder: Path, count: int, seed: int) -> list[Path]:
+    """The contacts in files of ``PER_FILE`` rows (about 44 MB: under the import's 50 MB limit,
+    so a million contacts are imported as a coordinator would, in several files)."""
     rng = random.Random(seed)
     zone_of = {state: zone for zone, states in ZONES.items() for state in states.split()}
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for i, phone in enumerate(phone_numbers(random.Random(seed + 1), count)):
-            writer.writerow(contact(rng, i, phone, regions(rng), zone_of))
+    paths: list[Path] = []
+    out, writer = None, None
+    for i, phone in enumerate(phone_numbers(random.Random(seed + 1), count)):
+        if i % PER_FILE == 0:
+            if out:
+                out.close()
+            paths.append(folder / f"contacts-{len(paths) + 1}.csv")
+            out = paths[-1].open("w", encoding="utf-8", newline="")
+            writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(contact(rng, i, phone, regions(rng), zone_of))
+    if out:
+        out.close()
+    return paths
 
 
 # ----- the database --------------------------------------------------------------------------
-def timed_import(db: Database, settings: Settings, path: Path, count: int) -> float:
-    started = time.perf_counter()
-    result = import_file(db, path, settings=settings, actor="bench", now=datetime.now(UTC))
-    elapsed = time.perf_counter() - started
-    if not result.written or result.summary is None or result.summary.created != count:
-        raise RuntimeError(f"import failed: {result.report.file_error or result.report.errors[:3]}")
-    return elapsed
+def timed_import(db: Database, settings: Settings, paths: list[Path], count: int) -> float:
+    started, created = time.perf_counter(), 0
+    for path in paths:
+        result = import_file(db, path, settings=settings, actor="bench", now=datetime.now(UTC))
+        if not result.written or result.summary is None:
+            raise RuntimeError(f"import failed: {result.report.file_error or result.report.errors[:3]}")
+        created += result.summary.created
+    if created != count:
+        raise RuntimeError(f"import created {created} contacts of {count}")
+    return time.perf_counter() - started
 
 
 def declare_incidents(db: Database) -> list[str]:
@@ -163,16 +181,16 @@ def percentile_ms(seconds: list[float], q: float) -> float:
 
 def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="audience-") as tmp_name:
-        path = Path(tmp_name) / "contacts.csv"
         started = time.perf_counter()
-        write_csv(path, args.contacts, args.seed)
-        log(f"wrote {args.contacts} contacts ({path.stat().st_size / 2**20:.1f} MB) in "
+        paths = write_csv(Path(tmp_name), args.contacts, args.seed)
+        size = sum(path.stat().st_size for path in paths) / 2**20
+        log(f"wrote {args.contacts} contacts ({size:.1f} MB in {len(paths)} file(s)) in "
             f"{time.perf_counter() - started:.1f}s")
         with fresh_database(args.db, args.pg_url, workdir=Path(tmp_name), name="audience") as url:
             db = Database(url)
             try:
                 db.upgrade()
-                import_s = timed_import(db, Settings(database={"url": url}), path, args.contacts)
+                import_s = timed_import(db, Settings(database={"url": url}), paths, args.contacts)
                 log(f"imported into {args.db} in {import_s:.2f}s")
                 keys = declare_incidents(db)
                 sizes = {key: timed_members(db, key)[2] for key in keys}  # warm-up, untimed

@@ -17,13 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -32,6 +29,16 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 from pydantic_settings.exceptions import SettingsError
+
+from bot.config_sections import (  # re-exported: ``bot.config`` names every section
+    AuditSettings,
+    NotesSettings,
+    OfficialSettings,
+    RetentionSettings,
+    Section,
+    SummarizerSettings,
+    WebReviewSettings,
+)
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
 # A directory of secret files, one per setting (Docker and Kubernetes secrets): a file named
@@ -44,22 +51,18 @@ class ConfigError(Exception):
     """A configuration problem a person can fix; the message names the key and the problem."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     url: str = "sqlite:///coordbot.db"
     echo: bool = False
 
 
-class ServerSettings(_Section):
+class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     public_base_url: str = "http://127.0.0.1:8080"
 
 
-class SlackSettings(_Section):
+class SlackSettings(Section):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
@@ -76,7 +79,7 @@ class SlackSettings(_Section):
         return value if value.endswith("/") else value + "/"
 
 
-class TwilioSettings(_Section):
+class TwilioSettings(Section):
     account_sid: str | None = None
     auth_token: SecretStr | None = None
     api_base_url: str = "https://api.twilio.com"
@@ -84,19 +87,19 @@ class TwilioSettings(_Section):
     from_number: str | None = None
 
 
-class RolesSettings(_Section):
+class RolesSettings(Section):
     coordinators: list[str] = Field(default_factory=list)
     officials: list[str] = Field(default_factory=list)
 
 
-class DirectorySettings(_Section):
+class DirectorySettings(Section):
     default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     always_include_tags: list[str] = Field(default_factory=list)
     # CSV exports start with a byte-order mark, without which Excel garbles accents.
     csv_bom: bool = True
 
 
-class SmsSettings(_Section):
+class SmsSettings(Section):
     confirm_threshold: int = Field(default=25, ge=0)
     # A notice small enough to need no Confirm is held this long after its preview (an undo
     # window with a Cancel button); 0 sends it at once.
@@ -136,7 +139,7 @@ SENDER_SEGMENTS_PER_S = {"long_code": 1.0, "toll_free": 3.0, "short_code": 100.0
                          "messaging_service": 1.0}
 
 
-class CallsSettings(_Section):
+class CallsSettings(Section):
     dial_in_number: str = "+12025550100"
     default_bridge: str = "twilio"
     default_duration_min: int = Field(default=60, ge=5, le=480)
@@ -160,7 +163,7 @@ class CallsSettings(_Section):
     transcription_language: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-class VoiceSettings(_Section):
+class VoiceSettings(Section):
     """Messages read by phone call to contacts who cannot text (a landline, or who asked)."""
     # Calls placed per second: Twilio's default for an account is 1.
     rate_per_s: float = Field(default=1.0, ge=0)
@@ -172,119 +175,26 @@ class VoiceSettings(_Section):
     machine_detection: bool = True
 
 
-class ActionsSettings(_Section):
+class ActionsSettings(Section):
     reminder_before_h: int = Field(default=24, ge=1, le=336)
     digest_hour: int = Field(default=9, ge=0, le=23)
     # A due date given without a time ("due thursday") means this time on the owner's clocks.
     default_due_time: time = time(17, 0)
 
 
-class NotesSettings(_Section):
-    review_channel: str | None = None
-    distribution_channels: list[str] = Field(default_factory=list)
-    sms_summary: bool = False
-    link_ttl_h: int = Field(default=72, ge=1, le=24 * 90)
-    decision_reaction: str = "white_check_mark"
-    issue_reaction: str = "warning"
-    action_reaction: str = "pushpin"
-    # The office's public page of approved notes, named in SMS summaries that do not fit
-    # whole ("More: …"); may name {incident} (the key) and {call} (the number). Empty: none.
-    public_page_url: str = ""
-
-
-class SummarizerSettings(_Section):
-    """An OpenAI-compatible chat-completions endpoint the office runs itself. Empty ``url``
-    (the default): no summariser. When set, each call's transcript is sent to it."""
-
-    url: str = Field(default="", pattern=r"^(https?://\S+)?$")  # …/v1/chat/completions
-    model: str = ""
-    timeout_s: float = Field(default=30.0, gt=0, le=300)
-    api_key: SecretStr | None = None  # COORDBOT_SUMMARIZER__API_KEY, if the endpoint wants one
-    max_chars: int = Field(default=60_000, ge=1000, le=1_000_000)  # transcript sent, at most
-
-    @model_validator(mode="after")
-    def _model_named(self) -> SummarizerSettings:
-        if self.url and not self.model:
-            raise ValueError("summarizer.model: name the model the endpoint serves")
-        return self
-
-
-class OfficialSettings(_Section):
-    """An official who reviews call notes on the web (``[[officials]]``), reached by SMS
-    (``phone``) or by a Slack DM (``slack_user``): the review link and its one-time codes go
-    there. ``email`` is kept for the record; the bot sends no e-mail, so it is no channel."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    name: str = Field(min_length=1, max_length=120)
-    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
-    slack_user: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$")
-    email: str | None = Field(default=None, max_length=254)
-    language: str = "en"
-
-    @model_validator(mode="after")
-    def _reachable(self) -> OfficialSettings:
-        if not self.phone and not self.slack_user:
-            raise ValueError(f"official {self.id!r} needs a phone (SMS) or a slack_user (DM): "
-                             "the review link and its codes are sent there (the bot sends no "
-                             "e-mail)")
-        return self
-
-    @property
-    def actor(self) -> str:
-        """Who the audit trail names for what this official does on the web."""
-        return f"official:{self.id}"
-
-
-class WebReviewSettings(_Section):
-    """The officials' review on the web: a personal link, then a one-time code, then a session."""
-
-    link_ttl_h: int = Field(default=72, ge=1, le=24 * 30)
-    code_ttl_min: int = Field(default=10, ge=1, le=60)
-    code_attempts: int = Field(default=5, ge=1, le=10)
-    codes_per_hour: int = Field(default=5, ge=1, le=20)
-    session_ttl_min: int = Field(default=30, ge=5, le=240)
-
-
-class AuditSettings(_Section):
-    # How often the chain's head is copied into a log line and each active incident's channel.
-    anchor_every_h: int = Field(default=6, ge=1, le=168)
-
-
-class RetentionSettings(_Section):
-    """How long personal data is kept (``bot.records.retention``). Approved notes and the audit
-    trail are kept whatever these say; an incident on legal hold is never purged."""
-
-    # Purging runs at all (off: nothing is ever purged, `coordbot retention run` says so).
-    enabled: bool = True
-    # Days after an incident was closed until its message bodies, inbound texts, transcripts,
-    # unapproved notes drafts and delivery payloads are removed and its phone numbers reduced
-    # to their last four digits.
-    after_closed_days: int = Field(default=180, ge=1, le=3650)
-    # The same for texts and deliveries tied to no incident, counted from when they were
-    # received or queued.
-    unattached_after_days: int = Field(default=180, ge=1, le=3650)
-    # Acknowledged Slack and Twilio requests (the durable inbox holds each typed command) are
-    # forgotten this many days after they were run; a replay is still recognised afterwards.
-    inbox_after_days: int = Field(default=14, ge=1, le=3650)
-    # The hour (office time zone) from which the daily run starts.
-    run_hour: int = Field(default=3, ge=0, le=23)
-    # Rows changed per transaction (one scheduler tick, or one step of the command).
-    batch_size: int = Field(default=500, ge=1, le=10000)
-
-
-class SchedulerSettings(_Section):
+class SchedulerSettings(Section):
     tick_s: float = Field(default=1.0, gt=0)
     lock_key: int = 0x636F6F7264
 
 
-class SandboxClockSettings(_Section):
+class SandboxClockSettings(Section):
     """A compressed clock for demos: time runs ``speed`` times faster from ``origin``."""
 
     origin: datetime
     speed: float = Field(gt=0, le=3600)
 
 
-class OutboxSettings(_Section):
+class OutboxSettings(Section):
     poll_interval_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=50, ge=1, le=1000)
     concurrency: int = Field(default=4, ge=1, le=64)
@@ -294,7 +204,7 @@ class OutboxSettings(_Section):
     lease_s: float = Field(default=120.0, gt=0)
 
 
-class HealthSettings(_Section):
+class HealthSettings(Section):
     """When ``/readyz`` says something is wrong (seconds)."""
 
     # Due messages waiting this long while nothing was sent in as long: the outbox is stuck. A

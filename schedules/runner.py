@@ -6,9 +6,9 @@ the tick only works in the process holding the leadership (see ``bot.db.leadersh
 
 Due work is fired on time, not at the next tick: after each tick the leader looks up the next
 pending job and, when it comes due before the next tick, asks APScheduler for one run at that
-instant. A process fires what is already due as soon as it starts, and a standby waits in the
-lock itself (a thread of its own), so it fires the moment the leader's session ends rather than
-at its next tick. Runs never overlap in one process (``_ticking``).
+instant. A process fires what is already due as soon as it starts; a standby takes the lock
+at its next tick after the leader's session ends. Runs never overlap in one process
+(``_ticking``).
 
 A tick logs only when it fired something. APScheduler's executor writes two INFO lines for every
 run of every job ("Running job …", "… executed successfully"): with a tick every few seconds
@@ -44,8 +44,6 @@ class SchedulerRunner:
         self._tick_s = settings.tick_s
         self._leadership = leadership_for(container.db.engine, settings.lock_key)
         self._ticking = threading.Lock()
-        self._stopping = threading.Event()
-        self._standby: threading.Thread | None = None
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=settings.tick_s), id="tick",
                                 replace_existing=True, max_instances=1, coalesce=True,
@@ -94,32 +92,13 @@ class SchedulerRunner:
         self._scheduler.add_job(self.tick, DateTrigger(run_date=when), id=ON_TIME_JOB,
                                 replace_existing=True, misfire_grace_time=None)
 
-    def _stand_by(self) -> None:
-        """While another process leads: wait in the lock, and fire at once when it is ours."""
-        while not self._stopping.is_set():
-            try:
-                if self._leadership.holding:
-                    self._stopping.wait(self._tick_s)
-                elif self._leadership.wait(self._stopping) and not self._stopping.is_set():
-                    self._run_at(datetime.now(UTC))
-            except Exception:  # the database went away mid-wait: the ticks still try each time
-                log.warning("scheduler standby's wait failed; waiting again", exc_info=True)
-                self._stopping.wait(self._tick_s)
-
     def start(self) -> None:
         self._scheduler.start()
-        if getattr(self._leadership, "waits", False):
-            self._standby = threading.Thread(target=self._stand_by, name="scheduler-standby",
-                                             daemon=True)
-            self._standby.start()
         log.info("scheduler started (tick every %ss)", self._tick_s)
 
     def stop(self) -> None:
-        self._stopping.set()
         try:
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=True)
-            if self._standby is not None:
-                self._standby.join(timeout=5)
         finally:
             self._leadership.release()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.directory.rules.audience import SMS, Candidate, Member, Scope, summarise
+from bot.directory.rules.audience import SMS, Member, Scope, summarise
 from bot.directory.rules.contacts import ContactRecord
 from bot.i18n import catalog, review, translations
 from bot.i18n.catalog import messages, render, use_directory
@@ -225,9 +225,8 @@ def test_a_key_given_twice_is_refused(catalogs, tmp_path):
 
 def test_the_audience_summary_names_sms_languages_without_a_reviewed_catalog():
     def member(id, language, channel=SMS):
-        contact = Candidate(id, f"C{id}", "Org", "ngo", language, ("FL",), ("all",), (),
-                            "+12025550100", None, "unknown")
-        return Member(contact, channel, ("serves FL",))
+        return Member(id, channel, ("serves FL",), language, language, "+12025550100", "ngo",
+                      ("FL",))
 
     members = [member(1, "es"), member(2, "vi", channel="slack"), member(3, "ko"), member(4, "en")]
     totals = summarise(members, Scope("hurricane", ("FL",)), interpreters={"es", "ko", "vi"},

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bot.config import Settings
+from bot.db.leadership import PostgresLease
 from bot.db.schema_version import schema_version
 from bot.db.unit_of_work import MIGRATION_LOCK, Database, alembic_config
 from bot.sandbox.server import free_port
@@ -209,3 +211,24 @@ def test_db_upgrade_says_where_it_found_the_schema(database_url, database, tmp_p
     assert f"database schema is up to date at revision {HEAD}; found at {OLD}" in result.stdout
     assert schema_version(database).state == "head"
 
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(60)
+def test_an_upgrade_does_not_wait_for_the_running_scheduler(postgresql_url):
+    """The scheduler's leader holds its advisory lock for as long as it runs; the migration
+    lock once had the same key, so an upgrade (a deploy's migration job, or any command opening
+    the database) waited for the leader forever."""
+    db = Database(postgresql_url)
+    leader = PostgresLease(db.engine, Settings().scheduler.lock_key)
+    try:
+        assert leader.acquire()
+        other = Database(postgresql_url)
+        with other.engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '5s'"))  # a failure, not a hang
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        other.upgrade()  # at head already: returns at once
+        other.dispose()
+    finally:
+        leader.release()
+        db.dispose()

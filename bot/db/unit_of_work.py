@@ -30,7 +30,9 @@ from bot.db.stores.voice import VoiceRepository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "coordbot_read_only"
-MIGRATION_LOCK = 0x636F6F7264  # "coord": the advisory lock every schema upgrade takes
+# The advisory lock every schema upgrade takes ("coordmg"); not the scheduler's (``scheduler.lock_key``,
+# "coord"), which its leader holds for as long as it runs: an upgrade would wait for it forever.
+MIGRATION_LOCK = 0x636F6F72646D67
 
 
 class UnitOfWork:

@@ -6,7 +6,6 @@ reading the notes in a thread of this process; saving and approving run in the w
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -25,6 +24,7 @@ from bot.notes.commands import (
 from bot.notes.service.review import MAX_TEXT
 from handlers.slack.accept import accept_then_ack
 from handlers.slack.errors import report
+from handlers.slack.modals import open_modal
 from handlers.slack.payloads import actor_of, number
 
 
@@ -50,25 +50,16 @@ def register(app: AsyncApp, intake: Intake, dispatcher: Dispatcher) -> None:
         await accept_then_ack(intake, ack, request, body, command, actor,
                               reply_to=_ephemeral(actor))
 
-    async def open_modal(command_type: type, body: dict, action: dict, client: Any,
-                         respond: Any) -> None:
-        try:
-            command = command_type(number(action.get("value")))
-            view = await asyncio.to_thread(dispatcher.run, command, actor_of(body))
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except Exception as error:
-            await report(error, respond)
-
     @app.action(notes_blocks.EDIT_ACTION)
     async def edit(ack: Any, body: dict, action: dict, client: Any, respond: Any) -> None:
         await ack()
-        await open_modal(OpenNotesEditor, body, action, client, respond)
+        await open_modal(dispatcher, OpenNotesEditor, body, action, client, respond)
 
     @app.action(notes_blocks.CHANGES_ACTION)
     async def request_changes(ack: Any, body: dict, action: dict, client: Any,
                               respond: Any) -> None:
         await ack()
-        await open_modal(OpenChangesForm, body, action, client, respond)
+        await open_modal(dispatcher, OpenChangesForm, body, action, client, respond)
 
     @app.view(notes_blocks.EDIT_CALLBACK)
     async def save(ack: Any, request: Any, body: dict, view: dict) -> None:

@@ -4,7 +4,6 @@ through the inbox; the form opens right after the ack (a ``trigger_id`` lasts 3 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +17,7 @@ from bot.notes import suggestion_blocks as blocks
 from bot.notes.commands import AcceptSuggestion, DropSuggestion, KeepTranscript, OpenSuggestionActionForm
 from handlers.slack.accept import accept_then_ack
 from handlers.slack.errors import report
+from handlers.slack.modals import open_modal
 from handlers.slack.payloads import actor_of, number
 
 
@@ -59,12 +59,7 @@ def register(app: AsyncApp, intake: Intake, dispatcher: Dispatcher) -> None:
     @app.action(blocks.ACCEPT_ACTION)
     async def open_form(ack: Any, body: dict, action: dict, client: Any, respond: Any) -> None:
         await ack()
-        try:
-            command = OpenSuggestionActionForm(number(action.get("value")))
-            view = await asyncio.to_thread(dispatcher.run, command, actor_of(body))
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except Exception as error:
-            await report(error, respond)
+        await open_modal(dispatcher, OpenSuggestionActionForm, body, action, client, respond)
 
     @app.view(blocks.ACTION_FORM)
     async def submitted(ack: Any, request: Any, body: dict, view: dict) -> None:

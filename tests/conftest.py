@@ -1,7 +1,9 @@
 """Shared fixtures. Database tests run on every backend named by ``--backends``.
 
-PostgreSQL tests use the server in ``COORDBOT_TEST_DATABASE_URL`` (default: the local one), each
-test run in a schema of its own that is dropped afterwards.
+PostgreSQL tests use the server in ``COORDBOT_TEST_DATABASE_URL`` (default: the local one).
+``database_url`` is a database already at the newest schema, made by the migrations
+(``tests/support/databases.py`` says how without migrating per test); ``empty_database_url``
+and ``postgresql_url`` have no schema yet.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bot.bootstrap import Container, bootstrap
 from bot.config import Settings
 from bot.db.schemas import fresh_schema
 from bot.db.unit_of_work import Database
+from tests.support.databases import SchemaPool, SqliteTemplate
 from tests.support.fakes import FakeClock, FakeSlack, FakeSms, FakeVoice
 
 pytest_plugins = ("tests.support.twilio", "tests.support.voice", "tests.support.notes",
@@ -33,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database_url" in metafunc.fixturenames:
+    if {"database_url", "empty_database_url"} & set(metafunc.fixturenames):
         backends = metafunc.config.getoption("backends").split(",")
         metafunc.parametrize("backend", backends, indirect=False, scope="function")
 
@@ -42,8 +45,33 @@ def test_server() -> str:
     return os.environ.get("COORDBOT_TEST_DATABASE_URL", DEFAULT_PG)
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def _schema_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool(test_server())
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database at the newest schema, with no rows."""
+    if backend == "sqlite":
+        yield request.getfixturevalue("_sqlite_template").copy_to(tmp_path / "coordbot.db")
+        return
+    if backend != "postgresql":
+        raise pytest.UsageError(f"unknown backend {backend}")
+    with request.getfixturevalue("_schema_pool").schema() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, for the tests of creating and upgrading one."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'coordbot.db'}"
         return

@@ -115,8 +115,8 @@ def test_channels_from_the_query_are_the_rules_channels(container):
         (SLACK, "en", "en"), (SMS, "en", "en"), (VOICE, "en", "en"), (SLACK, "en", "en")]
 
 
-def test_the_migration_fills_the_index_from_the_links_already_there(database_url):
-    engine = create_engine(database_url)
+def test_the_migration_fills_the_index_from_the_links_already_there(empty_database_url):
+    engine = create_engine(empty_database_url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0021")
         connection.execute(text(

@@ -138,9 +138,9 @@ def test_two_writers_at_once_do_not_fork_the_chain(commands, db, clock):
         assert len(uow.audit.list(action="test.concurrent")) == 30
 
 
-def test_the_migration_chains_the_events_already_written(database_url):
+def test_the_migration_chains_the_events_already_written(empty_database_url):
     """A trail written before 0016 verifies after it, and new events link to its head."""
-    database = Database(database_url)
+    database = Database(empty_database_url)
     with database.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0010")
         for n, at in enumerate(("2026-11-30 10:00:00.250000", "2026-11-30 11:00:00")):

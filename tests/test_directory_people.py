@@ -97,9 +97,9 @@ def test_contacts_list_filter_ignores_accents_and_treats_wildcards_as_text(conta
         assert directory.search(uow, "%") == [] and directory.search(uow, "_") == []
 
 
-def test_the_migration_folds_the_names_already_in_the_directory(database_url):
+def test_the_migration_folds_the_names_already_in_the_directory(empty_database_url):
     """A directory written before 0010 is found as well as one written after it."""
-    database = Database(database_url)
+    database = Database(empty_database_url)
     with database.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0009")
         connection.execute(text(

@@ -43,8 +43,8 @@ HEAD = newest()
 
 
 @pytest.fixture
-def database(database_url):
-    db = Database(database_url)
+def database(empty_database_url):
+    db = Database(empty_database_url)
     yield db
     db.dispose()
 
@@ -61,16 +61,16 @@ def stamp(db: Database, revision: str) -> None:
         connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
 
 
-def env_for(database_url: str) -> dict[str, str]:
-    return clean_env(COORDBOT_DATABASE__URL=database_url,
+def env_for(empty_database_url: str) -> dict[str, str]:
+    return clean_env(COORDBOT_DATABASE__URL=empty_database_url,
                      COORDBOT_SLACK__BOT_TOKEN="xoxb-schema-test",
                      COORDBOT_SLACK__SIGNING_SECRET="schema-test-secret",
                      COORDBOT_SLACK__API_BASE_URL="http://127.0.0.1:9/api/",
                      COORDBOT_SCHEDULER__LOCK_KEY=str(random.randrange(1, 2**62)))
 
 
-def start(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COORDBOT), *args], cwd=tmp_path, env=env_for(database_url),
+def start(empty_database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COORDBOT), *args], cwd=tmp_path, env=env_for(empty_database_url),
                           capture_output=True, text=True, timeout=60)
 
 
@@ -97,20 +97,20 @@ def test_a_revision_this_release_does_not_know_is_unknown(database):
 
 
 # ----- serve and worker at start -------------------------------------------------------------
-def test_worker_refuses_an_empty_database_and_creates_nothing(database_url, database, tmp_path):
-    result = start(database_url, tmp_path, "worker")
+def test_worker_refuses_an_empty_database_and_creates_nothing(empty_database_url, database, tmp_path):
+    result = start(empty_database_url, tmp_path, "worker")
     assert result.returncode == 2, result.stderr
     assert "the database has no coordbot schema yet" in result.stderr
     assert "Run `coordbot db upgrade`" in result.stderr and "--upgrade" in result.stderr
     assert "Traceback" not in result.stderr
     assert schema_version(database).state == "empty"
-    if database_url.startswith("sqlite"):  # not even an empty file
+    if empty_database_url.startswith("sqlite"):  # not even an empty file
         assert not Path(database.engine.url.database).exists()
 
 
-def test_with_json_logs_the_refusal_is_a_json_error_line(database_url, database, tmp_path):
+def test_with_json_logs_the_refusal_is_a_json_error_line(empty_database_url, database, tmp_path):
     migrate_to(database, OLD)
-    result = start(database_url, tmp_path, "worker", "--log-format", "json")
+    result = start(empty_database_url, tmp_path, "worker", "--log-format", "json")
     assert result.returncode == 2, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line["level"] == "ERROR"]
@@ -121,9 +121,9 @@ def test_with_json_logs_the_refusal_is_a_json_error_line(database_url, database,
                                          "--upgrade.")
 
 
-def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(database_url, database, tmp_path):
+def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(empty_database_url, database, tmp_path):
     migrate_to(database, OLD)
-    result = start(database_url, tmp_path, "serve", "--no-scheduler")
+    result = start(empty_database_url, tmp_path, "serve", "--no-scheduler")
     assert result.returncode == 2, result.stderr
     assert f"the database schema is at revision {OLD}, older than this release's {HEAD}" \
         in result.stderr
@@ -133,11 +133,11 @@ def test_serve_refuses_an_old_schema_and_leaves_it_as_it_was(database_url, datab
 
 @pytest.mark.parametrize("command", [("worker", "--upgrade"), ("db", "upgrade")],
                          ids=["worker --upgrade", "db upgrade"])
-def test_an_unknown_schema_is_refused_even_by_an_upgrade(database_url, database, tmp_path,
+def test_an_unknown_schema_is_refused_even_by_an_upgrade(empty_database_url, database, tmp_path,
                                                          command):
     database.upgrade()
     stamp(database, "0099")
-    result = start(database_url, tmp_path, *command)
+    result = start(empty_database_url, tmp_path, *command)
     assert result.returncode == 2, result.stderr
     assert "0099, which this release does not know" in result.stderr
     assert "a newer release has migrated it" in result.stderr
@@ -145,12 +145,12 @@ def test_an_unknown_schema_is_refused_even_by_an_upgrade(database_url, database,
     assert schema_version(database).current == ("0099",)
 
 
-def test_worker_with_upgrade_brings_an_old_schema_to_head_and_runs(database_url, database,
+def test_worker_with_upgrade_brings_an_old_schema_to_head_and_runs(empty_database_url, database,
                                                                    tmp_path):
     migrate_to(database, OLD)
     port = free_port()
     worker = Worker("--upgrade", "--metrics-port", str(port), log_path=tmp_path / "worker.log",
-                    env=env_for(database_url))
+                    env=env_for(empty_database_url))
     try:
         wait_until(lambda: worker.check_alive() or _answers(f"http://127.0.0.1:{port}/metrics"),
                    timeout_s=60, what="the upgraded worker's /metrics", describe=worker.log)
@@ -204,9 +204,9 @@ def _answers(url: str) -> bool:
 
 
 # ----- the migration step --------------------------------------------------------------------
-def test_db_upgrade_says_where_it_found_the_schema(database_url, database, tmp_path):
+def test_db_upgrade_says_where_it_found_the_schema(empty_database_url, database, tmp_path):
     migrate_to(database, OLD)
-    result = start(database_url, tmp_path, "db", "upgrade")
+    result = start(empty_database_url, tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert f"database schema is up to date at revision {HEAD}; found at {OLD}" in result.stdout
     assert schema_version(database).state == "head"

@@ -16,10 +16,15 @@ def fresh_schema(base_url: str, *, prefix: str = "t") -> Iterator[str]:
     admin = create_engine(base_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
     try:
-        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+        yield schema_url(base_url, schema)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    """``base_url`` with ``schema`` as its search path."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"

@@ -166,3 +166,19 @@ def test_a_contact_matched_several_ways_is_one_member_with_every_reason(containe
         ("serves FL, GA", "always included (interpreter)"),
         ("serves FL, GA", "added by <@UCOORD>"),
         ("always included (interpreter)", "added by <@UCOORD>")]
+
+
+def test_an_incident_over_many_regions_has_bits_for_each(container):
+    """Each region is a bit of the query's match: an incident over 40 states needs more than
+    32 (PostgreSQL's ``integer``)."""
+    states = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
+              "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
+              "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC"]
+    Slash(container).declare(parse_declare(f'flood "Wide" {",".join(states)}'), user=COORDINATOR)
+    load(container, ContactRecord(name="Last", phone="+12025550101", regions=("SC",),
+                                  tags=("interpreter",)),
+         ContactRecord(name="First", phone="+12025550102", regions=("AL", "national")))
+    with container.db.unit_of_work(read_only=True) as uow:
+        found = audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
+    assert {m.reasons for m in found} == {("serves SC", "always included (interpreter)"),
+                                          ("serves AL",)}

@@ -134,3 +134,51 @@ def test_the_migration_fills_the_index_from_the_links_already_there(empty_databa
                                        "FROM contact_scopes ORDER BY region")).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [("FL", "all", 1), ("GA", "all", 1)]
+
+
+def test_a_contact_matched_several_ways_is_one_member_with_every_reason(container):
+    """Several index entries of one contact (two regions, national, a tag, an addition) are
+    one member, whatever the coordinators' changes; the reasons are the rules' reasons."""
+    declare(container)
+    load(container,
+         ContactRecord(name="A Both", phone="+12025550101", regions=("FL", "GA", "national"),
+                       incident_types=("all", "hurricane"), tags=("interpreter",)),
+         ContactRecord(name="B Both removed", phone="+12025550102", regions=("FL", "GA"),
+                       tags=("interpreter",)),
+         ContactRecord(name="C Both added", phone="+12025550103", regions=("GA", "FL")),
+         ContactRecord(name="D Tag added", phone="+12025550104", regions=("TX",),
+                       tags=("interpreter",)))
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key(KEY)
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        for phone, action in (("+12025550102", REMOVE), ("+12025550103", ADD),
+                              ("+12025550104", ADD)):
+            audience.change(uow, incident=incident, contact=uow.contacts.by_phone(phone),
+                            action=action, actor="UCOORD", now=now)
+        uow.commit()
+    found = members(container)
+    with container.db.unit_of_work(read_only=True) as uow:
+        everyone = [audience._candidate(row) for row in uow.session.execute(_all_candidates())]
+        changes = audience.overrides(uow, uow.incidents.by_key(KEY).id)
+    expected = assemble(everyone, Scope("hurricane", ("FL", "GA"), ("interpreter",)), changes)
+    assert found == expected
+    assert [m.reasons for m in found] == [
+        ("serves FL, GA", "always included (interpreter)"),
+        ("serves FL, GA", "added by <@UCOORD>"),
+        ("always included (interpreter)", "added by <@UCOORD>")]
+
+
+def test_an_incident_over_many_regions_has_bits_for_each(container):
+    """Each region is a bit of the query's match: an incident over 40 states needs more than
+    32 (PostgreSQL's ``integer``)."""
+    states = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
+              "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
+              "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC"]
+    Slash(container).declare(parse_declare(f'flood "Wide" {",".join(states)}'), user=COORDINATOR)
+    load(container, ContactRecord(name="Last", phone="+12025550101", regions=("SC",),
+                                  tags=("interpreter",)),
+         ContactRecord(name="First", phone="+12025550102", regions=("AL", "national")))
+    with container.db.unit_of_work(read_only=True) as uow:
+        found = audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
+    assert {m.reasons for m in found} == {("serves SC", "always included (interpreter)"),
+                                          ("serves AL",)}

@@ -43,10 +43,11 @@ def overrides(uow: UnitOfWork, incident_id: int) -> dict[int, Override]:
 def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str]) -> list[Member]:
     """The audience, sorted as ``assemble`` sorts it, with the same reasons and channels.
 
-    The query finds the candidates by index and says, for each, which of the incident's
-    regions, which always-include tags and whether type ``all`` matched. The reasons and the
-    channel then come from the rules once per distinct combination (a large directory has few),
-    not once per contact; the rules stay the one statement of both (tests compare the two).
+    The query finds the candidates by index, in the directory's order, and says for each entry
+    which of the incident's regions, whether type ``all`` and which always-include tags
+    matched. The reasons come from the rules once per distinct match, the channel once per
+    distinct reachability (a large directory has few of either), not once per contact; the
+    rules stay the one statement of both (tests compare the two).
     """
     scope = scope_of(incident, always_include_tags)
     changes = overrides(uow, incident.id)
@@ -98,16 +99,22 @@ class _Matcher:
 
     def __init__(self, scope: Scope, regions: list[str]):
         self._scope, self._regions = scope, regions
-        self._reasons: dict[tuple, tuple[str, ...]] = {}
+        self._reasons: dict[int, tuple[str, ...]] = {}
 
     def members(self, rows, changes: dict[int, Override]) -> list[Member]:
         found: list[Member] = []
         keep, known = found.append, self._reasons.get
+        last, last_matched, kept = None, 0, False
         for (cid, language, home, org_type, phone, regions, wants, slack_id, status, consent,
-             area, tagged) in rows:
-            reasons = known((area, tagged))
+             matched) in rows:
+            if cid == last:  # another entry of the contact just seen: together, one match
+                matched |= last_matched
+                if kept:
+                    found.pop()
+            last, last_matched, kept = cid, matched, False
+            reasons = known(matched)
             if reasons is None:
-                reasons = self._reasons_of(area, tagged)
+                reasons = self._reasons_of(matched)
             change = changes.get(cid) if changes else None
             if change is not None:
                 if change.action == REMOVE:
@@ -118,23 +125,25 @@ class _Matcher:
                 channel = channel_of(wants, bool(slack_id), bool(phone), status, consent)
                 keep(_new(Member, (cid, channel, reasons, language, home or language, phone,
                                    org_type, _tuple(regions))))
+                kept = True
         return found
 
-    def _reasons_of(self, area: int, tagged: int) -> tuple[str, ...]:
+    def _reasons_of(self, matched: int) -> tuple[str, ...]:
         """``reasons_for`` given only what matched: the served regions (national among them),
         type ``all`` or the incident's, the always-include tags carried."""
         scope, kinds = self._scope, len(self._regions)
-        served = tuple(r for i, r in enumerate(self._regions) if area >> i & 1)
-        types = (ALL_TYPES,) if area >> kinds & 1 else (scope.incident_type,)
-        tags = tuple(t for i, t in enumerate(scope.always_include_tags) if tagged >> i & 1)
+        served = tuple(r for i, r in enumerate(self._regions) if matched >> i & 1)
+        types = (ALL_TYPES,) if matched >> kinds & 1 else (scope.incident_type,)
+        tags = tuple(t for i, t in enumerate(scope.always_include_tags)
+                     if matched >> (kinds + 1 + i) & 1)
         reasons = directory_reasons(served, types, tags, scope)
-        self._reasons[area, tagged] = reasons
+        self._reasons[matched] = reasons
         return reasons
 
 
 _new = tuple.__new__  # a Member from a ready tuple, without NamedTuple's keyword handling
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _tuple(json_list: str | None) -> tuple[str, ...]:
     return tuple(json.loads(json_list)) if json_list else ()

@@ -19,8 +19,8 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -104,6 +104,20 @@ def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payloa
 # The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
 CLAIM_AHEAD_S = 0.2
 EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
+RUN_ROUNDS = 100  # claims per ``_drain`` in ``run`` (between them nothing is held in flight)
+
+
+@dataclass
+class _Batch:
+    """One claim on its way: its rows, those refused before sending, and, once started, the
+    rows to send (highest priority first), their lease and their sends in the pool."""
+
+    claimed: list[OutboxMessage]
+    refused: dict[int, Suppressed]
+    full: bool  # the claim took all it could: more is probably due
+    to_send: list[OutboxMessage] = field(default_factory=list)
+    lease: Any = None
+    futures: list[Future] | None = None
 
 
 class Wakeup:
@@ -147,39 +161,65 @@ class OutboxWorker:
         Provider calls happen outside any transaction, ``outbox.concurrency`` at a time, so a
         slow provider holds no database locks; the lease is renewed while they run.
         """
+        batch = self._claim()
+        if batch is None:
+            return 0
+        self._finish(self._start(batch))
+        return len(batch.claimed)
+
+    def _claim(self) -> _Batch | None:
+        """One claim in its own transaction: the due rows (detached, to be read by the sending
+        threads) less those handed back or refused; None when nothing is to be sent."""
+        limit = self.claim_limit()
         with self._db.unit_of_work() as uow:
             self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
-            ids = uow.outbox.claim_due(now=self._clock.now(), limit=self.claim_limit(),
-                                       lease=timedelta(seconds=self._settings.lease_s),
-                                       max_attempts=self._settings.max_attempts,
-                                       claimant=self._claims.token())
-            claimed = within_rates(uow, uow.outbox.load(ids), self._senders, self._settings.lease_s)
+            rows = uow.outbox.claim_due_rows(now=self._clock.now(), limit=limit,
+                                             lease=timedelta(seconds=self._settings.lease_s),
+                                             max_attempts=self._settings.max_attempts,
+                                             claimant=self._claims.token())
+            claimed = within_rates(uow, rows, self._senders, self._settings.lease_s)
             refused = self._prepare(uow, claimed)
-            for message in claimed:
-                uow.session.expunge(message)
+            uow.session.expunge_all()
             uow.commit()
         if not claimed:
-            return 0
-        # Highest priority first within the batch too (the claim returns ids in id order).
-        to_send = sorted((m for m in claimed if m.id not in refused),
-                         key=lambda m: (m.priority, m.next_attempt_at, m.id))
-        with LeaseKeeper(db=self._db, clock=self._clock, held={m.id: m.attempts for m in claimed},
-                         lease_s=self._settings.lease_s) as lease:
-            def send(message: OutboxMessage) -> Outcome:
-                lease.beat_if_due()
-                with logs.context(outbox_key=message.idempotency_key):
-                    return self._send(message)
+            return None
+        return _Batch(claimed=claimed, refused=refused, full=len(rows) >= limit)
 
-            if self._pool is None or len(to_send) <= 1:
-                sent = [send(message) for message in to_send]
+    def _start(self, batch: _Batch) -> _Batch:
+        """Hands the batch's sends to the pool (or, without one, leaves them to ``_finish``),
+        highest priority first, under a lease kept alive until they are done."""
+        # Highest priority first within the batch too (the claim returns rows in id order).
+        batch.to_send = sorted((m for m in batch.claimed if m.id not in batch.refused),
+                               key=lambda m: (m.priority, m.next_attempt_at, m.id))
+        batch.lease = LeaseKeeper(db=self._db, clock=self._clock,
+                                  held={m.id: m.attempts for m in batch.claimed},
+                                  lease_s=self._settings.lease_s).__enter__()
+        if self._pool is not None and len(batch.to_send) > 1:
+            batch.futures = [self._pool.submit(self._send_held, batch.lease, message)
+                             for message in batch.to_send]
+        return batch
+
+    def _send_held(self, lease: LeaseKeeper, message: OutboxMessage) -> Outcome:
+        lease.beat_if_due()
+        with logs.context(outbox_key=message.idempotency_key):
+            return self._send(message)
+
+    def _finish(self, batch: _Batch) -> None:
+        """Waits for the batch's sends (sending them here without a pool), then records their
+        outcomes in one transaction."""
+        lease = batch.lease
+        try:
+            if batch.futures is None:
+                sent = [self._send_held(lease, message) for message in batch.to_send]
             else:
-                sent = list(self._pool.map(send, to_send))
+                sent = [future.result() for future in batch.futures]
             lease.beat_if_due()
-        outcomes = dict(zip((m.id for m in to_send), sent, strict=True))
-        for message_id, error in refused.items():
+        finally:
+            lease.__exit__(None, None, None)
+        outcomes = dict(zip((m.id for m in batch.to_send), sent, strict=True))
+        for message_id, error in batch.refused.items():
             outcomes[message_id] = self._failure_outcome(error)
-        self._record(claimed, [outcomes[m.id] for m in claimed])
-        return len(claimed)
+        self._record(batch.claimed, [outcomes[m.id] for m in batch.claimed])
 
     def claim_limit(self) -> int:
         """``batch_size`` (a slow sender's kind is cut to its rate after the claim:
@@ -206,17 +246,16 @@ class OutboxWorker:
 
     def _record(self, claimed: list[OutboxMessage], outcomes: list[Outcome]) -> None:
         with self._db.unit_of_work() as uow, uow.session.no_autoflush:
-            current = {row.id: row for row in uow.outbox.load([m.id for m in claimed])}
+            # Only the claim's owner records: after a lease expired another worker may own it.
+            held = {row.id for row in uow.outbox.take_back(claimed)}
             recorded: dict[str, list[tuple[OutboxMessage, DeliveryError | None]]] = {}
-            for message, outcome in zip(claimed, outcomes, strict=True):
-                row = current.get(message.id)
-                # Only the claim's owner records: after a lease expired another worker may own it.
-                if row is not None and row.status == "sending" and row.attempts == message.attempts:
+            for row, outcome in zip(claimed, outcomes, strict=True):
+                if row.id in held:
                     with logs.context(outbox_key=row.idempotency_key):
                         recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
                 else:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
-                                message.idempotency_key)
+                                row.idempotency_key)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
@@ -227,14 +266,42 @@ class OutboxWorker:
             uow.commit()
 
     def drain(self, max_rounds: int = 100) -> int:
-        """Delivers until nothing is due (tests and the demo use this)."""
-        total = 0
-        for _ in range(max_rounds):
-            handled = self.drain_once()
-            total += handled
-            if not handled:
-                break
-        return total
+        """Delivers until nothing is due (tests and the demo use this); returns how many rows
+        it handled."""
+        return self._drain(max_rounds)[0]
+
+    def _drain(self, max_rounds: int, stop: threading.Event | None = None) -> tuple[int, bool]:
+        """Claims and delivers batches until a claim finds nothing (then returns ``(handled,
+        True)``), ``max_rounds`` claims were made or ``stop`` is set.
+
+        While a full batch is being sent (a backlog: a large notice), the next batch is claimed
+        and queued behind it, and the first is recorded while the next is sent: the pool is not
+        left idle during the claim's and the record's transactions. A batch that was not full
+        is recorded before the next claim, as one at a time would be, so that what its
+        outcomes make due (a reply's edit, a dependent post) is claimed next.
+        """
+        total, in_flight = 0, None
+        try:
+            for _ in range(max_rounds):
+                if stop is not None and stop.is_set():
+                    break
+                if in_flight is not None and not in_flight.full:
+                    batch, in_flight = in_flight, None
+                    self._finish(batch)
+                batch = self._claim()
+                total += len(batch.claimed) if batch is not None else 0
+                if in_flight is not None:  # claimed ahead, while in_flight was being sent
+                    started = self._start(batch) if batch is not None else None
+                    previous, in_flight = in_flight, started
+                    self._finish(previous)
+                    continue
+                if batch is None:
+                    return total, True
+                in_flight = self._start(batch)
+        finally:
+            if in_flight is not None:
+                self._finish(in_flight)
+        return total, False
 
     def run(self, stop: threading.Event) -> None:
         """Drains until ``stop``; when idle it waits for a wake-up (this process's ``Wakeup``,
@@ -244,11 +311,11 @@ class OutboxWorker:
         try:
             while not stop.is_set():
                 try:
-                    handled = self.drain_once()
+                    _, idle = self._drain(RUN_ROUNDS, stop)
                 except Exception:
                     log.exception("outbox worker round failed; retrying")
-                    handled = 0
-                if not handled:
+                    idle = True
+                if idle:
                     self.wakeup.wait(self._claims.idle_wait(self._settings.poll_interval_s))
         finally:
             if listener is not None:

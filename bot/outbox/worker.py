@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,7 +69,8 @@ class Expired(DeliveryError):
 
 
 Sender = Callable[[OutboxMessage], Delivered]
-Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
+# How an outcome other than a plain send is recorded: it changes the row, returns its error.
+Recorder = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # What runs in the recording transaction after every batch's outcomes, whatever their kinds
 # (``bot.outbox.follow_ups.queue_edits``: replies edited once their post is out).
 AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | None]], Any], None]
@@ -107,11 +109,23 @@ EXPIRED = "expired"  # the status (and error code) of a message not sent because
 RUN_ROUNDS = 100  # claims per ``_drain`` in ``run`` (between them nothing is held in flight)
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """The outcome of a send the provider took: the batch's are recorded together
+    (``OutboxRepository.record_sent``): sent, its provider id kept, any earlier error cleared."""
+
+    result: Delivered
+
+
+Outcome = _Sent | Recorder
+
+
 @dataclass
 class _Batch:
     """One claim on its way: its rows, those refused before sending, and, once started, the
     rows to send (highest priority first), their lease and their sends in the pool."""
 
+    uow: UnitOfWork  # the claim's, kept open: its session holds the rows until they are recorded
     claimed: list[OutboxMessage]
     refused: dict[int, Suppressed]
     full: bool  # the claim took all it could: more is probably due
@@ -168,10 +182,12 @@ class OutboxWorker:
         return len(batch.claimed)
 
     def _claim(self) -> _Batch | None:
-        """One claim in its own transaction: the due rows (detached, to be read by the sending
-        threads) less those handed back or refused; None when nothing is to be sent."""
+        """One claim in its own transaction: the due rows less those handed back or refused;
+        None when nothing is to be sent. The rows stay in the claim's session (which holds no
+        connection once it has committed), read by the sending threads and then recorded in
+        that session's next transaction (``_record``) without being loaded again."""
         limit = self.claim_limit()
-        with self._db.unit_of_work() as uow:
+        with self._db.unit_of_work(keep_open=True) as uow:
             self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
             rows = uow.outbox.claim_due_rows(now=self._clock.now(), limit=limit,
                                              lease=timedelta(seconds=self._settings.lease_s),
@@ -179,11 +195,11 @@ class OutboxWorker:
                                              claimant=self._claims.token())
             claimed = within_rates(uow, rows, self._senders, self._settings.lease_s)
             refused = self._prepare(uow, claimed)
-            uow.session.expunge_all()
             uow.commit()
         if not claimed:
+            uow.session.close()
             return None
-        return _Batch(claimed=claimed, refused=refused, full=len(rows) >= limit)
+        return _Batch(uow=uow, claimed=claimed, refused=refused, full=len(rows) >= limit)
 
     def _start(self, batch: _Batch) -> _Batch:
         """Hands the batch's sends to the pool (or, without one, leaves them to ``_finish``),
@@ -219,7 +235,7 @@ class OutboxWorker:
         outcomes = dict(zip((m.id for m in batch.to_send), sent, strict=True))
         for message_id, error in batch.refused.items():
             outcomes[message_id] = self._failure_outcome(error)
-        self._record(batch.claimed, [outcomes[m.id] for m in batch.claimed])
+        self._record(batch, [outcomes[m.id] for m in batch.claimed])
 
     def claim_limit(self) -> int:
         """``batch_size`` (a slow sender's kind is cut to its rate after the claim:
@@ -244,18 +260,30 @@ class OutboxWorker:
                 refused.update(prepare(uow, [m for m in claimed if m.kind == kind]))
         return refused
 
-    def _record(self, claimed: list[OutboxMessage], outcomes: list[Outcome]) -> None:
-        with self._db.unit_of_work() as uow, uow.session.no_autoflush:
+    def _record(self, batch: _Batch, outcomes: list[Outcome]) -> None:
+        """The batch's outcomes in one transaction of its claim's session: the rows sent (most
+        of a batch) in one statement, the others one by one, then the senders' hooks."""
+        with self._db.resume(batch.uow) as uow, uow.session.no_autoflush:
             # Only the claim's owner records: after a lease expired another worker may own it.
-            held = {row.id for row in uow.outbox.take_back(claimed)}
+            held = uow.outbox.still_held(batch.claimed)
+            now = self._clock.now()
             recorded: dict[str, list[tuple[OutboxMessage, DeliveryError | None]]] = {}
-            for row, outcome in zip(claimed, outcomes, strict=True):
-                if row.id in held:
-                    with logs.context(outbox_key=row.idempotency_key):
-                        recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
-                else:
+            sent: list[tuple[OutboxMessage, str | None]] = []
+            for row, outcome in zip(batch.claimed, outcomes, strict=True):
+                if row.id not in held:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 row.idempotency_key)
+                    continue
+                if isinstance(outcome, _Sent):
+                    sent.append((row, outcome.result.provider_id))
+                    error = None
+                else:
+                    with logs.context(outbox_key=row.idempotency_key):
+                        error = outcome(uow, row)
+                recorded.setdefault(row.kind, []).append((row, error))
+            uow.outbox.record_sent(sent, at=now)
+            for kind, count in Counter(row.kind for row, _ in sent).items():
+                metrics.send_outcome(kind, "sent", count=count)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
@@ -379,11 +407,9 @@ class OutboxWorker:
             return self._failure_outcome(OutcomeUnknown(
                 code, f"lookup failed: {error}", retry_after=retry_after))
 
-    def _sent_outcome(self, result: Delivered) -> Outcome:
-        def record(uow: UnitOfWork, row: OutboxMessage) -> None:
-            self._mark_sent(row, result)
-
-        return record
+    @staticmethod
+    def _sent_outcome(result: Delivered) -> Outcome:
+        return _Sent(result)
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> DeliveryError:
@@ -391,14 +417,6 @@ class OutboxWorker:
             return error
 
         return record
-
-    def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
-        metrics.send_outcome(message.kind, "sent")
-        message.status = "sent"
-        message.provider_id = result.provider_id
-        message.sent_at = self._clock.now()
-        message.claimed_until = None
-        message.error_code = message.error_message = None
 
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
         if isinstance(error, Suppressed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -158,11 +158,11 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def take_back(self, claimed: list[OutboxMessage]) -> list[OutboxMessage]:
-        """Of ``claimed`` (rows this worker claimed in an earlier transaction, detached since),
-        those it still holds, attached to this session to record their outcomes; the rest
-        (another worker reclaimed them, or their message was cancelled: their status or attempt
-        changed) are left out.
+    def still_held(self, claimed: list[OutboxMessage]) -> set[int]:
+        """The ids of ``claimed`` (rows this session claimed in an earlier transaction) that
+        this worker still holds, to record their outcomes; the others (another worker reclaimed
+        them, or their message was cancelled: their status or attempt changed) are dropped from
+        the session, so that a later query here reads them as they are now.
 
         The held rows are locked until this transaction ends (on SQLite its write lock does
         that), so no claim can take them meanwhile. Only the status, the attempt and the payload
@@ -172,22 +172,41 @@ class OutboxRepository:
         fraction of loading the batch through the ORM a second time.
         """
         if not claimed:
-            return []
+            return set()
         table = OutboxMessage.__table__
         current = {row.id: row for row in self._session.execute(
             select(table.c.id, table.c.status, table.c.attempts, table.c.payload)
             .where(table.c.id.in_([m.id for m in claimed])).with_for_update())}
-        held = []
+        held = set()
         for message in claimed:
             now = current.get(message.id)
             if now is None or now.status != "sending" or now.attempts != message.attempts \
                     or message.status != "sending":
+                self._session.expunge(message)
                 continue
             if now.payload != message.payload:
                 set_committed_value(message, "payload", now.payload)
-            self._session.add(message)
-            held.append(message)
+            held.add(message.id)
         return held
+
+    def record_sent(self, sent: list[tuple[OutboxMessage, str | None]], *, at: datetime) -> None:
+        """Records held rows (``still_held``) as sent with their provider ids, in one statement
+        run for every row (an executemany: one round trip on PostgreSQL), rather than through
+        the ORM's flush; the objects are given the same values as unchanged, as a load after
+        the write would give them, so that what the hooks then change on them is flushed."""
+        if not sent:
+            return
+        table = OutboxMessage.__table__
+        cleared = {"status": "sent", "sent_at": at, "claimed_until": None, "error_code": None,
+                   "error_message": None}
+        self._session.execute(
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values(provider_id=bindparam("sid"), **cleared),
+            [{"row_id": message.id, "sid": sid} for message, sid in sent])
+        for message, sid in sent:
+            set_committed_value(message, "provider_id", sid)
+            for key, value in cleared.items():
+                set_committed_value(message, key, value)
 
     def hand_back(self, ids: list[int]) -> None:
         """Undoes this transaction's claim of ``ids``: due as before, the attempt not counted

@@ -164,3 +164,27 @@ def test_a_row_cancelled_while_it_was_sent_keeps_its_new_status(db, clock):
     finally:
         worker.close()
     assert [row(db, key).status for key in keys(3)] == ["sent", "cancelled", "sent"]
+
+
+def test_the_hooks_see_the_sent_rows_as_recorded_and_what_they_change_is_kept(db, clock):
+    for key in keys(4):
+        add(db, clock, key)
+    seen = []
+
+    def early_delivery(uow, pairs, now):  # as a status callback that came before the record
+        for message, error in pairs:
+            seen.append((message.idempotency_key, message.status, message.provider_id, error))
+            if message.idempotency_key == "k02":
+                message.status, message.delivered_at = "delivered", now
+
+    worker = worker_for(db, clock, Provider(), after_record=early_delivery)
+    try:
+        assert worker.drain() == 4
+    finally:
+        worker.close()
+    assert sorted(seen) == [(key, "sent", f"P-{key}", None) for key in keys(4)]
+    stored = {r.idempotency_key: r for r in all_rows(db)}
+    assert [stored[key].status for key in keys(4)] == ["sent", "sent", "delivered", "sent"]
+    assert stored["k02"].provider_id == "P-k02" and stored["k02"].delivered_at == clock.now()
+    assert {(r.claimed_until, r.error_code, r.sent_at) for r in stored.values()} == {
+        (None, None, clock.now())}

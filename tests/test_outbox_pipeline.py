@@ -188,3 +188,24 @@ def test_the_hooks_see_the_sent_rows_as_recorded_and_what_they_change_is_kept(db
     assert stored["k02"].provider_id == "P-k02" and stored["k02"].delivered_at == clock.now()
     assert {(r.claimed_until, r.error_code, r.sent_at) for r in stored.values()} == {
         (None, None, clock.now())}
+
+
+def test_under_a_send_budget_each_batch_is_recorded_before_the_next_claim(db, clock):
+    for key in keys(30):
+        add(db, clock, key)
+    statuses_seen: dict[str, str] = {}
+
+    def look_back(message):  # a message of the second batch looks at the first one's row
+        if message.idempotency_key == "k15":
+            statuses_seen["k05"] = row(db, "k05").status
+
+    sender = Provider(on_send=look_back)
+    sender.segments_per_s = 50.0  # claims of a fifth of a second of it: 10 rows
+    worker = worker_for(db, clock, sender)
+    try:
+        assert worker.claim_limit() == 10
+        assert worker.drain() == 30
+    finally:
+        worker.close()
+    assert statuses_seen == {"k05": "sent"}
+    assert sorted(sender.sent) == keys(30)

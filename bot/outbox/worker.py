@@ -128,7 +128,7 @@ class _Batch:
     uow: UnitOfWork  # the claim's, kept open: its session holds the rows until they are recorded
     claimed: list[OutboxMessage]
     refused: dict[int, Suppressed]
-    full: bool  # the claim took all it could: more is probably due
+    full: bool  # the claim took all it could (more is probably due) and no budget paces it
     to_send: list[OutboxMessage] = field(default_factory=list)
     lease: Any = None
     futures: list[Future] | None = None
@@ -188,18 +188,26 @@ class OutboxWorker:
         that session's next transaction (``_record``) without being loaded again."""
         limit = self.claim_limit()
         with self._db.unit_of_work(keep_open=True) as uow:
-            self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
-            rows = uow.outbox.claim_due_rows(now=self._clock.now(), limit=limit,
-                                             lease=timedelta(seconds=self._settings.lease_s),
-                                             max_attempts=self._settings.max_attempts,
-                                             claimant=self._claims.token())
-            claimed = within_rates(uow, rows, self._senders, self._settings.lease_s)
-            refused = self._prepare(uow, claimed)
-            uow.commit()
+            try:
+                self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
+                rows = uow.outbox.claim_due_rows(now=self._clock.now(), limit=limit,
+                                                 lease=timedelta(seconds=self._settings.lease_s),
+                                                 max_attempts=self._settings.max_attempts,
+                                                 claimant=self._claims.token())
+                claimed = within_rates(uow, rows, self._senders, self._settings.lease_s)
+                refused = self._prepare(uow, claimed)
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                uow.session.close()
+                raise
         if not claimed:
             uow.session.close()
             return None
-        return _Batch(uow=uow, claimed=claimed, refused=refused, full=len(rows) >= limit)
+        # Claimed ahead only when nothing paces the sends: under a budget they wait for their
+        # slots anyway, and a claim ahead would make an urgent message wait for two batches.
+        ahead = len(rows) >= limit and not self._paced()
+        return _Batch(uow=uow, claimed=claimed, refused=refused, full=ahead)
 
     def _start(self, batch: _Batch) -> _Batch:
         """Hands the batch's sends to the pool (or, without one, leaves them to ``_finish``),
@@ -251,6 +259,11 @@ class OutboxWorker:
             if budget > 0:
                 limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
         return limit
+
+    def _paced(self) -> bool:
+        """Whether a sender has a shared send budget (``segments_per_s``)."""
+        return any((getattr(sender, "segments_per_s", 0) or 0) > 0
+                   for sender in self._senders.values())
 
     def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
         refused: dict[int, Suppressed] = {}
@@ -304,9 +317,10 @@ class OutboxWorker:
 
         While a full batch is being sent (a backlog: a large notice), the next batch is claimed
         and queued behind it, and the first is recorded while the next is sent: the pool is not
-        left idle during the claim's and the record's transactions. A batch that was not full
-        is recorded before the next claim, as one at a time would be, so that what its
-        outcomes make due (a reply's edit, a dependent post) is claimed next.
+        left idle during the claim's and the record's transactions. A batch that was not full,
+        or one of a worker whose sends a budget paces, is recorded before the next claim, as
+        one at a time would be, so that what its outcomes make due (a reply's edit, a dependent
+        post) is claimed next.
         """
         total, in_flight = 0, None
         try:

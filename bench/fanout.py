@@ -27,8 +27,8 @@ Everything runs in one process, so the emulator, the SDK and the worker share on
 worker's own Python work (SQLAlchemy, bookkeeping) takes time the sends would otherwise have.
 Its database work overlaps the sends (the next batch is claimed, and the last recorded, while a
 batch is being sent), so what separates msgs_per_s from the baseline is mostly that CPU time:
-compare cpu_ms_per_msg with raw_cpu_ms_per_msg. Prints one JSON line on stdout; progress goes to stderr. Exits 1 if any message was
-lost or duplicated or a row did not end ``sent``.
+compare cpu_ms_per_msg with raw_cpu_ms_per_msg. Prints one JSON line on stdout; progress goes
+to stderr. Exits 1 if any message was lost or duplicated or a row did not end ``sent``.
 
     .venv/bin/python bench/fanout.py --contacts 10000 --db postgresql --concurrency 4
 """

@@ -121,8 +121,14 @@ class PostgresClaimant:
 class LocalClaimant:
     """This process's name on a one-host (SQLite) deployment: host, pid and start time."""
 
+    def __init__(self) -> None:
+        self._token: tuple[int, str] | None = None  # (pid, token): read once per process
+
     def token(self) -> str:
-        return local_token(os.getpid())
+        pid = os.getpid()  # a forked child is another process, with a name of its own
+        if self._token is None or self._token[0] != pid:
+            self._token = (pid, local_token(pid))
+        return self._token[1]
 
     def check(self) -> None:
         pass

@@ -36,8 +36,9 @@ MIGRATION_LOCK = 0x636F6F72646D67
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: Callable[[], Session]):
+    def __init__(self, session_factory: Callable[[], Session], *, keep_open: bool = False):
         self._session_factory = session_factory
+        self._keep_open = keep_open
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -62,7 +63,8 @@ class UnitOfWork:
     def __exit__(self, *exc: Any) -> None:
         self.audit.discard_pending()
         self.session.rollback()
-        self.session.close()
+        if not self._keep_open:
+            self.session.close()
 
     def commit(self) -> None:
         self.audit.link_pending()  # the audit chain's head: the last lock, held only to commit
@@ -81,9 +83,21 @@ class Database:
         self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                            expire_on_commit=False)
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
-        """A transaction; ``read_only`` ones never wait for SQLite's write lock (WAL readers)."""
-        return UnitOfWork(self._read_sessions if read_only else self._sessions)
+    def unit_of_work(self, *, read_only: bool = False, keep_open: bool = False) -> UnitOfWork:
+        """A transaction; ``read_only`` ones never wait for SQLite's write lock (WAL readers).
+
+        ``keep_open`` leaves its session open when it ends (committed or rolled back: it holds
+        no connection then), its objects still in it, for one later transaction: ``resume``.
+        """
+        return UnitOfWork(self._read_sessions if read_only else self._sessions,
+                          keep_open=keep_open)
+
+    def resume(self, uow: UnitOfWork) -> UnitOfWork:
+        """A new transaction in the session of ``uow`` (a ``keep_open`` one that has ended),
+        closed when it ends: the objects ``uow`` loaded are there as it left them, so they need
+        not be loaded again."""
+        session = uow.session
+        return UnitOfWork(lambda: session)
 
     def inbox_appender(self) -> InboxAppender:
         """A writer of acknowledged requests with a connection of its own (one per thread)."""

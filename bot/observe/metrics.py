@@ -43,8 +43,8 @@ ACK_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0))
 
 
-def send_outcome(kind: str, outcome: str, error_code: str | None = None) -> None:
-    SENDS.labels(kind=kind, outcome=outcome, error_code=(error_code or "")[:MAX_CODE]).inc()
+def send_outcome(kind: str, outcome: str, error_code: str | None = None, count: int = 1) -> None:
+    SENDS.labels(kind=kind, outcome=outcome, error_code=(error_code or "")[:MAX_CODE]).inc(count)
 
 
 def reconcile_lookup(kind: str, result: str) -> None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -68,7 +69,8 @@ class Expired(DeliveryError):
 
 
 Sender = Callable[[OutboxMessage], Delivered]
-Outcome = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
+# How an outcome other than a plain send is recorded: it changes the row, returns its error.
+Recorder = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
 # What runs in the recording transaction after every batch's outcomes, whatever their kinds
 # (``bot.outbox.follow_ups.queue_edits``: replies edited once their post is out).
 AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | None]], Any], None]
@@ -104,6 +106,32 @@ def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payloa
 # The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
 CLAIM_AHEAD_S = 0.2
 EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
+RUN_ROUNDS = 100  # claims per ``_drain`` in ``run`` (between them nothing is held in flight)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The outcome of a send the provider took: the batch's are recorded together
+    (``OutboxRepository.record_sent``): sent, its provider id kept, any earlier error cleared."""
+
+    result: Delivered
+
+
+Outcome = _Sent | Recorder
+
+
+@dataclass
+class _Batch:
+    """One claim on its way: its rows, those refused before sending, and, once started, the
+    rows to send (highest priority first), their lease and their sends in the pool."""
+
+    uow: UnitOfWork  # the claim's, kept open: its session holds the rows until they are recorded
+    claimed: list[OutboxMessage]
+    refused: dict[int, Suppressed]
+    full: bool  # the claim took all it could (more is probably due) and no budget paces it
+    to_send: list[OutboxMessage] = field(default_factory=list)
+    lease: Any = None
+    futures: list[Future] | None = None
 
 
 class Wakeup:
@@ -147,39 +175,75 @@ class OutboxWorker:
         Provider calls happen outside any transaction, ``outbox.concurrency`` at a time, so a
         slow provider holds no database locks; the lease is renewed while they run.
         """
-        with self._db.unit_of_work() as uow:
-            self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
-            ids = uow.outbox.claim_due(now=self._clock.now(), limit=self.claim_limit(),
-                                       lease=timedelta(seconds=self._settings.lease_s),
-                                       max_attempts=self._settings.max_attempts,
-                                       claimant=self._claims.token())
-            claimed = within_rates(uow, uow.outbox.load(ids), self._senders, self._settings.lease_s)
-            refused = self._prepare(uow, claimed)
-            for message in claimed:
-                uow.session.expunge(message)
-            uow.commit()
-        if not claimed:
+        batch = self._claim()
+        if batch is None:
             return 0
-        # Highest priority first within the batch too (the claim returns ids in id order).
-        to_send = sorted((m for m in claimed if m.id not in refused),
-                         key=lambda m: (m.priority, m.next_attempt_at, m.id))
-        with LeaseKeeper(db=self._db, clock=self._clock, held={m.id: m.attempts for m in claimed},
-                         lease_s=self._settings.lease_s) as lease:
-            def send(message: OutboxMessage) -> Outcome:
-                lease.beat_if_due()
-                with logs.context(outbox_key=message.idempotency_key):
-                    return self._send(message)
+        self._finish(self._start(batch))
+        return len(batch.claimed)
 
-            if self._pool is None or len(to_send) <= 1:
-                sent = [send(message) for message in to_send]
+    def _claim(self) -> _Batch | None:
+        """One claim in its own transaction: the due rows less those handed back or refused;
+        None when nothing is to be sent. The rows stay in the claim's session (which holds no
+        connection once it has committed), read by the sending threads and then recorded in
+        that session's next transaction (``_record``) without being loaded again."""
+        limit = self.claim_limit()
+        with self._db.unit_of_work(keep_open=True) as uow:
+            try:
+                self._claims.sweep(uow)  # a dead worker's rows are due at once, not at lease end
+                rows = uow.outbox.claim_due_rows(now=self._clock.now(), limit=limit,
+                                                 lease=timedelta(seconds=self._settings.lease_s),
+                                                 max_attempts=self._settings.max_attempts,
+                                                 claimant=self._claims.token())
+                claimed = within_rates(uow, rows, self._senders, self._settings.lease_s)
+                refused = self._prepare(uow, claimed)
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                uow.session.close()
+                raise
+        if not claimed:
+            uow.session.close()
+            return None
+        # Claimed ahead only when nothing paces the sends: under a budget they wait for their
+        # slots anyway, and a claim ahead would make an urgent message wait for two batches.
+        ahead = len(rows) >= limit and not self._paced()
+        return _Batch(uow=uow, claimed=claimed, refused=refused, full=ahead)
+
+    def _start(self, batch: _Batch) -> _Batch:
+        """Hands the batch's sends to the pool (or, without one, leaves them to ``_finish``),
+        highest priority first, under a lease kept alive until they are done."""
+        # Highest priority first within the batch too (the claim returns rows in id order).
+        batch.to_send = sorted((m for m in batch.claimed if m.id not in batch.refused),
+                               key=lambda m: (m.priority, m.next_attempt_at, m.id))
+        batch.lease = LeaseKeeper(db=self._db, clock=self._clock,
+                                  held={m.id: m.attempts for m in batch.claimed},
+                                  lease_s=self._settings.lease_s).__enter__()
+        if self._pool is not None and len(batch.to_send) > 1:
+            batch.futures = [self._pool.submit(self._send_held, batch.lease, message)
+                             for message in batch.to_send]
+        return batch
+
+    def _send_held(self, lease: LeaseKeeper, message: OutboxMessage) -> Outcome:
+        lease.beat_if_due()
+        with logs.context(outbox_key=message.idempotency_key):
+            return self._send(message)
+
+    def _finish(self, batch: _Batch) -> None:
+        """Waits for the batch's sends (sending them here without a pool), then records their
+        outcomes in one transaction."""
+        lease = batch.lease
+        try:
+            if batch.futures is None:
+                sent = [self._send_held(lease, message) for message in batch.to_send]
             else:
-                sent = list(self._pool.map(send, to_send))
+                sent = [future.result() for future in batch.futures]
             lease.beat_if_due()
-        outcomes = dict(zip((m.id for m in to_send), sent, strict=True))
-        for message_id, error in refused.items():
+        finally:
+            lease.__exit__(None, None, None)
+        outcomes = dict(zip((m.id for m in batch.to_send), sent, strict=True))
+        for message_id, error in batch.refused.items():
             outcomes[message_id] = self._failure_outcome(error)
-        self._record(claimed, [outcomes[m.id] for m in claimed])
-        return len(claimed)
+        self._record(batch, [outcomes[m.id] for m in batch.claimed])
 
     def claim_limit(self) -> int:
         """``batch_size`` (a slow sender's kind is cut to its rate after the claim:
@@ -196,6 +260,11 @@ class OutboxWorker:
                 limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
         return limit
 
+    def _paced(self) -> bool:
+        """Whether a sender has a shared send budget (``segments_per_s``)."""
+        return any((getattr(sender, "segments_per_s", 0) or 0) > 0
+                   for sender in self._senders.values())
+
     def _prepare(self, uow: UnitOfWork, claimed: list[OutboxMessage]) -> dict[int, Suppressed]:
         refused: dict[int, Suppressed] = {}
         for kind in {m.kind for m in claimed}:
@@ -204,19 +273,30 @@ class OutboxWorker:
                 refused.update(prepare(uow, [m for m in claimed if m.kind == kind]))
         return refused
 
-    def _record(self, claimed: list[OutboxMessage], outcomes: list[Outcome]) -> None:
-        with self._db.unit_of_work() as uow, uow.session.no_autoflush:
-            current = {row.id: row for row in uow.outbox.load([m.id for m in claimed])}
+    def _record(self, batch: _Batch, outcomes: list[Outcome]) -> None:
+        """The batch's outcomes in one transaction of its claim's session: the rows sent (most
+        of a batch) in one statement, the others one by one, then the senders' hooks."""
+        with self._db.resume(batch.uow) as uow, uow.session.no_autoflush:
+            # Only the claim's owner records: after a lease expired another worker may own it.
+            held = uow.outbox.still_held(batch.claimed)
+            now = self._clock.now()
             recorded: dict[str, list[tuple[OutboxMessage, DeliveryError | None]]] = {}
-            for message, outcome in zip(claimed, outcomes, strict=True):
-                row = current.get(message.id)
-                # Only the claim's owner records: after a lease expired another worker may own it.
-                if row is not None and row.status == "sending" and row.attempts == message.attempts:
-                    with logs.context(outbox_key=row.idempotency_key):
-                        recorded.setdefault(row.kind, []).append((row, outcome(uow, row)))
-                else:
+            sent: list[tuple[OutboxMessage, str | None]] = []
+            for row, outcome in zip(batch.claimed, outcomes, strict=True):
+                if row.id not in held:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
-                                message.idempotency_key)
+                                row.idempotency_key)
+                    continue
+                if isinstance(outcome, _Sent):
+                    sent.append((row, outcome.result.provider_id))
+                    error = None
+                else:
+                    with logs.context(outbox_key=row.idempotency_key):
+                        error = outcome(uow, row)
+                recorded.setdefault(row.kind, []).append((row, error))
+            uow.outbox.record_sent(sent, at=now)
+            for kind, count in Counter(row.kind for row, _ in sent).items():
+                metrics.send_outcome(kind, "sent", count=count)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
@@ -227,14 +307,43 @@ class OutboxWorker:
             uow.commit()
 
     def drain(self, max_rounds: int = 100) -> int:
-        """Delivers until nothing is due (tests and the demo use this)."""
-        total = 0
-        for _ in range(max_rounds):
-            handled = self.drain_once()
-            total += handled
-            if not handled:
-                break
-        return total
+        """Delivers until nothing is due (tests and the demo use this); returns how many rows
+        it handled."""
+        return self._drain(max_rounds)[0]
+
+    def _drain(self, max_rounds: int, stop: threading.Event | None = None) -> tuple[int, bool]:
+        """Claims and delivers batches until a claim finds nothing (then returns ``(handled,
+        True)``), ``max_rounds`` claims were made or ``stop`` is set.
+
+        While a full batch is being sent (a backlog: a large notice), the next batch is claimed
+        and queued behind it, and the first is recorded while the next is sent: the pool is not
+        left idle during the claim's and the record's transactions. A batch that was not full,
+        or one of a worker whose sends a budget paces, is recorded before the next claim, as
+        one at a time would be, so that what its outcomes make due (a reply's edit, a dependent
+        post) is claimed next.
+        """
+        total, in_flight = 0, None
+        try:
+            for _ in range(max_rounds):
+                if stop is not None and stop.is_set():
+                    break
+                if in_flight is not None and not in_flight.full:
+                    batch, in_flight = in_flight, None
+                    self._finish(batch)
+                batch = self._claim()
+                total += len(batch.claimed) if batch is not None else 0
+                if in_flight is not None:  # claimed ahead, while in_flight was being sent
+                    started = self._start(batch) if batch is not None else None
+                    previous, in_flight = in_flight, started
+                    self._finish(previous)
+                    continue
+                if batch is None:
+                    return total, True
+                in_flight = self._start(batch)
+        finally:
+            if in_flight is not None:
+                self._finish(in_flight)
+        return total, False
 
     def run(self, stop: threading.Event) -> None:
         """Drains until ``stop``; when idle it waits for a wake-up (this process's ``Wakeup``,
@@ -244,11 +353,11 @@ class OutboxWorker:
         try:
             while not stop.is_set():
                 try:
-                    handled = self.drain_once()
+                    _, idle = self._drain(RUN_ROUNDS, stop)
                 except Exception:
                     log.exception("outbox worker round failed; retrying")
-                    handled = 0
-                if not handled:
+                    idle = True
+                if idle:
                     self.wakeup.wait(self._claims.idle_wait(self._settings.poll_interval_s))
         finally:
             if listener is not None:
@@ -312,11 +421,9 @@ class OutboxWorker:
             return self._failure_outcome(OutcomeUnknown(
                 code, f"lookup failed: {error}", retry_after=retry_after))
 
-    def _sent_outcome(self, result: Delivered) -> Outcome:
-        def record(uow: UnitOfWork, row: OutboxMessage) -> None:
-            self._mark_sent(row, result)
-
-        return record
+    @staticmethod
+    def _sent_outcome(result: Delivered) -> Outcome:
+        return _Sent(result)
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> DeliveryError:
@@ -324,14 +431,6 @@ class OutboxWorker:
             return error
 
         return record
-
-    def _mark_sent(self, message: OutboxMessage, result: Delivered) -> None:
-        metrics.send_outcome(message.kind, "sent")
-        message.status = "sent"
-        message.provider_id = result.provider_id
-        message.sent_at = self._clock.now()
-        message.claimed_until = None
-        message.error_code = message.error_message = None
 
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
         if isinstance(error, Suppressed):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import OutboxMessage
 from bot.db.models.outbox import LAST_LOOK, LEASE_EXPIRED, OUTCOME_UNKNOWN, UNCERTAIN
@@ -94,7 +95,28 @@ class OutboxRepository:
 
     def claim_due(self, *, now: datetime, limit: int, lease: timedelta,
                   max_attempts: int | None = None, claimant: str | None = None) -> list[int]:
-        """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids.
+        """Marks up to ``limit`` due rows as ``sending`` for this worker and returns their ids
+        (``claim_due_rows`` returns the rows themselves)."""
+        claimed = self._session.execute(
+            self._claim(now=now, limit=limit, lease=lease, max_attempts=max_attempts,
+                        claimant=claimant).returning(OutboxMessage.id))
+        return sorted(claimed.scalars().all())
+
+    def claim_due_rows(self, *, now: datetime, limit: int, lease: timedelta,
+                       max_attempts: int | None = None,
+                       claimant: str | None = None) -> list[OutboxMessage]:
+        """``claim_due``, returning the claimed rows as they are after the claim, in id order,
+        from the one statement (``UPDATE … RETURNING``: no second query to load them)."""
+        claimed = self._session.scalars(
+            self._claim(now=now, limit=limit, lease=lease, max_attempts=max_attempts,
+                        claimant=claimant).returning(OutboxMessage),
+            execution_options={"synchronize_session": False})
+        return sorted(claimed.all(), key=lambda message: message.id)
+
+    @staticmethod
+    def _claim(*, now: datetime, limit: int, lease: timedelta, max_attempts: int | None,
+               claimant: str | None):
+        """The claim: up to ``limit`` due rows marked ``sending`` for this worker.
 
         Due means pending or ``unknown`` and past its next attempt time, or ``sending`` under an
         expired lease (its worker died or stalled); the lowest ``priority`` goes first, so a reminder
@@ -122,7 +144,7 @@ class OutboxRepository:
         uncertain = OutboxMessage.status.in_(["sending", "unknown"])
         spent = (OutboxMessage.attempts >= max_attempts if max_attempts is not None
                  else OutboxMessage.attempts < 0)
-        claimed = self._session.execute(
+        return (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
             .values(status="sending", claimed_until=now + lease, claimed_by=claimant,
@@ -133,10 +155,58 @@ class OutboxRepository:
                                     (OutboxMessage.status == "sending", LEASE_EXPIRED),
                                     (OutboxMessage.status == "unknown", OUTCOME_UNKNOWN),
                                     else_=OutboxMessage.error_code))
-            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        return sorted(claimed.scalars().all())
+
+    def still_held(self, claimed: list[OutboxMessage]) -> set[int]:
+        """The ids of ``claimed`` (rows this session claimed in an earlier transaction) that
+        this worker still holds, to record their outcomes; the others (another worker reclaimed
+        them, or their message was cancelled: their status or attempt changed) are dropped from
+        the session, so that a later query here reads them as they are now.
+
+        The held rows are locked until this transaction ends (on SQLite its write lock does
+        that), so no claim can take them meanwhile. Only the status, the attempt and the payload
+        are read again: while a row is held, no one but its claimant writes its other columns
+        (bar the lease's renewals of ``claimed_until``, which every outcome overwrites), whereas
+        a follow-up may be added to its payload (``bot.outbox.follow_ups``). That costs a
+        fraction of loading the batch through the ORM a second time.
+        """
+        if not claimed:
+            return set()
+        table = OutboxMessage.__table__
+        current = {row.id: row for row in self._session.execute(
+            select(table.c.id, table.c.status, table.c.attempts, table.c.payload)
+            .where(table.c.id.in_([m.id for m in claimed])).with_for_update())}
+        held = set()
+        for message in claimed:
+            now = current.get(message.id)
+            if now is None or now.status != "sending" or now.attempts != message.attempts \
+                    or message.status != "sending":
+                self._session.expunge(message)
+                continue
+            if now.payload != message.payload:
+                set_committed_value(message, "payload", now.payload)
+            held.add(message.id)
+        return held
+
+    def record_sent(self, sent: list[tuple[OutboxMessage, str | None]], *, at: datetime) -> None:
+        """Records held rows (``still_held``) as sent with their provider ids, in one statement
+        run for every row (an executemany: one round trip on PostgreSQL), rather than through
+        the ORM's flush; the objects are given the same values as unchanged, as a load after
+        the write would give them, so that what the hooks then change on them is flushed."""
+        if not sent:
+            return
+        table = OutboxMessage.__table__
+        cleared = {"status": "sent", "sent_at": at, "claimed_until": None, "error_code": None,
+                   "error_message": None}
+        self._session.execute(
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values(provider_id=bindparam("sid"), **cleared),
+            [{"row_id": message.id, "sid": sid} for message, sid in sent])
+        for message, sid in sent:
+            set_committed_value(message, "provider_id", sid)
+            for key, value in cleared.items():
+                set_committed_value(message, key, value)
 
     def hand_back(self, ids: list[int]) -> None:
         """Undoes this transaction's claim of ``ids``: due as before, the attempt not counted

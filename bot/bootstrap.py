@@ -20,7 +20,6 @@ from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
-from bot.gateways.summarizer import ChatCompletionsSummarizer
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.notes.summary_delivery import NotesSummaries
@@ -147,6 +146,8 @@ def _summarizer(settings: Settings) -> Summarizer:
     """The office's own chat-completions endpoint when ``[summarizer] url`` names one."""
     if not settings.summarizer.url:
         return NoSummarizer()
+    from bot.gateways.summarizer import ChatCompletionsSummarizer  # httpx: only when configured
+
     return ChatCompletionsSummarizer(settings.summarizer)
 
 
@@ -202,8 +203,16 @@ def _twilio_verifier(settings: Settings) -> Any:
 
 
 def _slack_gateway(settings: Settings) -> SlackPort:
-    from bot.gateways.slack import SlackGateway
+    """Built at its first call: a worker that posts nothing in its first seconds has not paid
+    for slack_sdk's import when it fires and sends the reminders that came due while it was
+    down."""
+    from bot.gateways.lazy import OnFirstUse
 
-    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
-    return SlackGateway(token=token, base_url=settings.slack.api_base_url,
-                        timeout_s=settings.slack.request_timeout_s)
+    def build() -> SlackPort:
+        from bot.gateways.slack import SlackGateway
+
+        token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
+        return SlackGateway(token=token, base_url=settings.slack.api_base_url,
+                            timeout_s=settings.slack.request_timeout_s)
+
+    return OnFirstUse(build)  # type: ignore[return-value]  # stands for the SlackPort

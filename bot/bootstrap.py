@@ -185,13 +185,19 @@ def _sms_gateway(settings: Settings) -> SmsPort | None:
 
 
 def _voice_gateway(settings: Settings) -> VoicePort | None:
+    """Built at its first call (TwiML and its XML modules are not needed before a phone call)."""
     twilio = settings.twilio
     if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
         return None
-    from bot.gateways.twilio_voice import TwilioVoice
+    from bot.gateways.lazy import OnFirstUse
 
-    return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
-                       twilio.api_base_url, twilio.from_number)
+    def build() -> VoicePort:
+        from bot.gateways.twilio_voice import TwilioVoice
+
+        return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
+                           twilio.api_base_url, twilio.from_number)
+
+    return OnFirstUse(build)  # type: ignore[return-value]  # stands for the VoicePort
 
 
 def _twilio_verifier(settings: Settings) -> Any:

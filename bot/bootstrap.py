@@ -51,6 +51,8 @@ class Container:
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
+    # Gateways built at their first call (``bot.gateways.lazy``), which ``warm_up`` builds now.
+    on_first_use: list[Any] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _dispatcher: Dispatcher | None = None
@@ -65,6 +67,13 @@ class Container:
 
             self._dispatcher = Dispatcher(all_routes(), self.ports)
         return self._dispatcher
+
+    def warm_up(self) -> None:
+        """Builds the gateways left for their first call. A worker does this once what was due
+        at its start is sent: a gateway's SDK imported in the middle of a later send (a Slack
+        post due a second after start) would hold up the texts sent with it."""
+        for gateway in self.on_first_use:
+            gateway.target()
 
     def start_worker(self) -> None:
         thread = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True,
@@ -126,10 +135,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     ports = Ports(settings=settings, db=db, clock=clock, slack=slack, roles=roles, wakeup=wakeup,
                   names=names)
     inbox_db = open_inbox(settings.database.url, db)
+    from bot.gateways.lazy import OnFirstUse
+
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings), names=names,
-                     ports=ports, inbox_db=inbox_db)
+                     ports=ports, inbox_db=inbox_db,
+                     on_first_use=[g for g in (slack, voice) if isinstance(g, OnFirstUse)])
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:

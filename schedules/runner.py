@@ -14,7 +14,9 @@ session ends. Runs never overlap in one process (``_ticking``).
 
 ``start`` first fires what is already due (after a restart: whatever came due while no process
 ran the scheduler), in the caller's thread and before APScheduler is even imported, so the
-outbox worker started next finds those messages queued.
+outbox worker started next finds those messages queued. ``catch_up`` does it a job at a time,
+oldest first, and delivers after each: after a cold restart the reminders that came due first
+go out first, not once every job that came due meanwhile has been fired.
 
 A tick logs only when it fired something. APScheduler's executor writes two INFO lines for every
 run of every job ("Running job …", "… executed successfully"): with a tick every few seconds
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,9 @@ EXECUTOR_LOGGER = "apscheduler.executors.default"
 ON_TIME_JOB = "on-time"  # the one-off run at the next job's due time
 # How often a standby tries the lock while a job is pending past its due time.
 STANDBY_RETRY_S = 0.25
+# ``catch_up``: jobs fired a transaction at a time, and at most this many such rounds (a long
+# outage's backlog is left to the ticks, 200 jobs a transaction).
+CATCH_UP_ROUNDS = 20
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -54,14 +60,26 @@ class SchedulerRunner:
         self._ticking = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None  # made by ``start``
 
-    def tick(self) -> int:
+    def catch_up(self, deliver: Callable[[], object]) -> int:
+        """Fires what is already due one job a transaction, oldest first, calling ``deliver``
+        after each job fired (at most ``CATCH_UP_ROUNDS``); returns how many were fired."""
+        total = 0
+        for _ in range(CATCH_UP_ROUNDS):
+            fired = self.tick(limit=1)
+            if not fired:
+                break
+            total += fired
+            deliver()
+        return total
+
+    def tick(self, *, limit: int = 200) -> int:
         with self._ticking:
             if not self._leadership.acquire():
                 metrics.scheduler_tick(led=False)
                 self._plan_on_time(standby=True)
                 return 0
             try:
-                fired = fire_due_work(self._container)
+                fired = fire_due_work(self._container, limit=limit)
             except Exception:
                 log.exception("scheduler tick failed; the next tick retries")
                 metrics.scheduler_tick(led=True, failed=True)

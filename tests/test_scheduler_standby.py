@@ -155,3 +155,27 @@ def test_the_oldest_due_jobs_are_fired_first(settings):
         assert [status for _, status in states] == ["done", "pending"], "the one due longest first"
     finally:
         container.stop()
+
+
+def test_catch_up_fires_one_job_at_a_time_oldest_first_and_delivers_after_each(settings):
+    clock = FakeClock()
+    container = bootstrap(with_scheduler(settings), clock=clock, slack=FakeSlack(), sms=FakeSms())
+    runner = SchedulerRunner(container)
+    start = clock.now() + timedelta(hours=2)
+    plan_calls(container, starts=[start + timedelta(minutes=1), start], now=clock.now())
+    clock.current = start - timedelta(minutes=59, seconds=-10)  # both reminders came due
+
+    seen: list[list[str]] = []
+
+    def deliver() -> None:  # what the worker would find queued at each delivery
+        with container.db.unit_of_work(read_only=True) as uow:
+            jobs = uow.session.query(DueJob).filter(DueJob.kind == REMINDER).order_by(DueJob.due_at)
+            seen.append([job.status for job in jobs])
+
+    try:
+        assert runner.catch_up(deliver) == 2
+        assert seen == [["done", "pending"], ["done", "done"]]
+        assert runner.catch_up(deliver) == 0 and len(seen) == 2  # nothing left: no delivery
+    finally:
+        runner._leadership.release()
+        container.stop()

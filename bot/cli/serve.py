@@ -131,8 +131,9 @@ def run_worker(
         from schedules.runner import SchedulerRunner
 
         runner = SchedulerRunner(container)
-        runner.tick()  # fires what came due while no scheduler ran, before anything else
-    _deliver_due(container)
+        # What came due while no scheduler ran, before anything else: a job, its messages, …
+        runner.catch_up(lambda: _deliver_due(container))
+    _deliver_due(container)  # (and what a dead worker had claimed)
     container.warm_up()
     if runner is not None:
         runner.start()

@@ -59,6 +59,7 @@ class SchedulerRunner:
         self._leadership = leadership_for(container.db.engine, settings.lock_key)
         self._ticking = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None  # made by ``start``
+        self._stopping = False  # set under ``_ticking`` by ``stop``: no tick runs or plans after
 
     def catch_up(self, deliver: Callable[[], object]) -> int:
         """Fires what is already due one job a transaction, oldest first, calling ``deliver``
@@ -74,6 +75,8 @@ class SchedulerRunner:
 
     def tick(self, *, limit: int = 200) -> int:
         with self._ticking:
+            if self._stopping:
+                return 0
             if not self._leadership.acquire():
                 metrics.scheduler_tick(led=False)
                 self._plan_on_time(standby=True)
@@ -140,6 +143,10 @@ class SchedulerRunner:
         log.info("scheduler started (tick every %ss)", self._tick_s)
 
     def stop(self) -> None:
+        # APScheduler's shutdown holds its job-store lock while it waits for running ticks, and a
+        # tick that plans its on-time run needs that lock: so no tick may be planning by then.
+        with self._ticking:
+            self._stopping = True
         try:
             if self._scheduler is not None and self._scheduler.running:
                 self._scheduler.shutdown(wait=True)

@@ -47,6 +47,7 @@ def test_idle_ticks_write_nothing_and_a_tick_that_fires_writes_one_line(settings
                                  due_at=clock.now() - timedelta(seconds=1), payload={}))
         uow.commit()
     caplog.clear()
+    runner = SchedulerRunner(container)  # a stopped runner ticks no more
     try:
         assert runner.tick() == 1
         assert runner.tick() == 0

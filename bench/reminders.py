@@ -2,8 +2,10 @@
 
 With ``--restart rolling`` (the default, how an operator restarts a service) the replacement is
 started before the old process is killed; ``--restart cold`` starts it only after the kill, so
-the restart time (process start-up: about 1.3 s of CPU here, 1.9-3.8 s of wall time while other
-work loads the two cores) adds to the lateness of what comes due meanwhile. Either way the rows
+the restart time adds to the lateness of what comes due meanwhile: the new process's start-up
+up to its first tick (imports, settings, the database), the tick that fires what came due, and
+the one batch it sends before it finishes starting (the README's benchmark table has the
+figures; they grow with whatever else loads the two cores). Either way the rows
 the killed worker had claimed are claimed again at once by the new one (it sees their worker is
 gone) and looked up at the emulator before anything is sent again.
 
@@ -16,8 +18,10 @@ so the Twilio emulator (no status callbacks) sees only reminders. A real ``coord
 emulator has half of them it is SIGKILLed and a new one started, then we wait until no reminder
 job is pending and no reminder is queued. Lateness = the emulator's receive time
 (``EmulatedMessage.date_created``: microseconds, this host's clock) minus the reminder's due time.
-``down_s``: kill to the new process's "scheduler started"; ``headroom_s``: first due time minus
-the first worker's start. One JSON line on stdout, progress on stderr.
+``down_s``: kill to the new process's "scheduler started", which it logs once it has fired what
+came due, sent a batch of it and built the rest (so what came due can be sent before
+``down_s``); ``headroom_s``: first due time minus the first worker's start. One JSON line on
+stdout, progress on stderr.
 
     .venv/bin/python bench/reminders.py --reminders 1000 --db postgresql
 """

@@ -20,7 +20,6 @@ from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
-from bot.gateways.summarizer import ChatCompletionsSummarizer
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.notes.summary_delivery import NotesSummaries
@@ -52,6 +51,8 @@ class Container:
     sms: SmsPort | None = None
     twilio_verifier: Any = None
     names: SlackNames | None = None
+    # Gateways built at their first call (``bot.gateways.lazy``), which ``warm_up`` builds now.
+    on_first_use: list[Any] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _dispatcher: Dispatcher | None = None
@@ -66,6 +67,13 @@ class Container:
 
             self._dispatcher = Dispatcher(all_routes(), self.ports)
         return self._dispatcher
+
+    def warm_up(self) -> None:
+        """Builds the gateways left for their first call. A worker does this once what was due
+        at its start is sent: a gateway's SDK imported in the middle of a later send (a Slack
+        post due a second after start) would hold up the texts sent with it."""
+        for gateway in self.on_first_use:
+            gateway.target()
 
     def start_worker(self) -> None:
         thread = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True,
@@ -127,10 +135,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     ports = Ports(settings=settings, db=db, clock=clock, slack=slack, roles=roles, wakeup=wakeup,
                   names=names)
     inbox_db = open_inbox(settings.database.url, db)
+    from bot.gateways.lazy import OnFirstUse
+
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings), names=names,
-                     ports=ports, inbox_db=inbox_db)
+                     ports=ports, inbox_db=inbox_db,
+                     on_first_use=[g for g in (slack, voice) if isinstance(g, OnFirstUse)])
 
 
 def _cards(db: Database, slack: SlackPort, settings: Settings, clock: Clock) -> dict:
@@ -147,6 +158,8 @@ def _summarizer(settings: Settings) -> Summarizer:
     """The office's own chat-completions endpoint when ``[summarizer] url`` names one."""
     if not settings.summarizer.url:
         return NoSummarizer()
+    from bot.gateways.summarizer import ChatCompletionsSummarizer  # httpx: only when configured
+
     return ChatCompletionsSummarizer(settings.summarizer)
 
 
@@ -184,13 +197,19 @@ def _sms_gateway(settings: Settings) -> SmsPort | None:
 
 
 def _voice_gateway(settings: Settings) -> VoicePort | None:
+    """Built at its first call (TwiML and its XML modules are not needed before a phone call)."""
     twilio = settings.twilio
     if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
         return None
-    from bot.gateways.twilio_voice import TwilioVoice
+    from bot.gateways.lazy import OnFirstUse
 
-    return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
-                       twilio.api_base_url, twilio.from_number)
+    def build() -> VoicePort:
+        from bot.gateways.twilio_voice import TwilioVoice
+
+        return TwilioVoice(twilio.account_sid, twilio.auth_token.get_secret_value(),
+                           twilio.api_base_url, twilio.from_number)
+
+    return OnFirstUse(build)  # type: ignore[return-value]  # stands for the VoicePort
 
 
 def _twilio_verifier(settings: Settings) -> Any:
@@ -202,8 +221,16 @@ def _twilio_verifier(settings: Settings) -> Any:
 
 
 def _slack_gateway(settings: Settings) -> SlackPort:
-    from bot.gateways.slack import SlackGateway
+    """Built at its first call: a worker that posts nothing in its first seconds has not paid
+    for slack_sdk's import when it fires and sends the reminders that came due while it was
+    down."""
+    from bot.gateways.lazy import OnFirstUse
 
-    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
-    return SlackGateway(token=token, base_url=settings.slack.api_base_url,
-                        timeout_s=settings.slack.request_timeout_s)
+    def build() -> SlackPort:
+        from bot.gateways.slack import SlackGateway
+
+        token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
+        return SlackGateway(token=token, base_url=settings.slack.api_base_url,
+                            timeout_s=settings.slack.request_timeout_s)
+
+    return OnFirstUse(build)  # type: ignore[return-value]  # stands for the SlackPort

@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# pydantic looks for plugins (the "pydantic" entry points of every installed distribution) when it
+# builds its first model: a tenth of a second of every process's start-up, and coordbot uses none.
+# Set before pydantic builds anything; an operator who sets the variable keeps their own value.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from pydantic import (
     AliasChoices,
     Field,

@@ -25,10 +25,11 @@ DUE_JOBS = {**call_jobs.DUE_JOBS, **action_jobs.DUE_JOBS}
 EVERY_TICK = (*action_jobs.EVERY_TICK,)
 
 
-def fire_due_work(container: Container) -> int:
+def fire_due_work(container: Container, *, limit: int = 200) -> int:
+    """Fires up to ``limit`` due jobs (oldest first) and the every-tick work, in one transaction."""
     now, settings = container.clock.now(), container.settings
     with container.db.unit_of_work() as uow:
-        fired = fire_due(uow, now=now, settings=settings)
+        fired = fire_due(uow, now=now, settings=settings, limit=limit)
         fired += sum(work(uow, now=now, settings=settings) for work in EVERY_TICK)
         anchored = audit_jobs.anchor(uow, now=now, settings=settings)
         retained = audit_jobs.retain(uow, now=now, settings=settings)

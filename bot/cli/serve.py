@@ -92,6 +92,19 @@ def _serve_metrics(container: Container, port: int) -> None:
         fail(f"--metrics-port: cannot listen on {host}:{port}: {error.strerror or error}", code=2)
 
 
+def _deliver_due(container: Container) -> None:
+    """One batch of what is due, sent before the rest of start-up (the gateways' SDKs,
+    APScheduler): after a restart, the messages that came due while no worker ran. A failure
+    is left to the worker's loop, which retries."""
+    import logging
+
+    try:
+        container.worker.drain_once()
+    except Exception:
+        logging.getLogger("bot.cli").warning("first delivery at start failed; the worker retries",
+                                             exc_info=True)
+
+
 def run_worker(
     config: ConfigOption = None,
     scheduler: Annotated[bool, typer.Option(
@@ -118,6 +131,11 @@ def run_worker(
         from schedules.runner import SchedulerRunner
 
         runner = SchedulerRunner(container)
+        # What came due while no scheduler ran, before anything else: a job, its messages, …
+        runner.catch_up(lambda: _deliver_due(container))
+    _deliver_due(container)  # (and what a dead worker had claimed)
+    container.warm_up()
+    if runner is not None:
         runner.start()
     try:
         container.worker.run(stop)

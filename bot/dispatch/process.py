@@ -142,6 +142,7 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
 
         scheduler = SchedulerRunner(container)
         scheduler.start()
+    container.warm_up()  # the Slack gateway built now, not on the first command's reply
     runner = InboxRunner(db=container.db, inbox=container.inbox_db,
                          dispatcher=container.dispatcher, clock=container.clock,
                          wakeup=container.wakeup)

@@ -118,11 +118,25 @@ def flatten(data: dict, prefix: str = "") -> dict[str, str]:
 
 
 def messages(tag: str) -> dict[str, str]:
-    """Every text of one language's catalog by key; ``{}`` for a language without one."""
-    return _checked(tag, catalog_path(tag), flatten(read_toml(catalog_path(tag))))
+    """Every text of one language's catalog by key; ``{}`` for a language without one.
+
+    Flattened and checked once per version of the file, not at each call: every rendered text
+    asks for its catalog, and checking each one's fields again was most of the time a reminder
+    took to fire. The dict is shared by every caller: copy it before changing it."""
+    path = catalog_path(tag)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    return _checked_messages(str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def _checked(tag: str, path: Path, data: dict[str, object]) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _checked_messages(path: str, inode: int, size: int, mtime: int) -> dict[str, str]:
+    return _checked(Path(path), flatten(_parsed(path, inode, size, mtime)))
+
+
+def _checked(path: Path, data: dict[str, object]) -> dict[str, str]:
     for key, value in data.items():
         if not isinstance(value, str):
             raise ValueError(f"{path}: {key} must be a string")

@@ -16,6 +16,7 @@ from bot.actions.delivery import ActionCards
 from bot.calls.delivery import ConferenceEnder, Dialer, VoicePort
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.config import Settings
+from bot.db.schema_version import open_current
 from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
@@ -98,7 +99,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
               upgrade: bool = True) -> Container:
     clock = clock or _clock(settings)
     if db is None:
-        db = open_database(settings.database.url, echo=settings.database.echo, upgrade=upgrade)
+        url, echo = settings.database.url, settings.database.echo
+        # A schema already at head opens with one SELECT: no Alembic, no migration lock.
+        db = open_current(url, echo=echo) if upgrade else open_database(url, echo=echo, upgrade=False)
     elif upgrade:
         db.upgrade()
     slack = slack or _slack_gateway(settings)

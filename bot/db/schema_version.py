@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.db.unit_of_work import MIGRATIONS, Database, alembic_config, open_database, unusable_unless_opened
+from bot.db.unit_of_work import MIGRATIONS, Database, alembic_config, unusable_unless_opened
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
@@ -158,4 +158,12 @@ def open_current(url: str, *, echo: bool = False) -> Database:
     """The database of a one-off command: brought to head when it is not there yet (as every
     command but ``serve`` and ``worker`` always did), with no schema work, no lock and no Alembic
     when it already is. Raises ``DatabaseUnusable`` when the database cannot be reached."""
-    return open_database(url, echo=echo)
+    with unusable_unless_opened(url):
+        db = Database(url, echo=echo)
+        try:
+            if at_head_quickly(db) is None:
+                db.upgrade()
+        except BaseException:
+            db.dispose()
+            raise
+    return db

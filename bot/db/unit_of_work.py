@@ -157,16 +157,11 @@ class DatabaseUnusable(Exception):
 
 
 def open_database(url: str, *, echo: bool = False, upgrade: bool = True) -> Database:
-    """The database (its schema brought up to date unless told not to), or ``DatabaseUnusable``.
-
-    A schema already at head costs one ``SELECT``: Alembic, its scripts and the migration lock
-    are only for a schema that needs upgrading."""
-    from bot.db.schema_version import at_head_quickly
-
+    """The database (its schema brought up to date unless told not to), or ``DatabaseUnusable``."""
     with unusable_unless_opened(url):
         database = Database(url, echo=echo)
         try:
-            if upgrade and at_head_quickly(database) is None:
+            if upgrade:
                 database.upgrade()
         except BaseException:
             database.dispose()

@@ -21,6 +21,7 @@ from bot.db.unit_of_work import Database, open_database, open_inbox
 from bot.directory.service.people import SlackNames
 from bot.dispatch.dispatcher import Dispatcher, Ports
 from bot.dispatch.replies import ReplySender
+from bot.gateways.lazy import OnFirstUse
 from bot.incidents.delivery import IncidentCards
 from bot.notes.delivery import NotesCards
 from bot.notes.summary_delivery import NotesSummaries
@@ -138,8 +139,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, slack: SlackPor
     ports = Ports(settings=settings, db=db, clock=clock, slack=slack, roles=roles, wakeup=wakeup,
                   names=names)
     inbox_db = open_inbox(settings.database.url, db)
-    from bot.gateways.lazy import OnFirstUse
-
     return Container(settings=settings, db=db, clock=clock, slack=slack, roles=roles,
                      wakeup=wakeup, worker=worker, sms=sms,
                      twilio_verifier=_twilio_verifier(settings), names=names,
@@ -204,7 +203,6 @@ def _voice_gateway(settings: Settings) -> VoicePort | None:
     twilio = settings.twilio
     if not (twilio.account_sid and twilio.auth_token and twilio.from_number):
         return None
-    from bot.gateways.lazy import OnFirstUse
 
     def build() -> VoicePort:
         from bot.gateways.twilio_voice import TwilioVoice
@@ -227,7 +225,6 @@ def _slack_gateway(settings: Settings) -> SlackPort:
     """Built at its first call: a worker that posts nothing in its first seconds has not paid
     for slack_sdk's import when it fires and sends the reminders that came due while it was
     down."""
-    from bot.gateways.lazy import OnFirstUse
 
     def build() -> SlackPort:
         from bot.gateways.slack import SlackGateway

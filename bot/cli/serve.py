@@ -12,6 +12,7 @@ a schema a newer release migrated is always refused.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -33,6 +34,8 @@ from bot.config import ConfigError
 if TYPE_CHECKING:
     from bot.bootstrap import Container
 
+
+log = logging.getLogger("bot.cli")
 
 def serve(
     config: ConfigOption = None,
@@ -96,12 +99,10 @@ def _deliver_due(container: Container) -> None:
     """One batch of what is due, sent before the rest of start-up (the gateways' SDKs,
     APScheduler): after a restart, the messages that came due while no worker ran. A failure
     is left to the worker's loop, which retries."""
-    import logging
-
     try:
         container.worker.drain_once()
     except Exception:
-        logging.getLogger("bot.cli").warning("first delivery at start failed; the worker retries",
+        log.warning("first delivery at start failed; the worker retries",
                                              exc_info=True)
 
 

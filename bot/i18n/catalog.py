@@ -91,11 +91,17 @@ def unsupported_placeholder(text: str) -> str | None:
 
 def read_toml(path: Path) -> dict:
     """A TOML file as a dict, read again only when it changed; ``{}`` when there is none."""
+    version = _version(path)
+    return _parsed(*version) if version else {}
+
+
+def _version(path: Path) -> tuple[str, int, int, int] | None:
+    """What tells one version of a file from the next (the caches' key); None when it is missing."""
     try:
         stat = path.stat()
     except FileNotFoundError:
-        return {}
-    return _parsed(str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        return None
+    return str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 @lru_cache(maxsize=64)
@@ -123,12 +129,8 @@ def messages(tag: str) -> dict[str, str]:
     Flattened and checked once per version of the file, not at each call: every rendered text
     asks for its catalog, and checking each one's fields again was most of the time a reminder
     took to fire. The dict is shared by every caller: copy it before changing it."""
-    path = catalog_path(tag)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return {}
-    return _checked_messages(str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    version = _version(catalog_path(tag))
+    return _checked_messages(*version) if version else {}
 
 
 @lru_cache(maxsize=64)

@@ -379,7 +379,7 @@ class OutboxWorker:
                 if found is not None:
                     log.info("outbox %s was already sent as %s", message.idempotency_key,
                              found.provider_id)
-                    return self._sent_outcome(found)
+                    return _Sent(found)
             if message.error_code == LAST_LOOK:
                 return self._failure_outcome(DeliveryError(
                     "gave_up", f"not sent after {message.attempts} attempt(s) (outcome of the "
@@ -400,7 +400,7 @@ class OutboxWorker:
         except Exception as error:  # a bug or an unexpected answer: keep the message, log loudly
             log.exception("outbox %s (%s) raised", message.idempotency_key, message.kind)
             return self._failure_outcome(DeliveryError("exception", repr(error), permanent=False))
-        return self._sent_outcome(result)
+        return _Sent(result)
 
     def _reconcile(self, reconcile: Callable[[OutboxMessage], Delivered | None],
                    message: OutboxMessage) -> Delivered | None | Outcome:
@@ -420,10 +420,6 @@ class OutboxWorker:
                     f"last lookup failed ({code})", permanent=True))
             return self._failure_outcome(OutcomeUnknown(
                 code, f"lookup failed: {error}", retry_after=retry_after))
-
-    @staticmethod
-    def _sent_outcome(result: Delivered) -> Outcome:
-        return _Sent(result)
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> DeliveryError:

@@ -2,12 +2,15 @@
 
 One process, one :class:`TwilioEmulator` (no status callbacks), two phases:
 
-(a) baseline: the bare SDK ``Client(account_sid, auth_token,
-    http_client=BaseUrlHttpClient(emu.base_url))`` sends the N messages (distinct recipients, the
-    bodies and parameters the bot sends) from a ``ThreadPoolExecutor`` of ``--concurrency``
-    threads: ``raw_client_msgs_per_s``. It runs before and again after phase (b), and the mean
-    time of both runs is used, so that drift in machine load (a shared host) does not skew the
-    ratio; ``raw_s`` lists both times.
+(a) baseline: the bare SDK ``Client(account_sid, auth_token, http_client=...)`` with the SDK's
+    own ``TwilioHttpClient``, only its URLs rewritten to the emulator (``BareHttpClient``), sends
+    the N messages (distinct recipients, the bodies and parameters the bot sends) from a
+    ``ThreadPoolExecutor`` of ``--concurrency`` threads: ``raw_client_msgs_per_s``. It runs
+    before and again after phase (b), and the mean time of both runs is used, so that drift in
+    machine load (a shared host) does not skew the ratio; ``raw_s`` lists both times. The same
+    baseline with the product's HTTP client (``BaseUrlHttpClient``: the environment's proxy and
+    CA settings read once per host, not per request) gives ``same_transport_msgs_per_s`` and
+    ``ratio_same_transport``: what the outbox's own bookkeeping costs, apart from the transport.
 (b) the product: a fresh database (a temporary SQLite file, or a new schema on the local
     PostgreSQL that is dropped afterwards), the real container from ``bot.bootstrap.bootstrap``
     with the real ``TwilioSms`` gateway pointed at the emulator (``sms.rate_per_s = 0``,
@@ -43,11 +46,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from _common import add_database_options, emit, fresh_database, log
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.gateways.twilio_http import BaseUrlHttpClient
+from bot.gateways.twilio_http import TWILIO_API_BASE_URL, BaseUrlHttpClient
 from bot.sandbox.twilio import TwilioEmulator
 
 FROM_NUMBER = "+12025550100"
@@ -80,9 +84,24 @@ def body(i: int) -> str:
 
 
 # ----- phase (a): the bare SDK ---------------------------------------------------------------
-def baseline(emu: TwilioEmulator, count: int, concurrency: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process: SDK and emulator) to send ``count``."""
-    client = Client(emu.account_sid, emu.auth_token, http_client=BaseUrlHttpClient(emu.base_url))
+class BareHttpClient(TwilioHttpClient):
+    """The SDK's own HTTP client with nothing changed but where its requests go."""
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        return super().request(method, url.replace(TWILIO_API_BASE_URL, self.base_url, 1),
+                               *args, **kwargs)
+
+
+def baseline(emu: TwilioEmulator, count: int, concurrency: int, *,
+             product_transport: bool = False) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process: SDK and emulator) to send ``count``, with the
+    bare SDK's HTTP client or (``product_transport``) the product's."""
+    http = BaseUrlHttpClient(emu.base_url) if product_transport else BareHttpClient(emu.base_url)
+    client = Client(emu.account_sid, emu.auth_token, http_client=http)
 
     def send(i: int) -> str:
         return client.messages.create(to=recipient(i), from_=FROM_NUMBER, body=body(i),
@@ -143,16 +162,27 @@ def clear(emu: TwilioEmulator) -> None:
         emu.requests.clear()
 
 
+def baselines(emu: TwilioEmulator, count: int, concurrency: int,
+              runs: dict[str, list[tuple[float, float]]], label: str) -> None:
+    """One run of each baseline (bare, then the product's transport), appended to ``runs``."""
+    for name, product_transport in (("bare", False), ("same_transport", True)):
+        runs[name].append(baseline(emu, count, concurrency, product_transport=product_transport))
+        clear(emu)
+        log(f"baseline {name}{label}: {runs[name][-1][0]:.2f}s, "
+            f"{count / runs[name][-1][0]:.0f} msgs/s")
+
+
+def mean(pairs: list[tuple[float, float]], index: int) -> float:
+    return sum(pair[index] for pair in pairs) / len(pairs)
+
+
 def run(args: argparse.Namespace) -> dict:
     count, concurrency = args.contacts, args.concurrency
+    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "same_transport": []}
     with TwilioEmulator(deliver_callbacks=False) as emu:
         emu.set_latency(args.latency)
-        raw_runs: list[tuple[float, float]] = []
-        log(f"baseline: bare twilio Client, {count} messages, {concurrency} threads")
-        raw_runs.append(baseline(emu, count, concurrency))
-        log(f"baseline: {raw_runs[-1][0]:.2f}s, {count / raw_runs[-1][0]:.0f} msgs/s")
-        clear(emu)
-
+        log(f"baselines: twilio Client, {count} messages, {concurrency} threads")
+        baselines(emu, count, concurrency, runs, "")
         with fresh_database(args.db, args.pg_url, name="fanout") as url:
             log(f"product: outbox worker on {args.db}, batch_size {args.batch_size}")
             queue_s, send_s, send_cpu, counts = product(emu, url, count, concurrency, args.batch_size)
@@ -161,14 +191,12 @@ def run(args: argparse.Namespace) -> dict:
         with emu.lock:
             sent_to = Counter(message.to for message in emu.messages)
         clear(emu)
-
         if not args.no_second_baseline:
-            raw_runs.append(baseline(emu, count, concurrency))
-            log(f"baseline again: {raw_runs[-1][0]:.2f}s, {count / raw_runs[-1][0]:.0f} msgs/s")
+            baselines(emu, count, concurrency, runs, " again")
     expected = {recipient(i) for i in range(count)}
-    raw_s = sum(wall for wall, _ in raw_runs) / len(raw_runs)
-    raw_cpu = sum(cpu for _, cpu in raw_runs) / len(raw_runs)
-    msgs_per_s, raw_per_s = count / send_s, count / raw_s
+    msgs_per_s = count / send_s
+    raw_per_s = count / mean(runs["bare"], 0)
+    same_per_s = count / mean(runs["same_transport"], 0)
     return {
         "contacts": count,
         "sent": counts.get("sent", 0),
@@ -177,14 +205,18 @@ def run(args: argparse.Namespace) -> dict:
         "msgs_per_s": round(msgs_per_s, 1),
         "raw_client_msgs_per_s": round(raw_per_s, 1),
         "ratio": round(msgs_per_s / raw_per_s, 3),
+        "same_transport_msgs_per_s": round(same_per_s, 1),
+        "ratio_same_transport": round(msgs_per_s / same_per_s, 3),
         "db": args.db,
         "concurrency": concurrency,
         "batch_size": args.batch_size,
         "queue_s": round(queue_s, 3),
         "send_s": round(send_s, 3),
-        "raw_s": [round(wall, 3) for wall, _ in raw_runs],
+        "raw_s": [round(wall, 3) for wall, _ in runs["bare"]],
+        "same_transport_s": [round(wall, 3) for wall, _ in runs["same_transport"]],
         "cpu_ms_per_msg": round(1000 * send_cpu / count, 3),
-        "raw_cpu_ms_per_msg": round(1000 * raw_cpu / count, 3),
+        "raw_cpu_ms_per_msg": round(1000 * mean(runs["bare"], 1) / count, 3),
+        "same_transport_cpu_ms_per_msg": round(1000 * mean(runs["same_transport"], 1) / count, 3),
     }
 
 

@@ -43,7 +43,7 @@ from _common import add_database_options, emit, fresh_database, log
 
 from bot.db.unit_of_work import Database
 from bot.outbox.kinds import BULK, Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.sandbox.harness import wait_until
 from bot.sandbox.twilio import TwilioEmulator
 from bot.sms.rules.segments import segments

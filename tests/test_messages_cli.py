@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.directory.rules.contacts import ContactRecord
 from bot.directory.service import contacts as directory
+from bot.outbox.queue import enqueue
 from bot.outbox.requeue import retry
-from bot.outbox.worker import enqueue
 from bot.ports import DeliveryError
 from tests.support.fakes import FakeClock
 

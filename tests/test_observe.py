@@ -16,7 +16,7 @@ from bot import logs
 from bot.db.leadership import leadership_for
 from bot.observe import readiness
 from bot.observe.collector import QueueCollector
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 PHONE = "+12025550143"
 

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.outbox.worker import Deferred, enqueue
+from bot.outbox.contract import Deferred
+from bot.outbox.queue import enqueue
 from tests.support.outbox import (
     KIND,
     RecordingSender,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from tests.support.outbox import (
     KIND,
     RecordingSender,

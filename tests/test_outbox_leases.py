@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db.models import OutboxMessage
-from bot.outbox.worker import Delivered
+from bot.outbox.contract import Delivered
 from tests.support.outbox import KIND, add, all_rows, make_worker, row
 
 

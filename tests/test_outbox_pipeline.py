@@ -15,7 +15,9 @@ import pytest
 
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
-from bot.outbox.worker import Delivered, OutboxWorker, enqueue
+from bot.outbox.contract import Delivered
+from bot.outbox.queue import enqueue
+from bot.outbox.worker import OutboxWorker
 from tests.support.outbox import KIND, add, all_rows, row
 
 OPTIONS = {"batch_size": 10, "concurrency": 3, "max_attempts": 5, "lease_s": 60.0}

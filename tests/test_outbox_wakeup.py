@@ -20,14 +20,15 @@ from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
 from bot.db.notify import Listener
 from bot.db.unit_of_work import Database
-from bot.outbox.worker import Delivered, OutboxWorker
+from bot.outbox.contract import Delivered
+from bot.outbox.worker import OutboxWorker
 
 WAIT_S = 20  # generous: the machine is shared; a wake-up takes milliseconds
 ENQUEUE = """
 import sys
 from datetime import UTC, datetime
 from bot.db.unit_of_work import Database
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 db = Database(sys.argv[1])
 with db.unit_of_work() as uow:  # rolled back: no work, so no notification either

@@ -15,8 +15,8 @@ from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import Invocation, parse_declare
 from bot.gateways.slack import SlackGateway
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.slack_senders import SlackDelivery
-from bot.outbox.worker import enqueue
 from bot.ports import DeliveryError, OutcomeUnknown, PostedMessage
 from bot.sandbox.slack import SlackEmulator
 from tests.conftest import COORDINATOR

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.unit_of_work import Database
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.sandbox.twilio import TwilioEmulator
 from tests.support.processes import Worker, logs, running
 from tests.support.waiting import wait_until

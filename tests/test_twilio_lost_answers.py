@@ -18,7 +18,8 @@ from bot.config import OutboxSettings
 from bot.db.unit_of_work import Database
 from bot.gateways.twilio_sms import TwilioSms
 from bot.outbox.budget import SendBudget
-from bot.outbox.worker import OutboxWorker, enqueue
+from bot.outbox.queue import enqueue
+from bot.outbox.worker import OutboxWorker
 from bot.ports import DeliveryError, OutcomeUnknown
 from bot.sandbox.twilio import TwilioEmulator
 from bot.sms.delivery import SmsSender

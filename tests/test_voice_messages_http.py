@@ -17,8 +17,9 @@ from bot.directory.rules.contacts import ContactRecord
 from bot.gateways.twilio_voice import TwilioVoice
 from bot.i18n.voice import prompt
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.rate_limit import RateLimiter
-from bot.outbox.worker import OutboxWorker, enqueue
+from bot.outbox.worker import OutboxWorker
 from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import TwilioEmulator
 from bot.voice.delivery import MessageCalls

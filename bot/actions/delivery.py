@@ -10,8 +10,8 @@ from bot.actions import blocks as action_blocks
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.cards import SlackCards
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Deferred, Delivered, Sender
 from bot.ports import DeliveryError, PostedMessage
 
 

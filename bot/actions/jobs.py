@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db.models import DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 
 def fire_reminder(uow: UnitOfWork, job: DueJob, now: datetime, settings: Settings) -> None:

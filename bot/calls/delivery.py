@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.db.models import OutboxMessage
-from bot.outbox.worker import Delivered
+from bot.outbox.contract import Delivered
 from bot.ports import DeliveryError
 
 DIAL_OUT_TAG = "dial-out"

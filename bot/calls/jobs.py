@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.db.models import Call, DueJob
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 log = logging.getLogger(__name__)
 OVERRUN_RECHECK = timedelta(minutes=15)

@@ -11,7 +11,7 @@ from bot.dispatch.dispatcher import Context, Route
 from bot.dispatch.reply import Reply, queued
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import access, audit
 from bot.slack_ui.text import escape
 

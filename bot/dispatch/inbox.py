@@ -27,7 +27,8 @@ from bot.dispatch.dispatcher import Actor, Dispatcher
 from bot.dispatch.reply import FollowUp, Reply
 from bot.outbox import follow_ups
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Wakeup, enqueue
+from bot.outbox.queue import enqueue
+from bot.outbox.worker import Wakeup
 from bot.slack_ui.errors import message_for
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database
 from bot.outbox import follow_ups
-from bot.outbox.worker import Deferred, Delivered, Suppressed
+from bot.outbox.contract import Deferred, Delivered, Suppressed
 from bot.ports import DeliveryError, SlackPort
 
 

@@ -12,8 +12,8 @@ from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.incidents import blocks as incident_blocks
 from bot.outbox.cards import SlackCards
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Deferred, Delivered, Sender
 from bot.ports import DeliveryError, PostedMessage
 
 

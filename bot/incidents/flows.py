@@ -20,7 +20,7 @@ from bot.incidents.commands import (
 )
 from bot.incidents.where import incident_for as find
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.slack_ui.text import escape
 
 

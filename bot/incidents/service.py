@@ -25,7 +25,7 @@ from bot.incidents.rules import (
     format_key,
 )
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 
 

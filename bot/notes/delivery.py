@@ -21,9 +21,10 @@ from bot.notes import suggestion_blocks
 from bot.notes.rules.edits import published
 from bot.notes.service import publishing, suggestions, versions
 from bot.outbox.cards import SlackCards
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.slack_failures import incident_channel
-from bot.outbox.worker import Deferred, Delivered, Sender, enqueue
 from bot.ports import DeliveryError, PostedMessage
 
 

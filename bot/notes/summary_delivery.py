@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database
 from bot.notes.service.summaries import add_summary, transcript
+from bot.outbox.contract import Delivered
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Delivered
 from bot.ports import DeliveryError, Summarizer
 
 

@@ -13,8 +13,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.slack_failures import SlackSender, incident_channel
-from bot.outbox.worker import Deferred, Delivered, Sender
 from bot.ports import PostedMessage, SlackPort
 
 # How much earlier than the row's creation a post may carry Slack's ts (clocks differ).

@@ -28,8 +28,8 @@ from typing import Any
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.slack_failures import WHY
-from bot.outbox.worker import enqueue
 from bot.ports import DeliveryError
 
 # Slack's 30 minutes, less a minute for the clocks of Slack and of the worker to differ.

@@ -18,8 +18,9 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
+from bot.outbox.contract import Deferred, Delivered
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Deferred, Delivered, enqueue
+from bot.outbox.queue import enqueue
 from bot.ports import DeliveryError
 from bot.records import audit
 

@@ -19,9 +19,11 @@ from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.incidents import blocks as incident_blocks
 from bot.incidents.channel_names import incident_channel_name
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.slack_failures import SlackSender, incident_channel
-from bot.outbox.worker import Deferred, Delivered, Sender, Wakeup, enqueue
+from bot.outbox.worker import Wakeup
 from bot.ports import ChannelInfo, DeliveryError, NameTaken, PostedMessage, SlackPort
 from bot.records import audit
 from bot.sms import blocks as sms_blocks

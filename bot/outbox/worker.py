@@ -33,79 +33,24 @@ from bot.db.models.outbox import LAST_LOOK, UNCERTAIN
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
 from bot.outbox.claims import DeadClaims, within_rates
-from bot.outbox.kinds import Kind, priority_of
+from bot.outbox.contract import (
+    EXPIRED,
+    AfterRecord,
+    Deferred,
+    Delivered,
+    Expired,
+    Recorder,
+    Sender,
+    Suppressed,
+)
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Delivered:
-    provider_id: str | None = None
-
-
-class Deferred(Exception):
-    """The message cannot go yet (e.g. its channel is still being created); try again soon."""
-
-    def __init__(self, reason: str, delay_s: float = 2.0):
-        super().__init__(reason)
-        self.delay_s = delay_s
-
-
-class Suppressed(DeliveryError):
-    """The message must not go (e.g. the recipient texted STOP): recorded as ``suppressed``."""
-
-    def __init__(self, code: str, message: str = ""):
-        super().__init__(code, message, permanent=True)
-
-
-class Expired(DeliveryError):
-    """The message was bound to a moment that has passed (a reminder once its call began): it
-    is recorded ``expired`` and never sent."""
-
-    def __init__(self, message: str = "too late to be worth sending"):
-        super().__init__(EXPIRED, message, permanent=True)
-
-
-Sender = Callable[[OutboxMessage], Delivered]
-# How an outcome other than a plain send is recorded: it changes the row, returns its error.
-Recorder = Callable[[UnitOfWork, OutboxMessage], DeliveryError | None]
-# What runs in the recording transaction after every batch's outcomes, whatever their kinds
-# (``bot.outbox.follow_ups.queue_edits``: replies edited once their post is out).
-AfterRecord = Callable[[UnitOfWork, list[tuple[OutboxMessage, DeliveryError | None]], Any], None]
-# A sender may also offer, as attributes:
-#   prepare(uow, messages) -> dict[message id, Suppressed]     checks a claimed batch at once
-#   after_outcomes(uow, [(row, error | None), ...]) -> None     what the batch's outcomes mean
-#   reconcile(row) -> Delivered | None                          for a row whose outcome is unknown
-#       (ports.OutcomeUnknown, or a lease that expired mid-send): asks the provider whether the
-#       message exists. Delivered: it does, record it; None: it does not, send it; raising
-#       DeliveryError: the provider could not say, so the row stays unknown and is asked again
-#       later (never sent blindly).
-#   rate_per_s -> float                                          its sustained rate (0: unlimited),
-#       so that a claim is no bigger than can be sent within one lease
-
-
-def enqueue(uow: UnitOfWork, *, key: str, kind: Kind | str, purpose: str, payload: dict[str, Any],
-            now: Any, incident_id: int | None = None, recipient: str | None = None,
-            language: str | None = None, segments: int | None = None,
-            not_before: Any = None, expires_at: Any = None) -> bool:
-    """Adds a message to the outbox in ``uow``'s transaction; a repeated key is a no-op.
-
-    Its claim priority follows from ``purpose`` (``kinds.PRIORITY``); a message with
-    ``expires_at`` is never sent after that instant (recorded ``expired``).
-    """
-    return uow.outbox.add(OutboxMessage(
-        idempotency_key=key, kind=str(kind), purpose=purpose, incident_id=incident_id,
-        recipient=recipient, language=language, payload=payload, status="pending",
-        attempts=0, next_attempt_at=not_before or now, created_at=now, segments=segments,
-        priority=priority_of(purpose), expires_at=expires_at,
-    ))
-
-
 # The part of a second of its sender's budget one claim covers (``OutboxWorker.claim_limit``).
 CLAIM_AHEAD_S = 0.2
-EXPIRED = "expired"  # the status (and error code) of a message not sent because it was too late
 RUN_ROUNDS = 100  # claims per ``_drain`` in ``run`` (between them nothing is held in flight)
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit, retention
 
 log = logging.getLogger(__name__)

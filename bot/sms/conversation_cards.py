@@ -12,8 +12,8 @@ from bot.db.models import Conversation, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.service.people import name_of
 from bot.outbox.cards import CLOCK_SLACK, SlackCards
+from bot.outbox.contract import Deferred, Delivered, Sender
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import Deferred, Delivered, Sender
 from bot.ports import DeliveryError, PostedMessage
 from bot.sms import blocks as sms_blocks
 from bot.sms.service.conversations import HANDLED, card_key

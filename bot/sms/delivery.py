@@ -27,9 +27,9 @@ from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.outbox.budget import SendBudget
 from bot.outbox.cards import SlackCards
+from bot.outbox.contract import Deferred, Delivered, Expired, Sender, Suppressed
 from bot.outbox.kinds import Kind
 from bot.outbox.slack_failures import incident_channel
-from bot.outbox.worker import Deferred, Delivered, Expired, Sender, Suppressed
 from bot.ports import DeliveryError, OutcomeUnknown, SmsPort
 from bot.sms import blocks as sms_blocks
 from bot.sms.rules.failures import OPTED_OUT_CODE, TWILIO_ERRORS, NumberIs

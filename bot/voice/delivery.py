@@ -18,8 +18,8 @@ from bot.clock import Clock
 from bot.config import VoiceSettings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
+from bot.outbox.contract import Deferred, Delivered, Suppressed
 from bot.outbox.rate_limit import RateLimiter
-from bot.outbox.worker import Deferred, Delivered, Suppressed
 from bot.ports import DeliveryError, OutcomeUnknown
 from bot.voice import service
 

@@ -21,7 +21,7 @@ from bot.config import VoiceSettings
 from bot.db.models import OutboxMessage
 from bot.db.unit_of_work import Database, UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 from bot.sms.service import notices
 from bot.voice.rules import (

@@ -9,7 +9,9 @@ from types import SimpleNamespace
 
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
-from bot.outbox.worker import Delivered, OutboxWorker, enqueue
+from bot.outbox.contract import Delivered
+from bot.outbox.queue import enqueue
+from bot.outbox.worker import OutboxWorker
 from bot.ports import DeliveryError
 
 KIND = "test.post"

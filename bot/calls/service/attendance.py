@@ -11,7 +11,7 @@ from bot.db.models import Attendance, Call
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.phones import mask
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.rules import local_time, short_local_time
 from bot.outbox.kinds import Kind, phone_kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
 from bot.sms.rules.segments import fits

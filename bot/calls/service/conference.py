@@ -24,7 +24,7 @@ from bot.errors import InvalidTransition
 from bot.i18n.rules import local_time
 from bot.notes.service import review as notes_review
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 
 JOINED, LEFT, ENDED = "participant-join", "participant-leave", "conference-end"

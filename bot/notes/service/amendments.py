@@ -19,7 +19,7 @@ from bot.notes import blocks as notes_blocks
 from bot.notes.rules.sections import decisions
 from bot.notes.service.publishing import publish_key, publish_targets, summary_key_prefix
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.sms.rules.segments import fits, segments
 
 REACHED = ("pending", "sending", "sent", "delivered", "unknown")

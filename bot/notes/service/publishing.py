@@ -20,7 +20,7 @@ from bot.i18n.catalog import render
 from bot.notes.rules import summary
 from bot.notes.service.versions import current, review_channel
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.sms.rules.segments import segments
 
 

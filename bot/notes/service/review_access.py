@@ -28,7 +28,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.i18n.catalog import render
 from bot.notes.service.versions import get, title
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 from bot.sms.rules.segments import segments
 

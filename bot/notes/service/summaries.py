@@ -14,7 +14,7 @@ from bot.notes.rules.edits import add_first
 from bot.notes.service.publishing import queue_card
 from bot.notes.service.versions import APPROVED, DRAFT, DRAFTER, add_version, current
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 
 ADDED = "notes.machine_summary_added"

@@ -25,7 +25,7 @@ from bot.directory.rules.phones import mask
 from bot.directory.service.contacts import import_records
 from bot.errors import InvalidInput, NotFound
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 from bot.slack_ui.text import escape
 from bot.sms import blocks as sms_blocks

@@ -19,7 +19,7 @@ from bot.calls.text import rsvp_confirmation
 from bot.db.models import Contact
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 
 HELP = ("I read answers to call invitations here (1 = yes, 2 = no, 3 = maybe, or a short "
         "sentence) and `DONE N` for your action items. For anything else, write in the "

@@ -27,9 +27,9 @@ from datetime import datetime, timedelta
 from bot.db.models import Incident, OutboxMessage
 from bot.db.unit_of_work import UnitOfWork
 from bot.outbox.kinds import Kind
+from bot.outbox.queue import enqueue
 from bot.outbox.requeue import retry
 from bot.outbox.slack_failures import REPORT_PREFIX, who_caused
-from bot.outbox.worker import enqueue
 from bot.records import audit
 from bot.sms.rules.failures import (
     OPTED_OUT_CODE,

@@ -22,7 +22,7 @@ from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.i18n.catalog import render
 from bot.i18n.review import unreviewed_languages
 from bot.outbox.kinds import BULK, Kind, phone_kind
-from bot.outbox.worker import enqueue
+from bot.outbox.queue import enqueue
 from bot.records import audit
 from bot.sms.rules.notice_text import parse_notice
 from bot.sms.rules.preview import (

@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import OutboxSettings
 from bot.db.models import OutboxMessage
+from bot.observe import metrics
 from bot.outbox.contract import Delivered
 from bot.outbox.queue import enqueue
 from bot.outbox.worker import OutboxWorker
@@ -49,6 +50,11 @@ class Provider:
 def worker_for(db, clock, sender, after_record=None) -> OutboxWorker:
     return OutboxWorker(db=db, clock=clock, settings=OutboxSettings(**OPTIONS),
                         senders={KIND: sender}, rng=random.Random(0), after_record=after_record)
+
+
+def sends_counted() -> float:
+    """The send metric's count of this kind's messages sent (a process-wide counter)."""
+    return metrics.SENDS.labels(kind=KIND, outcome="sent", error_code="")._value.get()
 
 
 def keys(count: int) -> list[str]:
@@ -102,10 +108,12 @@ def test_a_batch_whose_outcomes_were_lost_is_looked_up_and_not_sent_again(db, cl
 
     sender = Provider()
     worker = worker_for(db, clock, sender, after_record=lose_the_first_write)
+    counted = sends_counted()
     try:
         with pytest.raises(ConnectionError):
             worker.drain()
         assert lost == keys(10)
+        assert sends_counted() - counted == 10  # not the batch whose record was lost
         # The batch claimed ahead while the first was being sent is still recorded.
         assert {row(db, key).status for key in keys(20)[10:]} == {"sent"}
         assert {row(db, key).status for key in lost} == {"sending"}
@@ -117,6 +125,7 @@ def test_a_batch_whose_outcomes_were_lost_is_looked_up_and_not_sent_again(db, cl
         worker.close()
     assert sorted(sender.looked_up) == lost  # found at the provider, recorded, not resent
     assert sorted(sender.sent) == keys(25)
+    assert sends_counted() - counted == 25  # each message counted once
     finished = {r.idempotency_key: r for r in all_rows(db)}
     assert {r.status for r in finished.values()} == {"sent"}
     assert {finished[key].provider_id for key in lost} == {f"P-{key}" for key in lost}

@@ -240,8 +240,7 @@ class OutboxWorker:
                         error = outcome(uow, row)
                 recorded.setdefault(row.kind, []).append((row, error))
             uow.outbox.record_sent(sent, at=now)
-            for kind, count in Counter(row.kind for row, _ in sent).items():
-                metrics.send_outcome(kind, "sent", count=count)
+            counted = Counter(_outcome_of(row) for pairs in recorded.values() for row, _ in pairs)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
@@ -250,6 +249,10 @@ class OutboxWorker:
                 self._after_record(uow, [p for pairs in recorded.values() for p in pairs],
                                    self._clock.now())
             uow.commit()
+        # Counted once the outcomes are committed: a batch whose record failed is sent (or
+        # looked up) again, and would otherwise be counted twice.
+        for (kind, outcome, code), count in counted.items():
+            metrics.send_outcome(kind, outcome, code, count=count)
 
     def drain(self, max_rounds: int = 100) -> int:
         """Delivers until nothing is due (tests and the demo use this); returns how many rows
@@ -336,7 +339,6 @@ class OutboxWorker:
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
             def defer(uow: UnitOfWork, row: OutboxMessage) -> None:
-                metrics.send_outcome(row.kind, "deferred", "deferred")
                 self._retry_later(row, "deferred", reason, delay, count_attempt=False)
 
             return defer
@@ -376,14 +378,12 @@ class OutboxWorker:
     def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
         if isinstance(error, Suppressed):
             log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
-            metrics.send_outcome(message.kind, "suppressed", error.code)
             message.status = "suppressed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
             return
         if isinstance(error, Expired):
             log.info("outbox %s expired before it could be sent", message.idempotency_key)
-            metrics.send_outcome(message.kind, EXPIRED, error.code)
             message.status = EXPIRED
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
@@ -394,7 +394,6 @@ class OutboxWorker:
             # The reason is stored; the log names the key and code only (no phone numbers).
             log.warning("outbox %s failed for good after %d attempt(s): %s",
                         message.idempotency_key, message.attempts, error.code)
-            metrics.send_outcome(message.kind, "failed", error.code)
             message.status = "failed"
             message.error_code, message.error_message = error.code, str(error)
             message.claimed_until = None
@@ -406,7 +405,6 @@ class OutboxWorker:
             delay = max(delay, error.retry_after)
         log.info("outbox %s %s in %.1fs: %s", message.idempotency_key,
                  "outcome unknown, to be looked up" if unknown else "retry", delay, error.code)
-        metrics.send_outcome(message.kind, "unknown" if unknown else "retry", error.code)
         self._retry_later(message, error.code, str(error), delay)
         if unknown:
             message.status = "unknown"
@@ -419,3 +417,11 @@ class OutboxWorker:
         message.claimed_until = None
         if not count_attempt:
             message.attempts -= 1
+
+
+def _outcome_of(row: OutboxMessage) -> tuple[str, str, str | None]:
+    """The send metric's labels for a row just recorded: its kind, what happened (its status;
+    ``retry`` or ``deferred`` for a row due again) and the error code."""
+    if row.status == "pending":
+        return row.kind, "deferred" if row.error_code == "deferred" else "retry", row.error_code
+    return row.kind, row.status, row.error_code

@@ -6,14 +6,15 @@ up to 50 MB: a million contacts are four files, imported one after another): dis
 ``phonenumbers`` accepts as valid US ones, emails (60%), Slack ids (3%), languages skewed to en
 and es, 1-3 states weighted by population (3% ``national``), incident types ``all`` (70%), tags
 by organisation type (interpreter ~2%). ``import_s`` times ``import_file`` over the files
-(parse, validate, one-transaction bulk write per file; ``COPY`` on PostgreSQL) into a fresh
-database: a temporary SQLite file, or a new PostgreSQL schema dropped at the end. Then four
-incidents are declared and ``audience.members`` (query + rules, always-include tag ``interpreter``)
-is timed ``--runs`` times round-robin, each call in its own read-only unit of work, after one
-untimed warm-up call per incident: ``match_ms_p50/p99`` are wall times, ``match_cpu_ms_p50`` this
-process's CPU time (all the work on SQLite, the client's share on PostgreSQL: it tells slow code
-from a busy machine). ``matched`` is the audience of the first incident (hurricane FL, GA);
-``matched_by_incident`` gives each one's. Prints one JSON line on stdout, progress on stderr.
+(parse, validate, one-transaction bulk write per file; ``COPY`` and ``ANALYZE`` on PostgreSQL)
+into a fresh database: a temporary SQLite file, or a new PostgreSQL schema dropped at the end.
+Then four incidents are declared and ``audience.members`` (query + rules, always-include tag
+``interpreter``) is timed ``--runs`` times round-robin, each call in its own read-only unit of
+work, after one untimed warm-up call per incident: ``match_ms_p50/p99`` are wall times,
+``match_cpu_ms_p50`` this process's CPU time (all the work on SQLite, the client's share on
+PostgreSQL: it tells slow code from a busy machine). ``matched`` is the audience of the first
+incident (hurricane FL, GA); ``matched_by_incident`` gives each one's. Prints one JSON line on
+stdout, progress on stderr.
 
     .venv/bin/python bench/audience.py --contacts 100000 --db postgresql
     .venv/bin/python bench/audience.py --contacts 1000000 --db postgresql --runs 8

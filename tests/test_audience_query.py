@@ -3,18 +3,23 @@ the database sorts in is the rules' order, and coordinators' changes apply as th
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text
 
 from bot.db.models import ContactScope
+from bot.db.stores.directory import ANALYZE_AFTER
 from bot.db.unit_of_work import alembic_config
+from bot.directory.rules import audience as rules
 from bot.directory.rules.audience import ADD, REMOVE, SLACK, SMS, VOICE, Scope, assemble
-from bot.directory.rules.contacts import ContactRecord
+from bot.directory.rules.contacts import Consent, ContactRecord
 from bot.directory.service import audience
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import parse_declare
+from bot.sms.service import consent
 from tests.conftest import COORDINATOR
 from tests.support.slash import Slash
 from tests.test_audience import _all_candidates
@@ -182,3 +187,59 @@ def test_an_incident_over_many_regions_has_bits_for_each(container):
         found = audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
     assert {m.reasons for m in found} == {("serves SC", "always included (interpreter)"),
                                           ("serves AL",)}
+
+
+def test_the_querys_channel_is_the_rules_channel_for_every_combination(container):
+    """The query's copy of ``channel_of`` over every channel asked for, Slack id or none,
+    number or none, number status and SMS consent."""
+    declare(container)
+    combinations = list(itertools.product(("", SMS, VOICE, SLACK), (True, False), (True, False),
+                                          ("ok", "landline", "invalid"), [c.value for c in Consent]))
+    load(container, *[ContactRecord(name=f"P{i}", phone=f"+1202555{i:04d}" if phone else None,
+                                    email=f"p{i}@example.org", regions=("FL",), channel=wants,
+                                    slack_user_id=f"U0P{i:04d}" if slack else None)
+                      for i, (wants, slack, phone, _, _) in enumerate(combinations)])
+    with container.db.unit_of_work() as uow:
+        for i, (_, _, _, status, consent) in enumerate(combinations):
+            contact = uow.contacts.by_folded_name(f"p{i}")[0]
+            contact.phone_status, contact.sms_consent = status, consent
+        uow.commit()
+    with container.db.unit_of_work(read_only=True) as uow:
+        names = {cid: name for cid, (name, _) in audience.names(uow, members(container)).items()}
+    found = {names[m.id]: m.channel for m in members(container)}
+    assert found == {f"P{i}": rules.channel_of(wants, slack, phone, status, consent)
+                     for i, (wants, slack, phone, status, consent) in enumerate(combinations)}
+    assert set(found.values()) == {SLACK, SMS, VOICE, rules.UNREACHABLE}
+
+
+def test_a_stop_or_a_number_marked_unusable_changes_the_next_audience(container):
+    declare(container)
+    load(container, ContactRecord(name="A Texts", phone="+12025550101", regions=("FL",)),
+         ContactRecord(name="B Landline", phone="+12025550102", regions=("FL",)),
+         ContactRecord(name="C Invalid", phone="+12025550103", regions=("FL",)))
+    assert [m.channel for m in members(container)] == [SMS, SMS, SMS]
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    with container.db.unit_of_work() as uow:
+        consent.opt_out(uow, "+12025550101", source="sms:STOP", at=now)
+        consent.mark_number(uow, "+12025550102", status="landline", code="21614", at=now)
+        consent.mark_number(uow, "+12025550103", status="invalid", code="21211", at=now)
+        uow.commit()
+    assert [m.channel for m in members(container)] == [rules.UNREACHABLE, VOICE, rules.UNREACHABLE]
+    with container.db.unit_of_work() as uow:
+        consent.opt_in(uow, "+12025550101", source="sms:START", at=now)
+        uow.commit()
+    assert [m.channel for m in members(container)] == [SMS, VOICE, rules.UNREACHABLE]
+
+
+def test_a_large_import_leaves_postgresql_statistics_for_the_audience_query(container):
+    """Without them (a server with autovacuum off) PostgreSQL plans for a handful of entries."""
+    with container.db.unit_of_work() as uow:
+        if uow.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite's plan needs no statistics")
+    load(container, *[ContactRecord(name=f"P{i}", phone=f"+1202555{i:04d}", regions=("FL",))
+                      for i in range(ANALYZE_AFTER)])
+    with container.db.unit_of_work(read_only=True) as uow:
+        counted = dict(uow.session.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('contacts', "
+            "'contact_scopes') AND relnamespace = current_schema()::regnamespace")).all())
+    assert counted == {"contacts": ANALYZE_AFTER, "contact_scopes": ANALYZE_AFTER}

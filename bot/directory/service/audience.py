@@ -16,7 +16,6 @@ from bot.directory.rules.audience import (
     Override,
     Scope,
     Summary,
-    channel_of,
     directory_reasons,
     summarise,
 )
@@ -45,9 +44,9 @@ def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str])
 
     The query finds the candidates by index, in the directory's order, and says for each entry
     which of the incident's regions, whether type ``all`` and which always-include tags
-    matched. The reasons come from the rules once per distinct match, the channel once per
-    distinct reachability (a large directory has few of either), not once per contact; the
-    rules stay the one statement of both (tests compare the two).
+    matched, and the channel (the query's copy of ``channel_of``). The reasons come from the
+    rules once per distinct match (a large directory has few), not once per contact; tests
+    compare the query's channels and reasons with the rules'.
     """
     scope = scope_of(incident, always_include_tags)
     changes = overrides(uow, incident.id)
@@ -94,8 +93,8 @@ def _candidate(row) -> Candidate:
 
 
 class _Matcher:
-    """Turns candidate rows into members, with the reasons of each distinct match and the
-    channel of each distinct reachability looked up rather than worked out again."""
+    """Turns candidate rows into members, with the reasons of each distinct match looked up
+    rather than worked out again."""
 
     def __init__(self, scope: Scope, regions: list[str]):
         self._scope, self._regions = scope, regions
@@ -105,8 +104,7 @@ class _Matcher:
         found: list[Member] = []
         keep, known = found.append, self._reasons.get
         last, last_matched, kept = None, 0, False
-        for (cid, language, home, org_type, phone, regions, wants, slack_id, status, consent,
-             matched) in rows:
+        for cid, language, home, org_type, phone, regions, channel, matched in rows:
             if cid == last:  # another entry of the contact just seen: together, one match
                 matched |= last_matched
                 if kept:
@@ -122,7 +120,6 @@ class _Matcher:
                 if change.action == ADD:
                     reasons += (f"added by <@{change.actor}>",)
             if reasons:
-                channel = channel_of(wants, bool(slack_id), bool(phone), status, consent)
                 keep(_new(Member, (cid, channel, reasons, language, home or language, phone,
                                    org_type, _tuple(regions))))
                 kept = True

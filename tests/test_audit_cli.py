@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -20,17 +19,9 @@ from bot.records.jobs import ANCHORED
 from bot.records.service import verify_database
 from schedules.jobs import fire_due_work
 from tests.conftest import COORDINATOR
+from tests.support.cli import coordbot
 from tests.support.notes import draft
 from tests.support.scenario import declared_with_contacts
-
-
-def coordbot(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update(COORDBOT_DATABASE__URL=database_url, COLUMNS="200")
-    result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
 
 
 @pytest.fixture

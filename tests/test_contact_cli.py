@@ -11,6 +11,8 @@ from pathlib import Path
 
 from bot.db.unit_of_work import Database
 from bot.directory.service.files import export_contacts
+from tests.support.cli import Ran
+from tests.support.cli import coordbot as run_coordbot
 from tests.support.contacts import (
     EXAMPLE,
     EXAMPLE_ROWS,
@@ -22,13 +24,8 @@ from tests.support.contacts import (
 
 # ---------------------------------------------------------------- the command line
 
-def coordbot(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update(COORDBOT_DATABASE__URL=database_url, COLUMNS="200")
-    result = subprocess.run([sys.executable, "-m", "bot", "contacts", *args], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+def coordbot(database_url: str, cwd: Path, *args: str) -> Ran:
+    return run_coordbot(database_url, cwd, "contacts", *args)
 
 
 def test_cli_import_list_show(database_url, tmp_path):

@@ -10,10 +10,7 @@ owner as named then). The test names those kinds and checks no other event holds
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -22,6 +19,7 @@ from bot.errors import NotFound
 from bot.records import erasure
 from bot.records.service import verify_database
 from tests.conftest import COORDINATOR
+from tests.support.cli import coordbot as run_coordbot
 from tests.support.notes import ANA, KEY, MINH
 from tests.support.records import NAME, every_row, lived_incident
 from tests.support.scenario import import_people
@@ -121,12 +119,7 @@ def test_an_unknown_name_erases_nothing(container, lived):
 
 
 def coordbot(database_url, cwd, *args, answer=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update(COORDBOT_DATABASE__URL=database_url, COLUMNS="200")
-    result = subprocess.run([sys.executable, "-m", "bot", "contacts", "erase", *args], cwd=cwd,
-                            env=env, capture_output=True, text=True, timeout=120, input=answer)
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    return run_coordbot(database_url, cwd, "contacts", "erase", *args, answer=answer)
 
 
 def test_the_command_asks_first_and_reports_the_rows(container, lived, database_url, tmp_path):

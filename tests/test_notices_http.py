@@ -10,6 +10,7 @@ from bot.incidents.blocks import CLOSE_CONFIRM_ACTION
 from bot.sandbox.harness import live_app
 from bot.sms.blocks import NOTICE_CANCEL_ACTION
 from tests.conftest import COORDINATOR
+from tests.support.outbox import summary_refreshes_due
 from tests.support.waiting import wait_until
 
 ANA, MINH = "+12025550101", "+12025550102"
@@ -101,9 +102,11 @@ def test_a_small_send_shows_the_preview_and_the_channel_gets_the_notice_once(liv
     messages = live.emulator.channels[channel].messages
 
     def posted_and_delivered():
+        summary_refreshes_due(live.container.db, live.container.clock.now())
         posts = [m.text for m in messages if "Refugios abiertos." in m.text]
         return posts if posts and "Delivery: 2 delivered" in posts[-1] else None
-    posts = wait_until(posted_and_delivered, what="the notice in the channel", timeout_s=30)
+    posts = wait_until(posted_and_delivered, what="the notice in the channel", timeout_s=30,
+                       poll_s=0.1)
     assert len(posts) == 1
     assert "> Shelters open &lt;!here&gt;." in posts[0] and "Spanish 1, Vietnamese 1" in posts[0]
 

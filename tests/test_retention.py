@@ -5,9 +5,6 @@ untouched until released; a second run and a dry run agree with the first."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -25,6 +22,7 @@ from bot.records import retention
 from bot.records.service import HOLD_PLACED, HOLD_RELEASED, verify_database
 from schedules.jobs import fire_due_work
 from tests.conftest import OFFICIAL
+from tests.support.cli import coordbot as run_coordbot
 from tests.support.notes import ANA, KEY
 from tests.support.records import every_row, lived_incident
 from tests.support.slash import Slash
@@ -154,13 +152,8 @@ def test_the_daily_job_purges_a_batch_a_tick_once_a_day(container, clock, incide
 
 
 def coordbot(database_url, cwd, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDBOT_")}
-    env.update(COORDBOT_DATABASE__URL=database_url, COLUMNS="200",
-               COORDBOT_RETENTION__AFTER_CLOSED_DAYS="1")
-    result = subprocess.run([sys.executable, "-m", "bot", "retention", "run", *args], cwd=cwd,
-                            env=env, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    return run_coordbot(database_url, cwd, "retention", "run", *args,
+                        settings={"COORDBOT_RETENTION__AFTER_CLOSED_DAYS": "1"})
 
 
 def test_the_command_shows_what_would_go_then_what_went(container, incident, database_url,

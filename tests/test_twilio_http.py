@@ -12,6 +12,7 @@ from bot.i18n.catalog import render
 from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import TwilioEmulator
 from tests.conftest import COORDINATOR
+from tests.support.outbox import summary_refreshes_due
 from tests.support.scenario import import_people
 from tests.support.waiting import wait_until
 
@@ -83,8 +84,9 @@ def test_a_notice_goes_out_by_sms_and_callbacks_update_the_summary(live):
     messages = live.emulator.channels[channel].messages
 
     def summary_says_delivered():
+        summary_refreshes_due(live.container.db, live.container.clock.now())
         return any(m.text.startswith("SMS notice") and "2 delivered" in m.text for m in messages)
-    wait_until(summary_says_delivered, what="the delivery summary", timeout_s=30)
+    wait_until(summary_says_delivered, what="the delivery summary", timeout_s=30, poll_s=0.1)
     assert len([m for m in messages if m.text.startswith("SMS notice")]) == 1
 
     live.text_in("Necesitamos agua en Lake City", sender=ANA)

@@ -24,6 +24,7 @@ from bot.sandbox.harness import live_app
 from bot.sandbox.twilio import TwilioEmulator
 from bot.voice.delivery import MessageCalls
 from tests.conftest import COORDINATOR
+from tests.support.outbox import summary_refreshes_due
 from tests.support.scenario import import_people
 from tests.support.waiting import wait_until
 from tests.support.webhooks import WebhookReceiver
@@ -83,6 +84,8 @@ def wait_status(live, key: str, status: str) -> None:
 
 
 def summary(live, channel: str) -> str:
+    """The channel's delivery summary, once any refresh waiting out its throttle has run."""
+    summary_refreshes_due(live.container.db, live.container.clock.now())
     messages = live.emulator.channels[channel].messages
     return next((m.text for m in reversed(messages) if m.text.startswith("SMS notice")), "")
 
@@ -105,7 +108,7 @@ def test_a_notice_to_a_landline_becomes_one_call_read_in_spanish(live):
     wait_status(live, "notice:1:1:voice", "answered")
     assert len(live.twilio.calls_to(ANA)) == 1
     wait_until(lambda: "by phone call: 1 answered" in summary(live, channel),
-               what="the summary counting the call", timeout_s=30)
+               what="the summary counting the call", timeout_s=30, poll_s=0.1)
     assert " to 2 recipients (Spanish 2)" in summary(live, channel)  # Ana once, text or call
     assert "1 failed: 1 not a mobile number" in summary(live, channel)
 
@@ -164,7 +167,7 @@ def test_no_answer_is_called_again_within_the_limit_and_reported(live):
     live.twilio.fail_call(one_call_to(live, ROSA, count=2).sid, status="busy")
     wait_status(live, "notice:1:2", "busy")  # voice.max_tries = 2: no third call
     wait_until(lambda: "by phone call: 1 busy" in summary(live, channel),
-               what="the summary reporting the busy line", timeout_s=30)
+               what="the summary reporting the busy line", timeout_s=30, poll_s=0.1)
     assert len(live.twilio.calls_to(ROSA)) == 2
 
 

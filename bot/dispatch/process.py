@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import select
+import sys
 import threading
 import time
 from typing import Any
@@ -68,17 +69,20 @@ class CommandProcess:
         """A new request is in the inbox: one byte down the child's pipe, never blocking."""
         _poke(self._signal, WAKE)
 
-    def stop(self, timeout_s: float = 30) -> None:
+    def stop(self, timeout_s: float = 30) -> int | None:
+        """Asks the worker to finish and waits for it; its exit code (0 when it stopped
+        cleanly, negative when it had to be terminated), or None when none was running."""
         self._stopping.set()
         process, self._process = self._process, None
         if process is None:
-            return
+            return None
         if process.is_alive():
             _poke(self._signal, HALT)
             process.join(timeout_s)
         if process.is_alive():
             process.terminate()
             process.join(5)
+        return process.exitcode
 
     def _spawn(self, timeout_s: float = 60) -> None:
         """A new child with a new pipe: a killed child can leave a lock or an Event of
@@ -154,6 +158,20 @@ def _serve(settings: Settings, run_outbox: bool, run_scheduler: bool, log_level:
         if scheduler is not None:
             scheduler.stop()
         container.stop()
+    _exit_stopped()
+
+
+def _exit_stopped() -> None:
+    """Ends a worker that stopped cleanly without the interpreter's teardown: freeing every
+    module and object the product imported took a third of a second at each stop, paid again
+    at every restart and by every test of the live app. Nothing is left to finalize by then
+    (the container is stopped, its threads joined); the logs and standard streams are flushed
+    first. A worker that failed still raises, and exits through ``multiprocessing``."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _poke(signal: Any, byte: bytes) -> None:

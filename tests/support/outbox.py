@@ -88,3 +88,15 @@ def all_rows(db) -> list[SimpleNamespace]:
 
 def seconds_until(when, clock) -> float:
     return (when - clock.now()).total_seconds()
+
+
+def summary_refreshes_due(db, now) -> None:
+    """Brings a notice's waiting delivery-summary refreshes due at ``now``: it stands in for
+    their throttle's seconds passing on a live app's real clock. The first post is left as it
+    was queued (due with the texts), and a row a worker holds is not touched."""
+    with db.unit_of_work() as uow:
+        for row in uow.outbox.with_key_prefix("delivery-summary:", statuses=["pending"], lock=True):
+            refresh = int(row.idempotency_key.rsplit(":", 1)[1]) > 1
+            if refresh and row.claimed_by is None and row.next_attempt_at > now:
+                row.next_attempt_at = now
+        uow.commit()

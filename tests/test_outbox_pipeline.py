@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -220,3 +221,37 @@ def test_under_a_send_budget_each_batch_is_recorded_before_the_next_claim(db, cl
         worker.close()
     assert statuses_seen == {"k05": "sent"}
     assert sorted(sender.sent) == keys(30)
+
+
+def test_under_a_send_budget_a_claim_is_this_workers_share_of_it_in_segments(db, clock):
+    """Two live workers share a budget of 100 segments/s and the texts have 2 segments each: a
+    fifth of a second of this worker's half is 5 texts (a whole fifth of all of it, at one
+    segment a text, until a claim has shown otherwise)."""
+    add(db, clock, "held")
+    with db.unit_of_work() as uow:
+        for key in keys(40):
+            enqueue(uow, key=key, kind=KIND, purpose="test", payload={"n": key},
+                    now=clock.now(), segments=2)
+        uow.commit()
+    other = db.claimant()  # another worker: on SQLite one on another host (never taken for dead)
+    token = other.token()
+    if token.startswith("local:"):
+        token = "local:elsewhere:1:1"
+    with db.unit_of_work() as uow:
+        held = uow.outbox.claim_due_rows(now=clock.now(), limit=1, lease=timedelta(seconds=60),
+                                         claimant=token)
+        uow.commit()
+    assert [m.idempotency_key for m in held] == ["held"]
+    sender = Provider()
+    sender.segments_per_s = 100.0
+    worker = OutboxWorker(db=db, clock=clock, settings=OutboxSettings(**{**OPTIONS, "batch_size": 50}),
+                          senders={KIND: sender}, rng=random.Random(0))
+    try:
+        assert worker.claim_limit() == 20
+        assert worker.drain_once() == 20
+        assert worker.claim_limit() == 5
+        assert worker.drain_once() == 5
+    finally:
+        worker.close()
+        other.close()
+    assert sorted(sender.sent) == keys(25)

@@ -31,6 +31,7 @@ class DeadClaims:
         self._every = timedelta(seconds=min(CHECK_S, lease_s / 4))
         self._last: datetime | None = None
         self.watching = False  # live workers other than this one held rows at the last look
+        self.sharing = 1  # the workers holding rows at the last look, this one counted in
 
     def token(self) -> str | None:
         """The name this worker writes on its claims (None: it has none, the lease alone)."""
@@ -43,7 +44,8 @@ class DeadClaims:
             return 0
         self._last = now
         self._claimant.check()
-        freed, self.watching = uow.outbox.free_dead_claims(self._claimant, now=now)
+        freed, others = uow.outbox.free_dead_claims(self._claimant, now=now)
+        self.watching, self.sharing = others > 0, 1 + others
         if freed:
             log.info("outbox: %d row(s) claimed by a worker that is gone are due again", freed)
         return freed

@@ -106,6 +106,7 @@ class OutboxWorker:
         self.listening = threading.Event()  # set while a PostgreSQL LISTEN wakes this worker
         self._rng = rng or random.Random()
         self._claims = DeadClaims(db=db, clock=clock, lease_s=settings.lease_s)
+        self._segments_per_row = 1.0  # of the last claim's texts: a budget counts segments
         self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
                       if settings.concurrency > 1 else None)
 
@@ -149,6 +150,9 @@ class OutboxWorker:
         if not claimed:
             uow.session.close()
             return None
+        sized = [m.segments for m in claimed if m.segments]
+        if sized:
+            self._segments_per_row = sum(sized) / len(sized)
         # Claimed ahead only when nothing paces the sends: under a budget they wait for their
         # slots anyway, and a claim ahead would make an urgent message wait for two batches.
         ahead = len(rows) >= limit and not self._paced()
@@ -197,12 +201,17 @@ class OutboxWorker:
         A sender with a shared send budget (``segments_per_s``) keeps claims to about a fifth of
         a second of it (at least ``concurrency``): a worker comes back to the queue that often,
         so a reminder queued behind a large notice waits for one short batch, not a long one.
+        The fifth of a second is of this worker's share of the budget, in segments: the budget
+        is divided among the workers that held rows at the last look, and rows are counted at
+        the last claim's segments per message. (Claims of a whole fifth each, by four workers
+        sending 2-segment texts, took 1.6 s to send, and a reminder waited up to that long.)
         """
         limit = self._settings.batch_size
         for sender in self._senders.values():
             budget = getattr(sender, "segments_per_s", 0) or 0
             if budget > 0:
-                limit = min(limit, max(self._settings.concurrency, int(budget * CLAIM_AHEAD_S)))
+                share = budget * CLAIM_AHEAD_S / self._claims.sharing / self._segments_per_row
+                limit = min(limit, max(self._settings.concurrency, int(share)))
         return limit
 
     def _paced(self) -> bool:

@@ -228,14 +228,14 @@ class OutboxRepository:
             .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until >= now,
                    OutboxMessage.claimed_by.is_not(None))))
 
-    def free_dead_claims(self, claimant, *, now: datetime) -> tuple[int, bool]:
+    def free_dead_claims(self, claimant, *, now: datetime) -> tuple[int, int]:
         """Frees the rows of workers ``claimant`` (``bot.db.claimants``) finds dead; returns how
-        many, and whether live workers other than this one still hold rows (worth looking
-        again soon)."""
+        many, and how many live workers other than this one still hold rows (worth looking
+        again soon; they share the senders' budgets with it)."""
         own = claimant.token()
         others = self.claim_holders(now=now) - {own}
         dead = claimant.dead(self._session.connection(), others) if others else set()
-        return self.free_claims(dead, now=now), bool(others - dead)
+        return self.free_claims(dead, now=now), len(others - dead)
 
     def free_claims(self, claimants: set[str], *, now: datetime) -> int:
         """Ends the leases of rows held by ``claimants`` (workers that died): they are due now,

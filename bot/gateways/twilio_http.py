@@ -28,8 +28,8 @@ class SettledSession(requests.Session):
 
     ``requests`` asks the environment again for every request (``merge_environment_settings``
     walks all of ``os.environ`` for ``*_proxy`` variables and the CA bundle): in a fan-out
-    against a local Twilio emulator that was about a third of each message's CPU time, taken
-    from the sends on the same GIL. A sender's process does not change its environment while
+    against a local Twilio emulator that was 0.14 ms a request, about a sixth of a bare send's
+    CPU time, taken from the sends on the same GIL. A sender's process does not change its environment while
     it runs, so the answer for a host (``no_proxy`` is per host) is kept; a call that passes
     its own proxies, stream, verify or cert setting is not cached.
     """

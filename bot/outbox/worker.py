@@ -34,7 +34,6 @@ from bot.db.unit_of_work import Database, UnitOfWork
 from bot.observe import metrics
 from bot.outbox.claims import DeadClaims, within_rates
 from bot.outbox.contract import (
-    EXPIRED,
     AfterRecord,
     Deferred,
     Delivered,
@@ -43,6 +42,7 @@ from bot.outbox.contract import (
     Sender,
     Suppressed,
 )
+from bot.outbox.failures import FailureRecorder, metric_labels
 from bot.outbox.lease import LeaseKeeper
 from bot.ports import DeliveryError, OutcomeUnknown
 
@@ -104,7 +104,8 @@ class OutboxWorker:
         self._senders = senders
         self.wakeup = wakeup or Wakeup()
         self.listening = threading.Event()  # set while a PostgreSQL LISTEN wakes this worker
-        self._rng = rng or random.Random()
+        self._failures = FailureRecorder(settings=settings, clock=clock,
+                                         rng=rng or random.Random())
         self._claims = DeadClaims(db=db, clock=clock, lease_s=settings.lease_s)
         self._segments_per_row = 1.0  # of the last claim's texts: a budget counts segments
         self._pool = (ThreadPoolExecutor(settings.concurrency, thread_name_prefix="outbox-send")
@@ -249,7 +250,7 @@ class OutboxWorker:
                         error = outcome(uow, row)
                 recorded.setdefault(row.kind, []).append((row, error))
             uow.outbox.record_sent(sent, at=now)
-            counted = Counter(_outcome_of(row) for pairs in recorded.values() for row, _ in pairs)
+            counted = Counter(metric_labels(row) for pairs in recorded.values() for row, _ in pairs)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)
                 if hook is not None:
@@ -348,7 +349,7 @@ class OutboxWorker:
         except Deferred as deferred:
             reason, delay = str(deferred), deferred.delay_s
             def defer(uow: UnitOfWork, row: OutboxMessage) -> None:
-                self._retry_later(row, "deferred", reason, delay, count_attempt=False)
+                self._failures.retry_later(row, "deferred", reason, delay, count_attempt=False)
 
             return defer
         except DeliveryError as error:
@@ -379,58 +380,7 @@ class OutboxWorker:
 
     def _failure_outcome(self, error: DeliveryError) -> Outcome:
         def record(uow: UnitOfWork, row: OutboxMessage) -> DeliveryError:
-            self._record_failure(row, error)
+            self._failures.record(row, error)
             return error
 
         return record
-
-    def _record_failure(self, message: OutboxMessage, error: DeliveryError) -> None:
-        if isinstance(error, Suppressed):
-            log.info("outbox %s suppressed: %s", message.idempotency_key, error.code)
-            message.status = "suppressed"
-            message.error_code, message.error_message = error.code, str(error)
-            message.claimed_until = None
-            return
-        if isinstance(error, Expired):
-            log.info("outbox %s expired before it could be sent", message.idempotency_key)
-            message.status = EXPIRED
-            message.error_code, message.error_message = error.code, str(error)
-            message.claimed_until = None
-            return
-        unknown = isinstance(error, OutcomeUnknown)
-        # An unknown outcome at the last attempt still gets its last look (LAST_LOOK).
-        if error.permanent or (message.attempts >= self._settings.max_attempts and not unknown):
-            # The reason is stored; the log names the key and code only (no phone numbers).
-            log.warning("outbox %s failed for good after %d attempt(s): %s",
-                        message.idempotency_key, message.attempts, error.code)
-            message.status = "failed"
-            message.error_code, message.error_message = error.code, str(error)
-            message.claimed_until = None
-            return
-        delay = min(self._settings.backoff_max_s,
-                    self._settings.backoff_base_s * 2 ** (max(message.attempts, 1) - 1))
-        delay = delay * (0.5 + self._rng.random() / 2)
-        if error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        log.info("outbox %s %s in %.1fs: %s", message.idempotency_key,
-                 "outcome unknown, to be looked up" if unknown else "retry", delay, error.code)
-        self._retry_later(message, error.code, str(error), delay)
-        if unknown:
-            message.status = "unknown"
-
-    def _retry_later(self, message: OutboxMessage, code: str, text: str, delay_s: float,
-                     count_attempt: bool = True) -> None:
-        message.status = "pending"
-        message.error_code, message.error_message = code, text
-        message.next_attempt_at = self._clock.now() + timedelta(seconds=delay_s)
-        message.claimed_until = None
-        if not count_attempt:
-            message.attempts -= 1
-
-
-def _outcome_of(row: OutboxMessage) -> tuple[str, str, str | None]:
-    """The send metric's labels for a row just recorded: its kind, what happened (its status;
-    ``retry`` or ``deferred`` for a row due again) and the error code."""
-    if row.status == "pending":
-        return row.kind, "deferred" if row.error_code == "deferred" else "retry", row.error_code
-    return row.kind, row.status, row.error_code

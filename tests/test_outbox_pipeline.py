@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import timedelta
 
 import pytest
 
@@ -21,6 +20,7 @@ from bot.outbox.contract import Delivered
 from bot.outbox.queue import enqueue
 from bot.outbox.worker import OutboxWorker
 from tests.support.outbox import KIND, add, all_rows, row
+from tests.test_outbox_dead_claims import claim, dead_token, live_token
 
 OPTIONS = {"batch_size": 10, "concurrency": 3, "max_attempts": 5, "lease_s": 60.0}
 
@@ -223,35 +223,58 @@ def test_under_a_send_budget_each_batch_is_recorded_before_the_next_claim(db, cl
     assert sorted(sender.sent) == keys(30)
 
 
+def budget_worker(db, clock, sender: Provider) -> OutboxWorker:
+    sender.segments_per_s = 100.0  # a fifth of a second of it: 20 segments
+    return OutboxWorker(db=db, clock=clock, senders={KIND: sender}, rng=random.Random(0),
+                        settings=OutboxSettings(**{**OPTIONS, "batch_size": 50}))
+
+
+def held_by(db, clock, token: str) -> None:
+    """A row ``held`` that the worker named ``token`` claimed."""
+    add(db, clock, "held")
+    assert claim(db, clock, token)
+
+
+def queue_texts(db, clock, count: int) -> None:
+    """``count`` texts of 2 segments each."""
+    with db.unit_of_work() as uow:
+        for key in keys(count):
+            enqueue(uow, key=key, kind=KIND, purpose="test", payload={"n": key},
+                    now=clock.now(), segments=2)
+        uow.commit()
+
+
 def test_under_a_send_budget_a_claim_is_this_workers_share_of_it_in_segments(db, clock):
     """Two live workers share a budget of 100 segments/s and the texts have 2 segments each: a
     fifth of a second of this worker's half is 5 texts (a whole fifth of all of it, at one
     segment a text, until a claim has shown otherwise)."""
-    add(db, clock, "held")
-    with db.unit_of_work() as uow:
-        for key in keys(40):
-            enqueue(uow, key=key, kind=KIND, purpose="test", payload={"n": key},
-                    now=clock.now(), segments=2)
-        uow.commit()
-    other = db.claimant()  # another worker: on SQLite one on another host (never taken for dead)
-    token = other.token()
-    if token.startswith("local:"):
-        token = "local:elsewhere:1:1"
-    with db.unit_of_work() as uow:
-        held = uow.outbox.claim_due_rows(now=clock.now(), limit=1, lease=timedelta(seconds=60),
-                                         claimant=token)
-        uow.commit()
-    assert [m.idempotency_key for m in held] == ["held"]
     sender = Provider()
-    sender.segments_per_s = 100.0
-    worker = OutboxWorker(db=db, clock=clock, settings=OutboxSettings(**{**OPTIONS, "batch_size": 50}),
-                          senders={KIND: sender}, rng=random.Random(0))
+    with live_token(db) as other:
+        held_by(db, clock, other)
+        queue_texts(db, clock, 40)
+        worker = budget_worker(db, clock, sender)
+        try:
+            assert worker.claim_limit() == 20
+            assert worker.drain_once() == 20
+            assert worker.claim_limit() == 5
+            assert worker.drain_once() == 5
+        finally:
+            worker.close()
+    assert sorted(sender.sent) == keys(25)
+
+
+def test_a_worker_that_died_no_longer_shares_the_budget(db, clock):
+    """Its rows are freed at the next look (asked for at the provider first), and the claims
+    are this worker's whole fifth of a second again: 10 texts of 2 segments."""
+    held_by(db, clock, dead_token(db))
+    queue_texts(db, clock, 40)
+    sender = Provider()
+    worker = budget_worker(db, clock, sender)
     try:
-        assert worker.claim_limit() == 20
         assert worker.drain_once() == 20
-        assert worker.claim_limit() == 5
-        assert worker.drain_once() == 5
+        assert worker.claim_limit() == 10
+        assert worker.drain_once() == 10
     finally:
         worker.close()
-        other.close()
-    assert sorted(sender.sent) == keys(25)
+    assert sender.looked_up == ["held"]
+    assert sorted(sender.sent) == sorted(["held", *keys(29)])

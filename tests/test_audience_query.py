@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
-from bot.db.models import ContactScope
+from bot.db.models import ContactReach
+from bot.db.reach import read_profile
 from bot.db.stores.directory import ANALYZE_AFTER
 from bot.db.unit_of_work import alembic_config
 from bot.directory.rules import audience as rules
@@ -57,17 +58,48 @@ def test_an_import_that_moves_a_contact_moves_it_in_and_out_of_the_audience(cont
     assert [m.reasons for m in members(container)] == [("always included (interpreter)",)]
 
 
-def test_scope_rows_are_the_pairs_of_regions_and_types_and_go_with_the_contact(container):
+def test_index_rows_are_the_pairs_tags_and_one_for_everyone_and_go_with_the_contact(container):
     load(container, ContactRecord(name="Ana Ruiz", phone="+12025550101", regions=("FL", "GA"),
-                                  incident_types=("flood", "hurricane")))
+                                  incident_types=("flood", "hurricane"), tags=("faith",),
+                                  organisation="Iglesia Ángel"))
     with container.db.unit_of_work() as uow:
-        pairs = {(s.region, s.incident_type) for s in uow.session.scalars(select(ContactScope))}
+        rows = {(r.key, r.sort_key, read_profile(r.profile))
+                for r in uow.session.scalars(select(ContactReach))}
         contact = uow.contacts.by_phone("+12025550101")
         uow.erasure.remove_contact(contact.id)
         uow.commit()
-    assert pairs == {("FL", "flood"), ("FL", "hurricane"), ("GA", "flood"), ("GA", "hurricane")}
+    sort_key = "iglesia angel\x1fana ruiz"
+    profile = ("en", "en", "", SMS, ("FL", "GA"))
+    assert rows == {(key, sort_key, profile) for key in ("FL/flood", "FL/hurricane", "GA/flood",
+                                                     "GA/hurricane", "#faith", "*")}
     with container.db.unit_of_work() as uow:
-        assert uow.session.scalars(select(ContactScope)).all() == []
+        assert uow.session.scalars(select(ContactReach)).all() == []
+
+
+def test_an_inactive_contact_has_no_index_rows_until_reactivated(container):
+    declare(container)
+    person = dict(name="Ana Ruiz", phone="+12025550101", regions=("FL",))
+    load(container, ContactRecord(**person, active=False))
+    with container.db.unit_of_work(read_only=True) as uow:
+        assert uow.session.scalars(select(ContactReach)).all() == []
+    load(container, ContactRecord(**person))
+    assert [m.reasons for m in members(container)] == [("serves FL",)]
+
+
+def test_an_orm_change_to_a_contact_rewrites_its_rows_and_a_rollback_keeps_them(container):
+    declare(container)
+    load(container, ContactRecord(name="Ana Ruiz", phone="+12025550101", regions=("FL",)))
+    with container.db.unit_of_work() as uow:
+        contact = uow.contacts.by_phone("+12025550101")
+        contact.language, contact.active = "es", True
+        uow.commit()
+    assert [(m.language, m.channel) for m in members(container)] == [("es", SMS)]
+    with container.db.unit_of_work() as uow:
+        uow.contacts.by_phone("+12025550101").active = False
+        uow.session.flush()
+        assert uow.session.scalars(select(ContactReach)).all() == []
+        uow.rollback()
+    assert [m.language for m in members(container)] == ["es"]
 
 
 def test_the_database_sorts_as_the_rules_do_accents_and_case_aside(container):
@@ -124,21 +156,28 @@ def test_the_migration_fills_the_index_from_the_links_already_there(empty_databa
     engine = create_engine(empty_database_url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0021")
-        connection.execute(text(
-            "INSERT INTO contacts (id, name, name_folded, organisation, organisation_folded, "
-            "organisation_type, role, phone, language, home_language, timezone, regions, "
-            "incident_types, tags, sms_consent, phone_status, channel, active, created_at, "
-            "updated_at) VALUES (1, 'A', 'a', '', '', '', '', '+12025550101', 'en', 'en', 'UTC', "
-            "'[\"FL\", \"GA\"]', '[\"all\"]', '[]', 'yes', 'ok', '', true, "
-            "'2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')"))
-        connection.execute(text("INSERT INTO contact_regions VALUES (1, 'FL'), (1, 'GA')"))
-        connection.execute(text("INSERT INTO contact_incident_types VALUES (1, 'all')"))
+        for cid, active in ((1, "true"), (2, "false")):
+            connection.execute(text(
+                "INSERT INTO contacts (id, name, name_folded, organisation, organisation_folded, "
+                "organisation_type, role, phone, language, home_language, timezone, regions, "
+                "incident_types, tags, sms_consent, phone_status, channel, active, created_at, "
+                f"updated_at) VALUES ({cid}, 'A', 'a', 'O', 'o', 'faith', '', '+1202555010{cid}', "
+                "'es', 'es', 'UTC', '[\"FL\", \"GA\"]', '[\"all\"]', '[\"interpreter\"]', "
+                f"'opted_out', 'landline', '', {active}, '2026-12-01 00:00:00+00:00', "
+                "'2026-12-01 00:00:00+00:00')"))
+            connection.execute(text(f"INSERT INTO contact_regions VALUES ({cid}, 'FL'), ({cid}, 'GA')"))
+            connection.execute(text(f"INSERT INTO contact_incident_types VALUES ({cid}, 'all')"))
+            connection.execute(text(f"INSERT INTO contact_tags VALUES ({cid}, 'interpreter')"))
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
-        rows = connection.execute(text("SELECT region, incident_type, contact_id "
-                                       "FROM contact_scopes ORDER BY region")).all()
+        rows = connection.execute(text(
+            "SELECT key, contact_id, sort_key, phone, profile FROM contact_reach ORDER BY key")).all()
+        tables = inspect(connection).get_table_names()
     engine.dispose()
-    assert [tuple(r) for r in rows] == [("FL", "all", 1), ("GA", "all", 1)]
+    row = (1, "o\x1fa", "+12025550101", ("es", "es", "faith", VOICE, ("FL", "GA")))
+    assert [(*r[:4], read_profile(r[4])) for r in rows] == [
+        (key, *row) for key in ("#interpreter", "*", "FL/all", "GA/all")]
+    assert "contact_scopes" not in tables
 
 
 def test_a_contact_matched_several_ways_is_one_member_with_every_reason(container):
@@ -241,5 +280,5 @@ def test_a_large_import_leaves_postgresql_statistics_for_the_audience_query(cont
     with container.db.unit_of_work(read_only=True) as uow:
         counted = dict(uow.session.execute(text(
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('contacts', "
-            "'contact_scopes') AND relnamespace = current_schema()::regnamespace")).all())
-    assert counted == {"contacts": ANALYZE_AFTER, "contact_scopes": ANALYZE_AFTER}
+            "'contact_reach') AND relnamespace = current_schema()::regnamespace")).all())
+    assert counted == {"contacts": ANALYZE_AFTER, "contact_reach": 2 * ANALYZE_AFTER}

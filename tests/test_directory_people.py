@@ -63,9 +63,15 @@ def shown(container, reference: str) -> dict[str, str]:
     ("Łódź Straße", "lodz strasse"),
     ("ﬁona", "fiona"),  # a ligature, taken apart by NFKD
     ("王小明", "王小明"),  # nothing to take off
+    ("Ana\x01 Ruiz\x1f\tB\x85C\x9f", "ana ruiz b c"),  # controls dropped, or spaces
 ])
 def test_a_name_folds_without_accents_case_or_extra_spaces(written, folded):
     assert fold(written) == folded
+
+
+def test_a_folded_name_holds_nothing_below_a_space_so_the_sort_key_sorts_as_its_parts():
+    folded = fold("".join(map(chr, range(0x100))))
+    assert min(folded) == " " and all(ord(ch) >= 0x20 for ch in folded)
 
 
 # ---------------------------------------------------------------- the three lookups

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import reach
 from bot.db.stores.actions import ActionRepository
 from bot.db.stores.budget import BudgetRepository
 from bot.db.stores.calls import CallRepository
@@ -80,6 +81,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reach.keep_in_step(self._sessions)
         self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                            expire_on_commit=False)
 

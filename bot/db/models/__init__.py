@@ -13,8 +13,8 @@ from bot.db.models.directory import (
     AudienceChange,
     Contact,
     ContactIncidentType,
+    ContactReach,
     ContactRegion,
-    ContactScope,
     ContactTag,
     SlackUserName,
 )
@@ -39,7 +39,7 @@ __all__ = [
     "ActionItem", "Attendance", "AudienceChange", "AuditChainHead", "AuditEvent", "Base", "Call",
     "CallNotes",
     "CallTranscript", "ChannelMessage", "Contact", "ContactIncidentType", "ContactRegion",
-    "ContactScope", "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
+    "ContactReach", "ContactTag", "Conversation", "DueJob", "EarlyStatus", "ErasedNumber", "ErasureKey",
     "InboundMessage", "InboxDone",
     "InboxRequest", "Incident", "Invitation", "Notice",
     "NotesVersion", "OutboxMessage", "ReviewCode", "ReviewSession", "SenderBudget",

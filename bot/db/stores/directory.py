@@ -9,9 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    String,
     case,
-    cast,
     delete,
     func,
     insert,
@@ -24,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.db import reach
 from bot.db.models import (
     AudienceChange,
     Contact,
     ContactIncidentType,
+    ContactReach,
     ContactRegion,
-    ContactScope,
     ContactTag,
     SlackUserName,
 )
@@ -124,20 +123,20 @@ class ContactRepository:
         ids = self._reserve_ids(len(rows))
         self._insert(Contact, [{**row, "id": cid} for cid, row in zip(ids, rows, strict=True)])
         self._write_links(ids, rows)
-        self._refresh_statistics(len(rows))
         return ids
 
-    def _refresh_statistics(self, written: int) -> None:
-        """``ANALYZE`` the directory's tables after a large bulk write, on PostgreSQL.
+    def _refresh_statistics(self, written: int, tables: str) -> None:
+        """``ANALYZE`` the directory's ``tables`` after a large bulk write, on PostgreSQL.
 
-        A server without autovacuum (or before it gets round to it) plans the audience query
-        from empty statistics: it guessed 7 index entries where a state has thousands. SQLite
-        is left alone: its plan for the query is already the index one, and ``ANALYZE`` could
-        only move it.
+        A server without autovacuum (or before it gets round to it) plans from empty
+        statistics: the audience query guessed 7 index entries where a state has thousands,
+        and the index refresh of an import, planned for empty link tables, scanned them for
+        every chunk (100,000 contacts took 74 s to import rather than 24). SQLite is left
+        alone: its plans are already the index ones, and ``ANALYZE`` could only move them.
         """
         if written < ANALYZE_AFTER or self._session.get_bind().dialect.name != "postgresql":
             return
-        self._session.execute(text("ANALYZE contacts, contact_scopes, contact_tags"))
+        self._session.execute(text(f"ANALYZE {tables}"))
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
         """One executemany; on PostgreSQL a ``COPY`` (a million contacts in a few minutes
@@ -172,11 +171,10 @@ class ContactRepository:
             return
         self._session.execute(update(Contact), rows)
         ids = [row["id"] for row in rows]
-        for model in (*(link[0] for link in LINKS), ContactScope):
+        for model in (link[0] for link in LINKS):
             for chunk in _chunks(ids):
                 self._session.execute(delete(model).where(model.contact_id.in_(chunk)))
         self._write_links(ids, rows)
-        self._refresh_statistics(len(rows))
 
     def _write_links(self, ids: list[int], rows: list[dict[str, Any]]) -> None:
         for model, column, field in LINKS:
@@ -184,49 +182,41 @@ class ContactRepository:
                      for cid, row in zip(ids, rows, strict=True) for value in row[field]]
             if links:
                 self._insert(model, links)
-        scopes = [{"region": region, "incident_type": kind, "contact_id": cid}
-                  for cid, row in zip(ids, rows, strict=True)
-                  for region in row["regions"] for kind in row["incident_types"]]
-        if scopes:
-            self._insert(ContactScope, scopes)
+        self._refresh_statistics(len(ids), "contacts, contact_regions, contact_incident_types, "
+                                           "contact_tags")
+        reach.refresh(self._session, ids)
+        self._refresh_statistics(len(ids), "contact_reach")
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
                             tags: Sequence[str], incident_id: int) -> list[Any]:
-        """Active contacts that may belong to the audience, found by index, with what matched.
+        """Active contacts that may belong to the audience, read from ``contact_reach`` alone.
 
-        A contact is a candidate when an entry of ``contact_scopes`` pairs one of ``regions``
-        with ``incident_type`` or ``all``, when it carries one of ``tags``, or when a
-        coordinator added it to incident ``incident_id`` (the rules apply the latest change).
-        A row: id, language, home_language, organisation_type, phone, regions (JSON text),
-        the channel to reach them by (``_channel``), then ``matched``: bit i for
-        ``regions[i]`` (with the type or ``all``), bit len(regions) for type ``all``, bit
-        len(regions) + 1 + j for ``tags[j]``. Sorted by folded organisation, folded name, id;
-        byte order ("C") on PostgreSQL, as SQLite compares and Python sorts. A contact that
-        several entries match may have several rows, next to each other: the caller ORs
-        their ``matched``.
+        A contact is a candidate when one of its index rows pairs one of ``regions`` with
+        ``incident_type`` or ``all``, when it carries one of ``tags``, or when a coordinator
+        added it to incident ``incident_id`` (the rules apply the latest change). A row: id,
+        phone, ``profile`` (``bot.db.reach.read_profile`` reads it), then ``matched``: bit i
+        for ``regions[i]`` (with the type or ``all``), bit len(regions) for type ``all``, bit
+        len(regions) + 1 + j for ``tags[j]``. Sorted by
+        the index's sort key (folded organisation, folded name), then id, byte by byte as
+        Python compares. A contact that several rows match has several rows, next to each
+        other: the caller ORs their ``matched``.
         """
-        entries = union_all(*self._matches(regions, incident_type, tags, incident_id)).subquery()
-        if self._session.get_bind().dialect.name == "postgresql":
-            # One row per contact before the join: estimated per entry, PostgreSQL would hash
-            # the whole directory (in parallel) rather than look the candidates up. Looked up
-            # in id order, the contacts' pages (written in id order) are read once each: for
-            # a million contacts, 55,000 pages read rather than 90,000-120,000, and a quarter
-            # to a third less time.
-            entries = (select(entries.c.contact_id, func.bit_or(entries.c.matched).label("matched"))
-                       .group_by(entries.c.contact_id).order_by(entries.c.contact_id).subquery())
-        # On SQLite, grouping (a temporary b-tree of every entry) cost more than the caller's
-        # OR over the few contacts with several rows.
-        order = _bytewise(self._session)
-        query = (select(Contact.id, Contact.language, Contact.home_language,
-                        Contact.organisation_type, Contact.phone, cast(Contact.regions, String),
-                        _channel(), entries.c.matched)
-                 .join_from(entries, Contact, Contact.id == entries.c.contact_id)
-                 .where(Contact.active.is_(True))
-                 .order_by(order(Contact.organisation_folded), order(Contact.name_folded),
-                           Contact.id))
+        bits = _key_bits(regions, incident_type, tags)
+        matched = case(*((ContactReach.key == key, bit) for key, bit in bits.items()), else_=0)
+        columns = (ContactReach.contact_id, ContactReach.phone, ContactReach.profile)
+        added = select(AudienceChange.contact_id).where(AudienceChange.incident_id == incident_id,
+                                                        AudienceChange.action == "add")
+        query = union_all(
+            select(*columns, matched.label("matched"), ContactReach.sort_key)
+            .where(ContactReach.key.in_(list(bits))),
+            select(*columns, literal(0), ContactReach.sort_key)
+            .where(ContactReach.key == reach.EVERYONE, ContactReach.contact_id.in_(added)),
+        ).subquery()
+        ordered = select(*(query.c[i] for i in range(4))).order_by(query.c.sort_key,
+                                                                   query.c.contact_id)
         # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
         # wrapping 100,000 rows in Row objects cost a fifth of the call.
-        result = self._session.connection().execute(query)
+        result = self._session.connection().execute(ordered)
         try:
             return result.cursor.fetchall()
         finally:
@@ -239,25 +229,6 @@ class ContactRepository:
             query = select(Contact.id, Contact.name, Contact.organisation).where(Contact.id.in_(chunk))
             for contact_id, name, organisation in self._session.execute(query):
                 found[contact_id] = (name, organisation)
-        return found
-
-    @staticmethod
-    def _matches(regions: Sequence[str], incident_type: str, tags: Sequence[str],
-                 incident_id: int) -> list[Any]:
-        """Index ranges only, each entry with its ``matched`` bits: (region, type) pairs,
-        tags, and this incident's additions."""
-        kinds = len(regions)
-        area = _bits(ContactScope.region, regions,
-                     extra=(ContactScope.incident_type, ALL_TYPES, kinds))
-        found = [select(ContactScope.contact_id, area.label("matched"))
-                 .where(ContactScope.region.in_(list(regions)),
-                        ContactScope.incident_type.in_([incident_type, ALL_TYPES]))]
-        if tags:
-            found.append(select(ContactTag.contact_id, _bits(ContactTag.tag, tags, first=kinds + 1))
-                         .where(ContactTag.tag.in_(list(tags))))
-        found.append(select(AudienceChange.contact_id, literal(0))
-                     .where(AudienceChange.incident_id == incident_id,
-                            AudienceChange.action == "add"))
         return found
 
     def interpreter_languages(self) -> set[str]:
@@ -276,39 +247,18 @@ class ContactRepository:
                                      .order_by(AudienceChange.id)).all()
 
 
-def _channel() -> Any:
-    """``bot.directory.rules.audience.channel_of`` as SQL, so that no row needs Python for it.
-
-    Slack, SMS, a call (voice) or unreachable, from the channel asked for, the Slack id, the
-    number, its status and the SMS consent. The rule is the statement; this is its copy in the
-    query (tests compare the two over every combination of their inputs).
-    """
-    has_phone = func.coalesce(Contact.phone, "") != ""
-    on_slack = func.coalesce(Contact.slack_user_id, "") != ""
-    return case(
-        ((Contact.channel == "voice") & has_phone & Contact.phone_status.in_(("ok", "landline")),
-         "voice"),
-        (on_slack & (Contact.channel != "sms"), "slack"),
-        (has_phone & (Contact.phone_status == "ok") & (Contact.sms_consent != "opted_out"), "sms"),
-        (on_slack, "slack"),
-        (has_phone & (Contact.phone_status == "landline"), "voice"),
-        else_="unreachable")
-
-
-def _bytewise(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return lambda column: column.collate("C")
-    return lambda column: column
-
-
-def _bits(column: Any, values: Sequence[str], *, first: int = 0,
-          extra: tuple[Any, str, int] | None = None) -> Any:
-    """Bit ``first + i`` set when ``column == values[i]`` (``extra``: one more bit for another
-    column's value); a sum of separate terms, so that a value listed twice sets both bits."""
-    terms = [(column, value, first + i) for i, value in enumerate(values)]
-    terms += [extra] if extra else []
-    flags = [case((col == value, 1 << bit), else_=0) for col, value, bit in terms]
-    return sum(flags[1:], flags[0]) if flags else literal(0)
+def _key_bits(regions: Sequence[str], incident_type: str, tags: Sequence[str]) -> dict[str, int]:
+    """Each index key the audience reads, with the ``matched`` bits a row of it sets (a value
+    listed twice sets both of its bits)."""
+    kinds, bits = len(regions), {}
+    for i, region in enumerate(regions):
+        for kind, extra in ((incident_type, 0), (ALL_TYPES, 1 << kinds)):
+            key = reach.scope_key(region, kind)
+            bits[key] = bits.get(key, 0) | 1 << i | extra
+    for j, tag in enumerate(tags):
+        key = reach.tag_key(tag)
+        bits[key] = bits.get(key, 0) | 1 << (kinds + 1 + j)
+    return bits
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:

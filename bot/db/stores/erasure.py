@@ -26,8 +26,8 @@ from bot.db.models import (
     CallNotes,
     Contact,
     ContactIncidentType,
+    ContactReach,
     ContactRegion,
-    ContactScope,
     ContactTag,
     Conversation,
     InboundMessage,
@@ -61,7 +61,7 @@ class ErasureRepository:
         keep the row, without the id."""
         counts: Counter = Counter()
         counts += self._remove_lines(TranscriptSegment.contact_id == contact_id)
-        for model in (Invitation, AudienceChange, ContactRegion, ContactIncidentType, ContactScope,
+        for model in (Invitation, AudienceChange, ContactRegion, ContactIncidentType, ContactReach,
                       ContactTag):
             counts[model.__tablename__] += self._run(delete(model).where(
                 model.contact_id == contact_id))

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 
 from bot.db.models import AudienceChange, Contact, Incident
+from bot.db.reach import read_profile
 from bot.db.unit_of_work import UnitOfWork
 from bot.directory.rules.audience import (
     ADD,
@@ -93,18 +94,19 @@ def _candidate(row) -> Candidate:
 
 
 class _Matcher:
-    """Turns candidate rows into members, with the reasons of each distinct match looked up
-    rather than worked out again."""
+    """Turns candidate rows into members, with the reasons of each distinct match and each
+    distinct profile looked up rather than worked out again."""
 
     def __init__(self, scope: Scope, regions: list[str]):
         self._scope, self._regions = scope, regions
         self._reasons: dict[int, tuple[str, ...]] = {}
+        self._profiles: dict[str, tuple] = {}  # few distinct ones, each read once
 
     def members(self, rows, changes: dict[int, Override]) -> list[Member]:
         found: list[Member] = []
-        keep, known = found.append, self._reasons.get
+        keep, known, profiles = found.append, self._reasons.get, self._profiles
         last, last_matched, kept = None, 0, False
-        for cid, language, home, org_type, phone, regions, channel, matched in rows:
+        for cid, phone, profile, matched in rows:
             if cid == last:  # another entry of the contact just seen: together, one match
                 matched |= last_matched
                 if kept:
@@ -120,8 +122,12 @@ class _Matcher:
                 if change.action == ADD:
                     reasons += (f"added by <@{change.actor}>",)
             if reasons:
-                keep(_new(Member, (cid, channel, reasons, language, home or language, phone,
-                                   org_type, _tuple(regions))))
+                described = profiles.get(profile)
+                if described is None:
+                    described = profiles[profile] = read_profile(profile)
+                language, spoken, org_type, channel, regions = described
+                keep(_new(Member, (cid, channel, reasons, language, spoken, phone, org_type,
+                                   regions)))
                 kept = True
         return found
 

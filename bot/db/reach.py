@@ -1,0 +1,123 @@
+"""``contact_reach``, the audience's index, kept in step with the directory.
+
+Every row is derived from ``contacts`` and its link tables by one ``INSERT … SELECT``
+(``refresh``), so the index has a single definition whatever wrote the contact: the directory
+import's bulk writes call it for the contacts they wrote, and ``keep_in_step`` calls it after
+every ORM flush that changed a contact (a STOP, a number Twilio marked unusable, an erasure).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Text, case, cast, delete, event, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from bot.db.models import Contact, ContactIncidentType, ContactReach, ContactRegion, ContactTag
+
+# Between the folded organisation and the folded name in ``sort_key``. It sorts below every
+# character a folded name can hold (folding drops control characters and turns the others,
+# \x1c-\x1f among them, into spaces), so the one column sorts as (organisation, name) would.
+SORT_SEPARATOR = "\x1f"
+EVERYONE = "*"  # the key every active contact has once: a coordinator's addition reads it
+TAG = "#"  # a tag's key is "#" and the tag
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (…) lists
+COLUMNS = ("key", "contact_id", "sort_key", "phone", "profile")
+
+
+def scope_key(region: str, incident_type: str) -> str:
+    return f"{region}/{incident_type}"
+
+
+def tag_key(tag: str) -> str:
+    return f"{TAG}{tag}"
+
+
+def refresh(session: Session, contact_ids: Iterable[int]) -> None:
+    """The rows of ``contact_ids`` rewritten from what the directory says of them now (none
+    for a contact that is inactive or gone)."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    for chunk in _chunks(sorted(set(contact_ids))):
+        connection.execute(delete(ContactReach).where(ContactReach.contact_id.in_(chunk)))
+        connection.execute(insert(ContactReach).from_select(COLUMNS, derived(dialect, chunk)))
+
+
+def derived(dialect: str, contact_ids: list[int] | None = None) -> Any:
+    """The index rows of ``contact_ids`` (of every contact when None), as a SELECT."""
+    keys = union_all(
+        _only(select(ContactRegion.contact_id, ContactRegion.region + "/"
+                     + ContactIncidentType.incident_type)
+              .join(ContactIncidentType, ContactIncidentType.contact_id == ContactRegion.contact_id),
+              ContactRegion.contact_id, contact_ids),
+        _only(select(ContactTag.contact_id, literal(TAG) + ContactTag.tag),
+              ContactTag.contact_id, contact_ids),
+        _only(select(Contact.id, literal(EVERYONE)), Contact.id, contact_ids),
+    ).subquery()
+    contact_id, key = keys.c
+    return (select(key, Contact.id,
+                   Contact.organisation_folded + literal(SORT_SEPARATOR) + Contact.name_folded,
+                   Contact.phone, profile(dialect))
+            .join_from(keys, Contact, Contact.id == contact_id)
+            .where(Contact.active.is_(True)))
+
+
+def profile(dialect: str) -> Any:
+    """The row's ``profile``: ``[language, home_language, organisation_type, channel,
+    regions]`` as JSON text (``read_profile`` reads it)."""
+    parts = (Contact.language, Contact.home_language, Contact.organisation_type, channel())
+    if dialect == "postgresql":
+        return cast(func.json_build_array(*parts, Contact.regions), Text)
+    return func.json_array(*parts, func.json(Contact.regions))
+
+
+def read_profile(text: str) -> tuple[str, str, str, str, tuple[str, ...]]:
+    """language, the language spoken (``language`` when the directory names none),
+    organisation type, channel, regions."""
+    language, home, organisation_type, reach_by, regions = json.loads(text)
+    return language, home or language, organisation_type, reach_by, tuple(regions)
+
+
+def channel() -> Any:
+    """``bot.directory.rules.audience.channel_of`` as SQL, so that no row needs Python for it.
+
+    Slack, SMS, a call (voice) or unreachable, from the channel asked for, the Slack id, the
+    number, its status and the SMS consent. The rule is the statement; this is its copy in the
+    index (tests compare the two over every combination of their inputs).
+    """
+    has_phone = func.coalesce(Contact.phone, "") != ""
+    on_slack = func.coalesce(Contact.slack_user_id, "") != ""
+    return case(
+        ((Contact.channel == "voice") & has_phone & Contact.phone_status.in_(("ok", "landline")),
+         "voice"),
+        (on_slack & (Contact.channel != "sms"), "slack"),
+        (has_phone & (Contact.phone_status == "ok") & (Contact.sms_consent != "opted_out"), "sms"),
+        (on_slack, "slack"),
+        (has_phone & (Contact.phone_status == "landline"), "voice"),
+        else_="unreachable")
+
+
+def keep_in_step(sessions: Any) -> None:
+    """After each flush of a session from ``sessions`` (a sessionmaker), the rows of every
+    contact it inserted, changed or deleted are refreshed, in the same transaction."""
+    event.listen(sessions, "after_flush", _after_flush)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    # The session's lists and attribute histories still show what this flush wrote.
+    changed = [obj.id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact)]
+    changed += [obj.id for obj in session.dirty
+                if isinstance(obj, Contact) and session.is_modified(obj, include_collections=False)]
+    if changed:
+        refresh(session, changed)
+
+
+def _only(query: Any, column: Any, contact_ids: list[int] | None) -> Any:
+    return query if contact_ids is None else query.where(column.in_(contact_ids))
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]

@@ -3,7 +3,9 @@ the database sorts in is the rules' order, and coordinators' changes apply as th
 
 from __future__ import annotations
 
+import gc
 import itertools
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -63,15 +65,15 @@ def test_index_rows_are_the_pairs_tags_and_one_for_everyone_and_go_with_the_cont
                                   incident_types=("flood", "hurricane"), tags=("faith",),
                                   organisation="Iglesia Ángel"))
     with container.db.unit_of_work() as uow:
-        rows = {(r.key, r.sort_key, read_profile(r.profile))
+        rows = {(r.key, r.sort_key, read_profile(r.profile), tuple(json.loads(r.regions)))
                 for r in uow.session.scalars(select(ContactReach))}
         contact = uow.contacts.by_phone("+12025550101")
         uow.erasure.remove_contact(contact.id)
         uow.commit()
     sort_key = "iglesia angel\x1fana ruiz"
-    profile = ("en", "en", "", SMS, ("FL", "GA"))
-    assert rows == {(key, sort_key, profile) for key in ("FL/flood", "FL/hurricane", "GA/flood",
-                                                     "GA/hurricane", "#faith", "*")}
+    profile = ("en", "en", "", SMS)
+    keys = ("FL/flood", "FL/hurricane", "GA/flood", "GA/hurricane", "#faith", "*")
+    assert rows == {(key, sort_key, profile, ("FL", "GA")) for key in keys}
     with container.db.unit_of_work() as uow:
         assert uow.session.scalars(select(ContactReach)).all() == []
 
@@ -171,11 +173,12 @@ def test_the_migration_fills_the_index_from_the_links_already_there(empty_databa
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
         rows = connection.execute(text(
-            "SELECT key, contact_id, sort_key, phone, profile FROM contact_reach ORDER BY key")).all()
+            "SELECT key, contact_id, sort_key, phone, profile, regions FROM contact_reach "
+            "ORDER BY key")).all()
         tables = inspect(connection).get_table_names()
     engine.dispose()
-    row = (1, "o\x1fa", "+12025550101", ("es", "es", "faith", VOICE, ("FL", "GA")))
-    assert [(*r[:4], read_profile(r[4])) for r in rows] == [
+    row = (1, "o\x1fa", "+12025550101", ("es", "es", "faith", VOICE), ["FL", "GA"])
+    assert [(*r[:4], read_profile(r[4]), json.loads(r[5])) for r in rows] == [
         (key, *row) for key in ("#interpreter", "*", "FL/all", "GA/all")]
     assert "contact_scopes" not in tables
 
@@ -282,3 +285,17 @@ def test_a_large_import_leaves_postgresql_statistics_for_the_audience_query(cont
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('contacts', "
             "'contact_reach') AND relnamespace = current_schema()::regnamespace")).all())
     assert counted == {"contacts": ANALYZE_AFTER, "contact_reach": 2 * ANALYZE_AFTER}
+
+
+def test_the_garbage_collector_is_left_as_the_audience_found_it(container):
+    """The audience pauses the cyclic collector while it builds the members, and gives it
+    back as it was: on, or off when a caller had paused it."""
+    declare(container)
+    load(container, ContactRecord(name="Ana Ruiz", phone="+12025550101", regions=("FL",)))
+    assert gc.isenabled()
+    assert len(members(container)) == 1 and gc.isenabled()
+    gc.disable()
+    try:
+        assert len(members(container)) == 1 and not gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,11 +8,27 @@ every ORM flush that changed a contact (a STOP, a number Twilio marked unusable,
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Text, case, cast, delete, event, func, insert, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Text,
+    any_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot.db.models import Contact, ContactIncidentType, ContactReach, ContactRegion, ContactTag
@@ -24,7 +40,7 @@ SORT_SEPARATOR = "\x1f"
 EVERYONE = "*"  # the key every active contact has once: a coordinator's addition reads it
 TAG = "#"  # a tag's key is "#" and the tag
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (…) lists
-COLUMNS = ("key", "contact_id", "sort_key", "phone", "profile")
+COLUMNS = ("key", "contact_id", "sort_key", "phone", "profile", "regions")
 
 
 def scope_key(region: str, incident_type: str) -> str:
@@ -37,47 +53,68 @@ def tag_key(tag: str) -> str:
 
 def refresh(session: Session, contact_ids: Iterable[int]) -> None:
     """The rows of ``contact_ids`` rewritten from what the directory says of them now (none
-    for a contact that is inactive or gone)."""
+    for a contact that is inactive or gone), written in key order.
+
+    On PostgreSQL all of them in one statement (the ids as one array): the rows of a key then
+    lie together in the table, so an audience reads a few hundred pages rather than one per
+    member (5,700 pages and 23 ms for 15,000 members when an import wrote them in chunks).
+    SQLite stores the table in key order whatever the order of writing, and takes the ids in
+    chunks under its limit of bound parameters.
+    """
     connection = session.connection()
     dialect = connection.dialect.name
-    for chunk in _chunks(sorted(set(contact_ids))):
-        connection.execute(delete(ContactReach).where(ContactReach.contact_id.in_(chunk)))
-        connection.execute(insert(ContactReach).from_select(COLUMNS, derived(dialect, chunk)))
+    ids = sorted(set(contact_ids))
+    for chunk in ([ids] if dialect == "postgresql" else _chunks(ids)):
+        if not chunk:
+            continue
+        among = _among(dialect, chunk)
+        connection.execute(delete(ContactReach).where(among(ContactReach.contact_id)))
+        connection.execute(insert(ContactReach).from_select(COLUMNS, derived(dialect, among)))
 
 
-def derived(dialect: str, contact_ids: list[int] | None = None) -> Any:
-    """The index rows of ``contact_ids`` (of every contact when None), as a SELECT."""
+def derived(dialect: str, among: Callable[[Any], Any] | None = None) -> Any:
+    """The index rows of the contacts whose id column ``among`` accepts (of every contact when
+    None), as a SELECT in key order."""
     keys = union_all(
         _only(select(ContactRegion.contact_id, ContactRegion.region + "/"
                      + ContactIncidentType.incident_type)
               .join(ContactIncidentType, ContactIncidentType.contact_id == ContactRegion.contact_id),
-              ContactRegion.contact_id, contact_ids),
+              ContactRegion.contact_id, among),
         _only(select(ContactTag.contact_id, literal(TAG) + ContactTag.tag),
-              ContactTag.contact_id, contact_ids),
-        _only(select(Contact.id, literal(EVERYONE)), Contact.id, contact_ids),
+              ContactTag.contact_id, among),
+        _only(select(Contact.id, literal(EVERYONE)), Contact.id, among),
     ).subquery()
     contact_id, key = keys.c
     return (select(key, Contact.id,
                    Contact.organisation_folded + literal(SORT_SEPARATOR) + Contact.name_folded,
-                   Contact.phone, profile(dialect))
+                   Contact.phone, profile(dialect), cast(Contact.regions, Text))
             .join_from(keys, Contact, Contact.id == contact_id)
-            .where(Contact.active.is_(True)))
+            .where(Contact.active.is_(True))
+            .order_by(key, Contact.id))
+
+
+def _among(dialect: str, ids: list[int]) -> Callable[[Any], Any]:
+    if dialect == "postgresql":
+        array = bindparam("contact_ids", ids, type_=ARRAY(Integer))
+        return lambda column: column == any_(array)
+    return lambda column: column.in_(ids)
 
 
 def profile(dialect: str) -> Any:
-    """The row's ``profile``: ``[language, home_language, organisation_type, channel,
-    regions]`` as JSON text (``read_profile`` reads it)."""
+    """The row's ``profile``: ``[language, home_language, organisation_type, channel]`` as
+    JSON text (``read_profile`` reads it)."""
     parts = (Contact.language, Contact.home_language, Contact.organisation_type, channel())
     if dialect == "postgresql":
-        return cast(func.json_build_array(*parts, Contact.regions), Text)
-    return func.json_array(*parts, func.json(Contact.regions))
+        return cast(func.json_build_array(*parts), Text)
+    return func.json_array(*parts)
 
 
-def read_profile(text: str) -> tuple[str, str, str, str, tuple[str, ...]]:
+@functools.lru_cache(maxsize=4096)
+def read_profile(text: str) -> tuple[str, str, str, str]:
     """language, the language spoken (``language`` when the directory names none),
-    organisation type, channel, regions."""
-    language, home, organisation_type, reach_by, regions = json.loads(text)
-    return language, home or language, organisation_type, reach_by, tuple(regions)
+    organisation type, channel."""
+    language, home, organisation_type, reach_by = json.loads(text)
+    return language, home or language, organisation_type, reach_by
 
 
 def channel() -> Any:
@@ -114,8 +151,8 @@ def _after_flush(session: Session, _context: Any) -> None:
         refresh(session, changed)
 
 
-def _only(query: Any, column: Any, contact_ids: list[int] | None) -> Any:
-    return query if contact_ids is None else query.where(column.in_(contact_ids))
+def _only(query: Any, column: Any, among: Callable[[Any], Any] | None) -> Any:
+    return query if among is None else query.where(among(column))
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:

@@ -194,7 +194,8 @@ class ContactRepository:
         A contact is a candidate when one of its index rows pairs one of ``regions`` with
         ``incident_type`` or ``all``, when it carries one of ``tags``, or when a coordinator
         added it to incident ``incident_id`` (the rules apply the latest change). A row: id,
-        phone, ``profile`` (``bot.db.reach.read_profile`` reads it), then ``matched``: bit i
+        phone, ``profile`` (``bot.db.reach.read_profile`` reads it), regions (JSON text), then
+        ``matched``: bit i
         for ``regions[i]`` (with the type or ``all``), bit len(regions) for type ``all``, bit
         len(regions) + 1 + j for ``tags[j]``. Sorted by
         the index's sort key (folded organisation, folded name), then id, byte by byte as
@@ -203,7 +204,8 @@ class ContactRepository:
         """
         bits = _key_bits(regions, incident_type, tags)
         matched = case(*((ContactReach.key == key, bit) for key, bit in bits.items()), else_=0)
-        columns = (ContactReach.contact_id, ContactReach.phone, ContactReach.profile)
+        columns = (ContactReach.contact_id, ContactReach.phone, ContactReach.profile,
+                   ContactReach.regions)
         added = select(AudienceChange.contact_id).where(AudienceChange.incident_id == incident_id,
                                                         AudienceChange.action == "add")
         query = union_all(
@@ -212,7 +214,7 @@ class ContactRepository:
             select(*columns, literal(0), ContactReach.sort_key)
             .where(ContactReach.key == reach.EVERYONE, ContactReach.contact_id.in_(added)),
         ).subquery()
-        ordered = select(*(query.c[i] for i in range(4))).order_by(query.c.sort_key,
+        ordered = select(*(query.c[i] for i in range(5))).order_by(query.c.sort_key,
                                                                    query.c.contact_id)
         # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
         # wrapping 100,000 rows in Row objects cost a fifth of the call.

@@ -19,7 +19,7 @@ depends_on = None
 # tag, "*" once per contact; the profile a JSON array whose channel is
 # bot.directory.rules.audience.channel_of's.
 FILL = """
-INSERT INTO contact_reach (key, contact_id, sort_key, phone, profile)
+INSERT INTO contact_reach (key, contact_id, sort_key, phone, profile, regions)
 SELECT k.key, c.id, c.organisation_folded || :separator || c.name_folded, c.phone,
        {profile}(c.language, c.home_language, c.organisation_type, CASE WHEN c.channel = 'voice' AND coalesce(c.phone, '') != ''
                  AND c.phone_status IN ('ok', 'landline') THEN 'voice'
@@ -28,7 +28,7 @@ SELECT k.key, c.id, c.organisation_folded || :separator || c.name_folded, c.phon
                  AND c.sms_consent != 'opted_out' THEN 'sms'
             WHEN coalesce(c.slack_user_id, '') != '' THEN 'slack'
             WHEN coalesce(c.phone, '') != '' AND c.phone_status = 'landline' THEN 'voice'
-            ELSE 'unreachable' END, {regions}){text}
+            ELSE 'unreachable' END){text}, CAST(c.regions AS TEXT)
 FROM (SELECT r.contact_id AS contact_id, r.region || '/' || t.incident_type AS key
       FROM contact_regions r JOIN contact_incident_types t ON t.contact_id = r.contact_id
       UNION ALL SELECT contact_id, '#' || tag FROM contact_tags
@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('sort_key', sa.String(length=1201).with_variant(sa.String(length=1201, collation='C'), 'postgresql'), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('profile', sa.Text(), nullable=False),
+    sa.Column('regions', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('key', 'contact_id'),
     sqlite_with_rowid=False
@@ -52,9 +53,9 @@ def upgrade() -> None:
     with op.batch_alter_table('contact_reach', schema=None) as batch_op:
         batch_op.create_index('ix_contact_reach_contact_id', ['contact_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        fill = FILL.format(profile="CAST(json_build_array", regions="c.regions", text=" AS TEXT)")
+        fill = FILL.format(profile="CAST(json_build_array", text=" AS TEXT)")
     else:
-        fill = FILL.format(profile="json_array", regions="json(c.regions)", text="")
+        fill = FILL.format(profile="json_array", text="")
     op.execute(sa.text(fill).bindparams(separator="\x1f"))
     with op.batch_alter_table('contact_scopes', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_scopes_contact_id')

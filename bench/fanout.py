@@ -1,25 +1,28 @@
 """SMS fan-out throughput: the outbox worker against the bare ``twilio`` client, same emulator.
 
-One process, one :class:`TwilioEmulator` (no status callbacks), two phases:
+One process, one :class:`TwilioEmulator` (no status callbacks), and ``--rounds`` rounds (5), each
+sending a share of the N messages three ways, one after the other, so that the machine's drift (a
+shared host: the same loop's CPU time here varies by half from one minute to the next) falls on
+all three alike; the times of the rounds are summed:
 
 (a) baseline: the bare SDK ``Client(account_sid, auth_token, http_client=...)`` with the SDK's
     own ``TwilioHttpClient``, only its URLs rewritten to the emulator (``BareHttpClient``), sends
-    the N messages (distinct recipients, the bodies and parameters the bot sends) from a
-    ``ThreadPoolExecutor`` of ``--concurrency`` threads: ``raw_client_msgs_per_s``. It runs
-    before and again after phase (b), and the mean time of both runs is used, so that drift in
-    machine load (a shared host) does not skew the ratio; ``raw_s`` lists both times. The same
-    baseline with the product's HTTP client (``BaseUrlHttpClient``: the environment's proxy and
-    CA settings read once per host, not per request) gives ``same_transport_msgs_per_s`` and
-    ``ratio_same_transport``: what the outbox's own bookkeeping costs, apart from the transport.
+    the share (distinct recipients, the bodies and parameters the bot sends) from a
+    ``ThreadPoolExecutor`` of ``--concurrency`` threads: ``raw_client_msgs_per_s``, ``raw_s``
+    per round. The same baseline with the product's HTTP client (``BaseUrlHttpClient``: the
+    environment's proxy and CA settings read once per host, not per request) gives
+    ``same_transport_msgs_per_s`` and ``ratio_same_transport``: what the outbox's own
+    bookkeeping costs, apart from the transport.
 (b) the product: a fresh database (a temporary SQLite file, or a new schema on the local
     PostgreSQL that is dropped afterwards), the real container from ``bot.bootstrap.bootstrap``
     with the real ``TwilioSms`` gateway pointed at the emulator (``sms.rate_per_s = 0``,
-    ``outbox.concurrency = --concurrency``, ``outbox.batch_size = --batch-size``). N SMS outbox rows
-    are bulk-inserted in one transaction (as a notice queues them); that time is reported
-    separately as ``queue_s``. Then ``container.worker.drain()`` runs until nothing is due:
-    ``msgs_per_s`` = N / the sending phase only (``send_s``).
+    ``outbox.concurrency = --concurrency``, ``outbox.batch_size = --batch-size``). All N SMS
+    outbox rows are bulk-inserted in one transaction before the first round (as a notice queues
+    them); that time is reported as ``queue_s``. Each round, ``container.worker.drain()`` makes
+    the claims of one share (the last round: until nothing is due): ``msgs_per_s`` = N / the
+    summed sending time (``send_s``; ``product_s`` per round).
 
-The emulator's lists are cleared between the phases; phase (b)'s messages are then compared with
+The emulator's lists are cleared after each send; phase (b)'s messages are then compared with
 the expected recipients: ``duplicates`` (extra messages to a recipient) and ``lost`` (recipients
 with none). ``sent`` counts outbox rows whose status is ``sent``. ``ratio`` = msgs_per_s /
 raw_client_msgs_per_s. ``cpu_ms_per_msg`` / ``raw_cpu_ms_per_msg`` are this process's CPU time
@@ -68,8 +71,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=200, help="outbox.batch_size")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the emulator waits before answering each request")
-    parser.add_argument("--no-second-baseline", action="store_true",
-                        help="measure the bare client only before the product, not also after")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of (bare, same transport, product), a share of the messages each")
     add_database_options(parser)
     return parser.parse_args()
 
@@ -116,24 +119,26 @@ def baseline(emu: TwilioEmulator, count: int, concurrency: int, *,
 
 
 # ----- phase (b): the product ----------------------------------------------------------------
-def product(emu: TwilioEmulator, database_url: str, count: int, concurrency: int,
-            batch_size: int) -> tuple[float, float, float, dict[str, int]]:
-    """(queue_s, send_s, send CPU s, outbox status counts) for the container sending ``count``."""
-    settings = Settings(
-        database={"url": database_url},
-        server={"public_base_url": PUBLIC_BASE_URL},
-        slack={"bot_token": "xoxb-unused", "signing_secret": "unused",
-               "api_base_url": "http://127.0.0.1:9/api/"},
-        twilio={"account_sid": emu.account_sid, "auth_token": emu.auth_token,
-                "api_base_url": emu.base_url, "from_number": FROM_NUMBER},
-        sms={"rate_per_s": 0},
-        outbox={"concurrency": concurrency, "batch_size": batch_size},
-    )
-    container = bootstrap(settings)
-    try:
+class Product:
+    """The container with ``count`` SMS rows queued, sent a slice at a time (``send``)."""
+
+    def __init__(self, emu: TwilioEmulator, database_url: str, count: int, concurrency: int,
+                 batch_size: int):
+        settings = Settings(
+            database={"url": database_url},
+            server={"public_base_url": PUBLIC_BASE_URL},
+            slack={"bot_token": "xoxb-unused", "signing_secret": "unused",
+                   "api_base_url": "http://127.0.0.1:9/api/"},
+            twilio={"account_sid": emu.account_sid, "auth_token": emu.auth_token,
+                    "api_base_url": emu.base_url, "from_number": FROM_NUMBER},
+            sms={"rate_per_s": 0},
+            outbox={"concurrency": concurrency, "batch_size": batch_size},
+        )
+        self.batch_size, self.handled = batch_size, 0
+        self.container = bootstrap(settings)
         now = datetime.now(UTC)
         started = time.perf_counter()
-        with container.db.unit_of_work() as uow:
+        with self.container.db.unit_of_work() as uow:
             uow.outbox.add_new([
                 {"idempotency_key": f"fanout:{i}", "kind": "sms", "purpose": "bench",
                  "recipient": recipient(i), "language": "en", "payload": {"body": body(i)},
@@ -141,19 +146,22 @@ def product(emu: TwilioEmulator, database_url: str, count: int, concurrency: int
                  "created_at": now}
                 for i in range(count)])
             uow.commit()
-        queue_s = time.perf_counter() - started
+        self.queue_s = time.perf_counter() - started
 
+    def send(self, messages: int | None) -> tuple[float, float]:
+        """(wall s, CPU s) of about ``messages`` sends (claims of ``batch_size``), or of all
+        that is left (None: until nothing is due, as a claim may be smaller than a batch)."""
+        claims = -(-messages // self.batch_size) if messages is not None else 10**9
         started, cpu = time.perf_counter(), time.process_time()
-        # Until nothing is due: a claim may be smaller than batch_size (a budget, a slow sender).
-        handled = container.worker.drain(max_rounds=count + 10)
-        send_s, cpu = time.perf_counter() - started, time.process_time() - cpu
-        with container.db.unit_of_work(read_only=True) as uow:
-            counts = uow.outbox.count_by_status()
-        if handled != count:
-            log(f"the worker handled {handled} of {count} rows; outbox: {counts}")
-        return queue_s, send_s, cpu, counts
-    finally:
-        container.stop()
+        self.handled += self.container.worker.drain(max_rounds=claims)
+        return time.perf_counter() - started, time.process_time() - cpu
+
+    def counts(self) -> dict[str, int]:
+        with self.container.db.unit_of_work(read_only=True) as uow:
+            return uow.outbox.count_by_status()
+
+    def stop(self) -> None:
+        self.container.stop()
 
 
 def clear(emu: TwilioEmulator) -> None:
@@ -172,31 +180,46 @@ def baselines(emu: TwilioEmulator, count: int, concurrency: int,
             f"{count / runs[name][-1][0]:.0f} msgs/s")
 
 
+def total(pairs: list[tuple[float, float]], index: int) -> float:
+    return sum(pair[index] for pair in pairs)
+
+
 def mean(pairs: list[tuple[float, float]], index: int) -> float:
     return sum(pair[index] for pair in pairs) / len(pairs)
 
 
 def run(args: argparse.Namespace) -> dict:
-    count, concurrency = args.contacts, args.concurrency
-    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "same_transport": []}
-    with TwilioEmulator(deliver_callbacks=False) as emu:
+    count, concurrency, rounds = args.contacts, args.concurrency, max(1, args.rounds)
+    share = -(-count // rounds)  # messages per round
+    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "same_transport": [], "product": []}
+    sent_to: Counter = Counter()
+    with TwilioEmulator(deliver_callbacks=False) as emu, \
+            fresh_database(args.db, args.pg_url, name="fanout") as url:
         emu.set_latency(args.latency)
-        log(f"baselines: twilio Client, {count} messages, {concurrency} threads")
-        baselines(emu, count, concurrency, runs, "")
-        with fresh_database(args.db, args.pg_url, name="fanout") as url:
-            log(f"product: outbox worker on {args.db}, batch_size {args.batch_size}")
-            queue_s, send_s, send_cpu, counts = product(emu, url, count, concurrency, args.batch_size)
-        log(f"product: queued in {queue_s:.2f}s, sent in {send_s:.2f}s, "
-            f"{count / send_s:.0f} msgs/s; outbox {counts}")
-        with emu.lock:
-            sent_to = Counter(message.to for message in emu.messages)
-        clear(emu)
-        if not args.no_second_baseline:
-            baselines(emu, count, concurrency, runs, " again")
+        log(f"{count} messages, {concurrency} threads, {rounds} rounds; product: outbox worker "
+            f"on {args.db}, batch_size {args.batch_size}")
+        product = Product(emu, url, count, concurrency, args.batch_size)
+        try:
+            for round_ in range(rounds):
+                label = f" (round {round_ + 1})"
+                size = min(share, count - round_ * share)
+                baselines(emu, size, concurrency, runs, label)
+                runs["product"].append(product.send(size if round_ < rounds - 1 else None))
+                with emu.lock:
+                    sent_to.update(message.to for message in emu.messages)
+                clear(emu)
+                log(f"product{label}: {runs['product'][-1][0]:.2f}s, "
+                    f"{size / runs['product'][-1][0]:.0f} msgs/s")
+            counts, queue_s = product.counts(), product.queue_s
+            if product.handled != count:
+                log(f"the worker handled {product.handled} of {count} rows; outbox: {counts}")
+        finally:
+            product.stop()
     expected = {recipient(i) for i in range(count)}
+    send_s, send_cpu = total(runs["product"], 0), total(runs["product"], 1)
     msgs_per_s = count / send_s
-    raw_per_s = count / mean(runs["bare"], 0)
-    same_per_s = count / mean(runs["same_transport"], 0)
+    raw_per_s = count / total(runs["bare"], 0)
+    same_per_s = count / total(runs["same_transport"], 0)
     return {
         "contacts": count,
         "sent": counts.get("sent", 0),
@@ -214,9 +237,11 @@ def run(args: argparse.Namespace) -> dict:
         "send_s": round(send_s, 3),
         "raw_s": [round(wall, 3) for wall, _ in runs["bare"]],
         "same_transport_s": [round(wall, 3) for wall, _ in runs["same_transport"]],
+        "rounds": rounds,
+        "product_s": [round(wall, 3) for wall, _ in runs["product"]],
         "cpu_ms_per_msg": round(1000 * send_cpu / count, 3),
-        "raw_cpu_ms_per_msg": round(1000 * mean(runs["bare"], 1) / count, 3),
-        "same_transport_cpu_ms_per_msg": round(1000 * mean(runs["same_transport"], 1) / count, 3),
+        "raw_cpu_ms_per_msg": round(1000 * total(runs["bare"], 1) / count, 3),
+        "same_transport_cpu_ms_per_msg": round(1000 * total(runs["same_transport"], 1) / count, 3),
     }
 
 

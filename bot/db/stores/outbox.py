@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import Integer, String, bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -190,19 +191,31 @@ class OutboxRepository:
         return held
 
     def record_sent(self, sent: list[tuple[OutboxMessage, str | None]], *, at: datetime) -> None:
-        """Records held rows (``still_held``) as sent with their provider ids, in one statement
-        run for every row (an executemany: one round trip on PostgreSQL), rather than through
-        the ORM's flush; the objects are given the same values as unchanged, as a load after
-        the write would give them, so that what the hooks then change on them is flushed."""
+        """Records held rows (``still_held``) as sent with their provider ids in one statement
+        (an executemany on SQLite; on PostgreSQL an ``UPDATE … FROM`` over two arrays) rather
+        than through the ORM's flush; the objects are given the same values as unchanged, as a
+        load after the write would give them, so that what the hooks then change on them is
+        flushed."""
         if not sent:
             return
         table = OutboxMessage.__table__
         cleared = {"status": "sent", "sent_at": at, "claimed_until": None, "error_code": None,
                    "error_message": None}
-        self._session.execute(
-            update(table).where(table.c.id == bindparam("row_id"))
-            .values(provider_id=bindparam("sid"), **cleared),
-            [{"row_id": message.id, "sid": sid} for message, sid in sent])
+        if self._session.get_bind().dialect.name == "postgresql":
+            # One statement over two arrays: psycopg's executemany cost about 20 µs of this
+            # process's CPU per row, time the sends of the next batch did not get.
+            given = (select(func.unnest(bindparam("ids", [m.id for m, _ in sent],
+                                                  type_=ARRAY(Integer))).label("id"),
+                            func.unnest(bindparam("sids", [sid for _, sid in sent],
+                                                  type_=ARRAY(String))).label("sid"))
+                     .subquery())
+            self._session.execute(update(table).where(table.c.id == given.c.id)
+                                  .values(provider_id=given.c.sid, **cleared))
+        else:
+            self._session.execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values(provider_id=bindparam("sid"), **cleared),
+                [{"row_id": message.id, "sid": sid} for message, sid in sent])
         for message, sid in sent:
             set_committed_value(message, "provider_id", sid)
             for key, value in cleared.items():

@@ -9,6 +9,7 @@ and ``postgresql_url`` have no schema yet.
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,9 @@ def settings(database_url: str) -> Settings:
         twilio={"auth_token": "test-twilio-token", "account_sid": "AC" + "0" * 32,
                 "from_number": "+12025550100"},
         server={"public_base_url": "https://coordbot.example.org"},
+        # PostgreSQL's advisory locks are per database, not per schema: a test's scheduler must
+        # not contend with another test's for the default key.
+        scheduler={"lock_key": random.randrange(1 << 40, 1 << 62)},
     )
 
 

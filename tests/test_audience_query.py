@@ -120,6 +120,28 @@ def test_the_database_sorts_as_the_rules_do_accents_and_case_aside(container):
                                                "Zoë Park", "Bea"]
 
 
+def test_names_that_fold_long_are_indexed_and_ordered_by_their_first_500_characters(container):
+    """"㌀" folds to four katakana: a 200-character name of them folds to 600 characters, 1,800
+    bytes, and with such an organisation the whole key would pass PostgreSQL's B-tree limit."""
+    declare(container)
+    long_org, long_name = "㌀" * 200, "㌀" * 199
+    people = [(long_name + "b", long_org), (long_name + "a", long_org), ("Ana", long_org[:10])]
+    load(container, *[ContactRecord(name=name, organisation=org, phone=f"+1202555010{i}",
+                                    regions=("FL",)) for i, (name, org) in enumerate(people)])
+    with container.db.unit_of_work(read_only=True) as uow:
+        found = audience.members(uow, uow.incidents.by_key(KEY), [])
+        keys = uow.session.scalars(select(ContactReach.sort_key).where(ContactReach.key == "*")
+                                   .order_by(ContactReach.contact_id)).all()
+        everyone = [audience._candidate(row) for row in uow.session.execute(_all_candidates())]
+    assert [len(key) for key in keys] == [500, 500, 10 * 4 + 1 + 3]
+    assert keys[0] == keys[1], "the names differ only after the first 500 characters"
+    expected = assemble(everyone, Scope("hurricane", ("FL", "GA")))
+    assert [m.id for m in found] == [m.id for m in expected]
+    ana, b_last, a_last = (m.id for m in found)  # a shorter organisation first
+    assert b_last < a_last, "ordered by id where the first 500 characters agree"
+    assert ana == b_last + 2
+
+
 def test_the_latest_change_wins_and_an_addition_needs_no_match(container):
     declare(container)
     load(container, ContactRecord(name="In Florida", phone="+12025550101", regions=("FL",)),

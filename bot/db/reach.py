@@ -32,11 +32,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot.db.models import Contact, ContactIncidentType, ContactReach, ContactRegion, ContactTag
+from bot.directory.rules.names import ORDER_LENGTH, ORDER_SEPARATOR
 
-# Between the folded organisation and the folded name in ``sort_key``. It sorts below every
-# character a folded name can hold (folding drops control characters and turns the others,
-# \x1c-\x1f among them, into spaces), so the one column sorts as (organisation, name) would.
-SORT_SEPARATOR = "\x1f"
 EVERYONE = "*"  # the key every active contact has once: a coordinator's addition reads it
 TAG = "#"  # a tag's key is "#" and the tag
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (…) lists
@@ -53,13 +50,13 @@ def tag_key(tag: str) -> str:
 
 def refresh(session: Session, contact_ids: Iterable[int]) -> None:
     """The rows of ``contact_ids`` rewritten from what the directory says of them now (none
-    for a contact that is inactive or gone), written in key order.
+    for a contact that is inactive or gone), written in the primary key's order.
 
     On PostgreSQL all of them in one statement (the ids as one array): the rows of a key then
-    lie together in the table, so an audience reads a few hundred pages rather than one per
-    member (5,700 pages and 23 ms for 15,000 members when an import wrote them in chunks).
-    SQLite stores the table in key order whatever the order of writing, and takes the ids in
-    chunks under its limit of bound parameters.
+    lie together in the table, in the order the audience reads them, so an audience reads a
+    few hundred pages rather than one per member (5,700 pages and 23 ms for 15,000 members
+    when an import wrote them in chunks). SQLite stores the table in its key's order whatever
+    the order of writing, and takes the ids in chunks under its limit of bound parameters.
     """
     connection = session.connection()
     dialect = connection.dialect.name
@@ -74,7 +71,7 @@ def refresh(session: Session, contact_ids: Iterable[int]) -> None:
 
 def derived(dialect: str, among: Callable[[Any], Any] | None = None) -> Any:
     """The index rows of the contacts whose id column ``among`` accepts (of every contact when
-    None), as a SELECT in key order."""
+    None), as a SELECT in the primary key's order (key, sort key, id)."""
     keys = union_all(
         _only(select(ContactRegion.contact_id, ContactRegion.region + "/"
                      + ContactIncidentType.incident_type)
@@ -85,12 +82,13 @@ def derived(dialect: str, among: Callable[[Any], Any] | None = None) -> Any:
         _only(select(Contact.id, literal(EVERYONE)), Contact.id, among),
     ).subquery()
     contact_id, key = keys.c
-    return (select(key, Contact.id,
-                   Contact.organisation_folded + literal(SORT_SEPARATOR) + Contact.name_folded,
-                   Contact.phone, profile(dialect), cast(Contact.regions, Text))
+    order = func.substr(Contact.organisation_folded + literal(ORDER_SEPARATOR)
+                        + Contact.name_folded, 1, ORDER_LENGTH)  # names.order_key, in SQL
+    return (select(key, Contact.id, order, Contact.phone, profile(dialect),
+                   cast(Contact.regions, Text))
             .join_from(keys, Contact, Contact.id == contact_id)
             .where(Contact.active.is_(True))
-            .order_by(key, Contact.id))
+            .order_by(key, order.collate("C") if dialect == "postgresql" else order, Contact.id))
 
 
 def _among(dialect: str, ids: list[int]) -> Callable[[Any], Any]:

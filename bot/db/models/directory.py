@@ -85,8 +85,9 @@ class ContactReach(Base):
 
     ``key`` is ``"REGION/TYPE"`` for each pair of a region served and an incident type followed
     (``all`` among them), ``"#TAG"`` for each tag, and ``"*"`` once per contact (the row a
-    coordinator's addition reads). ``sort_key`` is the directory's order: folded organisation,
-    a separator, folded name, compared byte by byte. ``profile`` is a JSON array of the
+    coordinator's addition reads). ``sort_key`` is the directory's order
+    (``bot.directory.rules.names.order_key``), compared byte by byte; it is in the primary key
+    so that each key's rows are read in that order and merged, not sorted. ``profile`` is a JSON array of the
     language, the language spoken, the organisation type and the channel the rules give: a few
     hundred distinct values in a large directory, read as one string per member rather than
     four; ``regions`` the contact's regions as JSON text. ``bot.db.reach`` keeps every row in
@@ -100,10 +101,10 @@ class ContactReach(Base):
                       {"sqlite_with_rowid": False})  # rows stored in key order: one range each
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort_key: Mapped[str] = mapped_column(
+        String(500).with_variant(String(500, collation="C"), "postgresql"), primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
                                             primary_key=True)
-    sort_key: Mapped[str] = mapped_column(
-        String(1201).with_variant(String(1201, collation="C"), "postgresql"))
     phone: Mapped[str | None] = mapped_column(String(20))
     profile: Mapped[str] = mapped_column(Text)
     regions: Mapped[str] = mapped_column(Text)

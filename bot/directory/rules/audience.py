@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.directory.rules.contacts import ALL_TYPES, Consent
-from bot.directory.rules.names import name_key
+from bot.directory.rules.names import order_key
 from bot.directory.rules.regions import NATIONAL
 from bot.i18n.languages import language_name as language_name  # re-exported for bot.sms.blocks
 
@@ -134,16 +134,15 @@ def channel_of(wants: str, on_slack: bool, has_phone: bool, phone_status: str,
 
 def assemble(candidates: Iterable[Candidate], scope: Scope,
              overrides: Mapping[int, Override] | None = None) -> list[Member]:
-    """The audience in the directory's order: by organisation, then name (accents and case
-    aside, as ``names.name_key`` folds them), then id."""
+    """The audience in the directory's order (``names.order_key``: by organisation, then name,
+    accents and case aside), then id."""
     overrides = overrides or {}
     chosen = []
     for contact in candidates:
         reasons = reasons_for(contact, scope, overrides.get(contact.id))
         if reasons:
             chosen.append((contact, reasons))
-    chosen.sort(key=lambda pair: (name_key(pair[0].organisation), name_key(pair[0].name),
-                                  pair[0].id))
+    chosen.sort(key=lambda pair: (order_key(pair[0].organisation, pair[0].name), pair[0].id))
     return [Member(contact.id, channel_for(contact), reasons, contact.language, contact.spoken,
                    contact.phone, contact.organisation_type, contact.regions)
             for contact, reasons in chosen]

@@ -127,7 +127,7 @@ class _Matcher:
         found: list[Member] = []
         keep, known = found.append, self._reasons.get
         last, last_matched, kept = None, 0, False
-        for cid, phone, profile, regions, matched in rows:
+        for cid, phone, profile, regions, matched, _ in rows:
             if cid == last:  # another entry of the contact just seen: together, one match
                 matched |= last_matched
                 if kept:

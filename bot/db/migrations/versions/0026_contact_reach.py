@@ -16,11 +16,12 @@ branch_labels = None
 depends_on = None
 
 # bot.db.reach's rows as they were defined at this revision: region/type pairs, "#" and each
-# tag, "*" once per contact; the profile a JSON array whose channel is
-# bot.directory.rules.audience.channel_of's.
+# tag, "*" once per contact; the sort key bot.directory.rules.names.order_key's; the profile a
+# JSON array whose channel is bot.directory.rules.audience.channel_of's. Written in the primary
+# key's order, as bot.db.reach writes them.
 FILL = """
 INSERT INTO contact_reach (key, contact_id, sort_key, phone, profile, regions)
-SELECT k.key, c.id, c.organisation_folded || :separator || c.name_folded, c.phone,
+SELECT k.key, c.id, substr(c.organisation_folded || :separator || c.name_folded, 1, 500), c.phone,
        {profile}(c.language, c.home_language, c.organisation_type, CASE WHEN c.channel = 'voice' AND coalesce(c.phone, '') != ''
                  AND c.phone_status IN ('ok', 'landline') THEN 'voice'
             WHEN coalesce(c.slack_user_id, '') != '' AND c.channel != 'sms' THEN 'slack'
@@ -35,27 +36,28 @@ FROM (SELECT r.contact_id AS contact_id, r.region || '/' || t.incident_type AS k
       UNION ALL SELECT id, '*' FROM contacts) k
 JOIN contacts c ON c.id = k.contact_id
 WHERE c.active
+ORDER BY 1, substr(c.organisation_folded || :separator || c.name_folded, 1, 500){collate}, 2
 """
 
 
 def upgrade() -> None:
     op.create_table('contact_reach',
     sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('sort_key', sa.String(length=500).with_variant(sa.String(length=500, collation='C'), 'postgresql'), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
-    sa.Column('sort_key', sa.String(length=1201).with_variant(sa.String(length=1201, collation='C'), 'postgresql'), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('profile', sa.Text(), nullable=False),
     sa.Column('regions', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', 'contact_id'),
+    sa.PrimaryKeyConstraint('key', 'sort_key', 'contact_id'),
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('contact_reach', schema=None) as batch_op:
         batch_op.create_index('ix_contact_reach_contact_id', ['contact_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        fill = FILL.format(profile="CAST(json_build_array", text=" AS TEXT)")
+        fill = FILL.format(profile="CAST(json_build_array", text=" AS TEXT)", collate=' COLLATE "C"')
     else:
-        fill = FILL.format(profile="json_array", text="")
+        fill = FILL.format(profile="json_array", text="", collate="")
     op.execute(sa.text(fill).bindparams(separator="\x1f"))
     with op.batch_alter_table('contact_scopes', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_scopes_contact_id')

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, event, inspect, select, text
 
 from bot.db.models import ContactReach
 from bot.db.reach import read_profile
@@ -307,6 +307,43 @@ def test_a_large_import_leaves_postgresql_statistics_for_the_audience_query(cont
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('contacts', "
             "'contact_reach') AND relnamespace = current_schema()::regnamespace")).all())
     assert counted == {"contacts": ANALYZE_AFTER, "contact_reach": 2 * ANALYZE_AFTER}
+
+
+def test_the_audience_is_merged_from_the_keys_index_scans_not_sorted(container):
+    """One ordered index scan per key merged (SQLite: its compound SELECT's merge), no sort of
+    all the members. With 3,000 contacts and their statistics, PostgreSQL left to itself
+    reads the largest key with a bitmap scan and sorts it."""
+    declare(container)
+    load(container, *[ContactRecord(name=f"P{i}", phone=f"+1202555{i:04d}", regions=("FL", "GA"),
+                                    tags=("interpreter",) if i % 2 else ()) for i in range(3000)])
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "contact_reach" in statement:
+            seen.append((statement, parameters))
+
+    engine = container.db.engine
+    with container.db.unit_of_work(read_only=True) as uow:
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            found = audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        [(statement, parameters)] = seen
+        cursor = uow.session.connection().connection.cursor()
+        if uow.session.get_bind().dialect.name == "postgresql":
+            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            top = cursor.fetchone()[0][0]["Plan"]
+            while top["Node Type"] == "Result":  # the projection (a NULL for the sort key)
+                [top] = top["Plans"]
+            assert top["Node Type"] == "Merge Append", top
+            scans = {plan["Node Type"] for plan in top["Plans"][:-1]}  # the last: the additions
+            assert scans == {"Index Scan"}, top
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = [row[3] for row in cursor.fetchall()]
+            assert "MERGE (UNION ALL)" in plan and not any("TEMP B-TREE" in p for p in plan), plan
+    assert len(found) == 3000
 
 
 def test_the_garbage_collector_is_left_as_the_audience_found_it(container):

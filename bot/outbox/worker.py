@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,7 +76,8 @@ class _Batch:
     full: bool  # the claim took all it could (more is probably due) and no budget paces it
     to_send: list[OutboxMessage] = field(default_factory=list)
     lease: Any = None
-    futures: list[Future] | None = None
+    futures: list[Future] | None = None  # the pool's senders of the batch, each taking rows in turn
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # by row id, as they are sent
 
 
 class Wakeup:
@@ -169,9 +170,21 @@ class OutboxWorker:
                                   held={m.id: m.attempts for m in batch.claimed},
                                   lease_s=self._settings.lease_s).__enter__()
         if self._pool is not None and len(batch.to_send) > 1:
-            batch.futures = [self._pool.submit(self._send_held, batch.lease, message)
-                             for message in batch.to_send]
+            queue = deque(batch.to_send)
+            batch.futures = [self._pool.submit(self._send_in_turn, batch, queue)
+                             for _ in range(min(self._settings.concurrency, len(queue)))]
         return batch
+
+    def _send_in_turn(self, batch: _Batch, queue: deque[OutboxMessage]) -> None:
+        """Sends the batch's next row until none is left (the pool's threads share ``queue``:
+        a deque's pops are atomic). One task per thread rather than one per row: a Future for
+        each of 10,000 texts cost about 10 µs of CPU apiece."""
+        while True:
+            try:
+                message = queue.popleft()
+            except IndexError:
+                return
+            batch.outcomes[message.id] = self._send_held(batch.lease, message)
 
     def _send_held(self, lease: LeaseKeeper, message: OutboxMessage) -> Outcome:
         lease.beat_if_due()
@@ -184,13 +197,14 @@ class OutboxWorker:
         lease = batch.lease
         try:
             if batch.futures is None:
-                sent = [self._send_held(lease, message) for message in batch.to_send]
+                outcomes = {m.id: self._send_held(lease, m) for m in batch.to_send}
             else:
-                sent = [future.result() for future in batch.futures]
+                for future in batch.futures:
+                    future.result()
+                outcomes = batch.outcomes
             lease.beat_if_due()
         finally:
             lease.__exit__(None, None, None)
-        outcomes = dict(zip((m.id for m in batch.to_send), sent, strict=True))
         for message_id, error in batch.refused.items():
             outcomes[message_id] = self._failure_outcome(error)
         self._record(batch, [outcomes[m.id] for m in batch.claimed])

@@ -19,6 +19,7 @@ from bot.db.unit_of_work import alembic_config
 from bot.directory.rules import audience as rules
 from bot.directory.rules.audience import ADD, REMOVE, SLACK, SMS, VOICE, Scope, assemble
 from bot.directory.rules.contacts import Consent, ContactRecord
+from bot.directory.rules.regions import US_REGIONS
 from bot.directory.service import audience
 from bot.directory.service import contacts as directory
 from bot.dispatch.grammar import parse_declare
@@ -251,6 +252,22 @@ def test_an_incident_over_many_regions_has_bits_for_each(container):
         found = audience.members(uow, uow.incidents.by_key(KEY), ["interpreter"])
     assert {m.reasons for m in found} == {("serves SC", "always included (interpreter)"),
                                           ("serves AL",)}
+
+
+def test_a_match_past_63_regions_and_tags_keeps_every_reason(container):
+    """Every region and a dozen always-include tags: more bits than a database integer holds."""
+    regions = sorted(US_REGIONS)
+    Slash(container).declare(parse_declare(f'flood "Everywhere" {",".join(regions)}'),
+                             user=COORDINATOR)
+    tags = [f"tag{i:02d}" for i in range(12)]
+    load(container, ContactRecord(name="Tagged", phone="+12025550101", regions=("TX",),
+                                  incident_types=("wildfire",), tags=(tags[-1],)),
+         ContactRecord(name="Far", phone="+12025550102", regions=(regions[-1],)))
+    with container.db.unit_of_work(read_only=True) as uow:
+        found = audience.members(uow, uow.incidents.by_key(KEY), tags)
+    assert len(regions) + 1 + 1 + len(tags) > 63
+    assert {m.reasons for m in found} == {(f"always included ({tags[-1]})",),
+                                          (f"serves {regions[-1]}",)}
 
 
 def test_the_querys_channel_is_the_rules_channel_for_every_combination(container):

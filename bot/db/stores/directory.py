@@ -189,19 +189,21 @@ class ContactRepository:
         self._refresh_statistics(len(ids), "contact_reach")
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
-                            tags: Sequence[str], incident_id: int) -> list[Any]:
+                            tags: Sequence[str], incident_id: int) -> tuple[list[Any], list[int]]:
         """Active contacts that may belong to the audience, read from ``contact_reach`` alone.
 
         A contact is a candidate when one of its index rows pairs one of ``regions`` with
         ``incident_type`` or ``all``, when it carries one of ``tags``, or when a coordinator
-        added it to incident ``incident_id`` (the rules apply the latest change). A row: id,
-        phone, ``profile`` (``bot.db.reach.read_profile`` reads it), regions (JSON text),
-        ``matched`` (bit i for ``regions[i]`` with the type or ``all``, bit len(regions) for
-        type ``all``, bit len(regions) + 1 + j for ``tags[j]``), then the sort key on SQLite
-        (a compound SELECT sorts by columns of its own) and None on PostgreSQL (not sent). In
-        the index's order: sort key (``names.order_key``), then id, byte by byte as Python
-        compares. A contact that several rows match has several rows, next to each other: the
-        caller ORs their ``matched``.
+        added it to incident ``incident_id`` (the rules apply the latest change). Returns the
+        rows and ``matches``. A row: id, phone, ``profile`` (``bot.db.reach.read_profile``
+        reads it), regions (JSON text), the part of the query that found it, then the sort key
+        on SQLite (a compound SELECT sorts by columns of its own) and None on PostgreSQL (not
+        sent). ``matches[part]`` is what that part matched: bit i for ``regions[i]`` with the
+        type or ``all``, bit len(regions) for type ``all``, bit len(regions) + 1 + j for
+        ``tags[j]`` (0 for a coordinator's addition). Python's integers hold any number of
+        bits; the database's would not past 63 regions and tags. In the index's order: sort key
+        (``names.order_key``), then id, byte by byte as Python compares. A contact that
+        several rows match has several rows, next to each other: the caller ORs their matches.
 
         One SELECT per key, each read from the primary key in that order, merged rather than
         sorted: PostgreSQL merges them (Merge Append) and SQLite too (its compound SELECT's
@@ -210,12 +212,13 @@ class ContactRepository:
         """
         reach_columns = (ContactReach.contact_id, ContactReach.phone, ContactReach.profile,
                          ContactReach.regions)
-        branches = [select(*reach_columns, literal(bits).label("matched"), ContactReach.sort_key)
-                    .where(ContactReach.key == key)
-                    for key, bits in _key_bits(regions, incident_type, tags).items()]
+        keys = _key_bits(regions, incident_type, tags)
+        matches = [*keys.values(), 0]
+        branches = [select(*reach_columns, literal(part).label("part"), ContactReach.sort_key)
+                    .where(ContactReach.key == key) for part, key in enumerate(keys)]
         added = select(AudienceChange.contact_id).where(AudienceChange.incident_id == incident_id,
                                                         AudienceChange.action == "add")
-        branches.append(select(*reach_columns, literal(0), ContactReach.sort_key)
+        branches.append(select(*reach_columns, literal(len(keys)), ContactReach.sort_key)
                         .where(ContactReach.key == reach.EVERYONE,
                                ContactReach.contact_id.in_(added)))
         connection = self._session.connection()
@@ -231,7 +234,7 @@ class ContactRepository:
         # wrapping 100,000 rows in Row objects cost a fifth of the call.
         result = connection.execute(merged)
         try:
-            return result.cursor.fetchall()
+            return result.cursor.fetchall(), matches
         finally:
             result.close()
 

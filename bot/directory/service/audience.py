@@ -56,10 +56,10 @@ def members(uow: UnitOfWork, incident: Incident, always_include_tags: list[str])
     changes = overrides(uow, incident.id)
     regions = [*scope.regions, NATIONAL]
     with _no_collection():
-        rows = uow.contacts.audience_candidates(regions=regions, incident_type=incident.type,
-                                                tags=list(scope.always_include_tags),
-                                                incident_id=incident.id)
-        return _Matcher(scope, regions).members(rows, changes)
+        rows, matches = uow.contacts.audience_candidates(
+            regions=regions, incident_type=incident.type, tags=list(scope.always_include_tags),
+            incident_id=incident.id)
+        return _Matcher(scope, regions).members(rows, matches, changes)
 
 
 @contextlib.contextmanager
@@ -123,11 +123,12 @@ class _Matcher:
         self._scope, self._regions = scope, regions
         self._reasons: dict[int, tuple[str, ...]] = {}
 
-    def members(self, rows, changes: dict[int, Override]) -> list[Member]:
+    def members(self, rows, matches: list[int], changes: dict[int, Override]) -> list[Member]:
         found: list[Member] = []
         keep, known = found.append, self._reasons.get
         last, last_matched, kept = None, 0, False
-        for cid, phone, profile, regions, matched, _ in rows:
+        for cid, phone, profile, regions, part, _ in rows:
+            matched = matches[part]
             if cid == last:  # another entry of the contact just seen: together, one match
                 matched |= last_matched
                 if kept:

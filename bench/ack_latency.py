@@ -47,7 +47,10 @@ BENCH = Path(__file__).resolve().parent
 TOKEN, SECRET, USER, CHANNEL = "xoxb-bench", "bench-signing-secret", "UBENCH001", "CBENCH001"
 FROM_NUMBER = "+12025550100"
 FANOUT_STARTED = 200  # SMS out before the measured burst starts, so the fan-out is under way
-WARMUP_S, READY_TIMEOUT_S, STOP_TIMEOUT_S, MAX_FAILED = 2.0, 30.0, 15.0, 0.01
+# coordbot serve gives its command worker 30 s to finish (then 5 s after SIGTERM): killed
+# sooner, it left the worker running for a moment, and dropping the bench's schema deadlocked
+# with the worker's last writes.
+WARMUP_S, READY_TIMEOUT_S, STOP_TIMEOUT_S, MAX_FAILED = 2.0, 30.0, 45.0, 0.01
 _titles = itertools.count(1)
 
 

@@ -39,6 +39,7 @@ LINKS = ((ContactRegion, "region", "regions"), (ContactIncidentType, "incident_t
 ALL_TYPES = "all"  # the incident type of a contact that follows every type
 # Statistics are refreshed after a bulk write of at least this many contacts (PostgreSQL).
 ANALYZE_AFTER = 1000
+STREAM_CHUNK = 2000  # rows per chunk of the audience's rows from PostgreSQL
 SORT_MEMORY = "64MB"  # PostgreSQL's work_mem for the audience query's sort
 
 
@@ -189,7 +190,8 @@ class ContactRepository:
         self._refresh_statistics(len(ids), "contact_reach")
 
     def audience_candidates(self, *, regions: Sequence[str], incident_type: str,
-                            tags: Sequence[str], incident_id: int) -> tuple[list[Any], list[int]]:
+                            tags: Sequence[str], incident_id: int
+                            ) -> tuple[Iterable[Any], list[int]]:
         """Active contacts that may belong to the audience, read from ``contact_reach`` alone.
 
         A contact is a candidate when one of its index rows pairs one of ``regions`` with
@@ -208,8 +210,45 @@ class ContactRepository:
         One SELECT per key, each read from the primary key in that order, merged rather than
         sorted: PostgreSQL merges them (Merge Append) and SQLite too (its compound SELECT's
         merge). With a million contacts (147,000 rows) PostgreSQL's sort of the rows took 110
-        of its 167 ms; the merge of the keys' scans, 85 ms in all.
+        of its 167 ms; the merge of the keys' scans, 85 ms in all. PostgreSQL's rows are
+        streamed (see ``_streamed``): read them once, to the end, before the next statement.
         """
+        connection = self._session.connection()
+        statement, matches = self._audience_query(connection, regions=regions,
+                                                  incident_type=incident_type, tags=tags,
+                                                  incident_id=incident_id)
+        if connection.dialect.name == "postgresql":
+            return _streamed(connection, statement), matches
+        # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
+        # wrapping 100,000 rows in Row objects cost a fifth of the call.
+        result = connection.execute(statement)
+        try:
+            return result.cursor.fetchall(), matches
+        finally:
+            result.close()
+
+    def audience_plan(self, *, regions: Sequence[str], incident_type: str, tags: Sequence[str],
+                      incident_id: int) -> Any:
+        """How the database would run ``audience_candidates`` (in this transaction, with its
+        settings): PostgreSQL's ``EXPLAIN (FORMAT JSON)`` plan, SQLite's ``EXPLAIN QUERY PLAN``
+        lines."""
+        connection = self._session.connection()
+        statement, _ = self._audience_query(connection, regions=regions,
+                                            incident_type=incident_type, tags=tags,
+                                            incident_id=incident_id)
+        compiled = statement.compile(dialect=connection.dialect)
+        if connection.dialect.name == "postgresql":
+            return connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                              compiled.params).scalar()[0]["Plan"]
+        values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        return [row[3] for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), values)]
+
+    @staticmethod
+    def _audience_query(connection: Any, *, regions: Sequence[str], incident_type: str,
+                        tags: Sequence[str], incident_id: int) -> tuple[Any, list[int]]:
+        """``audience_candidates``' statement and ``matches`` (on PostgreSQL with the settings
+        its plan needs, for the transaction)."""
         reach_columns = (ContactReach.contact_id, ContactReach.phone, ContactReach.profile,
                          ContactReach.regions)
         keys = _key_bits(regions, incident_type, tags)
@@ -221,22 +260,13 @@ class ContactRepository:
         branches.append(select(*reach_columns, literal(len(keys)), ContactReach.sort_key)
                         .where(ContactReach.key == reach.EVERYONE,
                                ContactReach.contact_id.in_(added)))
-        connection = self._session.connection()
-        if connection.dialect.name == "postgresql":
-            _plan_a_merge(connection)
-            order = (ContactReach.sort_key, ContactReach.contact_id)
-            rows = union_all(*(branch.order_by(*order) for branch in branches)).subquery()
-            merged = (select(*list(rows.c)[:5], null())
-                      .order_by(rows.c.sort_key, rows.c.contact_id))
-        else:
-            merged = union_all(*branches).order_by(text("sort_key"), text("contact_id"))
-        # The driver's own tuples: none of these columns needs SQLAlchemy's conversion, and
-        # wrapping 100,000 rows in Row objects cost a fifth of the call.
-        result = connection.execute(merged)
-        try:
-            return result.cursor.fetchall(), matches
-        finally:
-            result.close()
+        if connection.dialect.name != "postgresql":
+            return union_all(*branches).order_by(text("sort_key"), text("contact_id")), matches
+        _plan_a_merge(connection)
+        order = (ContactReach.sort_key, ContactReach.contact_id)
+        rows = union_all(*(branch.order_by(*order) for branch in branches)).subquery()
+        return (select(*list(rows.c)[:5], null()).order_by(rows.c.sort_key, rows.c.contact_id),
+                matches)
 
     def names(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """The name and organisation of each contact in ``ids``."""
@@ -261,6 +291,19 @@ class ContactRepository:
         return self._session.scalars(select(AudienceChange)
                                      .where(AudienceChange.incident_id == incident_id)
                                      .order_by(AudienceChange.id)).all()
+
+
+def _streamed(connection: Any, statement: Any) -> Iterator[tuple]:
+    """The rows of ``statement`` as PostgreSQL sends them, a chunk at a time (psycopg's
+    ``stream``, libpq's chunked rows), to be read once, to the end: the caller makes the first
+    members while the server merges the rest, where ``fetchall`` waited for the last row. The
+    statement runs in the session's transaction, on its connection."""
+    compiled = statement.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        yield from cursor.stream(str(compiled), compiled.params, size=STREAM_CHUNK)
+    finally:
+        cursor.close()
 
 
 def _plan_a_merge(connection: Any) -> None:

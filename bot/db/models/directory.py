@@ -87,11 +87,11 @@ class ContactReach(Base):
     (``all`` among them), ``"#TAG"`` for each tag, and ``"*"`` once per contact (the row a
     coordinator's addition reads). ``sort_key`` is the directory's order
     (``bot.directory.rules.names.order_key``), compared byte by byte; it is in the primary key
-    so that each key's rows are read in that order and merged, not sorted. ``profile`` is a JSON array of the
-    language, the language spoken, the organisation type and the channel the rules give: a few
-    hundred distinct values in a large directory, read as one string per member rather than
-    four; ``regions`` the contact's regions as JSON text. ``bot.db.reach`` keeps every row in
-    step with ``contacts``; inactive contacts have none. With 100,000 contacts (15,000
+    so that each key's rows are read in that order and merged, not sorted. ``profile`` is a
+    JSON array of the language, the language spoken, the organisation type and the channel the
+    rules give: a few hundred distinct values in a large directory, read as one string per
+    member rather than four; ``regions`` the contact's regions as JSON text. ``bot.db.reach``
+    keeps every row in step with ``contacts``; inactive contacts have none. With 100,000 contacts (15,000
     members) the query read from here took 14 ms of CPU on SQLite where joining the members
     to ``contacts`` took 49 to 63 ms.
     """

@@ -351,6 +351,27 @@ def test_the_audience_is_merged_from_the_keys_index_scans_not_sorted(container):
     assert len(found) == 3000
 
 
+def test_an_audience_read_given_up_part_way_leaves_the_transaction_usable(container):
+    """A caller that stops after the first rows (an error while making the members): on
+    PostgreSQL the stream is abandoned mid-way, and the session's next statements still run."""
+    declare(container)
+    load(container, *[ContactRecord(name=f"P{i}", phone=f"+1202555{i:04d}", regions=("FL",))
+                      for i in range(5000)])
+    with container.db.unit_of_work() as uow:
+        incident = uow.incidents.by_key(KEY)
+        rows, _ = uow.contacts.audience_candidates(regions=["FL", "GA", "national"],
+                                                   incident_type=incident.type, tags=[],
+                                                   incident_id=incident.id)
+        rows = iter(rows)
+        next(rows)
+        del rows  # the stream's generator closed with rows still to come
+        assert len(audience.members(uow, uow.incidents.by_key(KEY), [])) == 5000
+        audience.change(uow, incident=incident, contact=uow.contacts.by_phone("+12025550000"),
+                        action=REMOVE, actor=COORDINATOR, now=container.clock.now())
+        uow.commit()
+    assert len(members(container)) == 4999
+
+
 def test_the_garbage_collector_is_left_as_the_audience_found_it(container):
     """The audience pauses the cyclic collector while it builds the members, and gives it
     back as it was: on, or off when a caller had paused it."""

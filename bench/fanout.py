@@ -14,9 +14,11 @@ all three alike; the times of the rounds are summed:
     ``same_transport_msgs_per_s`` and ``ratio_same_transport``: what the outbox's own
     bookkeeping costs, apart from the transport.
 (b) the product: a fresh database (a temporary SQLite file, or a new schema on the local
-    PostgreSQL that is dropped afterwards), the real container from ``bot.bootstrap.bootstrap``
-    with the real ``TwilioSms`` gateway pointed at the emulator (``sms.rate_per_s = 0``,
-    ``outbox.concurrency = --concurrency``, ``outbox.batch_size = --batch-size``). All N SMS
+    PostgreSQL that is dropped afterwards), the real container built as ``coordbot worker``
+    builds it (``bot.bootstrap.bootstrap``, then ``bot.collector.settle``: the start-up's objects
+    frozen out of the garbage collector's scans) with the real ``TwilioSms`` gateway pointed
+    at the emulator (``sms.rate_per_s = 0``, ``outbox.concurrency = --concurrency``,
+    ``outbox.batch_size = --batch-size``). All N SMS
     outbox rows are bulk-inserted in one transaction before the first round (as a notice queues
     them); that time is reported as ``queue_s``. Each round, ``container.worker.drain()`` makes
     the claims of one share (the last round: until nothing is due): ``msgs_per_s`` = N / the
@@ -52,6 +54,7 @@ from _common import add_database_options, emit, fresh_database, log
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from bot import collector
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.gateways.twilio_http import TWILIO_API_BASE_URL, BaseUrlHttpClient
@@ -135,7 +138,9 @@ class Product:
             outbox={"concurrency": concurrency, "batch_size": batch_size},
         )
         self.batch_size, self.handled = batch_size, 0
+        collector.paused()
         self.container = bootstrap(settings)
+        collector.settle()
         now = datetime.now(UTC)
         started = time.perf_counter()
         with self.container.db.unit_of_work() as uow:

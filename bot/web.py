@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot import collector
 from bot.bootstrap import Container
 from bot.calls.service.calendar import calendar_file
 from bot.dispatch.intake import Intake
@@ -27,8 +27,6 @@ from bot.observe.http import RequestContext
 from bot.web_guard import slack_guard
 
 log = logging.getLogger(__name__)
-# Fewer, cheaper young-generation passes under load (the default first threshold is 700).
-GC_THRESHOLDS = (20_000, 20, 20)
 
 
 def create_app(container: Container, *, run_worker: bool = True,
@@ -104,9 +102,7 @@ def create_app(container: Container, *, run_worker: bool = True,
                        if socket_mode_token else None)
         # Start-up objects (SQLAlchemy, Bolt, pydantic …) never die: keep them out of the
         # garbage collector's full passes, which would otherwise pause request handling.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        collector.settle(collect=True)
         yield
         if socket_mode is not None:
             await _stop_socket_mode(socket_mode)

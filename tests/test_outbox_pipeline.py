@@ -178,6 +178,32 @@ def test_a_row_cancelled_while_it_was_sent_keeps_its_new_status(db, clock):
     assert [row(db, key).status for key in keys(3)] == ["sent", "cancelled", "sent"]
 
 
+def test_a_row_reclaimed_by_another_worker_while_it_was_sent_is_left_to_that_worker(db, clock):
+    for key in keys(3):
+        add(db, clock, key)
+
+    def reclaimed_meanwhile(message):  # its lease ran out and another worker claimed it again
+        if message.idempotency_key == "k01":
+            with db.unit_of_work() as uow:
+                current = uow.outbox.by_key("k01")
+                current.attempts, current.claimed_by = current.attempts + 1, "another worker"
+                uow.commit()
+
+    seen = []
+    worker = worker_for(db, clock, Provider(on_send=reclaimed_meanwhile),
+                        after_record=lambda uow, pairs, now: seen.extend(
+                            message.idempotency_key for message, _ in pairs))
+    try:
+        assert worker.drain() == 3
+    finally:
+        worker.close()
+    assert sorted(seen) == ["k00", "k02"]
+    k01 = row(db, "k01")
+    assert (k01.status, k01.attempts, k01.claimed_by, k01.provider_id) == (
+        "sending", 2, "another worker", None)
+    assert [row(db, key).status for key in ("k00", "k02")] == ["sent", "sent"]
+
+
 def test_the_hooks_see_the_sent_rows_as_recorded_and_what_they_change_is_kept(db, clock):
     for key in keys(4):
         add(db, clock, key)

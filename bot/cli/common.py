@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot import collector
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DomainError
 
@@ -115,22 +116,14 @@ def start_container(settings: Settings, *, upgrade: bool) -> Container:
 
 
 def not_collecting() -> None:
-    """Turns the garbage collector off for a long-running process's start-up, until
-    ``collecting`` (the why is there)."""
-    import gc
-
-    gc.disable()
+    """The collector off for a long-running process's start-up, until ``collecting``."""
+    collector.paused()
 
 
 def collecting(container: Container) -> Container:
-    """Turns the garbage collector back on once the product is built (``not_collecting`` turned
-    it off at the command's start). Start-up allocates hundreds of thousands of long-lived objects (modules,
-    classes, SQLAlchemy's mappers), and collecting over and over while they are made was a
-    fifth of a worker's start-up; frozen, they are never scanned again."""
-    import gc
-
-    gc.freeze()
-    gc.enable()
+    """The collector back on once the product is built, the start-up's objects frozen out of
+    its scans (``bot.collector``)."""
+    collector.settle()
     return container
 
 

@@ -244,26 +244,26 @@ class OutboxWorker:
 
     def _record(self, batch: _Batch, outcomes: list[Outcome]) -> None:
         """The batch's outcomes in one transaction of its claim's session: the rows sent (most
-        of a batch) in one statement, the others one by one, then the senders' hooks."""
+        of a batch) in one statement that also says which of them this worker still held, the
+        others one by one, then the senders' hooks."""
         with self._db.resume(batch.uow) as uow, uow.session.no_autoflush:
             # Only the claim's owner records: after a lease expired another worker may own it.
-            held = uow.outbox.still_held(batch.claimed)
-            now = self._clock.now()
+            pairs = list(zip(batch.claimed, outcomes, strict=True))
+            held = uow.outbox.still_held([row for row, o in pairs if not isinstance(o, _Sent)])
+            held |= uow.outbox.record_sent([(row, o.result.provider_id) for row, o in pairs
+                                            if isinstance(o, _Sent)], at=self._clock.now())
             recorded: dict[str, list[tuple[OutboxMessage, DeliveryError | None]]] = {}
-            sent: list[tuple[OutboxMessage, str | None]] = []
-            for row, outcome in zip(batch.claimed, outcomes, strict=True):
+            for row, outcome in pairs:
                 if row.id not in held:
                     log.warning("outbox %s: claim lost before its outcome was recorded",
                                 row.idempotency_key)
                     continue
                 if isinstance(outcome, _Sent):
-                    sent.append((row, outcome.result.provider_id))
                     error = None
                 else:
                     with logs.context(outbox_key=row.idempotency_key):
                         error = outcome(uow, row)
                 recorded.setdefault(row.kind, []).append((row, error))
-            uow.outbox.record_sent(sent, at=now)
             counted = Counter(metric_labels(row) for pairs in recorded.values() for row, _ in pairs)
             for kind, pairs in recorded.items():
                 hook = getattr(self._senders.get(kind), "after_outcomes", None)

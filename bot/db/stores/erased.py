@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import ErasedNumber, ErasureKey
+from bot.db.stores.membership import among
 
 KEY_ID = 1
 
@@ -64,8 +65,7 @@ class ErasedNumbers:
                 return set()
             by_digest[digest] = phone
         found: set[str] = set()
-        digests = list(by_digest)
-        for start in range(0, len(digests), 900):
+        for listed in among(self._session, ErasedNumber.digest, list(by_digest)):
             found.update(by_digest[d] for d in self._session.scalars(
-                select(ErasedNumber.digest).where(ErasedNumber.digest.in_(digests[start:start + 900]))))
+                select(ErasedNumber.digest).where(listed)))
         return found

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import InboxDone, InboxRequest
+from bot.db.stores.membership import among, one_of
 
 FINISHED = ("done", "failed")
 
@@ -210,14 +211,15 @@ class InboxRepository:
         ids = list(self._session.scalars(due))
         if not ids:
             return []
-        self._session.execute(update(InboxRequest).where(InboxRequest.id.in_(ids))
+        self._session.execute(update(InboxRequest).where(one_of(self._session, InboxRequest.id, ids))
                               .values(status="running", claimed_until=now + lease,
                                       attempts=InboxRequest.attempts + 1))
         return ids
 
     def by_ids(self, ids: list[int]) -> list[InboxRequest]:
         """The requests, detached: they are read once and outlive this transaction."""
-        rows = list(self._session.scalars(select(InboxRequest).where(InboxRequest.id.in_(ids))
+        rows = list(self._session.scalars(select(InboxRequest)
+                                          .where(one_of(self._session, InboxRequest.id, ids))
                                           .order_by(InboxRequest.id)
                                           .execution_options(populate_existing=True)))
         for row in rows:
@@ -237,14 +239,16 @@ class InboxRepository:
     def extend(self, ids: list[int], *, until: datetime) -> None:
         """Renews the lease of requests this worker still holds."""
         self._session.execute(update(InboxRequest)
-                              .where(InboxRequest.id.in_(ids), InboxRequest.status == "running")
+                              .where(one_of(self._session, InboxRequest.id, ids),
+                                     InboxRequest.status == "running")
                               .values(claimed_until=until))
 
     def finish(self, finished: list[tuple[int, str | None]], *, now: datetime) -> None:
         """Marks requests done, or failed with their error: one statement for all those done."""
         done = [request_id for request_id, error in finished if error is None]
         if done:
-            self._session.execute(update(InboxRequest).where(InboxRequest.id.in_(done))
+            self._session.execute(update(InboxRequest)
+                                  .where(one_of(self._session, InboxRequest.id, done))
                                   .values(status="done", finished_at=now, claimed_until=None))
         for request_id, error in finished:
             if error is not None:
@@ -282,9 +286,8 @@ class InboxRepository:
 
     def forget(self, ids: list[int]) -> int:
         forgotten = 0
-        for start in range(0, len(ids), 900):
-            forgotten += self._session.execute(delete(InboxRequest).where(
-                InboxRequest.id.in_(ids[start:start + 900]))).rowcount or 0
+        for listed in among(self._session, InboxRequest.id, ids):
+            forgotten += self._session.execute(delete(InboxRequest).where(listed)).rowcount or 0
         return forgotten
 
     def list(self, *, status: str | None = None) -> Sequence[InboxRequest]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, EarlyStatus, InboundMessage, Notice, SmsOptOut
 from bot.db.stores.erased import ErasedNumbers
+from bot.db.stores.membership import among
 
 
 class SmsRepository:
@@ -22,10 +23,8 @@ class SmsRepository:
 
     def opted_out_among(self, phones: list[str]) -> set[str]:
         found: set[str] = self._erased.among(phones)
-        for start in range(0, len(phones), 900):
-            chunk = phones[start:start + 900]
-            found.update(self._session.scalars(select(SmsOptOut.phone)
-                                               .where(SmsOptOut.phone.in_(chunk))))
+        for listed in among(self._session, SmsOptOut.phone, phones):
+            found.update(self._session.scalars(select(SmsOptOut.phone).where(listed)))
         return found
 
     def opt_out(self, phone: str, *, source: str, at: datetime) -> None:
@@ -55,9 +54,8 @@ class SmsRepository:
 
     def take_early_statuses(self, sids: list[str]) -> list[EarlyStatus]:
         found: list[EarlyStatus] = []
-        for start in range(0, len(sids), 900):
-            found += self._session.scalars(select(EarlyStatus)
-                                           .where(EarlyStatus.sid.in_(sids[start:start + 900])))
+        for listed in among(self._session, EarlyStatus.sid, sids):
+            found += self._session.scalars(select(EarlyStatus).where(listed))
         for early in found:
             self._session.delete(early)
         return found

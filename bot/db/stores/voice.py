@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import VoiceOptOut
 from bot.db.stores.erased import ErasedNumbers
+from bot.db.stores.membership import among
 
 
 class VoiceRepository:
@@ -22,9 +23,8 @@ class VoiceRepository:
 
     def opted_out_among(self, phones: list[str]) -> set[str]:
         found: set[str] = self._erased.among(phones)
-        for start in range(0, len(phones), 900):
-            found.update(self._session.scalars(
-                select(VoiceOptOut.phone).where(VoiceOptOut.phone.in_(phones[start:start + 900]))))
+        for listed in among(self._session, VoiceOptOut.phone, phones):
+            found.update(self._session.scalars(select(VoiceOptOut.phone).where(listed)))
         return found
 
     def opt_out(self, phone: str, *, source: str, at: datetime) -> None:

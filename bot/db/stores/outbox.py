@@ -203,51 +203,17 @@ class OutboxRepository:
         the hooks then change on them is flushed.
 
         The write's condition is ``still_held``'s and its ``RETURNING`` says which rows it
-        held, with their ``follow_up``: a look, then an ``executemany``, cost this process
-        about 35 µs of CPU per row on PostgreSQL, time taken from the sends of the next batch.
-        On PostgreSQL one ``UPDATE … FROM`` over three arrays (id, provider id, the attempt
-        claimed). On SQLite one ``UPDATE`` per attempt claimed (nearly always one) of the
-        values the rows share, then the provider ids by ``executemany``: SQLAlchemy processes
-        every parameter of every row of an ``executemany``, seven per row had there been one
-        statement. (SQLite planned an ``UPDATE … FROM json_each(…)`` as a scan per row.)
+        held, with their ``follow_up``: a look before the write made the record of a 10,000-text
+        fan-out take 0.30 s of this process's CPU on PostgreSQL, 0.27 s as one statement.
         """
         claimed = [(m, sid) for m, sid in sent if m.status == "sending"]
-        table = OutboxMessage.__table__
         cleared = {"status": "sent", "sent_at": at, "claimed_until": None, "error_code": None,
                    "error_message": None}
         written: dict[int, object] = {}
-        if not claimed:
-            pass
-        elif self._session.get_bind().dialect.name == "postgresql":
-            given = (select(func.unnest(bindparam("ids", [m.id for m, _ in claimed],
-                                                  type_=ARRAY(Integer))).label("id"),
-                            func.unnest(bindparam("sids", [sid for _, sid in claimed],
-                                                  type_=ARRAY(String))).label("sid"),
-                            func.unnest(bindparam("attempts", [m.attempts for m, _ in claimed],
-                                                  type_=ARRAY(Integer))).label("attempt"))
-                     .subquery())
-            written.update(self._session.execute(
-                update(table)
-                .where(table.c.id == given.c.id, table.c.status == "sending",
-                       table.c.attempts == given.c.attempt)
-                .values(provider_id=given.c.sid, **cleared)
-                .returning(table.c.id, table.c.payload[FOLLOW_UP])).all())
-        else:
-            by_attempt: dict[int, list[int]] = {}
-            for message, _ in claimed:
-                by_attempt.setdefault(message.attempts, []).append(message.id)
-            for attempt, ids in by_attempt.items():
-                written.update(self._session.execute(
-                    update(table)
-                    .where(one_of(self._session, table.c.id, ids), table.c.status == "sending",
-                           table.c.attempts == attempt)
-                    .values(**cleared)
-                    .returning(table.c.id, table.c.payload[FOLLOW_UP])).all())
-            if written:
-                self._session.execute(
-                    update(table).where(table.c.id == bindparam("row_id"))
-                    .values(provider_id=bindparam("sid")),
-                    [{"row_id": m.id, "sid": sid} for m, sid in claimed if m.id in written])
+        if claimed and self._session.get_bind().dialect.name == "postgresql":
+            written = self._write_sent_arrays(claimed, cleared)
+        elif claimed:
+            written = self._write_sent_by_attempt(claimed, cleared)
         for message, sid in sent:
             if message.id not in written:
                 self._session.expunge(message)
@@ -257,6 +223,47 @@ class OutboxRepository:
             for key, value in cleared.items():
                 set_committed_value(message, key, value)
         return set(written)
+
+    def _write_sent_arrays(self, claimed: list[tuple[OutboxMessage, str | None]],
+                           cleared: dict) -> dict[int, object]:
+        """PostgreSQL: one ``UPDATE … FROM`` over three arrays (id, provider id, the attempt
+        claimed); the rows written -> their ``follow_up``."""
+        table = OutboxMessage.__table__
+        given = (select(func.unnest(bindparam("ids", [m.id for m, _ in claimed],
+                                              type_=ARRAY(Integer))).label("id"),
+                        func.unnest(bindparam("sids", [sid for _, sid in claimed],
+                                              type_=ARRAY(String))).label("sid"),
+                        func.unnest(bindparam("attempts", [m.attempts for m, _ in claimed],
+                                              type_=ARRAY(Integer))).label("attempt"))
+                 .subquery())
+        return dict(self._session.execute(
+            update(table)
+            .where(table.c.id == given.c.id, table.c.status == "sending",
+                   table.c.attempts == given.c.attempt)
+            .values(provider_id=given.c.sid, **cleared)
+            .returning(table.c.id, table.c.payload[FOLLOW_UP])).all())
+
+    def _write_sent_by_attempt(self, claimed: list[tuple[OutboxMessage, str | None]],
+                               cleared: dict) -> dict[int, object]:
+        """SQLite: one ``UPDATE`` of the shared values per attempt claimed (nearly always one),
+        then the provider ids by ``executemany``, whose every parameter of every row SQLAlchemy
+        processes (seven per row in one statement). SQLite planned an ``UPDATE … FROM
+        json_each(…)`` as a scan of the outbox per row."""
+        table = OutboxMessage.__table__
+        written: dict[int, object] = {}
+        for attempt, ids in by_attempt({m.id: m.attempts for m, _ in claimed}).items():
+            written.update(self._session.execute(
+                update(table)
+                .where(one_of(self._session, table.c.id, ids), table.c.status == "sending",
+                       table.c.attempts == attempt)
+                .values(**cleared)
+                .returning(table.c.id, table.c.payload[FOLLOW_UP])).all())
+        if written:
+            self._session.execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values(provider_id=bindparam("sid")),
+                [{"row_id": m.id, "sid": sid} for m, sid in claimed if m.id in written])
+        return written
 
     def _follow(self, message: OutboxMessage, follow_up) -> None:
         """The row's ``follow_up`` as the database has it (another transaction may have added
@@ -311,10 +318,7 @@ class OutboxRepository:
         """Extends the lease of the rows this worker still holds (id -> the attempt it claimed);
         a row another worker has reclaimed since (its attempt changed) is left alone."""
         renewed = 0
-        by_attempt: dict[int, list[int]] = {}
-        for message_id, attempt in held.items():
-            by_attempt.setdefault(attempt, []).append(message_id)
-        for attempt, ids in by_attempt.items():
+        for attempt, ids in by_attempt(held).items():
             result = self._session.execute(
                 update(OutboxMessage)
                 .where(one_of(self._session, OutboxMessage.id, ids), OutboxMessage.attempts == attempt,
@@ -366,3 +370,11 @@ class OutboxRepository:
             select(OutboxMessage.incident_id)
             .where(OutboxMessage.recipient == recipient, OutboxMessage.incident_id.is_not(None))
             .order_by(OutboxMessage.id.desc()).limit(1))
+
+
+def by_attempt(held: dict[int, int]) -> dict[int, list[int]]:
+    """Row ids (id -> the attempt claimed) grouped by that attempt: one statement per group."""
+    grouped: dict[int, list[int]] = {}
+    for message_id, attempt in held.items():
+        grouped.setdefault(attempt, []).append(message_id)
+    return grouped
